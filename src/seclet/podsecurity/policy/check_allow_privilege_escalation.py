@@ -1,0 +1,53 @@
+"""Restricted check ``allowPrivilegeEscalation``: containers must set it to false.
+
+Upstream: ``policy/check_allowPrivilegeEscalation.go``, ID ``allowPrivilegeEscalation``,
+level restricted. Revisions: v1.8 (every container must set
+``securityContext.allowPrivilegeEscalation=false``; unset counts as true) and v1.25 (same,
+but pods with ``spec.os.name: windows`` are exempt).
+Fields: ``spec.{initContainers,containers,ephemeralContainers}[*]``
+``.securityContext.allowPrivilegeEscalation``.
+Callers: ``policy/registry.py`` (through ``CHECK``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from seclet.api.models import ObjectMeta, PodSpec
+from seclet.podsecurity.api.version import Level, Version
+from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
+from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+
+ID: Final = "allowPrivilegeEscalation"
+
+
+def allow_privilege_escalation_1_8(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+    bad = [
+        c.name or ""
+        for c in visit_containers(spec)
+        if c.securityContext is None or c.securityContext.allowPrivilegeEscalation is not False
+    ]
+    if bad:
+        return CheckResult(
+            False,
+            "allowPrivilegeEscalation != false",
+            f"{pluralize('container', 'containers', len(bad))} {join_quote(bad)} "
+            "must set securityContext.allowPrivilegeEscalation=false",
+        )
+    return ALLOWED
+
+
+def allow_privilege_escalation_1_25(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+    if spec.os is not None and spec.os.name == "windows":
+        return ALLOWED
+    return allow_privilege_escalation_1_8(metadata, spec)
+
+
+CHECK: Final = Check(
+    ID,
+    Level.RESTRICTED,
+    (
+        VersionedCheck(Version(1, 8), allow_privilege_escalation_1_8),
+        VersionedCheck(Version(1, 25), allow_privilege_escalation_1_25),
+    ),
+)

@@ -1,0 +1,63 @@
+"""Baseline check ``hostProbesAndHostLifecycle``: probes and hooks must not set a host.
+
+Upstream: ``policy/check_hostProbesAndhostLifecycle.go``, ID ``hostProbesAndHostLifecycle``,
+level baseline. Revision: v1.34 only (older versions do not check it). For every container,
+``{liveness,readiness,startup}Probe.{httpGet,tcpSocket}.host`` and
+``lifecycle.{postStart,preStop}.{httpGet,tcpSocket}.host`` must be empty. Unlike the other
+checks, container names and hosts are both sets, so both lists are sorted.
+Callers: ``policy/registry.py`` (through ``CHECK``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from seclet.api.models import LifecycleHandler, ObjectMeta, PodSpec, Probe
+from seclet.podsecurity.api.version import Level, Version
+from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
+from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+
+ID: Final = "hostProbesAndHostLifecycle"
+
+
+def _forbidden_hosts(handler: Probe | LifecycleHandler | None, into: set[str]) -> bool:
+    if handler is None:
+        return False
+    found = False
+    if handler.httpGet is not None and handler.httpGet.host:
+        into.add(handler.httpGet.host)
+        found = True
+    if handler.tcpSocket is not None and handler.tcpSocket.host:
+        into.add(handler.tcpSocket.host)
+        found = True
+    return found
+
+
+def host_probes_and_host_lifecycle_1_34(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+    bad_containers: set[str] = set()
+    forbidden: set[str] = set()
+    for c in visit_containers(spec):
+        bad = _forbidden_hosts(c.livenessProbe, forbidden)
+        bad = _forbidden_hosts(c.readinessProbe, forbidden) or bad
+        bad = _forbidden_hosts(c.startupProbe, forbidden) or bad
+        if c.lifecycle is not None:
+            bad = _forbidden_hosts(c.lifecycle.postStart, forbidden) or bad
+            bad = _forbidden_hosts(c.lifecycle.preStop, forbidden) or bad
+        if bad:
+            bad_containers.add(c.name or "")
+    if bad_containers:
+        n = len(bad_containers)
+        return CheckResult(
+            False,
+            "probe or lifecycle host",
+            f"{pluralize('container', 'containers', n)} {join_quote(sorted(bad_containers))} "
+            f"{pluralize('uses', 'use', n)} "
+            f"{pluralize('probe or lifecycle host', 'probe or lifecycle hosts', len(forbidden))} "
+            f"{join_quote(sorted(forbidden))}",
+        )
+    return ALLOWED
+
+
+CHECK: Final = Check(
+    ID, Level.BASELINE, (VersionedCheck(Version(1, 34), host_probes_and_host_lifecycle_1_34),)
+)

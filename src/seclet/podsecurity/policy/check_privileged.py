@@ -1,0 +1,36 @@
+"""Baseline check ``privileged``: no privileged containers.
+
+Upstream: ``policy/check_privileged.go``, ID ``privileged``, level baseline. Revision: v1.0
+only. ``securityContext.privileged`` must be unset or false on every container.
+Callers: ``policy/registry.py`` (through ``CHECK``).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from seclet.api.models import ObjectMeta, PodSpec
+from seclet.podsecurity.api.version import Level, Version
+from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
+from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+
+ID: Final = "privileged"
+
+
+def privileged_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+    bad = [
+        c.name or ""
+        for c in visit_containers(spec)
+        if c.securityContext is not None and c.securityContext.privileged
+    ]
+    if bad:
+        return CheckResult(
+            False,
+            "privileged",
+            f"{pluralize('container', 'containers', len(bad))} {join_quote(bad)} "
+            "must not set securityContext.privileged=true",
+        )
+    return ALLOWED
+
+
+CHECK: Final = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), privileged_1_0),))

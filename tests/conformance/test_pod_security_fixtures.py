@@ -1,0 +1,208 @@
+"""Conformance: upstream's Pod Security fixtures, every level and policy version.
+
+Role: for each ``pod-security/<level>/<version>`` directory of the shared conformance data
+(4,537 pods), admit every pod in a namespace labelled enforce+warn = level/version:
+``pass/`` pods must be allowed without warnings, ``fail/`` pods must be denied with the
+substring upstream's test expects for the file's check (README table) and never with the
+"unknown forbidden reason". One test per directory, failures collected, so it runs fast.
+Also times both levels at ``latest`` over every fixture.
+Callers: pytest.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from seclet.api.models import FIELDS, Pod, Volume
+from seclet.api.schema import FieldType, FrozenMap
+from seclet.podsecurity import (
+    DEFAULT_EVALUATOR,
+    Level,
+    aggregate_check_results,
+    level_version,
+    validate_pod,
+)
+from seclet.podsecurity.policy import UNKNOWN_FORBIDDEN_REASON
+
+
+def _shared_dir() -> Path:
+    env = os.environ.get("SECLET_SHARED")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2].parent / "shared"
+
+
+FIXTURES = _shared_dir() / "conformance" / "pod-security"
+
+# README table: file prefix -> substring upstream's test expects in the denial.
+EXPECTED_SUBSTRING = {
+    "apparmorprofile": "forbidden AppArmor profile",
+    "capabilities_baseline": "capabilities",
+    "hostnamespaces": "host namespaces",
+    "hostpathvolumes": "hostPath",
+    "hostports": "hostPort",
+    "hostprobesandhostlifecycle": "probe or lifecycle host",
+    "privileged": "privileged",
+    "procmount": "procMount",
+    "seccompprofile_baseline": "seccompProfile",
+    "selinuxoptions": "seLinuxOptions",
+    "sysctls": "forbidden sysctl",
+    "windowshostprocess": "hostProcess",
+    "allowprivilegeescalation": "allowPrivilegeEscalation",
+    "capabilities_restricted": "unrestricted capabilities",
+    "procmount_restricted": "procMount",
+    "restrictedvolumes": "restricted volume types",
+    "runasnonroot": "runAsNonRoot",
+    "runasuser": "runAsUser",
+    "seccompprofile_restricted": "seccompProfile",
+}
+
+_YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _value(raw: Any, ft: FieldType) -> Any:
+    if ft.kind == "obj":
+        assert ft.cls is not None
+        return _build(ft.cls, raw)
+    if ft.kind == "list":
+        assert ft.elem is not None
+        return tuple(_value(x, ft.elem) for x in raw)
+    if ft.kind == "map":
+        assert ft.elem is not None
+        return FrozenMap({k: _value(v, ft.elem) for k, v in raw.items()})
+    return raw
+
+
+def _build(cls: type, raw: Mapping[str, Any]) -> Any:
+    specs = {s.json: s for s in FIELDS[cls]}
+    unknown = set(raw) - set(specs)
+    assert not unknown, f"{cls.__name__}: unknown fields {sorted(unknown)}"
+    return cls(**{specs[k].attr: _value(v, specs[k].type) for k, v in raw.items() if v is not None})
+
+
+_VOLUME_SOURCES = frozenset(s.json for s in FIELDS[Volume]) - {"name"}
+
+
+def _default_volumes(raw: dict[str, Any]) -> None:
+    """The one apiserver default Pod Security sees: a volume with no source is an emptyDir.
+
+    (``SetDefaults_Volume``; upstream's test creates the fixtures through the apiserver.)
+    """
+    for vol in (raw.get("spec") or {}).get("volumes") or ():
+        if not _VOLUME_SOURCES.intersection(vol):
+            vol["emptyDir"] = {}
+
+
+def _decode_pod(raw: dict[str, Any]) -> Pod:
+    _default_volumes(raw)
+    try:
+        from seclet.api.decode import decode_pod  # type: ignore[attr-defined]
+    except ImportError:
+        pod: Pod = _build(Pod, raw)
+        return pod
+    decoded: Pod = decode_pod(raw)
+    return decoded
+
+
+@cache
+def _pod_from_text(text: str) -> Pod:
+    return _decode_pod(yaml.load(text, Loader=_YAML_LOADER))
+
+
+def _load(path: Path) -> Pod:
+    return _pod_from_text(path.read_text())
+
+
+def _version_key(name: str) -> int:
+    return int(name.removeprefix("v1."))
+
+
+def _directories() -> list[tuple[str, str]]:
+    if not FIXTURES.is_dir():
+        return []
+    return [
+        (level.name, version.name)
+        for level in sorted(FIXTURES.iterdir())
+        if level.is_dir()
+        for version in sorted(level.iterdir(), key=lambda p: _version_key(p.name))
+        if version.is_dir()
+    ]
+
+
+_DIRS = _directories()
+_SKIP = pytest.mark.skipif(
+    not _DIRS, reason=f"Pod Security fixtures not found at {FIXTURES} (set SECLET_SHARED)"
+)
+
+
+@_SKIP
+@pytest.mark.parametrize(("level", "version"), _DIRS or [("none", "none")])
+def test_fixture_directory(level: str, version: str) -> None:
+    labels = {
+        "pod-security.kubernetes.io/enforce": level,
+        "pod-security.kubernetes.io/enforce-version": version,
+        "pod-security.kubernetes.io/warn": level,
+        "pod-security.kubernetes.io/warn-version": version,
+    }
+    directory = FIXTURES / level / version
+    failures: list[str] = []
+    count = 0
+    for path in sorted((directory / "pass").glob("*.yaml")):
+        count += 1
+        r = validate_pod(_load(path), namespace="test", namespace_labels=labels)
+        if not r.allowed or r.warnings:
+            message = r.status.message if r.status else ""
+            failures.append(f"pass/{path.name}: denied or warned: {message} {r.warnings}")
+    for path in sorted((directory / "fail").glob("*.yaml")):
+        count += 1
+        prefix = re.sub(r"\d+$", "", path.stem)
+        expected = EXPECTED_SUBSTRING[prefix]
+        r = validate_pod(_load(path), namespace="test", namespace_labels=labels)
+        if r.allowed or r.status is None:
+            failures.append(f"fail/{path.name}: allowed")
+            continue
+        message = r.status.message
+        lv = f'"{level}:{version}"'
+        if not message.startswith(f'pods "{path.stem}" is forbidden: violates PodSecurity {lv}: '):
+            failures.append(f"fail/{path.name}: unexpected message shape: {message}")
+        if expected not in message:
+            failures.append(f"fail/{path.name}: {expected!r} not in {message!r}")
+        if UNKNOWN_FORBIDDEN_REASON in message:
+            failures.append(f"fail/{path.name}: unknown forbidden reason: {message}")
+    assert count > 0
+    assert failures == []
+
+
+@_SKIP
+def test_fixture_count_matches_readme() -> None:
+    assert len(list(FIXTURES.glob("*/*/*/*.yaml"))) == 4537
+
+
+@_SKIP
+def test_latest_evaluation_speed() -> None:
+    """Both levels at ``latest`` over all 4,537 fixtures: well under 0.2 s."""
+    pods = [_load(p) for p in sorted(FIXTURES.glob("*/*/*/*.yaml"))]
+    specs = [(p.metadata, p.spec) for p in pods if p.spec is not None]
+    assert len(specs) == 4537
+    lvs = [level_version(Level.BASELINE), level_version(Level.RESTRICTED)]
+    evaluate = DEFAULT_EVALUATOR.evaluate_pod
+    best = float("inf")
+    for _ in range(3):
+        start = time.perf_counter()
+        denied = 0
+        for lv in lvs:
+            for meta, spec in specs:
+                if not aggregate_check_results(evaluate(lv, meta, spec)).allowed:
+                    denied += 1
+        best = min(best, time.perf_counter() - start)
+    assert denied > 0
+    assert best < 0.2, f"evaluating 2 x 4537 pods took {best:.3f}s"
