@@ -41,7 +41,9 @@ class ErrorType(Enum):
 
 
 # Types whose body never shows the value (ErrorBody's first cases).
-_NO_VALUE = frozenset({ErrorType.REQUIRED, ErrorType.FORBIDDEN, ErrorType.TOO_LONG, ErrorType.INTERNAL})
+_NO_VALUE = frozenset(
+    {ErrorType.REQUIRED, ErrorType.FORBIDDEN, ErrorType.TOO_LONG, ErrorType.INTERNAL}
+)
 
 
 class _Omit:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import TypeVar
+from typing import Any, TypeVar
 
 V_co = TypeVar("V_co", covariant=True)
 
@@ -53,7 +53,7 @@ class FrozenMap(Mapping[str, V_co]):
         return f"FrozenMap({self._d!r})"
 
 
-EMPTY_MAP: FrozenMap[object] = FrozenMap()
+EMPTY_MAP: FrozenMap[Any] = FrozenMap()
 """Shared immutable default for map-valued fields (labels, annotations, ...)."""
 
 
