@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from seclet.api.field import go_float, go_quote
-from seclet.api.models import FIELDS
+from seclet.api.models import FIELDS, Pod
 from seclet.api.schema import FieldSpec, FieldType, FrozenMap
 
 T = TypeVar("T")
@@ -283,3 +283,8 @@ def decode(obj: Mapping[str, Any], cls: type[T]) -> T:
     """Steps 1 and 3 without defaulting (tests, and objects that are stored already)."""
     check(obj, cls)
     return build(obj, cls)
+
+
+def decode_pod(raw: Mapping[str, Any]) -> Pod:
+    """A strictly checked Pod, not defaulted (tests and stored objects)."""
+    return decode(raw, Pod)
