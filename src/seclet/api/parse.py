@@ -114,10 +114,23 @@ def _json_pairs(pairs: list[tuple[str, Any]]) -> RawMap:
 
 
 def _yaml_error(exc: yaml.YAMLError) -> str:
-    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    """goyaml's ``yaml: line N: problem``.
+
+    goyaml numbers scanner errors from the problem mark plus one, and parser errors
+    from the problem mark as is (libyaml marks are 0-based), else the context mark.
+    """
     problem = getattr(exc, "problem", None) or str(exc)
-    if mark is not None:
-        return f"yaml: line {mark.line + 1}: {problem}"
+    problem_mark = getattr(exc, "problem_mark", None)
+    context_mark = getattr(exc, "context_mark", None)
+    line = 0
+    if problem_mark is not None and problem_mark.line != 0:
+        line = problem_mark.line
+        if isinstance(exc, yaml.scanner.ScannerError):
+            line += 1
+    elif context_mark is not None and context_mark.line != 0:
+        line = context_mark.line
+    if line:
+        return f"yaml: line {line}: {problem}"
     return f"yaml: {problem}"
 
 
