@@ -1,0 +1,874 @@
+"""Container lists: ``validateContainers``, ``validateInitContainers``,
+``validateEphemeralContainers`` and ``validateContainerCommon``.
+
+Role: per container, in upstream's order: name (required, DNS-1123 label), image
+(required), terminationMessagePolicy, ports, env, envFrom, volumeMounts (must name
+an existing volume: ``Not found``), volumeDevices, imagePullPolicy, resources,
+resizePolicy, securityContext (``securitycontext.validate_security_context``);
+then the list-specific rules (duplicate names, probes and lifecycle, restartPolicy
+of init/sidecar containers, host port conflicts, ephemeral-container field
+allow-list).
+Callers: ``podspec.validate_pod_spec`` (steps 2–4).
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+
+from seclet.api import models
+from seclet.api.field import (
+    ErrorList,
+    JSONValue,
+    Path,
+    duplicate,
+    forbidden,
+    invalid,
+    not_found,
+    not_supported,
+    required,
+)
+from seclet.validation.names import (
+    is_config_map_key,
+    is_dns1123_label,
+    is_env_var_name,
+    is_http_header_name,
+    is_qualified_name,
+    is_relaxed_env_var_name,
+    is_valid_port_name,
+    is_valid_port_num,
+    name_is_dns_subdomain,
+)
+from seclet.validation.options import PodValidationOptions
+from seclet.validation.profiles import validate_local_descending_path, validate_path_no_backsteps
+from seclet.validation.securitycontext import validate_security_context
+
+AnyContainer = models.Container | models.EphemeralContainer
+
+_TERMINATION_POLICIES = ("File", "FallbackToLogsOnError")
+_PULL_POLICIES = ("Always", "IfNotPresent", "Never")
+_PROTOCOLS = ("SCTP", "TCP", "UDP")
+_SCHEMES = ("HTTP", "HTTPS")
+_PROPAGATIONS = ("Bidirectional", "HostToContainer", "None")
+_RRO = ("Disabled", "Enabled", "IfPossible")
+_RESIZE_RESOURCES = ("cpu", "memory")
+_RESIZE_POLICIES = ("NotRequired", "RestartContainer")
+_ENV_DOWNWARD_FIELDS = (
+    "metadata.name",
+    "metadata.namespace",
+    "metadata.uid",
+    "spec.nodeName",
+    "spec.serviceAccountName",
+    "status.hostIP",
+    "status.hostIPs",
+    "status.podIP",
+    "status.podIPs",
+)
+_ENV_DOWNWARD_SORTED = tuple(sorted(_ENV_DOWNWARD_FIELDS))
+_CONTAINER_RESOURCE_FIELDS = (
+    "limits.cpu",
+    "limits.ephemeral-storage",
+    "limits.memory",
+    "requests.cpu",
+    "requests.ephemeral-storage",
+    "requests.memory",
+)
+_STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+# Ephemeral containers: fields upstream forbids ("cannot be set for an Ephemeral Container").
+_EPHEMERAL_FORBIDDEN = (
+    "ports",
+    "resources",
+    "resizePolicy",
+    "restartPolicyRules",
+    "livenessProbe",
+    "readinessProbe",
+    "startupProbe",
+    "lifecycle",
+    "restartPolicy",
+)
+
+_QUANTITY_RE = re.compile(r"([+-]?)(\d+(?:\.\d*)?|\.\d+)((?:[KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?")
+_SUFFIX = {
+    "": Fraction(1),
+    "n": Fraction(1, 10**9),
+    "u": Fraction(1, 10**6),
+    "m": Fraction(1, 1000),
+    "k": Fraction(10**3),
+    "M": Fraction(10**6),
+    "G": Fraction(10**9),
+    "T": Fraction(10**12),
+    "P": Fraction(10**15),
+    "E": Fraction(10**18),
+    "Ki": Fraction(2**10),
+    "Mi": Fraction(2**20),
+    "Gi": Fraction(2**30),
+    "Ti": Fraction(2**40),
+    "Pi": Fraction(2**50),
+    "Ei": Fraction(2**60),
+}
+
+
+def parse_quantity(value: object) -> Fraction | None:
+    """A ``resource.Quantity`` as an exact number (None when unparsable)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(value)
+    if not isinstance(value, str):
+        return None
+    m = _QUANTITY_RE.fullmatch(value)
+    if m is None:
+        return None
+    sign, number, suffix = m.group(1), m.group(2), m.group(3) or ""
+    n = Fraction(number)
+    if suffix[:1] in ("e", "E"):
+        n *= Fraction(10) ** int(suffix[1:])
+    else:
+        n *= _SUFFIX[suffix]
+    return -n if sign == "-" else n
+
+
+def _qty_text(value: object) -> str:
+    return value if isinstance(value, str) else str(value)
+
+
+def validate_container_ports(ports: tuple[models.ContainerPort, ...], path: Path) -> ErrorList:
+    errs = ErrorList()
+    names: set[str] = set()
+    for i, port in enumerate(ports):
+        ipath = path.index(i)
+        if port.name:
+            msgs = is_valid_port_name(port.name)
+            if msgs:
+                errs.extend(invalid(ipath.child("name"), port.name, m) for m in msgs)
+            elif port.name in names:
+                errs.append(duplicate(ipath.child("name"), port.name))
+            else:
+                names.add(port.name)
+        cp = port.containerPort or 0
+        if cp == 0:
+            errs.append(required(ipath.child("containerPort")))
+        else:
+            errs.extend(invalid(ipath.child("containerPort"), cp, m) for m in is_valid_port_num(cp))
+        hp = port.hostPort or 0
+        if hp != 0:
+            errs.extend(invalid(ipath.child("hostPort"), hp, m) for m in is_valid_port_num(hp))
+        if not port.protocol:
+            errs.append(required(ipath.child("protocol")))
+        elif port.protocol not in _PROTOCOLS:
+            errs.append(
+                not_supported(ipath.child("protocol"), JSONValue(port.protocol), _PROTOCOLS)
+            )
+    return errs
+
+
+def _validate_object_field_selector(fs: models.ObjectFieldSelector, path: Path) -> ErrorList:
+    if not fs.apiVersion:
+        return ErrorList([required(path.child("apiVersion"))])
+    fp = fs.fieldPath or ""
+    if not fp:
+        return ErrorList([required(path.child("fieldPath"))])
+    if "['" in fp and fp.endswith("']"):
+        base, _, rest = fp.partition("['")
+        sub = rest[:-2]
+        if base == "metadata.annotations":
+            return ErrorList(invalid(path, sub.lower(), m) for m in is_qualified_name(sub.lower()))
+        if base == "metadata.labels":
+            return ErrorList(invalid(path, sub, m) for m in is_qualified_name(sub))
+        return ErrorList([invalid(path, base, "does not support subscript")])
+    if fp not in _ENV_DOWNWARD_FIELDS:
+        return ErrorList([not_supported(path.child("fieldPath"), fp, _ENV_DOWNWARD_SORTED)])
+    return ErrorList()
+
+
+def _key_selector(name: str | None, key: str | None, path: Path) -> ErrorList:
+    errs = ErrorList(
+        invalid(path.child("name"), name or "", m) for m in name_is_dns_subdomain(name or "", False)
+    )
+    if not key:
+        errs.append(required(path.child("key")))
+    else:
+        errs.extend(invalid(path.child("key"), key, m) for m in is_config_map_key(key))
+    return errs
+
+
+def validate_env(
+    env: tuple[models.EnvVar, ...], path: Path, opts: PodValidationOptions
+) -> ErrorList:
+    errs = ErrorList()
+    for i, ev in enumerate(env):
+        ipath = path.index(i)
+        name = ev.name or ""
+        if not name:
+            errs.append(required(ipath.child("name")))
+        else:
+            check = (
+                is_relaxed_env_var_name
+                if opts.allow_relaxed_environment_variable_validation
+                else is_env_var_name
+            )
+            errs.extend(invalid(ipath.child("name"), name, m) for m in check(name))
+        vf = ev.valueFrom
+        if vf is None:
+            continue
+        vpath = ipath.child("valueFrom")
+        num = 0
+        if vf.fieldRef is not None:
+            num += 1
+            errs.extend(_validate_object_field_selector(vf.fieldRef, vpath.child("fieldRef")))
+        if vf.resourceFieldRef is not None:
+            num += 1
+            rf = vf.resourceFieldRef
+            rpath = vpath.child("resourceFieldRef")
+            if not rf.resource:
+                errs.append(required(rpath.child("resource")))
+            elif rf.resource not in _CONTAINER_RESOURCE_FIELDS and not rf.resource.startswith(
+                ("limits.hugepages-", "requests.hugepages-")
+            ):
+                errs.append(
+                    not_supported(rpath.child("resource"), rf.resource, _CONTAINER_RESOURCE_FIELDS)
+                )
+        if vf.configMapKeyRef is not None:
+            num += 1
+            ref = vf.configMapKeyRef
+            errs.extend(_key_selector(ref.name, ref.key, vpath.child("configMapKeyRef")))
+        if vf.secretKeyRef is not None:
+            num += 1
+            sref = vf.secretKeyRef
+            errs.extend(_key_selector(sref.name, sref.key, vpath.child("secretKeyRef")))
+        if getattr(vf, "fileKeyRef", None) is not None:
+            num += 1
+        if num == 0:
+            errs.append(
+                invalid(
+                    vpath,
+                    "",
+                    "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or "
+                    "`secretKeyRef`",
+                )
+            )
+        elif ev.value:
+            errs.append(invalid(vpath, "", "may not be specified when `value` is not empty"))
+        elif num > 1:
+            errs.append(invalid(vpath, "", "may not have more than one field specified at a time"))
+    return errs
+
+
+def validate_env_from(
+    env_from: tuple[models.EnvFromSource, ...], path: Path, opts: PodValidationOptions
+) -> ErrorList:
+    errs = ErrorList()
+    for i, ev in enumerate(env_from):
+        ipath = path.index(i)
+        if ev.prefix:
+            check = (
+                is_relaxed_env_var_name
+                if opts.allow_relaxed_environment_variable_validation
+                else is_env_var_name
+            )
+            errs.extend(invalid(ipath.child("prefix"), ev.prefix, m) for m in check(ev.prefix))
+        num = 0
+        for kind, ref in (("configMapRef", ev.configMapRef), ("secretRef", ev.secretRef)):
+            if ref is None:
+                continue
+            num += 1
+            rpath = ipath.child(kind)
+            if not ref.name:
+                errs.append(required(rpath.child("name")))
+            else:
+                errs.extend(
+                    invalid(rpath.child("name"), ref.name, m)
+                    for m in name_is_dns_subdomain(ref.name, True)
+                )
+        if num == 0:
+            errs.append(invalid(path, "", "must specify one of: `configMapRef` or `secretRef`"))
+        elif num > 1:
+            errs.append(invalid(path, "", "may not have more than one field specified at a time"))
+    return errs
+
+
+def validate_volume_mounts(
+    ctr: AnyContainer, volumes: dict[str, models.Volume], path: Path
+) -> ErrorList:
+    """``ValidateVolumeMounts``; note upstream's subPath paths lack the index."""
+    errs = ErrorList()
+    devices = {d.name or "": d.devicePath or "" for d in ctr.volumeDevices}
+    device_paths = set(devices.values())
+    mountpoints: set[str] = set()
+    privileged = ctr.securityContext is not None and ctr.securityContext.privileged is True
+    for i, mnt in enumerate(ctr.volumeMounts):
+        ipath = path.index(i)
+        name = mnt.name or ""
+        mount_path = mnt.mountPath or ""
+        if not name:
+            errs.append(required(ipath.child("name")))
+        if name not in volumes:
+            errs.append(not_found(ipath.child("name"), name))
+        if not mount_path:
+            errs.append(required(ipath.child("mountPath")))
+        if mount_path in mountpoints:
+            errs.append(invalid(ipath.child("mountPath"), mount_path, "must be unique"))
+        mountpoints.add(mount_path)
+        if name in devices:
+            errs.append(
+                invalid(ipath.child("name"), name, "must not already exist in volumeDevices")
+            )
+        if mount_path in device_paths:
+            errs.append(
+                invalid(
+                    ipath.child("mountPath"),
+                    mount_path,
+                    "must not already exist as a path in volumeDevices",
+                )
+            )
+        vol = volumes.get(name)
+        if vol is not None and vol.image is not None:
+            if mnt.subPath:
+                errs.append(
+                    invalid(
+                        ipath.child("subPath"), mnt.subPath, "not allowed in image volume sources"
+                    )
+                )
+            if mnt.subPathExpr:
+                errs.append(
+                    invalid(
+                        ipath.child("subPathExpr"),
+                        mnt.subPathExpr,
+                        "not allowed in image volume sources",
+                    )
+                )
+        if mnt.subPath:
+            errs.extend(validate_local_descending_path(mnt.subPath, path.child("subPath")))
+        if mnt.subPathExpr:
+            if mnt.subPath:
+                errs.append(
+                    invalid(
+                        ipath.child("subPathExpr"),
+                        mnt.subPathExpr,
+                        "subPathExpr and subPath are mutually exclusive",
+                    )
+                )
+            errs.extend(validate_local_descending_path(mnt.subPathExpr, path.child("subPathExpr")))
+        if mnt.mountPropagation is not None:
+            ppath = path.child("mountPropagation")
+            if mnt.mountPropagation not in _PROPAGATIONS:
+                errs.append(not_supported(ppath, JSONValue(mnt.mountPropagation), _PROPAGATIONS))
+            if mnt.mountPropagation == "Bidirectional" and not privileged:
+                errs.append(
+                    forbidden(
+                        ppath,
+                        "Bidirectional mount propagation is available only to privileged "
+                        "containers",
+                    )
+                )
+        rro = mnt.recursiveReadOnly
+        if rro is not None and rro != "Disabled":
+            rpath = path.child("recursiveReadOnly")
+            if rro in ("Enabled", "IfPossible"):
+                if not mnt.readOnly:
+                    errs.append(forbidden(rpath, "may only be specified when readOnly is true"))
+                if mnt.mountPropagation is not None and mnt.mountPropagation != "None":
+                    errs.append(
+                        forbidden(
+                            rpath,
+                            "may only be specified when mountPropagation is None or not specified",
+                        )
+                    )
+            else:
+                errs.append(not_supported(rpath, JSONValue(rro), _RRO))
+    return errs
+
+
+def validate_volume_devices(
+    ctr: AnyContainer, volumes: dict[str, models.Volume], path: Path
+) -> ErrorList:
+    errs = ErrorList()
+    mounts = {m.name or "": m.mountPath or "" for m in ctr.volumeMounts}
+    mount_paths = set(mounts.values())
+    device_paths: set[str] = set()
+    device_names: set[str] = set()
+    for i, dev in enumerate(ctr.volumeDevices):
+        ipath = path.index(i)
+        name = dev.name or ""
+        dpath = dev.devicePath or ""
+        vol = volumes.get(name)
+        is_pvc = vol is not None and (
+            vol.persistentVolumeClaim is not None or vol.ephemeral is not None
+        )
+        if not name:
+            errs.append(required(ipath.child("name")))
+        if name in device_names:
+            errs.append(invalid(ipath.child("name"), name, "must be unique"))
+        if vol is not None and not is_pvc:
+            errs.append(
+                invalid(
+                    ipath.child("name"),
+                    name,
+                    "can only use volume source type of PersistentVolumeClaim or Ephemeral "
+                    "for block mode",
+                )
+            )
+        if vol is None:
+            errs.append(not_found(ipath.child("name"), name))
+        if not dpath:
+            errs.append(required(ipath.child("devicePath")))
+        if dpath in device_paths:
+            errs.append(invalid(ipath.child("devicePath"), dpath, "must be unique"))
+        if dpath and validate_path_no_backsteps(dpath, path.child("devicePath")):
+            errs.append(
+                invalid(ipath.child("devicePath"), dpath, "can not contain backsteps ('..')")
+            )
+        else:
+            device_paths.add(dpath)
+        if name in mounts:
+            errs.append(
+                invalid(ipath.child("name"), name, "must not already exist in volumeMounts")
+            )
+        if dpath in mount_paths:
+            errs.append(
+                invalid(
+                    ipath.child("devicePath"),
+                    dpath,
+                    "must not already exist as a path in volumeMounts",
+                )
+            )
+        if name:
+            device_names.add(name)
+    return errs
+
+
+def _validate_resource_name(name: str, path: Path) -> ErrorList:
+    """``validateContainerResourceName``."""
+    errs = ErrorList(invalid(path, JSONValue(name), m) for m in is_qualified_name(name))
+    if "/" not in name:
+        if name not in _STANDARD_CONTAINER_RESOURCES and not name.startswith("hugepages-"):
+            errs.append(
+                invalid(path, JSONValue(name), "must be a standard resource for containers")
+            )
+    elif not _is_native_resource(name) and (
+        name.startswith("requests.") or is_qualified_name("requests." + name)
+    ):
+        errs.append(
+            invalid(path, JSONValue(name), "doesn't follow extended resource name standard")
+        )
+    return errs
+
+
+def _is_native_resource(name: str) -> bool:
+    domain = name.split("/", 1)[0] if "/" in name else ""
+    return not domain or domain == "kubernetes.io" or domain.endswith(".kubernetes.io")
+
+
+def _overcommit_allowed(name: str) -> bool:
+    return _is_native_resource(name) and not name.startswith("hugepages-")
+
+
+def validate_resources(res: models.ResourceRequirements | None, path: Path) -> ErrorList:
+    """``ValidateContainerResourceRequirements`` (names, signs, requests ≤ limits)."""
+    errs = ErrorList()
+    if res is None:
+        return errs
+    lim_path = path.child("limits")
+    req_path = path.child("requests")
+    for name, qty in res.limits.items():
+        qpath = lim_path.key(name)
+        errs.extend(_validate_resource_name(name, qpath))
+        value = parse_quantity(qty)
+        if value is not None and value < 0:
+            errs.append(invalid(qpath, _qty_text(qty), "must be greater than or equal to 0"))
+    for name, qty in res.requests.items():
+        qpath = req_path.key(name)
+        errs.extend(_validate_resource_name(name, qpath))
+        value = parse_quantity(qty)
+        if value is not None and value < 0:
+            errs.append(invalid(qpath, _qty_text(qty), "must be greater than or equal to 0"))
+        if name in res.limits:
+            limit = parse_quantity(res.limits[name])
+            if value is None or limit is None:
+                continue
+            if value != limit and not _overcommit_allowed(name):
+                errs.append(
+                    invalid(
+                        req_path,
+                        _qty_text(qty),
+                        f"must be equal to {name} limit of {_qty_text(res.limits[name])}",
+                    )
+                )
+            elif value > limit:
+                errs.append(
+                    invalid(
+                        req_path,
+                        _qty_text(qty),
+                        f"must be less than or equal to {name} limit of "
+                        f"{_qty_text(res.limits[name])}",
+                    )
+                )
+        elif not _overcommit_allowed(name):
+            errs.append(required(lim_path, "Limit must be set for non overcommitable resources"))
+    return errs
+
+
+def validate_resize_policy(
+    policies: tuple[models.ContainerResizePolicy, ...], path: Path, pod_restart_policy: str
+) -> ErrorList:
+    errs = ErrorList()
+    seen: set[str] = set()
+    for i, p in enumerate(policies):
+        rname = p.resourceName or ""
+        if rname in seen:
+            errs.append(duplicate(path.index(i), JSONValue(rname)))
+        seen.add(rname)
+        if rname == "":
+            errs.append(required(path))
+        elif rname not in _RESIZE_RESOURCES:
+            errs.append(not_supported(path, JSONValue(rname), _RESIZE_RESOURCES))
+        rp = p.restartPolicy or ""
+        if rp == "":
+            errs.append(required(path))
+        elif rp not in _RESIZE_POLICIES:
+            errs.append(not_supported(path, JSONValue(rp), _RESIZE_POLICIES))
+        if pod_restart_policy == "Never" and rp != "NotRequired":
+            errs.append(
+                invalid(
+                    path, JSONValue(rp), "must be 'NotRequired' when `restartPolicy` is 'Never'"
+                )
+            )
+    return errs
+
+
+def validate_container_common(
+    ctr: AnyContainer,
+    volumes: dict[str, models.Volume],
+    path: Path,
+    opts: PodValidationOptions,
+    pod_restart_policy: str,
+    host_users: bool,
+) -> ErrorList:
+    """``validateContainerCommon``; steps as in the module docstring."""
+    errs = ErrorList()
+    name = ctr.name or ""
+    if not name:
+        errs.append(required(path.child("name")))
+    else:
+        errs.extend(invalid(path.child("name"), name, m) for m in is_dns1123_label(name))
+    if not ctr.image:
+        errs.append(required(path.child("image")))
+    tmp = ctr.terminationMessagePolicy or ""
+    if tmp == "":
+        errs.append(required(path.child("terminationMessagePolicy")))
+    elif tmp not in _TERMINATION_POLICIES:
+        errs.append(
+            not_supported(
+                path.child("terminationMessagePolicy"), JSONValue(tmp), _TERMINATION_POLICIES
+            )
+        )
+    errs.extend(validate_container_ports(ctr.ports, path.child("ports")))
+    errs.extend(validate_env(ctr.env, path.child("env"), opts))
+    errs.extend(validate_env_from(ctr.envFrom, path.child("envFrom"), opts))
+    errs.extend(validate_volume_mounts(ctr, volumes, path.child("volumeMounts")))
+    errs.extend(validate_volume_devices(ctr, volumes, path.child("volumeDevices")))
+    policy = ctr.imagePullPolicy or ""
+    if policy == "":
+        errs.append(required(path.child("imagePullPolicy")))
+    elif policy not in _PULL_POLICIES:
+        errs.append(not_supported(path.child("imagePullPolicy"), JSONValue(policy), _PULL_POLICIES))
+    errs.extend(validate_resources(ctr.resources, path.child("resources")))
+    errs.extend(
+        validate_resize_policy(ctr.resizePolicy, path.child("resizePolicy"), pod_restart_policy)
+    )
+    errs.extend(
+        validate_security_context(
+            ctr.securityContext, path.child("securityContext"), host_users, opts
+        )
+    )
+    return errs
+
+
+def _port_or_name(port: int | str | None, path: Path) -> ErrorList:
+    if isinstance(port, str):
+        return ErrorList(invalid(path, port, m) for m in is_valid_port_name(port))
+    value = port or 0
+    return ErrorList(invalid(path, value, m) for m in is_valid_port_num(value))
+
+
+def _validate_handler(
+    handler: models.Probe | models.LifecycleHandler,
+    grace: int | None,
+    path: Path,
+    opts: PodValidationOptions,
+) -> ErrorList:
+    """``validateHandler``: exactly one of exec/httpGet/tcpSocket/grpc/sleep."""
+    errs = ErrorList()
+    num = 0
+    kinds = ("exec", "httpGet", "tcpSocket", "grpc", "sleep")
+    for kind in kinds:
+        action = getattr(handler, kind, None)
+        if action is None:
+            continue
+        if num > 0:
+            errs.append(forbidden(path.child(kind), "may not specify more than 1 handler type"))
+            continue
+        num += 1
+        apath = path.child(kind)
+        if kind == "exec":
+            if not action.command:
+                errs.append(required(apath.child("command")))
+        elif kind == "httpGet":
+            if not action.path:
+                errs.append(required(apath.child("path")))
+            errs.extend(_port_or_name(action.port, apath.child("port")))
+            scheme = action.scheme or ""
+            if scheme not in _SCHEMES:
+                errs.append(not_supported(apath.child("scheme"), JSONValue(scheme), _SCHEMES))
+            for header in action.httpHeaders:
+                errs.extend(
+                    invalid(apath.child("httpHeaders"), header.name or "", m)
+                    for m in is_http_header_name(header.name or "")
+                )
+        elif kind in ("tcpSocket", "grpc"):
+            errs.extend(_port_or_name(action.port, apath.child("port")))
+        else:
+            seconds = action.seconds or 0
+            if grace is not None:
+                if opts.allow_pod_lifecycle_sleep_action_zero_value:
+                    if seconds < 0 or seconds > grace:
+                        errs.append(
+                            invalid(
+                                apath,
+                                seconds,
+                                "must be non-negative and less than terminationGracePeriodSeconds "
+                                f"({grace})",
+                            )
+                        )
+                elif seconds <= 0 or seconds > grace:
+                    errs.append(
+                        invalid(
+                            apath,
+                            seconds,
+                            "must be greater than 0 and less than terminationGracePeriodSeconds "
+                            f"({grace}). Enable AllowPodLifecycleSleepActionZeroValue feature gate "
+                            "for zero sleep.",
+                        )
+                    )
+    if num == 0:
+        errs.append(required(path, "must specify a handler type"))
+    return errs
+
+
+def _validate_probe(
+    probe: models.Probe | None, grace: int | None, path: Path, opts: PodValidationOptions, kind: str
+) -> ErrorList:
+    errs = ErrorList()
+    if probe is None:
+        return errs
+    errs.extend(_validate_handler(probe, grace, path, opts))
+    for attr in (
+        "initialDelaySeconds",
+        "timeoutSeconds",
+        "periodSeconds",
+        "successThreshold",
+        "failureThreshold",
+    ):
+        value = getattr(probe, attr) or 0
+        if value < 0:
+            errs.append(invalid(path.child(attr), value, "must be greater than or equal to 0"))
+    tgps = probe.terminationGracePeriodSeconds
+    if tgps is not None and tgps <= 0:
+        errs.append(
+            invalid(path.child("terminationGracePeriodSeconds"), tgps, "must be greater than 0")
+        )
+    if kind in ("liveness", "startup") and (probe.successThreshold or 0) != 1:
+        errs.append(
+            invalid(path.child("successThreshold"), probe.successThreshold or 0, "must be 1")
+        )
+    if kind == "readiness" and tgps is not None:
+        errs.append(
+            invalid(
+                path.child("terminationGracePeriodSeconds"),
+                tgps,
+                "must not be set for readinessProbes",
+            )
+        )
+    return errs
+
+
+def _validate_lifecycle_and_probes(
+    ctr: AnyContainer, grace: int | None, path: Path, opts: PodValidationOptions
+) -> ErrorList:
+    errs = ErrorList()
+    if ctr.lifecycle is not None:
+        for key in ("postStart", "preStop"):
+            handler = getattr(ctr.lifecycle, key)
+            if handler is not None:
+                errs.extend(_validate_handler(handler, grace, path.child("lifecycle", key), opts))
+    errs.extend(
+        _validate_probe(ctr.livenessProbe, grace, path.child("livenessProbe"), opts, "liveness")
+    )
+    errs.extend(
+        _validate_probe(ctr.readinessProbe, grace, path.child("readinessProbe"), opts, "readiness")
+    )
+    errs.extend(
+        _validate_probe(ctr.startupProbe, grace, path.child("startupProbe"), opts, "startup")
+    )
+    return errs
+
+
+def _host_port_conflicts(containers: tuple[models.Container, ...], path: Path) -> ErrorList:
+    errs = ErrorList()
+    seen: set[str] = set()
+    for ci, ctr in enumerate(containers):
+        ppath = path.index(ci).child("ports")
+        for pi, port in enumerate(ctr.ports):
+            if not port.hostPort:
+                continue
+            key = f"{port.protocol or ''}/{port.hostIP or ''}/{port.hostPort}"
+            if key in seen:
+                errs.append(duplicate(ppath.index(pi).child("hostPort"), key))
+            else:
+                seen.add(key)
+    return errs
+
+
+def validate_containers(
+    containers: tuple[models.Container, ...],
+    volumes: dict[str, models.Volume],
+    grace: int | None,
+    path: Path,
+    opts: PodValidationOptions,
+    pod_restart_policy: str,
+    host_users: bool,
+) -> ErrorList:
+    if not containers:
+        return ErrorList([required(path)])
+    errs = ErrorList()
+    names: set[str] = set()
+    for i, ctr in enumerate(containers):
+        cpath = path.index(i)
+        errs.extend(
+            validate_container_common(ctr, volumes, cpath, opts, pod_restart_policy, host_users)
+        )
+        name = ctr.name or ""
+        if name in names:
+            errs.append(duplicate(cpath.child("name"), name))
+        else:
+            names.add(name)
+        errs.extend(_validate_lifecycle_and_probes(ctr, grace, cpath, opts))
+        if ctr.restartPolicy is not None:
+            errs.append(
+                forbidden(cpath.child("restartPolicy"), "may not be set for non-init containers")
+            )
+    errs.extend(_host_port_conflicts(containers, path))
+    return errs
+
+
+def validate_init_containers(
+    containers: tuple[models.Container, ...],
+    regular: tuple[models.Container, ...],
+    volumes: dict[str, models.Volume],
+    grace: int | None,
+    path: Path,
+    opts: PodValidationOptions,
+    pod_restart_policy: str,
+    host_users: bool,
+) -> ErrorList:
+    errs = ErrorList()
+    names = {c.name or "" for c in regular}
+    not_sidecar = "may not be set for init containers without restartPolicy=Always"
+    for i, ctr in enumerate(containers):
+        cpath = path.index(i)
+        errs.extend(
+            validate_container_common(ctr, volumes, cpath, opts, pod_restart_policy, host_users)
+        )
+        restart_always = False
+        if ctr.restartPolicy is not None:
+            if ctr.restartPolicy != "Always":
+                errs.append(
+                    not_supported(
+                        cpath.child("restartPolicy"), JSONValue(ctr.restartPolicy), ("Always",)
+                    )
+                )
+            restart_always = ctr.restartPolicy == "Always"
+        name = ctr.name or ""
+        if name in names:
+            errs.append(duplicate(cpath.child("name"), name))
+        elif name:
+            names.add(name)
+        errs.extend(_host_port_conflicts((ctr,), path))
+        if restart_always:
+            errs.extend(_validate_lifecycle_and_probes(ctr, grace, cpath, opts))
+        else:
+            for attr in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
+                if getattr(ctr, attr) is not None:
+                    errs.append(forbidden(cpath.child(attr), not_sidecar))
+        if not opts.allow_sidecar_resize_policy and ctr.resizePolicy:
+            errs.append(
+                invalid(
+                    cpath.child("resizePolicy"),
+                    JSONValue(
+                        [
+                            {"resourceName": p.resourceName, "restartPolicy": p.restartPolicy}
+                            for p in ctr.resizePolicy
+                        ]
+                    ),
+                    "must not be set for init containers",
+                )
+            )
+    return errs
+
+
+def validate_ephemeral_containers(
+    ephemeral: tuple[models.EphemeralContainer, ...],
+    containers: tuple[models.Container, ...],
+    init: tuple[models.Container, ...],
+    volumes: dict[str, models.Volume],
+    path: Path,
+    opts: PodValidationOptions,
+    pod_restart_policy: str,
+    host_users: bool,
+) -> ErrorList:
+    errs = ErrorList()
+    if not ephemeral:
+        return errs
+    other = {c.name or "" for c in (*containers, *init)}
+    all_names = set(other)
+    for i, ec in enumerate(ephemeral):
+        cpath = path.index(i)
+        errs.extend(
+            validate_container_common(ec, volumes, cpath, opts, pod_restart_policy, host_users)
+        )
+        errs.extend(validate_container_only_for_pod(ec, cpath))
+        name = ec.name or ""
+        if name in all_names:
+            errs.append(duplicate(cpath.child("name"), name))
+        else:
+            all_names.add(name)
+        if ec.targetContainerName and ec.targetContainerName not in other:
+            errs.append(not_found(cpath.child("targetContainerName"), ec.targetContainerName))
+        for attr in _EPHEMERAL_FORBIDDEN:
+            value = getattr(ec, attr)
+            if value is not None and value != ():
+                errs.append(
+                    forbidden(cpath.child(attr), "cannot be set for an Ephemeral Container")
+                )
+        for j, vm in enumerate(ec.volumeMounts):
+            for attr in ("subPath", "subPathExpr"):
+                if getattr(vm, attr):
+                    errs.append(
+                        forbidden(
+                            cpath.child("volumeMounts").index(j).child(attr),
+                            "cannot be set for an Ephemeral Container",
+                        )
+                    )
+    return errs
+
+
+def validate_container_only_for_pod(ctr: AnyContainer, path: Path) -> ErrorList:
+    """``validateContainerOnlyForPod``: no leading/trailing whitespace in the image."""
+    image = ctr.image or ""
+    if len(image) != len(image.strip(" \t\n\r\v\f\x85\xa0")):
+        return ErrorList(
+            [invalid(path.child("image"), image, "must not have leading or trailing whitespace")]
+        )
+    return ErrorList()

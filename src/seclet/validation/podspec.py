@@ -1,0 +1,366 @@
+"""``ValidatePodSpec``: the whole spec, in kube-apiserver's order (semantics §1.1).
+
+Role: steps, each appending to one ordered list: terminationGracePeriodSeconds
+required; volumes; containers; initContainers; ephemeralContainers; (pod-level
+resources: names/signs only); hostNetwork port rule; restartPolicy; dnsPolicy;
+nodeSelector labels; pod securityContext; imagePullSecrets; affinity (not
+validated here: see module note); dnsConfig; readinessGates; schedulingGates;
+topologySpreadConstraints (basic); Windows HostProcess; hostUsers;
+serviceAccountName; nodeName; activeDeadlineSeconds; hostname; subdomain;
+tolerations; hostAliases; priorityClassName; runtimeClassName; preemptionPolicy;
+overhead; finally spec.os (validateOS, then validateLinux or validateWindows).
+Not reproduced: affinity/label-selector validation, resource claims, pod-level
+resource consistency — seclet pods rarely use them; they pass unchecked.
+Callers: ``pod.validate_pod_create``, ``pod.validate_pod_template_spec``.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+
+from seclet.api import models
+from seclet.api.field import (
+    ErrorList,
+    JSONValue,
+    Path,
+    duplicate,
+    invalid,
+    not_supported,
+    required,
+)
+from seclet.validation.containers import (
+    validate_containers,
+    validate_ephemeral_containers,
+    validate_init_containers,
+    validate_resources,
+)
+from seclet.validation.hostusers import validate_host_users
+from seclet.validation.names import (
+    MAX_INT32,
+    inclusive_range_error,
+    is_dns1123_label,
+    is_dns1123_subdomain,
+    is_dns1123_subdomain_with_underscore,
+    is_label_value,
+    is_qualified_name,
+    name_is_dns_subdomain,
+)
+from seclet.validation.objectmeta import validate_labels
+from seclet.validation.options import PodValidationOptions
+from seclet.validation.os_specific import validate_linux, validate_os, validate_windows
+from seclet.validation.podsecuritycontext import validate_pod_security_context
+from seclet.validation.volumes import validate_volumes
+from seclet.validation.windows import validate_windows_host_process_pod
+
+_RESTART_POLICIES = ("Always", "OnFailure", "Never")
+_DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
+_PREEMPTION_POLICIES = ("PreemptLowerPriority", "Never")
+_TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
+_TOLERATION_OPS = ("Equal", "Exists")
+_WHEN_UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
+MAX_DNS_NAMESERVERS = 3
+MAX_DNS_SEARCH_PATHS = 32
+MAX_DNS_SEARCH_LIST_CHARS = 2048
+
+
+def _is_valid_ip(path: Path, value: str) -> ErrorList:
+    """``validation.IsValidIP`` (strict parsing: no leading zeros)."""
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return ErrorList(
+            [invalid(path, value, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)")]
+        )
+    return ErrorList()
+
+
+def _enum(value: str, path: Path, valid: tuple[str, ...]) -> ErrorList:
+    if value == "":
+        return ErrorList([required(path)])
+    if value not in valid:
+        return ErrorList([not_supported(path, JSONValue(value), valid)])
+    return ErrorList()
+
+
+def _validate_tolerations(tolerations: tuple[models.Toleration, ...], path: Path) -> ErrorList:
+    errs = ErrorList()
+    for i, t in enumerate(tolerations):
+        ipath = path.index(i)
+        key = t.key or ""
+        op = t.operator or ""
+        effect = t.effect or ""
+        value = t.value or ""
+        if key:
+            errs.extend(invalid(ipath.child("key"), key, m) for m in is_qualified_name(key))
+        if not key and op != "Exists":
+            errs.append(
+                invalid(
+                    ipath.child("operator"),
+                    JSONValue(op),
+                    'operator must be Exists when `key` is empty, which means "match all values '
+                    'and all keys"',
+                )
+            )
+        if t.tolerationSeconds is not None and effect != "NoExecute":
+            errs.append(
+                invalid(
+                    ipath.child("effect"),
+                    JSONValue(effect),
+                    "effect must be 'NoExecute' when `tolerationSeconds` is set",
+                )
+            )
+        if op in ("Equal", ""):
+            msgs = is_label_value(value)
+            if msgs:
+                errs.append(invalid(ipath.child("operator"), value, ";".join(msgs)))
+        elif op == "Exists":
+            if value:
+                errs.append(
+                    invalid(
+                        ipath.child("operator"),
+                        value,
+                        "value must be empty when `operator` is 'Exists'",
+                    )
+                )
+        else:
+            errs.append(not_supported(ipath.child("operator"), JSONValue(op), _TOLERATION_OPS))
+        if effect and effect not in _TAINT_EFFECTS:
+            errs.append(not_supported(ipath.child("effect"), JSONValue(effect), _TAINT_EFFECTS))
+    return errs
+
+
+def _validate_dns_config(spec: models.PodSpec, path: Path, opts: PodValidationOptions) -> ErrorList:
+    cfg = spec.dnsConfig
+    if spec.dnsPolicy == "None":
+        if cfg is None:
+            return ErrorList([required(path, "must provide `dnsConfig` when `dnsPolicy` is None")])
+        if not cfg.nameservers:
+            return ErrorList(
+                [
+                    required(
+                        path.child("nameservers"),
+                        "must provide at least one DNS nameserver when `dnsPolicy` is None",
+                    )
+                ]
+            )
+    errs = ErrorList()
+    if cfg is None:
+        return errs
+    if len(cfg.nameservers) > MAX_DNS_NAMESERVERS:
+        errs.append(
+            invalid(
+                path.child("nameservers"),
+                JSONValue(list(cfg.nameservers)),
+                f"must not have more than {MAX_DNS_NAMESERVERS} nameservers",
+            )
+        )
+    for i, ns in enumerate(cfg.nameservers):
+        errs.extend(_is_valid_ip(path.child("nameservers").index(i), ns))
+    if len(cfg.searches) > MAX_DNS_SEARCH_PATHS:
+        errs.append(
+            invalid(
+                path.child("searches"),
+                JSONValue(list(cfg.searches)),
+                f"must not have more than {MAX_DNS_SEARCH_PATHS} search paths",
+            )
+        )
+    if len(" ".join(cfg.searches)) > MAX_DNS_SEARCH_LIST_CHARS:
+        errs.append(
+            invalid(
+                path.child("searches"),
+                JSONValue(list(cfg.searches)),
+                f"must not have more than {MAX_DNS_SEARCH_LIST_CHARS} characters "
+                "(including spaces) in the search list",
+            )
+        )
+    for i, search in enumerate(cfg.searches):
+        spath = path.child("searches").index(i)
+        if opts.allow_relaxed_dns_search_validation:
+            if search != ".":
+                s = search.removesuffix(".")
+                errs.extend(invalid(spath, s, m) for m in is_dns1123_subdomain_with_underscore(s))
+        else:
+            s = search.removesuffix(".")
+            errs.extend(invalid(spath, s, m) for m in is_dns1123_subdomain(s))
+    for i, option in enumerate(cfg.options):
+        if not option.name:
+            errs.append(required(path.child("options").index(i), "must not be empty"))
+    return errs
+
+
+def _validate_topology_spread(
+    constraints: tuple[models.TopologySpreadConstraint, ...], path: Path
+) -> ErrorList:
+    errs = ErrorList()
+    for i, c in enumerate(constraints):
+        ipath = path.index(i)
+        if (c.maxSkew or 0) <= 0:
+            errs.append(
+                invalid(ipath.child("maxSkew"), c.maxSkew or 0, "must be greater than zero")
+            )
+        if not c.topologyKey:
+            errs.append(required(ipath.child("topologyKey"), "can not be empty"))
+        wu = c.whenUnsatisfiable or ""
+        if wu not in _WHEN_UNSATISFIABLE:
+            errs.append(
+                not_supported(ipath.child("whenUnsatisfiable"), JSONValue(wu), _WHEN_UNSATISFIABLE)
+            )
+        for other in constraints[i + 1 :]:
+            if (
+                other.topologyKey == c.topologyKey
+                and other.whenUnsatisfiable == c.whenUnsatisfiable
+            ):
+                errs.append(
+                    duplicate(
+                        ipath.child("{topologyKey, whenUnsatisfiable}"),
+                        f"{{{c.topologyKey or ''}, {wu}}}",
+                    )
+                )
+                break
+    return errs
+
+
+def _name_errors(value: str, path: Path) -> ErrorList:
+    return ErrorList(invalid(path, value, m) for m in name_is_dns_subdomain(value, False))
+
+
+def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptions) -> ErrorList:
+    """``ValidatePodSpec``; steps as in the module docstring."""
+    errs = ErrorList()
+    if spec.terminationGracePeriodSeconds is None:
+        errs.append(required(path.child("terminationGracePeriodSeconds")))
+    grace = spec.terminationGracePeriodSeconds
+    host_users = spec.hostUsers is None or spec.hostUsers
+    restart = spec.restartPolicy or ""
+    vols, verrs = validate_volumes(
+        spec.volumes,
+        path.child("volumes"),
+        opts.resource_is_pod,
+        opts.allow_non_local_projected_token_path,
+    )
+    errs.extend(verrs)
+    errs.extend(
+        validate_containers(
+            spec.containers, vols, grace, path.child("containers"), opts, restart, host_users
+        )
+    )
+    errs.extend(
+        validate_init_containers(
+            spec.initContainers,
+            spec.containers,
+            vols,
+            grace,
+            path.child("initContainers"),
+            opts,
+            restart,
+            host_users,
+        )
+    )
+    errs.extend(
+        validate_ephemeral_containers(
+            spec.ephemeralContainers,
+            spec.containers,
+            spec.initContainers,
+            vols,
+            path.child("ephemeralContainers"),
+            opts,
+            restart,
+            host_users,
+        )
+    )
+    if opts.pod_level_resources_enabled and spec.resources is not None:
+        errs.extend(validate_resources(spec.resources, path.child("resources")))
+    if spec.hostNetwork:
+        cpath = path.child("containers")
+        for i, ctr in enumerate(spec.containers):
+            for j, port in enumerate(ctr.ports):
+                hp, cp = port.hostPort or 0, port.containerPort or 0
+                if (opts.resource_is_pod or hp != 0) and hp != cp:
+                    errs.append(
+                        invalid(
+                            cpath.index(i).child("ports").index(j).child("hostPort"),
+                            hp,
+                            "must match `containerPort` when `hostNetwork` is true",
+                        )
+                    )
+    errs.extend(_enum(restart, path.child("restartPolicy"), _RESTART_POLICIES))
+    errs.extend(_enum(spec.dnsPolicy or "", path.child("dnsPolicy"), _DNS_POLICIES))
+    errs.extend(validate_labels(spec.nodeSelector, path.child("nodeSelector")))
+    errs.extend(validate_pod_security_context(spec, path, opts))
+    for i, ref in enumerate(spec.imagePullSecrets):
+        del i, ref  # LocalObjectReference has only ``name``: nothing else can be set in v1
+    errs.extend(_validate_dns_config(spec, path.child("dnsConfig"), opts))
+    for i, gate in enumerate(spec.readinessGates):
+        ct = gate.conditionType or ""
+        gpath = path.child("readinessGates").index(i).child("conditionType")
+        errs.extend(invalid(gpath, ct, m) for m in is_qualified_name(ct))
+    seen_gates: set[str] = set()
+    for i, sg in enumerate(spec.schedulingGates):
+        gname = sg.name or ""
+        gpath = path.child("schedulingGates").index(i)
+        errs.extend(invalid(gpath, gname, m) for m in is_qualified_name(gname))
+        if gname in seen_gates:
+            errs.append(duplicate(gpath, gname))
+        seen_gates.add(gname)
+    errs.extend(
+        _validate_topology_spread(
+            spec.topologySpreadConstraints, path.child("topologySpreadConstraints")
+        )
+    )
+    errs.extend(validate_windows_host_process_pod(spec, path, opts.allow_privileged))
+    errs.extend(validate_host_users(spec, path, opts))
+    if spec.serviceAccountName:
+        errs.extend(_name_errors(spec.serviceAccountName, path.child("serviceAccountName")))
+    if spec.nodeName:
+        errs.extend(_name_errors(spec.nodeName, path.child("nodeName")))
+    if spec.activeDeadlineSeconds is not None:
+        ads = spec.activeDeadlineSeconds
+        if ads < 1 or ads > MAX_INT32:
+            errs.append(
+                invalid(
+                    path.child("activeDeadlineSeconds"), ads, inclusive_range_error(1, MAX_INT32)
+                )
+            )
+    if spec.hostname:
+        errs.extend(
+            invalid(path.child("hostname"), spec.hostname, m)
+            for m in is_dns1123_label(spec.hostname)
+        )
+    if spec.subdomain:
+        errs.extend(
+            invalid(path.child("subdomain"), spec.subdomain, m)
+            for m in is_dns1123_label(spec.subdomain)
+        )
+    if spec.tolerations:
+        errs.extend(_validate_tolerations(spec.tolerations, path.child("tolerations")))
+    for i, alias in enumerate(spec.hostAliases):
+        apath = path.child("hostAliases").index(i)
+        errs.extend(_is_valid_ip(apath.child("ip"), alias.ip or ""))
+        for j, hostname in enumerate(alias.hostnames):
+            errs.extend(
+                invalid(apath.child("hostnames").index(j), hostname, m)
+                for m in is_dns1123_subdomain(hostname)
+            )
+    if spec.priorityClassName:
+        errs.extend(_name_errors(spec.priorityClassName, path.child("priorityClassName")))
+    if spec.runtimeClassName is not None:
+        errs.extend(_name_errors(spec.runtimeClassName, path.child("runtimeClassName")))
+    if spec.preemptionPolicy is not None:
+        errs.extend(
+            _enum(spec.preemptionPolicy, path.child("preemptionPolicy"), _PREEMPTION_POLICIES)
+        )
+    if spec.overhead:
+        errs.extend(
+            validate_resources(
+                models.ResourceRequirements(limits=spec.overhead), path.child("overhead")
+            )
+        )
+    if spec.os is not None:
+        os_errs = validate_os(spec, path.child("os"))
+        if os_errs:
+            errs.extend(os_errs)
+        elif spec.os.name == "linux":
+            errs.extend(validate_linux(spec, path))
+        elif spec.os.name == "windows":
+            errs.extend(validate_windows(spec, path))
+    return errs
