@@ -196,13 +196,13 @@ def test_latest_evaluation_speed() -> None:
     lvs = [level_version(Level.BASELINE), level_version(Level.RESTRICTED)]
     evaluate = DEFAULT_EVALUATOR.evaluate_pod
     best = float("inf")
-    for _ in range(3):
-        start = time.perf_counter()
+    for _ in range(5):
+        start = time.process_time()
         denied = 0
         for lv in lvs:
             for meta, spec in specs:
                 if not aggregate_check_results(evaluate(lv, meta, spec)).allowed:
                     denied += 1
-        best = min(best, time.perf_counter() - start)
+        best = min(best, time.process_time() - start)
     assert denied > 0
     assert best < 0.2, f"evaluating 2 x 4537 pods took {best:.3f}s"

@@ -16,17 +16,19 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "allowPrivilegeEscalation"
 
 
-def allow_privilege_escalation_1_8(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
-    bad = [
-        c.name or ""
-        for c in visit_containers(spec)
-        if c.securityContext is None or c.securityContext.allowPrivilegeEscalation is not False
-    ]
+def allow_privilege_escalation_1_8(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    bad: list[str] = []
+    for c in containers:
+        sc = c.securityContext
+        if sc is None or sc.allowPrivilegeEscalation is not False:
+            bad.append(c.name or "")
     if bad:
         return CheckResult(
             False,
@@ -37,10 +39,12 @@ def allow_privilege_escalation_1_8(metadata: ObjectMeta | None, spec: PodSpec) -
     return ALLOWED
 
 
-def allow_privilege_escalation_1_25(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def allow_privilege_escalation_1_25(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     if spec.os is not None and spec.os.name == "windows":
         return ALLOWED
-    return allow_privilege_escalation_1_8(metadata, spec)
+    return allow_privilege_escalation_1_8(metadata, spec, containers)
 
 
 CHECK: Final = Check(

@@ -15,7 +15,7 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "capabilities_baseline"
 
@@ -38,10 +38,12 @@ CAPABILITIES_ALLOWED_1_0: Final = frozenset(
 )
 
 
-def capabilities_baseline_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def capabilities_baseline_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     bad_containers: list[str] = []
-    non_default: set[str] = set()
-    for c in visit_containers(spec):
+    non_default: list[str] = []  # a set, deduplicated when reported
+    for c in containers:
         sc = c.securityContext
         if sc is None or sc.capabilities is None:
             continue
@@ -49,7 +51,7 @@ def capabilities_baseline_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> Che
         for cap in sc.capabilities.add:
             if cap not in CAPABILITIES_ALLOWED_1_0:
                 valid = False
-                non_default.add(cap)
+                non_default.append(cap)
         if not valid:
             bad_containers.append(c.name or "")
     if bad_containers:
@@ -57,7 +59,7 @@ def capabilities_baseline_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> Che
             False,
             "non-default capabilities",
             f"{pluralize('container', 'containers', len(bad_containers))} "
-            f"{join_quote(bad_containers)} must not include {join_quote(sorted(non_default))} "
+            f"{join_quote(bad_containers)} must not include {join_quote(sorted(set(non_default)))} "
             "in securityContext.capabilities.add",
         )
     return ALLOWED

@@ -13,11 +13,14 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
+from seclet.podsecurity.policy.helpers import Containers
 
 ID: Final = "hostNamespaces"
 
 
-def host_namespaces_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def host_namespaces_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     if not (spec.hostNetwork or spec.hostPID or spec.hostIPC):
         return ALLOWED
     used: list[str] = []

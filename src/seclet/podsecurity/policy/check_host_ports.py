@@ -14,30 +14,33 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "hostPorts"
 
 
-def host_ports_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def host_ports_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     bad_containers: list[str] = []
-    forbidden: set[str] = set()
-    for c in visit_containers(spec):
+    forbidden: list[str] = []  # a set, deduplicated when reported
+    for c in containers:
         valid = True
         for port in c.ports:
             if port.hostPort:
                 valid = False
-                forbidden.add(str(port.hostPort))
+                forbidden.append(str(port.hostPort))
         if not valid:
             bad_containers.append(c.name or "")
     if bad_containers:
         n = len(bad_containers)
+        ports = sorted(set(forbidden))
         return CheckResult(
             False,
             "hostPort",
             f"{pluralize('container', 'containers', n)} {join_quote(bad_containers)} "
             f"{pluralize('uses', 'use', n)} "
-            f"{pluralize('hostPort', 'hostPorts', len(forbidden))} {', '.join(sorted(forbidden))}",
+            f"{pluralize('hostPort', 'hostPorts', len(ports))} {', '.join(ports)}",
         )
     return ALLOWED
 

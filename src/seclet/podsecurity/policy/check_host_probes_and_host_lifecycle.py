@@ -15,47 +15,60 @@ from typing import Final
 from seclet.api.models import LifecycleHandler, ObjectMeta, PodSpec, Probe
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "hostProbesAndHostLifecycle"
 
 
-def _forbidden_hosts(handler: Probe | LifecycleHandler | None, into: set[str]) -> bool:
+def _forbidden_hosts(handler: Probe | LifecycleHandler | None, into: list[str]) -> bool:
+    """``getForbiddenHostProbes`` / ``getForbiddenHostLifecycle``: collect set hosts."""
     if handler is None:
         return False
     found = False
     if handler.httpGet is not None and handler.httpGet.host:
-        into.add(handler.httpGet.host)
+        into.append(handler.httpGet.host)
         found = True
     if handler.tcpSocket is not None and handler.tcpSocket.host:
-        into.add(handler.tcpSocket.host)
+        into.append(handler.tcpSocket.host)
         found = True
     return found
 
 
-def host_probes_and_host_lifecycle_1_34(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
-    bad_containers: set[str] = set()
-    forbidden: set[str] = set()
-    for c in visit_containers(spec):
+def host_probes_and_host_lifecycle_1_34(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    bad_containers: list[str] = []  # sets upstream: deduplicated and sorted when reported
+    forbidden: list[str] = []
+    for c in containers:
+        lifecycle = c.lifecycle
+        if (
+            c.livenessProbe is None
+            and c.readinessProbe is None
+            and c.startupProbe is None
+            and lifecycle is None
+        ):
+            continue
         bad = _forbidden_hosts(c.livenessProbe, forbidden)
         bad = _forbidden_hosts(c.readinessProbe, forbidden) or bad
         bad = _forbidden_hosts(c.startupProbe, forbidden) or bad
-        if c.lifecycle is not None:
-            bad = _forbidden_hosts(c.lifecycle.postStart, forbidden) or bad
-            bad = _forbidden_hosts(c.lifecycle.preStop, forbidden) or bad
+        if lifecycle is not None:
+            bad = _forbidden_hosts(lifecycle.postStart, forbidden) or bad
+            bad = _forbidden_hosts(lifecycle.preStop, forbidden) or bad
         if bad:
-            bad_containers.add(c.name or "")
-    if bad_containers:
-        n = len(bad_containers)
-        return CheckResult(
-            False,
-            "probe or lifecycle host",
-            f"{pluralize('container', 'containers', n)} {join_quote(sorted(bad_containers))} "
-            f"{pluralize('uses', 'use', n)} "
-            f"{pluralize('probe or lifecycle host', 'probe or lifecycle hosts', len(forbidden))} "
-            f"{join_quote(sorted(forbidden))}",
-        )
-    return ALLOWED
+            bad_containers.append(c.name or "")
+    if not bad_containers:
+        return ALLOWED
+    names = sorted(set(bad_containers))
+    hosts = sorted(set(forbidden))
+    n = len(names)
+    return CheckResult(
+        False,
+        "probe or lifecycle host",
+        f"{pluralize('container', 'containers', n)} {join_quote(names)} "
+        f"{pluralize('uses', 'use', n)} "
+        f"{pluralize('probe or lifecycle host', 'probe or lifecycle hosts', len(hosts))} "
+        f"{join_quote(hosts)}",
+    )
 
 
 CHECK: Final = Check(

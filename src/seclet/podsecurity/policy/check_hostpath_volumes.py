@@ -14,13 +14,18 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "hostPathVolumes"
 
 
-def host_path_volumes_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
-    bad = [v.name or "" for v in spec.volumes if v.hostPath is not None]
+def host_path_volumes_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    bad: list[str] = []
+    for v in spec.volumes:
+        if v.hostPath is not None:
+            bad.append(v.name or "")
     if bad:
         return CheckResult(
             False,

@@ -12,17 +12,19 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "privileged"
 
 
-def privileged_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
-    bad = [
-        c.name or ""
-        for c in visit_containers(spec)
-        if c.securityContext is not None and c.securityContext.privileged
-    ]
+def privileged_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    bad: list[str] = []
+    for c in containers:
+        sc = c.securityContext
+        if sc is not None and sc.privileged:
+            bad.append(c.name or "")
     if bad:
         return CheckResult(
             False,

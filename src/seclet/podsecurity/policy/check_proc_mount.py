@@ -17,10 +17,10 @@ from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
 from seclet.podsecurity.policy.helpers import (
+    Containers,
     join_quote,
     pluralize,
     relax_policy_for_user_namespace_pod,
-    visit_containers,
 )
 
 ID: Final = "procMount"
@@ -28,31 +28,35 @@ ID: Final = "procMount"
 _DEFAULT_PROC_MOUNT: Final = "Default"
 
 
-def proc_mount_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def proc_mount_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     bad_containers: list[str] = []
-    forbidden_types: set[str] = set()
-    for c in visit_containers(spec):
+    forbidden_types: list[str] = []  # a set, deduplicated when reported
+    for c in containers:
         sc = c.securityContext
         if sc is None or sc.procMount is None:
             continue
         if sc.procMount != _DEFAULT_PROC_MOUNT:
             bad_containers.append(c.name or "")
-            forbidden_types.add(sc.procMount)
+            forbidden_types.append(sc.procMount)
     if bad_containers:
         return CheckResult(
             False,
             "procMount",
             f"{pluralize('container', 'containers', len(bad_containers))} "
             f"{join_quote(bad_containers)} must not set securityContext.procMount to "
-            f"{join_quote(sorted(forbidden_types))}",
+            f"{join_quote(sorted(set(forbidden_types)))}",
         )
     return ALLOWED
 
 
-def proc_mount_1_35_baseline(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def proc_mount_1_35_baseline(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     if relax_policy_for_user_namespace_pod(spec):
         return ALLOWED
-    return proc_mount_1_0(metadata, spec)
+    return proc_mount_1_0(metadata, spec, containers)
 
 
 CHECK: Final = Check(

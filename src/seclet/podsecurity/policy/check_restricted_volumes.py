@@ -18,7 +18,7 @@ from seclet.api.models import ObjectMeta, PodSpec, Volume
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy import check_hostpath_volumes
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "restrictedVolumes"
 
@@ -69,23 +69,26 @@ def _type_name(v: Volume) -> str:
     return "unknown"
 
 
-def restricted_volumes_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def restricted_volumes_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     bad_volumes: list[str] = []
-    bad_types: set[str] = set()
+    bad_types: list[str] = []  # a set, deduplicated when reported
     for v in spec.volumes:
         if _allowed(v):
             continue
         bad_volumes.append(v.name or "")
-        bad_types.add(_type_name(v))
+        bad_types.append(_type_name(v))
     if bad_volumes:
         n = len(bad_volumes)
+        types = sorted(set(bad_types))
         return CheckResult(
             False,
             "restricted volume types",
             f"{pluralize('volume', 'volumes', n)} {join_quote(bad_volumes)} "
             f"{pluralize('uses', 'use', n)} "
-            f"{pluralize('restricted volume type', 'restricted volume types', len(bad_types))} "
-            f"{join_quote(sorted(bad_types))}",
+            f"{pluralize('restricted volume type', 'restricted volume types', len(types))} "
+            f"{join_quote(types)}",
         )
     return ALLOWED
 

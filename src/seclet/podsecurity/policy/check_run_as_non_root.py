@@ -15,10 +15,10 @@ from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
 from seclet.podsecurity.policy.helpers import (
+    Containers,
     join_quote,
     pluralize,
     relax_policy_for_user_namespace_pod,
-    visit_containers,
 )
 
 ID: Final = "runAsNonRoot"
@@ -26,7 +26,24 @@ ID: Final = "runAsNonRoot"
 _REASON: Final = "runAsNonRoot != true"
 
 
-def run_as_non_root_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def run_as_non_root_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    # Fast screen: the common compliant pod returns without building anything.
+    psc = spec.securityContext
+    pod_value = psc.runAsNonRoot if psc is not None else None
+    if pod_value is not False:
+        for c in containers:
+            sc = c.securityContext
+            value = sc.runAsNonRoot if sc is not None else None
+            if value is False or (value is None and pod_value is not True):
+                break
+        else:
+            return ALLOWED
+    return _forbidden(spec, containers)
+
+
+def _forbidden(spec: PodSpec, containers: Containers) -> CheckResult:
     bad_setters: list[str] = []
     pod_run_as_non_root = False
     psc = spec.securityContext
@@ -38,7 +55,7 @@ def run_as_non_root_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResu
 
     explicitly_bad: list[str] = []
     implicitly_bad: list[str] = []
-    for c in visit_containers(spec):
+    for c in containers:
         sc = c.securityContext
         if sc is not None and sc.runAsNonRoot is not None:
             if not sc.runAsNonRoot:
@@ -67,10 +84,12 @@ def run_as_non_root_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResu
     return ALLOWED
 
 
-def run_as_non_root_1_35(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def run_as_non_root_1_35(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     if relax_policy_for_user_namespace_pod(spec):
         return ALLOWED
-    return run_as_non_root_1_0(metadata, spec)
+    return run_as_non_root_1_0(metadata, spec, containers)
 
 
 CHECK: Final = Check(

@@ -14,25 +14,27 @@ from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
 from seclet.podsecurity.policy.helpers import (
+    Containers,
     join_quote,
     pluralize,
     relax_policy_for_user_namespace_pod,
-    visit_containers,
 )
 
 ID: Final = "runAsUser"
 
 
-def run_as_user_1_23(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def run_as_user_1_23(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     bad_setters: list[str] = []
     psc = spec.securityContext
     if psc is not None and psc.runAsUser == 0:
         bad_setters.append("pod")
-    bad = [
-        c.name or ""
-        for c in visit_containers(spec)
-        if c.securityContext is not None and c.securityContext.runAsUser == 0
-    ]
+    bad: list[str] = []
+    for c in containers:
+        sc = c.securityContext
+        if sc is not None and sc.runAsUser == 0:
+            bad.append(c.name or "")
     if bad:
         bad_setters.append(f"{pluralize('container', 'containers', len(bad))} {join_quote(bad)}")
     if bad_setters:
@@ -42,10 +44,12 @@ def run_as_user_1_23(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
     return ALLOWED
 
 
-def run_as_user_1_35(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def run_as_user_1_35(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     if relax_policy_for_user_namespace_pod(spec):
         return ALLOWED
-    return run_as_user_1_23(metadata, spec)
+    return run_as_user_1_23(metadata, spec, containers)
 
 
 CHECK: Final = Check(

@@ -19,7 +19,7 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import go_quote, join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, go_quote, join_quote, pluralize
 
 ID: Final = "seccompProfile_baseline"
 
@@ -33,7 +33,9 @@ def _valid_annotation_value(v: str) -> bool:
     return v in ("runtime/default", "docker/default") or v.startswith("localhost/")
 
 
-def seccomp_profile_baseline_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def seccomp_profile_baseline_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     if metadata is None or not metadata.annotations:
         return ALLOWED
     annotations = metadata.annotations
@@ -41,7 +43,7 @@ def seccomp_profile_baseline_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> 
     val = annotations.get(ANNOTATION_KEY_POD)
     if val is not None and not _valid_annotation_value(val):
         forbidden.add(f"{ANNOTATION_KEY_POD}={go_quote(val)}")
-    for c in visit_containers(spec):
+    for c in containers:
         key = ANNOTATION_KEY_CONTAINER_PREFIX + (c.name or "")
         val = annotations.get(key)
         if val is not None and not _valid_annotation_value(val):
@@ -56,23 +58,25 @@ def seccomp_profile_baseline_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> 
     return ALLOWED
 
 
-def seccomp_profile_baseline_1_19(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+def seccomp_profile_baseline_1_19(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
     bad_setters: list[str] = []
-    bad_values: set[str] = set()
+    bad_values: list[str] = []  # a set, deduplicated when reported
     psc = spec.securityContext
     if psc is not None and psc.seccompProfile is not None:
         t = psc.seccompProfile.type or ""
         if t not in VALID_SECCOMP_TYPES:
             bad_setters.append("pod")
-            bad_values.add(t)
+            bad_values.append(t)
     bad_containers: list[str] = []
-    for c in visit_containers(spec):
+    for c in containers:
         sc = c.securityContext
         if sc is not None and sc.seccompProfile is not None:
             t = sc.seccompProfile.type or ""
             if t not in VALID_SECCOMP_TYPES:
                 bad_containers.append(c.name or "")
-                bad_values.add(t)
+                bad_values.append(t)
     if bad_containers:
         bad_setters.append(
             f"{pluralize('container', 'containers', len(bad_containers))} "
@@ -83,7 +87,7 @@ def seccomp_profile_baseline_1_19(metadata: ObjectMeta | None, spec: PodSpec) ->
             False,
             "seccompProfile",
             f"{' and '.join(bad_setters)} must not set securityContext.seccompProfile.type to "
-            f"{join_quote(sorted(bad_values))}",
+            f"{join_quote(sorted(set(bad_values)))}",
         )
     return ALLOWED
 

@@ -15,7 +15,7 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec, SELinuxOptions
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "seLinuxOptions"
 
@@ -50,18 +50,24 @@ class _Findings:
         return valid
 
 
-def _se_linux_options(spec: PodSpec, allowed_types: frozenset[str]) -> CheckResult:
+def _se_linux_options(
+    spec: PodSpec, containers: Containers, allowed_types: frozenset[str]
+) -> CheckResult:
     psc = spec.securityContext
-    containers = visit_containers(spec)
-    if (psc is None or psc.seLinuxOptions is None) and all(
-        c.securityContext is None or c.securityContext.seLinuxOptions is None for c in containers
-    ):
-        return ALLOWED
+    if psc is None or psc.seLinuxOptions is None:
+        for c in containers:
+            sc = c.securityContext
+            if sc is not None and sc.seLinuxOptions is not None:
+                break
+        else:
+            return ALLOWED
 
     found = _Findings()
     bad_setters: list[str] = []
-    if psc is not None and psc.seLinuxOptions is not None and not found.valid(
-        psc.seLinuxOptions, allowed_types
+    if (
+        psc is not None
+        and psc.seLinuxOptions is not None
+        and not found.valid(psc.seLinuxOptions, allowed_types)
     ):
         bad_setters.append("pod")
     bad_containers: list[str] = []
@@ -98,12 +104,16 @@ def _se_linux_options(spec: PodSpec, allowed_types: frozenset[str]) -> CheckResu
     )
 
 
-def selinux_options_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
-    return _se_linux_options(spec, SELINUX_ALLOWED_TYPES_1_0)
+def selinux_options_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    return _se_linux_options(spec, containers, SELINUX_ALLOWED_TYPES_1_0)
 
 
-def selinux_options_1_31(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
-    return _se_linux_options(spec, SELINUX_ALLOWED_TYPES_1_31)
+def selinux_options_1_31(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    return _se_linux_options(spec, containers, SELINUX_ALLOWED_TYPES_1_31)
 
 
 CHECK: Final = Check(

@@ -21,6 +21,7 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckPodFn, CheckResult, VersionedCheck
+from seclet.podsecurity.policy.helpers import Containers
 
 ID: Final = "sysctls"
 
@@ -48,7 +49,7 @@ SYSCTLS_ALLOWED_1_37: Final = SYSCTLS_ALLOWED_1_32 | {
 
 
 def _sysctls_check(allowed: frozenset[str]) -> CheckPodFn:
-    def check(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
+    def check(metadata: ObjectMeta | None, spec: PodSpec, containers: Containers) -> CheckResult:
         psc = spec.securityContext
         if psc is None or not psc.sysctls:
             return ALLOWED

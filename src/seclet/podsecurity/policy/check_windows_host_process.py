@@ -13,19 +13,19 @@ from typing import Final
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.checks import ALLOWED, Check, CheckResult, VersionedCheck
-from seclet.podsecurity.policy.helpers import join_quote, pluralize, visit_containers
+from seclet.podsecurity.policy.helpers import Containers, join_quote, pluralize
 
 ID: Final = "windowsHostProcess"
 
 
-def windows_host_process_1_0(metadata: ObjectMeta | None, spec: PodSpec) -> CheckResult:
-    bad = [
-        c.name or ""
-        for c in visit_containers(spec)
-        if c.securityContext is not None
-        and c.securityContext.windowsOptions is not None
-        and c.securityContext.windowsOptions.hostProcess
-    ]
+def windows_host_process_1_0(
+    metadata: ObjectMeta | None, spec: PodSpec, containers: Containers
+) -> CheckResult:
+    bad: list[str] = []
+    for c in containers:
+        sc = c.securityContext
+        if sc is not None and sc.windowsOptions is not None and sc.windowsOptions.hostProcess:
+            bad.append(c.name or "")
     psc = spec.securityContext
     pod_forbidden = bool(
         psc is not None and psc.windowsOptions is not None and psc.windowsOptions.hostProcess

@@ -12,21 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Final, TypeAlias
+from typing import Final, NamedTuple, TypeAlias
 
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.podsecurity.api.version import Level, Version
+from seclet.podsecurity.policy.helpers import Containers
 
 UNKNOWN_FORBIDDEN_REASON: Final = "unknown forbidden reason"
 """Placeholder reason for a check that disallows without giving one."""
 
 
-@dataclass(frozen=True, slots=True)
-class CheckResult:
+class CheckResult(NamedTuple):
     """``CheckResult``: whether the check allowed the pod and, if not, why.
 
     ``forbidden_reason`` is short and always shown (``allowPrivilegeEscalation != false``);
     ``forbidden_detail`` names the offending containers/values and may be empty.
+    (A NamedTuple: built once per check per evaluation, so construction cost matters.)
     """
 
     allowed: bool
@@ -37,8 +38,13 @@ class CheckResult:
 ALLOWED: Final = CheckResult(True)
 """The shared allowed result (checks return it to avoid allocating)."""
 
-CheckPodFn: TypeAlias = Callable[[ObjectMeta | None, PodSpec], CheckResult]
-"""``CheckPodFn``: evaluates one pod's metadata (may be None) and spec."""
+CheckPodFn: TypeAlias = Callable[[ObjectMeta | None, PodSpec, Containers], CheckResult]
+"""``CheckPodFn``: evaluates one pod's metadata (may be None) and spec.
+
+Upstream's ``CheckPodFn(podMetadata, podSpec)`` walks the containers itself; here the
+third argument is that walk (``visit_containers(spec)``), built once per evaluation
+instead of once per check, since it is the same for all of them.
+"""
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,6 +90,11 @@ AGGREGATE_ALLOWED: Final = AggregateCheckResult(True)
 
 def aggregate_check_results(results: Iterable[CheckResult]) -> AggregateCheckResult:
     """``AggregateCheckResults``: collect the forbidden results (unknown reason if empty)."""
+    for result in results:
+        if not result.allowed:
+            break
+    else:
+        return AGGREGATE_ALLOWED
     reasons: list[str] = []
     details: list[str] = []
     for result in results:

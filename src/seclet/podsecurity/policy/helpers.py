@@ -15,6 +15,7 @@ from seclet.api.models import Container, EphemeralContainer, PodSpec
 
 __all__ = [
     "AnyContainer",
+    "Containers",
     "go_quote",
     "join_quote",
     "pluralize",
@@ -23,6 +24,8 @@ __all__ = [
 ]
 
 AnyContainer = Container | EphemeralContainer
+Containers = tuple[AnyContainer, ...]
+"""All of a pod's containers in ``visitContainers`` order (see ``visit_containers``)."""
 
 
 def join_quote(items: Sequence[str]) -> str:
@@ -42,8 +45,11 @@ def relax_policy_for_user_namespace_pod(spec: PodSpec) -> bool:
     return spec.hostUsers is False
 
 
-def visit_containers(spec: PodSpec) -> tuple[AnyContainer, ...]:
-    """``visitContainers`` order: initContainers, containers, then ephemeralContainers."""
+def visit_containers(spec: PodSpec) -> Containers:
+    """``visitContainers`` order: initContainers, containers, then ephemeralContainers.
+
+    The evaluator builds this once per evaluation and hands it to every check.
+    """
     if spec.ephemeralContainers:
         return spec.initContainers + spec.containers + spec.ephemeralContainers
     return spec.initContainers + spec.containers

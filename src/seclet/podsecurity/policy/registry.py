@@ -47,6 +47,7 @@ from seclet.podsecurity.policy.checks import (
     VersionedCheck,
     aggregate_check_results,
 )
+from seclet.podsecurity.policy.helpers import visit_containers
 
 DEFAULT_CHECKS: Final[tuple[Check, ...]] = (
     check_allow_privilege_escalation.CHECK,
@@ -169,10 +170,9 @@ class Evaluator:
         """The newest version evaluated; ``latest`` and newer versions evaluate as this."""
 
     def _minor(self, version: Version) -> int | None:
-        """The table row for a version, or None if no check applies to it (pre-v1)."""
-        mx = self.max_version
-        if mx.older(version):
-            version = mx
+        """The table row for a version (newer ones clamp to the max), None before v1.0."""
+        if version.latest or self.max_version.older(version):
+            version = self.max_version
         if version.major != 1 or version.minor >= len(self._baseline):
             return None
         return version.minor
@@ -197,7 +197,8 @@ class Evaluator:
         if minor is None:
             return []
         fns = self._restricted[minor] if level is Level.RESTRICTED else self._baseline[minor]
-        return [fn(metadata, spec) for fn in fns]
+        containers = visit_containers(spec)
+        return [fn(metadata, spec, containers) for fn in fns]
 
 
 DEFAULT_EVALUATOR: Final = Evaluator(DEFAULT_CHECKS, NEWEST_POLICY_VERSION)
