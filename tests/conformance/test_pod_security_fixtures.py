@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import re
 import time
-from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,8 +21,10 @@ from typing import Any
 import pytest
 import yaml
 
-from seclet.api.models import FIELDS, Pod, Volume
-from seclet.api.schema import FieldType, FrozenMap
+from seclet.api.decode import decode_pod
+from seclet.api.defaults import apply_pod_defaults, drop_disabled_fields
+from seclet.api.featuregates import DEFAULT_GATES
+from seclet.api.models import Pod
 from seclet.podsecurity import (
     DEFAULT_EVALUATOR,
     Level,
@@ -69,48 +70,15 @@ EXPECTED_SUBSTRING = {
 _YAML_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
-def _value(raw: Any, ft: FieldType) -> Any:
-    if ft.kind == "obj":
-        assert ft.cls is not None
-        return _build(ft.cls, raw)
-    if ft.kind == "list":
-        assert ft.elem is not None
-        return tuple(_value(x, ft.elem) for x in raw)
-    if ft.kind == "map":
-        assert ft.elem is not None
-        return FrozenMap({k: _value(v, ft.elem) for k, v in raw.items()})
-    return raw
-
-
-def _build(cls: type, raw: Mapping[str, Any]) -> Any:
-    specs = {s.json: s for s in FIELDS[cls]}
-    unknown = set(raw) - set(specs)
-    assert not unknown, f"{cls.__name__}: unknown fields {sorted(unknown)}"
-    return cls(**{specs[k].attr: _value(v, specs[k].type) for k, v in raw.items() if v is not None})
-
-
-_VOLUME_SOURCES = frozenset(s.json for s in FIELDS[Volume]) - {"name"}
-
-
-def _default_volumes(raw: dict[str, Any]) -> None:
-    """The one apiserver default Pod Security sees: a volume with no source is an emptyDir.
-
-    (``SetDefaults_Volume``; upstream's test creates the fixtures through the apiserver.)
-    """
-    for vol in (raw.get("spec") or {}).get("volumes") or ():
-        if not _VOLUME_SOURCES.intersection(vol):
-            vol["emptyDir"] = {}
-
-
 def _decode_pod(raw: dict[str, Any]) -> Pod:
-    _default_volumes(raw)
-    try:
-        from seclet.api.decode import decode_pod  # type: ignore[attr-defined]
-    except ImportError:
-        pod: Pod = _build(Pod, raw)
-        return pod
-    decoded: Pod = decode_pod(raw)
-    return decoded
+    """Decode as the apiserver does before admission: strict decode of the defaulted body.
+
+    Upstream's test creates the fixtures through the apiserver, so Pod Security sees
+    defaulted pods (e.g. a volume without a source becomes an emptyDir).
+    """
+    apply_pod_defaults(raw, DEFAULT_GATES)
+    drop_disabled_fields(raw, DEFAULT_GATES)
+    return decode_pod(raw)
 
 
 @cache
