@@ -25,8 +25,15 @@ def _validator() -> Any:
     resources = []
     for path in sorted(SCHEMA_DIR.glob("*.json")):
         contents = json.loads(path.read_text())
-        resources.append((path.name, Resource.from_contents(contents, default_specification=DRAFT4)))
-        resources.append((path.resolve().as_uri(), Resource.from_contents(contents, default_specification=DRAFT4)))
+        resources.append(
+            (path.name, Resource.from_contents(contents, default_specification=DRAFT4))
+        )
+        resources.append(
+            (
+                path.resolve().as_uri(),
+                Resource.from_contents(contents, default_specification=DRAFT4),
+            )
+        )
     registry: Registry[Any] = Registry().with_resources(resources)
     schema = json.loads((SCHEMA_DIR / "config-schema.json").read_text())
     cls = jsonschema.validators.validator_for(schema, default=jsonschema.Draft4Validator)

@@ -13,12 +13,18 @@ from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.builder import build_container
 from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig, RuntimeContext
 
-CAP_NAMES = st.sampled_from(["CHOWN", "NET_ADMIN", "SYS_ADMIN", "SYS_TIME", "KILL", "ALL", "all", "CAP_KILL", "BPF"])
+CAP_NAMES = st.sampled_from(
+    ["CHOWN", "NET_ADMIN", "SYS_ADMIN", "SYS_TIME", "KILL", "ALL", "all", "CAP_KILL", "BPF"]
+)
 maybe_bool = st.none() | st.booleans()
 ids = st.none() | st.integers(min_value=0, max_value=70000)
 
 selinux = st.none() | st.builds(
-    models.SELinuxOptions, level=st.none() | st.just("s0:c1,c2"), role=st.none(), type=st.none(), user=st.none()
+    models.SELinuxOptions,
+    level=st.none() | st.just("s0:c1,c2"),
+    role=st.none(),
+    type=st.none(),
+    user=st.none(),
 )
 seccomp = st.none() | st.sampled_from(
     [
@@ -68,7 +74,9 @@ PROFILES = {"/var/lib/kubelet/seccomp/p.json": json.dumps({"defaultAction": "SCM
 
 @st.composite
 def inputs(draw: st.DrawFn) -> ContainerSpecInputs:
-    c = models.Container(name="c", image="busybox", command=("sh",), securityContext=draw(container_sc))
+    c = models.Container(
+        name="c", image="busybox", command=("sh",), securityContext=draw(container_sc)
+    )
     pod = models.Pod(
         metadata=models.ObjectMeta(name="p", namespace="ns", uid="u"),
         spec=models.PodSpec(
@@ -138,10 +146,21 @@ def test_drop_all_without_add_empties_cap_sets(inp: ContainerSpecInputs) -> None
     sc = sc._replace(privileged=False, capabilities=models.Capabilities(drop=("ALL",)))
     c = inp.container._replace(securityContext=sc)
     inp = ContainerSpecInputs(
-        pod=inp.pod, container=c, image=inp.image, passwd_text=inp.passwd_text,
-        group_text=inp.group_text, node=inp.node, runtime=inp.runtime,
+        pod=inp.pod,
+        container=c,
+        image=inp.image,
+        passwd_text=inp.passwd_text,
+        group_text=inp.group_text,
+        node=inp.node,
+        runtime=inp.runtime,
     )
     b = build_container(inp)
     assert b.spec["process"]["capabilities"] == {}
-    for s in (b.process.cap_prm, b.process.cap_eff, b.process.cap_bnd, b.process.cap_inh, b.process.cap_amb):
+    for s in (
+        b.process.cap_prm,
+        b.process.cap_eff,
+        b.process.cap_bnd,
+        b.process.cap_inh,
+        b.process.cap_amb,
+    ):
         assert s.mask == 0

@@ -52,12 +52,16 @@ def _normal(syscalls: list[dict[str, Any]]) -> set[tuple[str, str, int, str]]:
     return out
 
 
-def moby_resolved(caps: tuple[str, ...], kernel: tuple[int, int] = (6, 18)) -> set[tuple[str, str, int, str]]:
+def moby_resolved(
+    caps: tuple[str, ...], kernel: tuple[int, int] = (6, 18)
+) -> set[tuple[str, str, int, str]]:
     rules = [r for r in MOBY["syscalls"] if _applies(r, set(caps), kernel)]
     return _normal(rules) - MOBY_ONLY_UNCONDITIONAL
 
 
-@pytest.mark.parametrize("caps", [(), DEFAULT_CAPABILITIES, ALL_CAPS], ids=["none", "default", "all"])
+@pytest.mark.parametrize(
+    "caps", [(), DEFAULT_CAPABILITIES, ALL_CAPS], ids=["none", "default", "all"]
+)
 def test_runtime_default_equivalent_to_upstream_json(caps: tuple[str, ...]) -> None:
     ours = runtime_default_profile("x86_64", (6, 18), caps)
     got = _normal(ours["syscalls"])
@@ -73,11 +77,13 @@ def test_runtime_default_equivalent_to_upstream_json(caps: tuple[str, ...]) -> N
 
 
 def test_runtime_default_old_kernel_has_no_ptrace() -> None:
-    names = {n for r in runtime_default_profile("x86_64", (4, 4), ())["syscalls"] for n in r["names"]}
-    assert "ptrace" not in names
-    assert _normal(runtime_default_profile("x86_64", (4, 4), ())["syscalls"]) == moby_resolved((), (4, 4)) | {
-        (n, "SCMP_ACT_ALLOW", 0, "[]") for n in CONTAINERD_ONLY_UNCONDITIONAL
+    names = {
+        n for r in runtime_default_profile("x86_64", (4, 4), ())["syscalls"] for n in r["names"]
     }
+    assert "ptrace" not in names
+    assert _normal(runtime_default_profile("x86_64", (4, 4), ())["syscalls"]) == moby_resolved(
+        (), (4, 4)
+    ) | {(n, "SCMP_ACT_ALLOW", 0, "[]") for n in CONTAINERD_ONLY_UNCONDITIONAL}
 
 
 def test_runtime_default_is_a_fresh_copy() -> None:
@@ -104,7 +110,10 @@ def test_localhost_refuses_escapes(profile: str) -> None:
 @pytest.mark.parametrize(
     ("profile", "path"),
     [
-        ("my-profiles/profile-allow.json", "/var/lib/kubelet/seccomp/my-profiles/profile-allow.json"),
+        (
+            "my-profiles/profile-allow.json",
+            "/var/lib/kubelet/seccomp/my-profiles/profile-allow.json",
+        ),
         ("a//b.json", "/var/lib/kubelet/seccomp/a/b.json"),
         ("./a.json", "/var/lib/kubelet/seccomp/a.json"),
         ("..a.json", "/var/lib/kubelet/seccomp/..a.json"),
@@ -114,12 +123,18 @@ def test_localhost_path_join(profile: str, path: str) -> None:
     assert check_localhost_profile("/var/lib/kubelet/seccomp/", profile) == path
 
 
-def _pod(pod_type: str | None, ctr_type: str | None, local: str | None = None) -> tuple[models.Pod, models.Container]:
+def _pod(
+    pod_type: str | None, ctr_type: str | None, local: str | None = None
+) -> tuple[models.Pod, models.Container]:
     psc = models.PodSecurityContext(
-        seccompProfile=models.SeccompProfile(type=pod_type, localhostProfile=local) if pod_type else None
+        seccompProfile=models.SeccompProfile(type=pod_type, localhostProfile=local)
+        if pod_type
+        else None
     )
     csc = models.SecurityContext(
-        seccompProfile=models.SeccompProfile(type=ctr_type, localhostProfile=local) if ctr_type else None
+        seccompProfile=models.SeccompProfile(type=ctr_type, localhostProfile=local)
+        if ctr_type
+        else None
     )
     c = models.Container(name="c", securityContext=csc)
     return models.Pod(spec=models.PodSpec(securityContext=psc, containers=(c,))), c
@@ -136,7 +151,9 @@ def _pod(pod_type: str | None, ctr_type: str | None, local: str | None = None) -
         ("Weird", None, True, "Unconfined"),
     ],
 )
-def test_kubelet_precedence(pod_type: str | None, ctr_type: str | None, default: bool, want: str) -> None:
+def test_kubelet_precedence(
+    pod_type: str | None, ctr_type: str | None, default: bool, want: str
+) -> None:
     pod, c = _pod(pod_type, ctr_type)
     got = kubelet_seccomp_profile(pod, c, seccomp_root="/r", seccomp_default=default)
     assert got.profile_type == want
@@ -144,20 +161,26 @@ def test_kubelet_precedence(pod_type: str | None, ctr_type: str | None, default:
 
 def test_localhost_without_name_is_kubelet_error() -> None:
     pod, c = _pod(None, "Localhost")
-    with pytest.raises(SeccompError, match=r"^localhostProfile must be set if seccompProfile type is Localhost\.$"):
+    with pytest.raises(
+        SeccompError, match=r"^localhostProfile must be set if seccompProfile type is Localhost\.$"
+    ):
         kubelet_seccomp_profile(pod, c, seccomp_root="/r")
 
 
 def test_runtime_decisions() -> None:
     rd = SecurityProfile("RuntimeDefault")
     assert runtime_seccomp_decision(rd, privileged=True, seccomp_available=False).kind == "none"
-    with pytest.raises(SeccompError, match="^seccomp is not supported$"):
+    with pytest.raises(SeccompError, match=r"^seccomp is not supported$"):
         runtime_seccomp_decision(rd, privileged=False, seccomp_available=False)
     assert (
-        runtime_seccomp_decision(SecurityProfile("Unconfined"), privileged=False, seccomp_available=False).kind
+        runtime_seccomp_decision(
+            SecurityProfile("Unconfined"), privileged=False, seccomp_available=False
+        ).kind
         == "none"
     )
-    loc = runtime_seccomp_decision(SecurityProfile("Localhost", "/r/p.json"), privileged=False, seccomp_available=True)
+    loc = runtime_seccomp_decision(
+        SecurityProfile("Localhost", "/r/p.json"), privileged=False, seccomp_available=True
+    )
     assert (loc.kind, loc.path) == ("Localhost", "/r/p.json")
 
 
@@ -166,12 +189,14 @@ def test_localhost_profile_keeps_only_oci_fields() -> None:
         {
             "defaultAction": "SCMP_ACT_LOG",
             "archMap": [{"architecture": "SCMP_ARCH_X86_64"}],
-            "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW", "comment": "x", "includes": {}}],
+            "syscalls": [
+                {"names": ["read"], "action": "SCMP_ACT_ALLOW", "comment": "x", "includes": {}}
+            ],
         }
     )
     assert parse_localhost_profile("/p", text) == {
         "defaultAction": "SCMP_ACT_LOG",
         "syscalls": [{"names": ["read"], "action": "SCMP_ACT_ALLOW"}],
     }
-    with pytest.raises(SeccompError, match='^cannot load seccomp profile "/p"'):
+    with pytest.raises(SeccompError, match=r'^cannot load seccomp profile "/p"'):
         parse_localhost_profile("/p", None)
