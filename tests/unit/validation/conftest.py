@@ -1,0 +1,6 @@
+"""Makes ``pod_builders`` importable for the tests in this folder."""
+
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
