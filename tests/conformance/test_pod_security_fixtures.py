@@ -11,6 +11,7 @@ Callers: pytest.
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import time
@@ -162,9 +163,19 @@ def test_latest_evaluation_speed() -> None:
     specs = [(p.metadata, p.spec) for p in pods if p.spec is not None]
     assert len(specs) == 4537
     lvs = [level_version(Level.BASELINE), level_version(Level.RESTRICTED)]
+    gc.collect()
+    gc.disable()  # time the evaluator, not a collection of the test session's heap
+    try:
+        best = _best_of(5, specs, lvs)
+    finally:
+        gc.enable()
+    assert best < 0.2, f"evaluating 2 x 4537 pods took {best:.3f}s of CPU"
+
+
+def _best_of(runs: int, specs: list[tuple[Any, Any]], lvs: list[Any]) -> float:
     evaluate = DEFAULT_EVALUATOR.evaluate_pod
     best = float("inf")
-    for _ in range(5):
+    for _ in range(runs):
         start = time.process_time()
         denied = 0
         for lv in lvs:
@@ -172,5 +183,5 @@ def test_latest_evaluation_speed() -> None:
                 if not aggregate_check_results(evaluate(lv, meta, spec)).allowed:
                     denied += 1
         best = min(best, time.process_time() - start)
-    assert denied > 0
-    assert best < 0.2, f"evaluating 2 x 4537 pods took {best:.3f}s"
+        assert denied > 0
+    return best

@@ -1,0 +1,42 @@
+"""Test helpers: build Pods from YAML text or the shared doc examples.
+
+Role: decode pod manifests the way the API server will before admission (strict decode
+by ``seclet.api.decode.decode_pod``; no defaulting unless asked) for the Pod Security
+unit tests, and locate the shared conformance data.
+Callers: the tests in ``tests/unit/podsecurity``.
+"""
+
+from __future__ import annotations
+
+import os
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from seclet.api.decode import decode_pod
+from seclet.api.models import Pod
+
+
+def shared_dir() -> Path:
+    env = os.environ.get("SECLET_SHARED")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[3].parent / "shared"
+
+
+DOC_EXAMPLES = shared_dir() / "conformance" / "doc-examples"
+
+
+def pod(text: str) -> Pod:
+    """A Pod from a YAML snippet (dedented); ``apiVersion``/``kind`` may be left out."""
+    raw: dict[str, Any] = yaml.safe_load(textwrap.dedent(text))
+    raw.setdefault("apiVersion", "v1")
+    raw.setdefault("kind", "Pod")
+    return decode_pod(raw)
+
+
+def doc_example(name: str) -> Pod:
+    raw: dict[str, Any] = yaml.safe_load((DOC_EXAMPLES / name).read_text())
+    return decode_pod(raw)
