@@ -3,7 +3,8 @@
 Role: upstream ``policy/helpers.go`` (``joinQuote``, ``pluralize``,
 ``relaxPolicyForUserNamespacePod``) and ``policy/visitor.go`` (``visitContainers``), plus
 Go's ``%q`` for the annotation values some details quote.
-Callers: the ``policy/check_*.py`` modules only.
+Callers: the ``policy/check_*.py`` modules; ``policy/registry.py`` (``visit_containers``,
+once per evaluation) and ``policy/checks.py`` (the ``Containers`` type).
 """
 
 from __future__ import annotations
