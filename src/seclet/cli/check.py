@@ -1,0 +1,55 @@
+"""``seclet check``: what Pod Security admission answers at a level and version.
+
+Role: run the create path up to Pod Security enforcement for every Pod of the
+inputs, as if its namespace carried ``pod-security.kubernetes.io/enforce=<level>``
+and ``enforce-version=<version>``. An invalid Pod is refused by validation first,
+as the apiserver does (validation runs before validating admission).
+Callers: ``seclet.cli.main``.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from seclet.api.featuregates import FeatureGates
+from seclet.api.load import Refusal
+from seclet.api.models import ObjectMeta, PodSpec
+from seclet.cli.inputs import read_items
+from seclet.cli.report import (
+    Failure,
+    finish,
+    forbidden_failure,
+    invalid_failure,
+    unusable_failure,
+)
+from seclet.podsecurity.admission.response import forbidden_message, violates_message
+from seclet.podsecurity.api.version import LevelVersion
+from seclet.podsecurity.policy.registry import check_pod
+from seclet.review import admit_body, kubectl_invalid
+
+
+def run(args: argparse.Namespace, gates: FeatureGates, lv: LevelVersion) -> int:
+    failures: list[Failure] = []
+    for item in read_items(args.filename):
+        if isinstance(item, Refusal):
+            failures.append(unusable_failure(item.message))
+            continue
+        admitted = admit_body(item.body, gates)
+        if admitted.errors:
+            failures.append(
+                invalid_failure(
+                    item.source,
+                    kubectl_invalid("Pod", admitted.name, admitted.errors),
+                    admitted.invalid_message(),
+                )
+            )
+            continue
+        pod = admitted.pod
+        result = check_pod(pod.metadata or ObjectMeta(), pod.spec or PodSpec(), lv)
+        if result.allowed:
+            if not args.quiet:
+                print(f"pod/{admitted.name} allowed by PodSecurity {str(lv)!r}".replace("'", '"'))
+            continue
+        message = forbidden_message("pods", admitted.name, violates_message(lv, result))
+        failures.append(forbidden_failure(item.source, message))
+    return finish(failures)

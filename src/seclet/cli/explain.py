@@ -1,0 +1,183 @@
+"""``seclet explain``: what each container's first process really gets on this node.
+
+Role: for every valid Pod of the inputs, build each container's OCI runtime config
+exactly as the runtime will (``seclet.runtime.oci.builder``) and render the effective
+process: the ``id`` line, the capability sets as /proc/PID/status shows them,
+no_new_privs, seccomp, AppArmor, SELinux, the root filesystem, masked and read-only
+paths, and the hazards nothing reports. ``-o json`` prints one object per container:
+``{"pod", "namespace", "container", "spec", "warnings"}``.
+Callers: ``seclet.cli.main``.
+
+Steps of ``run``:
+1. node facts: probed once (default) or the documented reference node;
+2. the image's account files (``--image-root``) and config (``--image-config``);
+3. per object: refusals and validation as ``validate``; per container (init
+   containers first, then containers, as the kubelet starts them): build and render;
+   a container the runtime would refuse prints the kubelet's reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seclet.api.featuregates import FeatureGates
+from seclet.api.load import Refusal
+from seclet.api.models import Container, Pod
+from seclet.cli.inputs import read_items
+from seclet.cli.report import (
+    EXIT_UNUSABLE,
+    Failure,
+    finish,
+    invalid_failure,
+    unusable_failure,
+)
+from seclet.host.facts import NodeFacts
+from seclet.host.probe import probe_node_facts
+from seclet.review import admit_body, kubectl_invalid
+from seclet.runtime.image.config import ImageConfigError, parse_image_config
+from seclet.runtime.image.rootfs import ImageFileError, read_image_file
+from seclet.runtime.oci.builder import ContainerBuild, SpecError, build_container
+from seclet.runtime.oci.explain import CapabilitySet, EffectiveProcess
+from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig
+from seclet.securitycontext.nonroot import RunAsNonRootError
+
+
+@dataclass(frozen=True, slots=True)
+class ImageFiles:
+    """What ``--image-root`` and ``--image-config`` supplied."""
+
+    config: ImageConfig
+    passwd: str | None
+    group: str | None
+
+
+def _image_files(args: argparse.Namespace) -> ImageFiles | str:
+    """Step 2: the image's config and account files, or an error text."""
+    config = ImageConfig()
+    if args.image_config:
+        try:
+            config = parse_image_config(Path(args.image_config).read_text(encoding="utf-8"))
+        except OSError as exc:
+            return f"error: --image-config {args.image_config}: {exc.strerror}"
+        except (ImageConfigError, UnicodeDecodeError) as exc:
+            return f"error: --image-config {args.image_config}: {exc}"
+    passwd = group = None
+    if args.image_root:
+        root = Path(args.image_root)
+        if not root.is_dir():
+            return f"error: --image-root {args.image_root}: not a directory"
+        try:
+            passwd = read_image_file(root, "/etc/passwd")
+            group = read_image_file(root, "/etc/group")
+        except ImageFileError as exc:
+            return f"error: --image-root {args.image_root}: {exc}"
+    return ImageFiles(config, passwd, group)
+
+
+def _caps(label: str, caps: CapabilitySet) -> str:
+    names = ",".join(n.removeprefix("CAP_").lower() for n in caps.names)
+    return f"  {label + ':':<14}{caps.hex}" + (f"  {names}" if names else "")
+
+
+def render_text(pod: Pod, ctr: Container, build: ContainerBuild, namespace: str) -> str:
+    """The human form of one container's effective process."""
+    p: EffectiveProcess = build.process
+    name = pod.metadata.name if pod.metadata else ""
+    seccomp = {0: "0 (disabled)", 1: "1 (strict)", 2: "2 (filter)"}.get(
+        p.seccomp_mode, str(p.seccomp_mode)
+    )
+    lines = [
+        f"pod/{name} container {ctr.name} (namespace {namespace})",
+        f"  {'id:':<14}{p.id_line}",
+        _caps("CapInh", p.cap_inh),
+        _caps("CapPrm", p.cap_prm),
+        _caps("CapEff", p.cap_eff),
+        _caps("CapBnd", p.cap_bnd),
+        _caps("CapAmb", p.cap_amb),
+        f"  {'NoNewPrivs:':<14}{int(p.no_new_privs)}",
+        f"  {'Seccomp:':<14}{seccomp}, profile {p.seccomp_profile}",
+        f"  {'AppArmor:':<14}{p.apparmor_profile or 'unconfined'}",
+        f"  {'SELinux:':<14}{p.selinux_label or 'none'}",
+        f"  {'Privileged:':<14}{'yes' if p.privileged else 'no'}",
+        f"  {'Root fs:':<14}{'read-only' if p.readonly_rootfs else 'read-write'}",
+        f"  {'Masked:':<14}{' '.join(p.masked_paths) or 'none'}",
+        f"  {'Read-only:':<14}{' '.join(p.readonly_paths) or 'none'}",
+    ]
+    lines.extend(f"  warning: {w}" for w in build.warnings)
+    return "\n".join(lines)
+
+
+def _refusal_reason(exc: SpecError) -> str:
+    """The container status reason the kubelet would show.
+
+    runAsNonRoot and other checks the kubelet makes itself are
+    ``CreateContainerConfigError``; what the runtime refuses is ``CreateContainerError``.
+    """
+    if isinstance(exc.__cause__, RunAsNonRootError):
+        return "CreateContainerConfigError"
+    return "CreateContainerError"
+
+
+def run(args: argparse.Namespace, gates: FeatureGates) -> int:
+    node = NodeFacts.reference() if args.node == "reference" else probe_node_facts()  # step 1
+    image = _image_files(args)
+    if isinstance(image, str):
+        print(image, file=sys.stderr)
+        return EXIT_UNUSABLE
+    failures: list[Failure] = []
+    records: list[dict[str, Any]] = []
+    texts: list[str] = []
+    for item in read_items(args.filename):
+        if isinstance(item, Refusal):
+            failures.append(unusable_failure(item.message))
+            continue
+        admitted = admit_body(item.body, gates)
+        if admitted.errors:
+            failures.append(
+                invalid_failure(
+                    item.source,
+                    kubectl_invalid("Pod", admitted.name, admitted.errors),
+                    admitted.invalid_message(),
+                )
+            )
+            continue
+        pod = admitted.pod
+        spec = pod.spec
+        assert spec is not None
+        for ctr in (*spec.initContainers, *spec.containers):
+            inputs = ContainerSpecInputs(
+                pod=pod,
+                container=ctr,
+                image=image.config,
+                passwd_text=image.passwd,
+                group_text=image.group,
+                node=node,
+            )
+            try:
+                build = build_container(inputs)
+            except SpecError as exc:
+                line = f"pod/{admitted.name} container {ctr.name}: {_refusal_reason(exc)}: {exc}"
+                if str(exc) == "no command specified" and not args.image_config:
+                    line += " (the image's Entrypoint/Cmd are unknown: pass --image-config)"
+                failures.append(Failure(line, line, False))
+                continue
+            records.append(
+                {
+                    "pod": admitted.name,
+                    "namespace": admitted.namespace,
+                    "container": ctr.name,
+                    "spec": build.spec,
+                    "warnings": list(build.warnings),
+                }
+            )
+            texts.append(render_text(pod, ctr, build, admitted.namespace))
+    if args.output == "json":
+        print(json.dumps(records, indent=2, sort_keys=True))
+    else:
+        print("\n\n".join(texts))
+    return finish(failures, sys.stderr if args.output == "json" else None)

@@ -1,0 +1,1 @@
+"""Image files: the one reader of an image root's account files, and image configs."""
