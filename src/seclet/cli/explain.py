@@ -44,7 +44,8 @@ from seclet.runtime.image.rootfs import ImageFileError, read_image_file
 from seclet.runtime.oci.builder import ContainerBuild, SpecError, build_container
 from seclet.runtime.oci.explain import CapabilitySet, EffectiveProcess
 from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig
-from seclet.securitycontext.nonroot import RunAsNonRootError
+from seclet.securitycontext.nonroot import RunAsNonRootError, verify_run_as_non_root
+from seclet.securitycontext.users import image_user_from_config, kubelet_image_user
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,17 +113,6 @@ def render_text(pod: Pod, ctr: Container, build: ContainerBuild, namespace: str)
     return "\n".join(lines)
 
 
-def _refusal_reason(exc: SpecError) -> str:
-    """The container status reason the kubelet would show.
-
-    runAsNonRoot and other checks the kubelet makes itself are
-    ``CreateContainerConfigError``; what the runtime refuses is ``CreateContainerError``.
-    """
-    if isinstance(exc.__cause__, RunAsNonRootError):
-        return "CreateContainerConfigError"
-    return "CreateContainerError"
-
-
 def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     node = NodeFacts.reference() if args.node == "reference" else probe_node_facts()  # step 1
     image = _image_files(args)
@@ -159,9 +149,18 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
                 node=node,
             )
             try:
+                # The kubelet refuses before the runtime sees the container.
+                verify_run_as_non_root(
+                    pod, ctr, kubelet_image_user(image_user_from_config(image.config.user))
+                )
                 build = build_container(inputs)
+            except RunAsNonRootError as exc:
+                where = f"pod/{admitted.name} container {ctr.name}"
+                line = f"{where}: CreateContainerConfigError: {exc}"
+                failures.append(Failure(line, line, False))
+                continue
             except SpecError as exc:
-                line = f"pod/{admitted.name} container {ctr.name}: {_refusal_reason(exc)}: {exc}"
+                line = f"pod/{admitted.name} container {ctr.name}: CreateContainerError: {exc}"
                 if str(exc) == "no command specified" and not args.image_config:
                     line += " (the image's Entrypoint/Cmd are unknown: pass --image-config)"
                 failures.append(Failure(line, line, False))
@@ -178,6 +177,6 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
             texts.append(render_text(pod, ctr, build, admitted.namespace))
     if args.output == "json":
         print(json.dumps(records, indent=2, sort_keys=True))
-    else:
+    elif texts:
         print("\n\n".join(texts))
     return finish(failures, sys.stderr if args.output == "json" else None)

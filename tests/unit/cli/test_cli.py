@@ -1,0 +1,256 @@
+"""The ``seclet`` command end to end: outputs and exit codes, as a user sees them."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from seclet.cli.main import main
+
+ROOT = Path(__file__).resolve().parents[3]
+EXAMPLES = ROOT / "examples"
+
+
+def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def write(tmp_path: Path, text: str, name: str = "pod.yaml") -> str:
+    p = tmp_path / name
+    p.write_text(text)
+    return str(p)
+
+
+POD = """apiVersion: v1
+kind: Pod
+metadata:
+  name: p
+spec:
+  containers:
+  - name: c
+    image: busybox:1.28
+    command: ["sh", "-c", "sleep 1h"]
+"""
+
+
+def test_validate_the_pages_manifests(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "validate", "-f", str(EXAMPLES))
+    assert code == 0
+    assert out.splitlines() == [
+        "pod/security-context-demo-2 valid",
+        "pod/security-context-demo-3 valid",
+        "pod/security-context-demo-4 valid",
+        "pod/security-context-demo valid",
+        "pod/security-context-demo valid",
+        "pod/security-context-demo valid",
+    ]
+
+
+def test_validate_one_error(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    f = write(tmp_path, POD.replace("spec:\n", "spec:\n  securityContext:\n    runAsUser: -1\n"))
+    code, out, _ = run(capsys, "validate", "-f", f)
+    assert code == 1
+    assert out == (
+        'The Pod "p" is invalid: spec.securityContext.runAsUser: Invalid value: -1: '
+        "must be between 0 and 2147483647, inclusive\n"
+    )
+
+
+def test_validate_several_errors_in_one_pod(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    text = POD.replace("spec:\n", "spec:\n  securityContext:\n    runAsUser: -1\n    fsGroup: -2\n")
+    code, out, _ = run(capsys, "validate", "-f", write(tmp_path, text))
+    assert code == 1
+    assert out == (
+        'The Pod "p" is invalid: \n'
+        "* spec.securityContext.fsGroup: Invalid value: -2: must be between 0 and 2147483647, inclusive\n"
+        "* spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive\n"
+    )
+
+
+def test_validate_several_invalid_pods_use_status_lines(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    bad = POD.replace("spec:\n", "spec:\n  securityContext:\n    runAsUser: -1\n    fsGroup: -2\n")
+    f = write(tmp_path, bad + "---\n" + bad.replace("name: p\n", "name: q\n"))
+    code, out, _ = run(capsys, "validate", "-q", "-f", f)
+    assert code == 1
+    msg = (
+        "is invalid: [spec.securityContext.fsGroup: Invalid value: -2: must be between 0 and "
+        "2147483647, inclusive, spec.securityContext.runAsUser: Invalid value: -1: must be between 0 "
+        "and 2147483647, inclusive]"
+    )
+    assert out.splitlines() == [
+        f'Error from server (Invalid): error when creating "{f}": Pod "p" {msg}',
+        f'Error from server (Invalid): error when creating "{f}": Pod "q" {msg}',
+    ]
+
+
+def test_unknown_field_is_unusable_input(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    f = write(tmp_path, POD + "  foo: 1\n")
+    code, out, _ = run(capsys, "validate", "-f", f)
+    assert code == 2
+    assert out == (
+        f'Error from server (BadRequest): error when creating "{f}": Pod in version "v1" cannot '
+        'be handled as a Pod: strict decoding error: unknown field "spec.foo"\n'
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "fragment"),
+    [
+        (b"\x00\x01\x02binary", "control characters are not allowed"),
+        (b"kind: Pod\nmetadata: [\n", "error converting YAML to JSON"),
+        (b"apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d}\n", "Kind=Deployment"),
+    ],
+)
+def test_bad_input_is_one_clear_line(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path, data: bytes, fragment: str
+) -> None:
+    p = tmp_path / "bad.yaml"
+    p.write_bytes(data)
+    code, out, err = run(capsys, "validate", "-f", str(p))
+    assert code == 2
+    assert fragment in out
+    assert "Traceback" not in out + err
+
+
+def test_missing_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "validate", "-f", str(tmp_path / "nope.yaml"))
+    assert code == 2
+    assert out == f'error: the path "{tmp_path / "nope.yaml"}" does not exist\n'
+
+
+def test_check_baseline_refuses_the_capabilities_demo(capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(EXAMPLES / "security-context-4.yaml")
+    code, out, _ = run(capsys, "check", "--level", "baseline", "-f", f)
+    assert code == 1
+    assert out == (
+        f'Error from server (Forbidden): error when creating "{f}": pods "security-context-demo-4" '
+        'is forbidden: violates PodSecurity "baseline:latest": non-default capabilities '
+        '(container "sec-ctx-4" must not include "NET_ADMIN", "SYS_TIME" in '
+        "securityContext.capabilities.add)\n"
+    )
+
+
+def test_check_restricted_names_every_violation(capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(EXAMPLES / "security-context-3.yaml")
+    code, out, _ = run(capsys, "check", "--level", "restricted", "--version", "v1.35", "-f", f)
+    assert code == 1
+    assert out == (
+        f'Error from server (Forbidden): error when creating "{f}": pods "security-context-demo-3" '
+        'is forbidden: violates PodSecurity "restricted:v1.35": allowPrivilegeEscalation != false '
+        '(container "sec-ctx-3" must set securityContext.allowPrivilegeEscalation=false), '
+        'unrestricted capabilities (container "sec-ctx-3" must set securityContext.capabilities.drop=["ALL"]), '
+        'runAsNonRoot != true (pod or container "sec-ctx-3" must set securityContext.runAsNonRoot=true), '
+        'seccompProfile (pod or container "sec-ctx-3" must set securityContext.seccompProfile.type '
+        'to "RuntimeDefault" or "Localhost")\n'
+    )
+
+
+def test_check_bad_version(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(capsys, "check", "--level", "baseline", "--version", "1.2", "-f", "x")
+    assert code == 2
+    assert err.startswith("error: invalid version '1.2'")
+
+
+def test_explain_the_pages_first_pod(capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(EXAMPLES / "security-context.yaml")
+    code, out, _ = run(capsys, "explain", "--node", "reference", "-f", f)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0] == "pod/security-context-demo container sec-ctx-demo (namespace default)"
+    assert lines[1] == "  id:           uid=1000 gid=3000 groups=2000,3000,4000"
+    assert "  NoNewPrivs:   1" in lines
+
+
+def test_explain_capabilities(capsys: pytest.CaptureFixture[str]) -> None:
+    cfg = str(EXAMPLES / "images" / "hello-app-2.0.json")
+    for name, caps in (("security-context-3.yaml", "a80425fb"), ("security-context-4.yaml", "aa0435fb")):
+        code, out, _ = run(
+            capsys, "explain", "--node", "reference", "--image-config", cfg, "-f", str(EXAMPLES / name)
+        )
+        assert code == 0
+        assert f"  CapEff:       00000000{caps}  chown," in out
+
+
+def test_explain_group_merge_from_the_image(capsys: pytest.CaptureFixture[str]) -> None:
+    root = str(EXAMPLES / "images" / "agnhost-2.45")
+    for name, groups in (("security-context-5.yaml", "3000,4000,50000"), ("security-context-6.yaml", "3000,4000")):
+        code, out, _ = run(
+            capsys, "explain", "--node", "reference", "--image-root", root, "-f", str(EXAMPLES / name)
+        )
+        assert code == 0
+        assert f"  id:           uid=1000 gid=3000 groups={groups}\n" in out
+
+
+def test_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
+    f = str(EXAMPLES / "security-context.yaml")
+    code, out, _ = run(capsys, "explain", "--node", "reference", "-o", "json", "-f", f)
+    assert code == 0
+    records = json.loads(out)
+    assert [sorted(r) for r in records] == [["container", "namespace", "pod", "spec", "warnings"]]
+    r = records[0]
+    assert (r["pod"], r["namespace"], r["container"]) == ("security-context-demo", "default", "sec-ctx-demo")
+    user = r["spec"]["process"]["user"]
+    assert (user["uid"], user["gid"]) == (1000, 3000)
+    assert r["spec"]["process"]["noNewPrivileges"] is True
+
+
+def test_explain_run_as_non_root_refusal(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    text = POD.replace("spec:\n", "spec:\n  securityContext:\n    runAsNonRoot: true\n")
+    code, out, _ = run(capsys, "explain", "--node", "reference", "-f", write(tmp_path, text))
+    assert code == 1
+    assert out == (
+        "pod/p container c: CreateContainerConfigError: container has runAsNonRoot and image "
+        'will run as root (pod: "p_default()", container: c)\n'
+    )
+
+
+def test_image_root_symlinks_stay_inside(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """An image whose account files link out of the image reads nothing from the host."""
+    outside = tmp_path / "host"
+    outside.mkdir()
+    (outside / "passwd").write_text("evil:x:1000:1000::/:/bin/sh\n")
+    (outside / "group").write_text("evil:x:666:evil\n")
+    root = tmp_path / "img"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").symlink_to("../../host/passwd")
+    (root / "etc" / "group").symlink_to(str(outside / "group"))
+    f = str(EXAMPLES / "security-context.yaml")
+    code, out, _ = run(capsys, "explain", "--node", "reference", "--image-root", str(root), "-f", f)
+    assert code == 0
+    assert "groups=2000,3000,4000\n" in out
+    assert "666" not in out
+
+
+def test_image_root_symlink_loop(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    root = tmp_path / "img"
+    (root / "etc").mkdir(parents=True)
+    (root / "etc" / "passwd").symlink_to("/etc/passwd")
+    f = str(EXAMPLES / "security-context.yaml")
+    code, _, err = run(capsys, "explain", "--image-root", str(root), "-f", f)
+    assert code == 2
+    assert err == f"error: --image-root {root}: /etc/passwd: too many levels of symbolic links\n"
+
+
+def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
+    p = tmp_path / "x.yaml"
+    p.write_bytes(b"{" * 5000)
+    r = subprocess.run(
+        [sys.executable, "-m", "seclet", "validate", "-f", str(p)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert r.returncode == 2
+    assert "Traceback" not in r.stdout + r.stderr
