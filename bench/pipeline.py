@@ -1,0 +1,135 @@
+"""Benchmark: decode + validate + Pod Security (both levels) + OCI build over every fixture.
+
+Role: the issue's performance target — the whole pure pipeline over the 4,537 upstream
+Pod Security fixtures in at most 1 s on a 2-core machine — measured side by side in
+one run: each stage's median over several rounds, pods/s, and the YAML fast path
+(yaml-rs) against the PyYAML-only path as a ratio, so noise on a shared machine
+moves both columns alike.
+Run: ``.venv/bin/python -m bench.pipeline [--rounds N] [--shared DIR]``.
+
+Steps:
+1. read every fixture file into memory (I/O is not timed);
+2. per round, time each stage over all pods: load (parse + strict check),
+   admit (defaults, build, validate), Pod Security (baseline and restricted, latest),
+   OCI (one spec per init container and container);
+3. print the medians, the total, pods/s, and the PyYAML-only load for comparison.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+from seclet.api import parse
+from seclet.api.featuregates import DEFAULT_GATES
+from seclet.api.load import PodBody, load
+from seclet.api.models import ObjectMeta, PodSpec
+from seclet.host.facts import NodeFacts
+from seclet.podsecurity.api.version import level_version
+from seclet.podsecurity.policy.registry import check_pod
+from seclet.review import Admitted, admit_body
+from seclet.runtime.oci.builder import SpecError, build_container_spec
+from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig
+
+BUDGET_S = 1.0
+
+
+def shared_dir(arg: str | None) -> Path:
+    if arg:
+        return Path(arg)
+    env = os.environ.get("SECLET_SHARED")
+    if env:
+        return Path(env)
+    return Path(__file__).resolve().parents[2] / "shared"
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
+    t0 = time.perf_counter()
+    out = fn()
+    return time.perf_counter() - t0, out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--shared", help="the shared/ folder (default: ../shared)")
+    args = ap.parse_args()
+
+    files = sorted((shared_dir(args.shared) / "conformance" / "pod-security").glob("*/*/*/*.yaml"))
+    if not files:
+        raise SystemExit("no fixtures found: pass --shared DIR or set SECLET_SHARED")
+    datas = [(str(f), f.read_bytes()) for f in files]  # step 1
+    baseline = level_version("baseline", "latest")
+    restricted = level_version("restricted", "latest")
+    node = NodeFacts.reference()
+    image = ImageConfig(entrypoint=("/pause",))
+
+    def stage_load() -> list[PodBody]:
+        out: list[PodBody] = []
+        for name, data in datas:
+            for item in load(data, name):
+                assert isinstance(item, PodBody), item
+                out.append(item)
+        return out
+
+    def stage_admit(bodies: list[PodBody]) -> list[Admitted]:
+        return [admit_body(b.body, DEFAULT_GATES) for b in bodies]
+
+    def stage_psa(pods: list[Admitted]) -> int:
+        denied = 0
+        for a in pods:
+            meta, spec = a.pod.metadata or ObjectMeta(), a.pod.spec or PodSpec()
+            denied += not check_pod(meta, spec, baseline).allowed
+            denied += not check_pod(meta, spec, restricted).allowed
+        return denied
+
+    def stage_oci(pods: list[Admitted]) -> int:
+        n = 0
+        for a in pods:
+            spec = a.pod.spec
+            assert spec is not None
+            for ctr in (*spec.initContainers, *spec.containers):
+                inputs = ContainerSpecInputs(pod=a.pod, container=ctr, image=image, node=node)
+                try:
+                    build_container_spec(inputs)
+                except SpecError:
+                    pass
+                n += 1
+        return n
+
+    rows: dict[str, list[float]] = {"load": [], "admit": [], "psa": [], "oci": [], "total": []}
+    slow_load: list[float] = []
+    containers = 0
+    for _ in range(args.rounds):  # step 2
+        t_load, bodies = timed(stage_load)
+        t_admit, admitted = timed(lambda b=bodies: stage_admit(b))
+        t_psa, _ = timed(lambda a=admitted: stage_psa(a))
+        t_oci, containers = timed(lambda a=admitted: stage_oci(a))
+        for k, v in (("load", t_load), ("admit", t_admit), ("psa", t_psa), ("oci", t_oci)):
+            rows[k].append(v)
+        rows["total"].append(t_load + t_admit + t_psa + t_oci)
+        with mock.patch.object(parse, "_fast_path_safe", lambda _t: False):
+            slow_load.append(timed(stage_load)[0])
+
+    pods = len(bodies)
+    med = {k: statistics.median(v) for k, v in rows.items()}  # step 3
+    print(f"pods: {pods}  containers: {containers}  rounds: {args.rounds}  (medians)")
+    for k in ("load", "admit", "psa", "oci"):
+        print(f"  {k:<6} {med[k] * 1e3:8.1f} ms  {med[k] / pods * 1e6:7.1f} us/pod")
+    total = med["total"]
+    print(f"  total  {total * 1e3:8.1f} ms  {total / pods * 1e6:7.1f} us/pod  -> {pods / total:,.0f} pods/s")
+    slow = statistics.median(slow_load)
+    print(f"  load with PyYAML only: {slow * 1e3:.1f} ms  (yaml-rs fast path is {slow / med['load']:.1f}x faster)")
+    verdict = "meets" if total <= BUDGET_S else "MISSES"
+    print(f"budget {BUDGET_S:.1f} s: {verdict} ({total / BUDGET_S:.0%} of budget)")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
