@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import functools
 import os
 import statistics
 import time
@@ -107,9 +108,9 @@ def main() -> int:
     containers = 0
     for _ in range(args.rounds):  # step 2
         t_load, bodies = timed(stage_load)
-        t_admit, admitted = timed(lambda b=bodies: stage_admit(b))
-        t_psa, _ = timed(lambda a=admitted: stage_psa(a))
-        t_oci, containers = timed(lambda a=admitted: stage_oci(a))
+        t_admit, admitted = timed(functools.partial(stage_admit, bodies))
+        t_psa, _ = timed(functools.partial(stage_psa, admitted))
+        t_oci, containers = timed(functools.partial(stage_oci, admitted))
         for k, v in (("load", t_load), ("admit", t_admit), ("psa", t_psa), ("oci", t_oci)):
             rows[k].append(v)
         rows["total"].append(t_load + t_admit + t_psa + t_oci)
