@@ -81,7 +81,7 @@ def main() -> int:
         return out
 
     def stage_admit(bodies: list[PodBody]) -> list[Admitted]:
-        return [admit_body(b.body, DEFAULT_GATES) for b in bodies]
+        return [admit_body(b.body, DEFAULT_GATES, owned=True) for b in bodies]
 
     def stage_psa(pods: list[Admitted]) -> int:
         denied = 0

@@ -33,7 +33,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from seclet.api.field import go_float, go_quote
 from seclet.api.models import FIELDS, Pod
@@ -62,6 +62,9 @@ class DecodeError(Exception):
 
 @dataclass(slots=True)
 class _State:
+    """Errors met during one walk; ``sort`` asks for upstream's (sorted-key) visit order."""
+
+    sort: bool
     type_error: str | None = None
     strict: list[str] | None = None
 
@@ -69,6 +72,30 @@ class _State:
         if self.strict is None:
             self.strict = []
         self.strict.append(text)
+
+
+class _Loc(NamedTuple):
+    """Where a value sits, rendered only when an error needs it.
+
+    ``strict`` is the sigs.k8s.io/json segment (``.name``, ``[0]``), ``go`` the
+    encoding/json one (indexes are not part of Go's field stack), ``struct`` the Go
+    struct that owns the field.
+    """
+
+    parent: _Loc | None
+    strict: str
+    go: str
+    struct: str
+
+    def render(self) -> tuple[str, str]:
+        strict: list[str] = []
+        go: list[str] = []
+        loc: _Loc | None = self
+        while loc is not None:
+            strict.append(loc.strict)
+            go.append(loc.go)
+            loc = loc.parent
+        return "".join(reversed(strict)).lstrip("."), "".join(reversed(go)).lstrip(".")
 
 
 def json_kind(value: object) -> str:
@@ -95,109 +122,131 @@ def go_number(value: int | float) -> str:
     return str(value)
 
 
-def _type_error(state: _State, value: object, struct: str, path: str, go: str) -> None:
+def _type_error(state: _State, value: object, loc: _Loc, go_type: str) -> None:
     if state.type_error is not None:
         return
     kind = json_kind(value)
     if kind == "number":
         kind = f"number {go_number(value)}"  # type: ignore[arg-type]
+    path = loc.render()[1]
     state.type_error = (
-        f"json: cannot unmarshal {kind} into Go struct field {struct}.{path} of type {go}"
+        f"json: cannot unmarshal {kind} into Go struct field {loc.struct}.{path} of type {go_type}"
     )
 
 
-def _check_quantity(value: object, state: _State) -> None:
-    if state.type_error is not None:
-        return
+def _quantity_ok(value: object) -> bool:
     if isinstance(value, bool) or not isinstance(value, (str, int, float)):
-        state.type_error = QUANTITY_ERROR
-        return
+        return False
+    if isinstance(value, float) and (math.isinf(value) or math.isnan(value)):
+        return False
     text = value if isinstance(value, str) else go_number(value)
     m = _QUANTITY_RE.match(text)
-    non_finite = isinstance(value, float) and (math.isinf(value) or math.isnan(value))
-    if not m or non_finite or m.group(2).lstrip("eE+-0123456789") not in _QUANTITY_SUFFIXES:
-        state.type_error = QUANTITY_ERROR
+    return bool(m) and m.group(2).lstrip("eE+-0123456789") in _QUANTITY_SUFFIXES  # type: ignore[union-attr]
 
 
-def _check_value(
-    value: object,
-    ft: FieldType,
-    struct: str,
-    path: str,
-    strict_path: str,
-    state: _State,
-    depth: int,
-) -> None:
-    """Check one value against its wire type (Go decoder rules)."""
-    if value is None:
-        return  # JSON null leaves the Go zero value: never an error
+_STRINGS = frozenset({"str", "time", "bytes"})
+_INTS = {"int64": (INT64_MIN, INT64_MAX), "int32": (INT32_MIN, INT32_MAX)}
+
+
+def _value(value: Any, ft: FieldType, loc: _Loc, state: _State, depth: int) -> Any:
+    """Check one value against its wire type (Go decoder rules); return its normal form.
+
+    The normal form is a fresh container (the caller may default it in place), with
+    JSON nulls dropped (Go keeps the zero value) and integral floats made ints.
+    """
     kind = ft.kind
-    if kind == "str" or kind == "time" or kind == "bytes":
-        if not isinstance(value, str):
-            _type_error(state, value, struct, path, ft.go)
-    elif kind == "int64" or kind == "int32":
-        lo, hi = (INT32_MIN, INT32_MAX) if kind == "int32" else (INT64_MIN, INT64_MAX)
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            _type_error(state, value, struct, path, ft.go)
-        elif isinstance(value, float):
-            # kubectl re-encodes YAML floats with Go's shortest form: 1000.0 is sent as 1000.
-            if not (value.is_integer() and abs(value) < 1e21 and lo <= value <= hi):
-                _type_error(state, value, struct, path, ft.go)
-        elif not lo <= value <= hi:
-            _type_error(state, value, struct, path, ft.go)
-    elif kind == "bool":
-        if not isinstance(value, bool):
-            _type_error(state, value, struct, path, ft.go)
-    elif kind == "float":
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            _type_error(state, value, struct, path, ft.go)
-    elif kind == "intorstr":
-        bad = isinstance(value, bool) or not isinstance(value, (int, str))
-        if bad and state.type_error is None:
-            state.type_error = (
-                f"json: cannot unmarshal {json_kind(value)} into Go value of type int32"
-            )
-        elif isinstance(value, int) and not INT32_MIN <= value <= INT32_MAX:
-            _type_error(state, value, "IntOrString", path, "int32")
-    elif kind == "quantity":
-        _check_quantity(value, state)
-    elif kind == "any":
-        _check_depth(value, depth, state)
-    elif kind == "obj":
-        if not isinstance(value, Mapping):
-            _type_error(state, value, struct, path, ft.go)
-            return
-        assert ft.cls is not None
-        _check_object(value, ft.cls, path, strict_path, state, depth + 1)
-    elif kind == "list":
-        if not isinstance(value, (list, tuple)):
-            _type_error(state, value, struct, path, ft.go)
-            return
-        assert ft.elem is not None
+    if kind in _STRINGS:
+        if type(value) is str:
+            return value
+        _type_error(state, value, loc, ft.go)
+        return None
+    bounds = _INTS.get(kind)
+    if bounds is not None:
+        t = type(value)
+        if t is int and bounds[0] <= value <= bounds[1]:
+            return value
+        # kubectl re-encodes YAML floats in Go's shortest form: 1000.0 is sent as 1000.
+        if t is float and value.is_integer() and bounds[0] <= value <= bounds[1]:
+            return int(value)
+        _type_error(state, value, loc, ft.go)
+        return None
+    if kind == "obj":
+        if isinstance(value, Mapping):
+            assert ft.cls is not None
+            return _object(value, ft.cls, loc, state, depth + 1)
+        _type_error(state, value, loc, ft.go)
+        return None
+    if kind == "list":
+        if not isinstance(value, list):
+            _type_error(state, value, loc, ft.go)
+            return None
         elem = ft.elem
+        assert elem is not None
+        if elem.kind == "str" and all(type(v) is str for v in value):
+            return list(value)
+        out = []
         for i, item in enumerate(value):
-            _check_value(item, elem, struct, path, f"{strict_path}[{i}]", state, depth + 1)
-    elif kind == "map":
+            if item is None:
+                continue
+            v = _value(item, elem, _Loc(loc, f"[{i}]", "", loc.struct), state, depth + 1)
+            if v is not None:
+                out.append(v)
+        return out
+    if kind == "map":
         if not isinstance(value, Mapping):
-            _type_error(state, value, struct, path, ft.go)
-            return
-        assert ft.elem is not None
+            _type_error(state, value, loc, ft.go)
+            return None
         elem = ft.elem
-        for k in sorted(value):
-            _check_value(value[k], elem, struct, path, f"{strict_path}.{k}", state, depth + 1)
-
-
-def _check_depth(value: object, depth: int, state: _State) -> None:
-    if depth > MAX_DEPTH:
+        assert elem is not None
+        if elem.kind == "str" and all(type(v) is str for v in value.values()):
+            return dict(value)
+        keys = sorted(value, key=str) if state.sort else value
+        return {
+            k: _value(value[k], elem, _Loc(loc, f".{k}", "", loc.struct), state, depth + 1)
+            for k in keys
+            if value[k] is not None
+        }
+    if kind == "bool":
+        if type(value) is bool:
+            return value
+        _type_error(state, value, loc, ft.go)
+        return None
+    if kind == "float":
+        if isinstance(value, (int, float)) and type(value) is not bool:
+            return value
+        _type_error(state, value, loc, ft.go)
+        return None
+    if kind == "intorstr":
+        if type(value) is str or (type(value) is int and INT32_MIN <= value <= INT32_MAX):
+            return value
+        if state.type_error is None:
+            kind_text = json_kind(value)
+            if kind_text == "number":
+                kind_text = f"number {go_number(value)}"
+            state.type_error = f"json: cannot unmarshal {kind_text} into Go value of type int32"
+        return None
+    if kind == "quantity":
+        if _quantity_ok(value):
+            return value
+        if state.type_error is None:
+            state.type_error = QUANTITY_ERROR
+        return None
+    # "any": free-form JSON (managedFields' fieldsV1); only its depth is bounded.
+    if not _depth_ok(value, depth):
         if state.type_error is None:
             state.type_error = f"json: exceeded max depth {MAX_DEPTH}"
-        return
+        return None
+    return value
+
+
+def _depth_ok(value: object, depth: int) -> bool:
+    if depth > MAX_DEPTH:
+        return False
     if isinstance(value, Mapping):
-        for v in value.values():
-            _check_depth(v, depth + 1, state)
-    elif isinstance(value, (list, tuple)):
-        for v in value:
-            _check_depth(v, depth + 1, state)
+        return all(_depth_ok(v, depth + 1) for v in value.values())
+    if isinstance(value, list):
+        return all(_depth_ok(v, depth + 1) for v in value)
+    return True
 
 
 _TABLES: dict[type, dict[str, FieldSpec]] = {
@@ -205,71 +254,206 @@ _TABLES: dict[type, dict[str, FieldSpec]] = {
 }
 
 
-def _check_object(
-    obj: Mapping[str, Any], cls: type, path: str, strict_path: str, state: _State, depth: int
-) -> None:
+def _object(
+    obj: Mapping[str, Any], cls: type, loc: _Loc | None, state: _State, depth: int
+) -> dict[str, Any] | None:
     if depth > MAX_DEPTH:
         if state.type_error is None:
             state.type_error = f"json: exceeded max depth {MAX_DEPTH}"
-        return
+        return None
     table = _TABLES[cls]
     struct = cls.__name__
-    dups: frozenset[str] = getattr(obj, "duplicates", frozenset())
-    for key in sorted(obj, key=str):
-        child = f"{strict_path}.{key}" if strict_path else key
-        if key in dups:
-            state.strict_error(f"duplicate field {go_quote(child)}")
+    dups: frozenset[str] | None = getattr(obj, "duplicates", None)
+    out: dict[str, Any] = {}
+    keys = sorted(obj, key=str) if state.sort else obj
+    for key in keys:
+        value = obj[key]
+        spec = table.get(key) if type(key) is str else None
+        if dups is not None and key in dups:
+            state.strict_error(f"duplicate field {go_quote(_strict_child(loc, key))}")
+        if spec is None:
+            state.strict_error(f"unknown field {go_quote(_strict_child(loc, key))}")
+            continue
+        if value is None:
+            continue
+        child = _Loc(loc, f".{key}", f".{key}", struct)
+        v = _value(value, spec.type, child, state, depth)
+        if v is not None:
+            out[key] = v
+    return out
+
+
+def _strict_child(loc: _Loc | None, key: object) -> str:
+    if loc is None:
+        return str(key)
+    return f"{loc.render()[0]}.{key}"
+
+
+class _Reject(Exception):
+    """The fast walk met something wrong; the diagnostic walk will say what."""
+
+
+_FAST_SCALARS: dict[str, type | tuple[type, ...]] = {
+    "str": str,
+    "time": str,
+    "bytes": str,
+    "bool": bool,
+}
+
+
+def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
+    """``_value`` without locations: the normal form, or ``_Reject`` at the first problem."""
+    kind = ft.kind
+    want = _FAST_SCALARS.get(kind)
+    if want is not None:
+        if type(value) is want:
+            return value
+        raise _Reject
+    bounds = _INTS.get(kind)
+    if bounds is not None:
+        if type(value) is int and bounds[0] <= value <= bounds[1]:
+            return value
+        if type(value) is float and value.is_integer() and bounds[0] <= value <= bounds[1]:
+            return int(value)
+        raise _Reject
+    if kind == "obj":
+        if type(value) is dict or isinstance(value, dict):
+            return _fast_object(value, ft.cls, depth + 1)  # type: ignore[arg-type]
+        raise _Reject
+    if kind == "list":
+        if type(value) is not list:
+            raise _Reject
+        elem = ft.elem
+        assert elem is not None
+        ek = elem.kind
+        if ek == "obj":
+            cls = elem.cls
+            return [_fast_object(v, cls, depth + 1) for v in value if v is not None]  # type: ignore[arg-type]
+        if ek == "str":
+            for v in value:
+                if type(v) is not str:
+                    raise _Reject
+            return list(value)
+        return [_fast_value(v, elem, depth + 1) for v in value if v is not None]
+    if kind == "map":
+        if not isinstance(value, dict) or getattr(value, "duplicates", None):
+            raise _Reject
+        elem = ft.elem
+        assert elem is not None
+        if elem.kind == "str":
+            for v in value.values():
+                if type(v) is not str:
+                    raise _Reject
+            return dict(value)
+        return {
+            k: _fast_value(v, elem, depth + 1) for k, v in value.items() if v is not None
+        }
+    # float, intorstr, quantity, any: rare; let the diagnostic walk decide them.
+    state = _State(sort=False)
+    out = _value(value, ft, _Loc(None, "", "", ""), state, depth)
+    if state.type_error is not None or state.strict:
+        raise _Reject
+    return out
+
+
+def _fast_object(obj: dict[str, Any], cls: type, depth: int) -> dict[str, Any]:
+    if depth > MAX_DEPTH or getattr(obj, "duplicates", None):
+        raise _Reject
+    table = _TABLES[cls]
+    out: dict[str, Any] = {}
+    for key, value in obj.items():
         spec = table.get(key)
         if spec is None:
-            state.strict_error(f"unknown field {go_quote(child)}")
-            continue
-        gopath = f"{path}.{key}" if path else key
-        _check_value(obj[key], spec.type, struct, gopath, child, state, depth)
+            raise _Reject
+        if value is not None:
+            out[key] = _fast_value(value, spec.type, depth)
+    return out
 
 
-def check(obj: Mapping[str, Any], cls: type) -> None:
-    """Step 1: raise ``DecodeError`` if the apiserver would refuse to decode ``obj``."""
-    state = _State()
-    _check_object(obj, cls, "", "", state, 0)
+def check(obj: Mapping[str, Any], cls: type) -> dict[str, Any]:
+    """Step 1: the normal form of ``obj``, or ``DecodeError`` with the apiserver's words.
+
+    A fast walk without locations handles the common, valid body. A body it rejects is
+    walked again with locations, in sorted key order, so the first type error and the
+    order of strict errors are the ones kubectl's sorted re-encoding produces.
+    """
+    if isinstance(obj, dict):
+        try:
+            return _fast_object(obj, cls, 0)
+        except (_Reject, RecursionError):
+            pass
+    state = _State(sort=True)
+    out = _object(obj, cls, None, state, 0)
     if state.type_error is not None:
         raise DecodeError(state.type_error)
     if state.strict:
         raise DecodeError("strict decoding error: " + ", ".join(state.strict))
+    assert out is not None
+    return out
 
 
-def _build_value(value: Any, ft: FieldType) -> Any:
+def _build_plan(cls: type) -> dict[str, tuple[str, int, Any]]:
+    """Per field: (attribute, how to build, class or element type)."""
+    plan: dict[str, tuple[str, int, Any]] = {}
+    for spec in FIELDS[cls]:
+        ft = spec.type
+        if ft.kind == "obj":
+            plan[spec.json] = (spec.attr, _OBJ, ft.cls)
+        elif ft.kind == "list":
+            assert ft.elem is not None
+            if ft.elem.kind == "obj":
+                plan[spec.json] = (spec.attr, _LIST_OBJ, ft.elem.cls)
+            elif ft.elem.kind in ("list", "map"):
+                plan[spec.json] = (spec.attr, _GENERIC, ft)
+            else:
+                plan[spec.json] = (spec.attr, _LIST, None)
+        elif ft.kind == "map":
+            assert ft.elem is not None
+            if ft.elem.kind in ("obj", "list", "map"):
+                plan[spec.json] = (spec.attr, _GENERIC, ft)
+            else:
+                plan[spec.json] = (spec.attr, _MAP, None)
+        else:
+            plan[spec.json] = (spec.attr, _SCALAR, None)
+    return plan
+
+
+_SCALAR, _OBJ, _LIST, _LIST_OBJ, _MAP, _GENERIC = range(6)
+_PLANS: dict[type, dict[str, tuple[str, int, Any]]] = {cls: _build_plan(cls) for cls in FIELDS}
+
+
+def _build_generic(value: Any, ft: FieldType) -> Any:
     kind = ft.kind
     if kind == "obj":
         assert ft.cls is not None
         return build(value, ft.cls)
     if kind == "list":
-        elem = ft.elem
-        assert elem is not None
-        if elem.kind in ("obj", "list", "map"):
-            return tuple(_build_value(v, elem) for v in value if v is not None)
-        return tuple(value)
+        assert ft.elem is not None
+        return tuple(_build_generic(v, ft.elem) for v in value)
     if kind == "map":
-        elem = ft.elem
-        assert elem is not None
-        if elem.kind in ("obj", "list", "map"):
-            return FrozenMap({k: _build_value(v, elem) for k, v in value.items()})
-        return FrozenMap(value)
-    if (kind == "int64" or kind == "int32") and isinstance(value, float):
-        return int(value)
+        assert ft.elem is not None
+        return FrozenMap({k: _build_generic(v, ft.elem) for k, v in value.items()})
     return value
 
 
 def build(obj: Mapping[str, Any], cls: type[T]) -> T:
-    """Step 3: the frozen object for a checked body (unknown keys were refused by ``check``)."""
-    table = _TABLES[cls]
+    """Step 3: the immutable object for a body in the normal form ``check`` returned."""
+    plan = _PLANS[cls]
     kwargs: dict[str, Any] = {}
     for key, value in obj.items():
-        if value is None:
-            continue
-        spec = table.get(key)
-        if spec is None:
-            continue
-        kwargs[spec.attr] = _build_value(value, spec.type)
+        attr, how, arg = plan[key]
+        if how == _SCALAR:
+            kwargs[attr] = value
+        elif how == _OBJ:
+            kwargs[attr] = build(value, arg)
+        elif how == _LIST_OBJ:
+            kwargs[attr] = tuple([build(v, arg) for v in value])
+        elif how == _LIST:
+            kwargs[attr] = tuple(value)
+        elif how == _MAP:
+            kwargs[attr] = FrozenMap(value)
+        else:
+            kwargs[attr] = _build_generic(value, arg)
     return cls(**kwargs)
 
 
@@ -281,8 +465,7 @@ def handled_as(kind: str, api_version: str, message: str) -> str:
 
 def decode(obj: Mapping[str, Any], cls: type[T]) -> T:
     """Steps 1 and 3 without defaulting (tests, and objects that are stored already)."""
-    check(obj, cls)
-    return build(obj, cls)
+    return build(check(obj, cls), cls)
 
 
 def decode_pod(raw: Mapping[str, Any]) -> Pod:

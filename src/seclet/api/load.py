@@ -39,7 +39,11 @@ class Refusal:
 
 @dataclass(frozen=True, slots=True)
 class PodBody:
-    """A strictly checked Pod body from ``source`` (document ``index``)."""
+    """A strictly checked Pod body from ``source`` (document ``index``), in normal form.
+
+    ``body`` is a fresh structure no one else holds (``decode.check`` copies), so the
+    first consumer may default it in place (``review.admit_body(..., owned=True)``).
+    """
 
     source: str
     index: int
@@ -128,7 +132,7 @@ def _document_items(doc: object, source: str, index: int) -> Iterator[Item]:
         )
         return
     try:
-        check(doc, Pod)
+        body = check(doc, Pod)
     except DecodeError as exc:
         yield Refusal(
             source,
@@ -138,7 +142,7 @@ def _document_items(doc: object, source: str, index: int) -> Iterator[Item]:
             name,
         )
         return
-    yield PodBody(source, index, doc)
+    yield PodBody(source, index, body)
 
 
 def load(data: bytes, source: str) -> list[Item]:

@@ -22,7 +22,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
         if isinstance(item, Refusal):
             failures.append(unusable_failure(item.message))
             continue
-        admitted = admit_body(item.body, gates)
+        admitted = admit_body(item.body, gates, owned=True)
         if admitted.errors:
             failures.append(
                 invalid_failure(
