@@ -289,7 +289,7 @@ def _strict_child(loc: _Loc | None, key: object) -> str:
     return f"{loc.render()[0]}.{key}"
 
 
-class _Reject(Exception):
+class _RejectedError(Exception):
     """The fast walk met something wrong; the diagnostic walk will say what."""
 
 
@@ -302,27 +302,27 @@ _FAST_SCALARS: dict[str, type | tuple[type, ...]] = {
 
 
 def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
-    """``_value`` without locations: the normal form, or ``_Reject`` at the first problem."""
+    """``_value`` without locations: the normal form, or ``_RejectedError`` at the first problem."""
     kind = ft.kind
     want = _FAST_SCALARS.get(kind)
     if want is not None:
         if type(value) is want:
             return value
-        raise _Reject
+        raise _RejectedError
     bounds = _INTS.get(kind)
     if bounds is not None:
         if type(value) is int and bounds[0] <= value <= bounds[1]:
             return value
         if type(value) is float and value.is_integer() and bounds[0] <= value <= bounds[1]:
             return int(value)
-        raise _Reject
+        raise _RejectedError
     if kind == "obj":
         if type(value) is dict or isinstance(value, dict):
             return _fast_object(value, ft.cls, depth + 1)  # type: ignore[arg-type]
-        raise _Reject
+        raise _RejectedError
     if kind == "list":
         if type(value) is not list:
-            raise _Reject
+            raise _RejectedError
         elem = ft.elem
         assert elem is not None
         ek = elem.kind
@@ -332,18 +332,18 @@ def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
         if ek == "str":
             for v in value:
                 if type(v) is not str:
-                    raise _Reject
+                    raise _RejectedError
             return list(value)
         return [_fast_value(v, elem, depth + 1) for v in value if v is not None]
     if kind == "map":
         if not isinstance(value, dict) or getattr(value, "duplicates", None):
-            raise _Reject
+            raise _RejectedError
         elem = ft.elem
         assert elem is not None
         if elem.kind == "str":
             for v in value.values():
                 if type(v) is not str:
-                    raise _Reject
+                    raise _RejectedError
             return dict(value)
         return {
             k: _fast_value(v, elem, depth + 1) for k, v in value.items() if v is not None
@@ -352,19 +352,19 @@ def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
     state = _State(sort=False)
     out = _value(value, ft, _Loc(None, "", "", ""), state, depth)
     if state.type_error is not None or state.strict:
-        raise _Reject
+        raise _RejectedError
     return out
 
 
 def _fast_object(obj: dict[str, Any], cls: type, depth: int) -> dict[str, Any]:
     if depth > MAX_DEPTH or getattr(obj, "duplicates", None):
-        raise _Reject
+        raise _RejectedError
     table = _TABLES[cls]
     out: dict[str, Any] = {}
     for key, value in obj.items():
         spec = table.get(key)
         if spec is None:
-            raise _Reject
+            raise _RejectedError
         if value is not None:
             out[key] = _fast_value(value, spec.type, depth)
     return out
@@ -380,7 +380,7 @@ def check(obj: Mapping[str, Any], cls: type) -> dict[str, Any]:
     if isinstance(obj, dict):
         try:
             return _fast_object(obj, cls, 0)
-        except (_Reject, RecursionError):
+        except (_RejectedError, RecursionError):
             pass
     state = _State(sort=True)
     out = _object(obj, cls, None, state, 0)
