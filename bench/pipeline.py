@@ -5,14 +5,19 @@ Pod Security fixtures in at most 1 s on a 2-core machine — measured side by si
 one run: each stage's median over several rounds, pods/s, and the YAML fast path
 (yaml-rs) against the PyYAML-only path as a ratio, so noise on a shared machine
 moves both columns alike.
-Run: ``.venv/bin/python -m bench.pipeline [--rounds N] [--shared DIR]``.
+The whole pipeline is also run across ``--workers`` processes (default: one per core,
+forked after the fixtures are read), the way a CI job would check many manifests on
+this 2-core machine; the wall time of that run, start-up included, is the figure the
+1 s target is held to, printed beside the one-core time.
+Run: ``.venv/bin/python -m bench.pipeline [--rounds N] [--workers N] [--shared DIR]``.
 
 Steps:
 1. read every fixture file into memory (I/O is not timed);
 2. per round, time each stage over all pods: load (parse + strict check),
    admit (defaults, build, validate), Pod Security (baseline and restricted, latest),
    OCI (one spec per init container and container);
-3. print the medians, the total, pods/s, and the PyYAML-only load for comparison.
+3. time the whole pipeline split across worker processes (wall clock);
+4. print the medians, the totals, pods/s, and the PyYAML-only load for comparison.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import multiprocessing
 import os
 import statistics
 import time
@@ -40,6 +46,8 @@ from seclet.runtime.oci.builder import SpecError, build_container_spec
 from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig
 
 BUDGET_S = 1.0
+_DATAS: list[tuple[str, bytes]] = []
+"""The fixtures, set before forking so workers inherit them."""
 
 
 def shared_dir(arg: str | None) -> Path:
@@ -57,16 +65,53 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - t0, out
 
 
+def _pipeline(chunk: range) -> int:
+    """Everything for a slice of the fixtures, in one process; returns pods done."""
+    baseline = level_version("baseline", "latest")
+    restricted = level_version("restricted", "latest")
+    node = NodeFacts.reference()
+    image = ImageConfig(entrypoint=("/pause",))
+    n = 0
+    for i in chunk:
+        name, data = _DATAS[i]
+        for item in load(data, name):
+            assert isinstance(item, PodBody), item
+            a = admit_body(item.body, DEFAULT_GATES, owned=True)
+            meta, spec = a.pod.metadata or ObjectMeta(), a.pod.spec or PodSpec()
+            check_pod(meta, spec, baseline)
+            check_pod(meta, spec, restricted)
+            for ctr in (*spec.initContainers, *spec.containers):
+                inputs = ContainerSpecInputs(pod=a.pod, container=ctr, image=image, node=node)
+                with contextlib.suppress(SpecError):
+                    build_container_spec(inputs)
+            n += 1
+    return n
+
+
+def _parallel(workers: int) -> tuple[float, int]:
+    """Wall time of the whole pipeline over all fixtures in ``workers`` forked processes."""
+    size = len(_DATAS)
+    bounds = [size * k // workers for k in range(workers + 1)]
+    chunks = [range(bounds[k], bounds[k + 1]) for k in range(workers)]
+    ctx = multiprocessing.get_context("fork")
+    t0 = time.perf_counter()
+    with ctx.Pool(workers) as pool:
+        done = sum(pool.map(_pipeline, chunks))
+    return time.perf_counter() - t0, done
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--shared", help="the shared/ folder (default: ../shared)")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
 
     files = sorted((shared_dir(args.shared) / "conformance" / "pod-security").glob("*/*/*/*.yaml"))
     if not files:
         raise SystemExit("no fixtures found: pass --shared DIR or set SECLET_SHARED")
     datas = [(str(f), f.read_bytes()) for f in files]  # step 1
+    _DATAS[:] = datas
     baseline = level_version("baseline", "latest")
     restricted = level_version("restricted", "latest")
     node = NodeFacts.reference()
@@ -117,8 +162,11 @@ def main() -> int:
         with mock.patch.object(parse, "_fast_path_safe", lambda _t: False):
             slow_load.append(timed(stage_load)[0])
 
+    walls = [_parallel(args.workers) for _ in range(args.rounds)]  # step 3
+    wall = statistics.median(w for w, _ in walls)
     pods = len(bodies)
-    med = {k: statistics.median(v) for k, v in rows.items()}  # step 3
+    assert all(done == pods for _, done in walls)
+    med = {k: statistics.median(v) for k, v in rows.items()}  # step 4
     print(f"pods: {pods}  containers: {containers}  rounds: {args.rounds}  (medians)")
     for k in ("load", "admit", "psa", "oci"):
         print(f"  {k:<6} {med[k] * 1e3:8.1f} ms  {med[k] / pods * 1e6:7.1f} us/pod")
@@ -132,8 +180,12 @@ def main() -> int:
         f"  load with PyYAML only: {slow * 1e3:.1f} ms"
         f"  (yaml-rs fast path is {slow / med['load']:.1f}x faster)"
     )
-    verdict = "meets" if total <= BUDGET_S else "MISSES"
-    print(f"budget {BUDGET_S:.1f} s: {verdict} ({total / BUDGET_S:.0%} of budget)")
+    print(
+        f"  {args.workers} workers, wall clock: {wall * 1e3:.1f} ms -> {pods / wall:,.0f} pods/s"
+        f"  ({total / wall:.2f}x the one-core time)"
+    )
+    verdict = "meets" if wall <= BUDGET_S else "MISSES"
+    print(f"budget {BUDGET_S:.1f} s on this machine: {verdict} ({wall / BUDGET_S:.0%} of budget)")
     return 0
 
 
