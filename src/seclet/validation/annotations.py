@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from seclet.api import models
 from seclet.api.field import ErrorList, FieldError, Path, forbidden, go_quote, invalid
 from seclet.validation.profiles import validate_local_descending_path
-from seclet.validation.windows import visit_containers
+from seclet.validation.windows import container_lists
 
 SECCOMP_POD_KEY = "seccomp.security.alpha.kubernetes.io/pod"
 SECCOMP_CONTAINER_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"
@@ -58,7 +58,7 @@ def apparmor_profile_format_error(profile: str) -> str | None:
 
 
 def _container_names(spec: models.PodSpec) -> set[str]:
-    return {c.name or "" for c, _ in visit_containers(spec, Path.root("spec"))}
+    return {c.name or "" for _, ctrs in container_lists(spec) for c in ctrs}
 
 
 def validate_apparmor_pod_annotations(
@@ -96,6 +96,8 @@ def validate_pod_specific_annotations(
 ) -> ErrorList:
     """``ValidatePodSpecificAnnotations`` (tolerations annotation: not supported here)."""
     errs = ErrorList()
+    if not annotations:
+        return errs
     if MIRROR_POD_KEY in annotations and not spec.nodeName:
         errs.append(
             invalid(
@@ -143,6 +145,8 @@ def validate_seccomp_annotations_and_fields(
     annotations: Mapping[str, str], spec: models.PodSpec, spec_path: Path
 ) -> ErrorList:
     errs = ErrorList()
+    if not annotations:
+        return errs
     psc = spec.securityContext
     if psc is not None and psc.seccompProfile is not None and SECCOMP_POD_KEY in annotations:
         err = seccomp_annotation_field_mismatch(
@@ -152,19 +156,20 @@ def validate_seccomp_annotations_and_fields(
         )
         if err is not None:
             errs.append(err)
-    for ctr, cpath in visit_containers(spec, spec_path):
-        sc = ctr.securityContext
-        if sc is None or sc.seccompProfile is None:
-            continue
-        key = SECCOMP_CONTAINER_PREFIX + (ctr.name or "")
-        if key in annotations:
-            err = seccomp_annotation_field_mismatch(
-                annotations[key],
-                sc.seccompProfile,
-                cpath.child("securityContext", "seccompProfile"),
-            )
-            if err is not None:
-                errs.append(err)
+    for field, ctrs in container_lists(spec):
+        for i, ctr in enumerate(ctrs):
+            sc = ctr.securityContext
+            if sc is None or sc.seccompProfile is None:
+                continue
+            key = SECCOMP_CONTAINER_PREFIX + (ctr.name or "")
+            if key in annotations:
+                err = seccomp_annotation_field_mismatch(
+                    annotations[key],
+                    sc.seccompProfile,
+                    spec_path.child(field).index(i).child("securityContext", "seccompProfile"),
+                )
+                if err is not None:
+                    errs.append(err)
     return errs
 
 
@@ -173,38 +178,49 @@ def validate_apparmor_annotations_and_fields_on_create(
 ) -> ErrorList:
     """Effective profile (container, else pod) must agree with the container annotation."""
     errs = ErrorList()
-    if spec.os is not None and spec.os.name == "windows":
+    if not annotations or (spec.os is not None and spec.os.name == "windows"):
         return errs
     pod_profile = spec.securityContext.appArmorProfile if spec.securityContext else None
-    for ctr, cpath in visit_containers(spec, spec_path):
-        sc = ctr.securityContext
-        profile = sc.appArmorProfile if sc and sc.appArmorProfile else pod_profile
-        if profile is None:
-            continue
-        key = APPARMOR_CONTAINER_PREFIX + (ctr.name or "")
-        if key not in annotations:
-            continue
-        annotation = annotations[key]
-        ppath = cpath.child("securityContext", "appArmorProfile")
-        typ = profile.type
-        type_msg = "apparmor type in annotation and field must match"
-        if typ == "Unconfined":
-            if annotation != "unconfined":
-                errs.append(forbidden(ppath.child("type"), type_msg))
-        elif typ == "RuntimeDefault":
-            if annotation != "runtime/default":
-                errs.append(forbidden(ppath.child("type"), type_msg))
-        elif typ == "Localhost":
-            if not annotation.startswith("localhost/"):
-                errs.append(forbidden(ppath.child("type"), type_msg))
-            elif (
-                profile.localhostProfile is None
-                or annotation.removeprefix("localhost/") != profile.localhostProfile
-            ):
-                errs.append(
-                    forbidden(
-                        ppath.child("localhostProfile"),
-                        "apparmor profile in annotation and field must match",
-                    )
-                )
+    for field, ctrs in container_lists(spec):
+        for i, ctr in enumerate(ctrs):
+            sc = ctr.securityContext
+            profile = sc.appArmorProfile if sc and sc.appArmorProfile else pod_profile
+            if profile is None:
+                continue
+            key = APPARMOR_CONTAINER_PREFIX + (ctr.name or "")
+            if key not in annotations:
+                continue
+            err = _apparmor_mismatch(
+                annotations[key],
+                profile,
+                spec_path.child(field).index(i).child("securityContext", "appArmorProfile"),
+            )
+            if err is not None:
+                errs.append(err)
     return errs
+
+
+def _apparmor_mismatch(
+    annotation: str, profile: models.AppArmorProfile, ppath: Path
+) -> FieldError | None:
+    """The one disagreement between a container's AppArmor annotation and its profile."""
+    typ = profile.type
+    type_msg = "apparmor type in annotation and field must match"
+    if typ == "Unconfined":
+        if annotation != "unconfined":
+            return forbidden(ppath.child("type"), type_msg)
+    elif typ == "RuntimeDefault":
+        if annotation != "runtime/default":
+            return forbidden(ppath.child("type"), type_msg)
+    elif typ == "Localhost":
+        if not annotation.startswith("localhost/"):
+            return forbidden(ppath.child("type"), type_msg)
+        if (
+            profile.localhostProfile is None
+            or annotation.removeprefix("localhost/") != profile.localhostProfile
+        ):
+            return forbidden(
+                ppath.child("localhostProfile"),
+                "apparmor profile in annotation and field must match",
+            )
+    return None

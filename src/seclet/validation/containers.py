@@ -546,43 +546,62 @@ def validate_container_common(
     pod_restart_policy: str,
     host_users: bool,
 ) -> ErrorList:
-    """``validateContainerCommon``; steps as in the module docstring."""
+    """``validateContainerCommon``; steps as in the module docstring.
+
+    Unset lists and structs are skipped before their paths are built (their checks
+    would report nothing).
+    """
     errs = ErrorList()
     name = ctr.name or ""
     if not name:
         errs.append(required(path.child("name")))
     else:
-        errs.extend(invalid(path.child("name"), name, m) for m in is_dns1123_label(name))
+        msgs = is_dns1123_label(name)
+        if msgs:
+            errs.extend(invalid(path.child("name"), name, m) for m in msgs)
     if not ctr.image:
         errs.append(required(path.child("image")))
     tmp = ctr.terminationMessagePolicy or ""
-    if tmp == "":
-        errs.append(required(path.child("terminationMessagePolicy")))
-    elif tmp not in _TERMINATION_POLICIES:
-        errs.append(
-            not_supported(
-                path.child("terminationMessagePolicy"), JSONValue(tmp), _TERMINATION_POLICIES
+    if tmp not in _TERMINATION_POLICIES:
+        if tmp == "":
+            errs.append(required(path.child("terminationMessagePolicy")))
+        else:
+            errs.append(
+                not_supported(
+                    path.child("terminationMessagePolicy"), JSONValue(tmp), _TERMINATION_POLICIES
+                )
+            )
+    if ctr.ports:
+        errs.extend(validate_container_ports(ctr.ports, path.child("ports")))
+    if ctr.env:
+        errs.extend(validate_env(ctr.env, path.child("env"), opts))
+    if ctr.envFrom:
+        errs.extend(validate_env_from(ctr.envFrom, path.child("envFrom"), opts))
+    if ctr.volumeMounts:
+        errs.extend(validate_volume_mounts(ctr, volumes, path.child("volumeMounts")))
+    if ctr.volumeDevices:
+        errs.extend(validate_volume_devices(ctr, volumes, path.child("volumeDevices")))
+    policy = ctr.imagePullPolicy or ""
+    if policy not in _PULL_POLICIES:
+        if policy == "":
+            errs.append(required(path.child("imagePullPolicy")))
+        else:
+            errs.append(
+                not_supported(path.child("imagePullPolicy"), JSONValue(policy), _PULL_POLICIES)
+            )
+    res = ctr.resources
+    if res is not None and (res.limits or res.requests):
+        errs.extend(validate_resources(res, path.child("resources")))
+    if ctr.resizePolicy:
+        errs.extend(
+            validate_resize_policy(ctr.resizePolicy, path.child("resizePolicy"), pod_restart_policy)
+        )
+    if ctr.securityContext is not None:
+        errs.extend(
+            validate_security_context(
+                ctr.securityContext, path.child("securityContext"), host_users, opts
             )
         )
-    errs.extend(validate_container_ports(ctr.ports, path.child("ports")))
-    errs.extend(validate_env(ctr.env, path.child("env"), opts))
-    errs.extend(validate_env_from(ctr.envFrom, path.child("envFrom"), opts))
-    errs.extend(validate_volume_mounts(ctr, volumes, path.child("volumeMounts")))
-    errs.extend(validate_volume_devices(ctr, volumes, path.child("volumeDevices")))
-    policy = ctr.imagePullPolicy or ""
-    if policy == "":
-        errs.append(required(path.child("imagePullPolicy")))
-    elif policy not in _PULL_POLICIES:
-        errs.append(not_supported(path.child("imagePullPolicy"), JSONValue(policy), _PULL_POLICIES))
-    errs.extend(validate_resources(ctr.resources, path.child("resources")))
-    errs.extend(
-        validate_resize_policy(ctr.resizePolicy, path.child("resizePolicy"), pod_restart_policy)
-    )
-    errs.extend(
-        validate_security_context(
-            ctr.securityContext, path.child("securityContext"), host_users, opts
-        )
-    )
     return errs
 
 
@@ -703,29 +722,45 @@ def _validate_lifecycle_and_probes(
             handler = getattr(ctr.lifecycle, key)
             if handler is not None:
                 errs.extend(_validate_handler(handler, grace, path.child("lifecycle", key), opts))
-    errs.extend(
-        _validate_probe(ctr.livenessProbe, grace, path.child("livenessProbe"), opts, "liveness")
-    )
-    errs.extend(
-        _validate_probe(ctr.readinessProbe, grace, path.child("readinessProbe"), opts, "readiness")
-    )
-    errs.extend(
-        _validate_probe(ctr.startupProbe, grace, path.child("startupProbe"), opts, "startup")
-    )
+    if ctr.livenessProbe is not None:
+        errs.extend(
+            _validate_probe(ctr.livenessProbe, grace, path.child("livenessProbe"), opts, "liveness")
+        )
+    if ctr.readinessProbe is not None:
+        errs.extend(
+            _validate_probe(
+                ctr.readinessProbe, grace, path.child("readinessProbe"), opts, "readiness"
+            )
+        )
+    if ctr.startupProbe is not None:
+        errs.extend(
+            _validate_probe(ctr.startupProbe, grace, path.child("startupProbe"), opts, "startup")
+        )
     return errs
 
 
+def _has_handlers(ctr: AnyContainer) -> bool:
+    return (
+        ctr.lifecycle is not None
+        or ctr.livenessProbe is not None
+        or ctr.readinessProbe is not None
+        or ctr.startupProbe is not None
+    )
+
+
 def _host_port_conflicts(containers: tuple[models.Container, ...], path: Path) -> ErrorList:
+    """Duplicate protocol/hostIP/hostPort; the path is built only for a duplicate."""
     errs = ErrorList()
     seen: set[str] = set()
     for ci, ctr in enumerate(containers):
-        ppath = path.index(ci).child("ports")
         for pi, port in enumerate(ctr.ports):
             if not port.hostPort:
                 continue
             key = f"{port.protocol or ''}/{port.hostIP or ''}/{port.hostPort}"
             if key in seen:
-                errs.append(duplicate(ppath.index(pi).child("hostPort"), key))
+                errs.append(
+                    duplicate(path.index(ci).child("ports").index(pi).child("hostPort"), key)
+                )
             else:
                 seen.add(key)
     return errs
@@ -744,6 +779,7 @@ def validate_containers(
         return ErrorList([required(path)])
     errs = ErrorList()
     names: set[str] = set()
+    any_ports = False
     for i, ctr in enumerate(containers):
         cpath = path.index(i)
         errs.extend(
@@ -754,12 +790,15 @@ def validate_containers(
             errs.append(duplicate(cpath.child("name"), name))
         else:
             names.add(name)
-        errs.extend(_validate_lifecycle_and_probes(ctr, grace, cpath, opts))
+        if _has_handlers(ctr):
+            errs.extend(_validate_lifecycle_and_probes(ctr, grace, cpath, opts))
         if ctr.restartPolicy is not None:
             errs.append(
                 forbidden(cpath.child("restartPolicy"), "may not be set for non-init containers")
             )
-    errs.extend(_host_port_conflicts(containers, path))
+        any_ports = any_ports or bool(ctr.ports)
+    if any_ports:
+        errs.extend(_host_port_conflicts(containers, path))
     return errs
 
 
@@ -774,6 +813,8 @@ def validate_init_containers(
     host_users: bool,
 ) -> ErrorList:
     errs = ErrorList()
+    if not containers:
+        return errs
     names = {c.name or "" for c in regular}
     not_sidecar = "may not be set for init containers without restartPolicy=Always"
     for i, ctr in enumerate(containers):
@@ -795,10 +836,12 @@ def validate_init_containers(
             errs.append(duplicate(cpath.child("name"), name))
         elif name:
             names.add(name)
-        errs.extend(_host_port_conflicts((ctr,), path))
+        if ctr.ports:
+            errs.extend(_host_port_conflicts((ctr,), path))
         if restart_always:
-            errs.extend(_validate_lifecycle_and_probes(ctr, grace, cpath, opts))
-        else:
+            if _has_handlers(ctr):
+                errs.extend(_validate_lifecycle_and_probes(ctr, grace, cpath, opts))
+        elif _has_handlers(ctr):
             for attr in ("lifecycle", "livenessProbe", "readinessProbe", "startupProbe"):
                 if getattr(ctr, attr) is not None:
                     errs.append(forbidden(cpath.child(attr), not_sidecar))
@@ -864,11 +907,19 @@ def validate_ephemeral_containers(
     return errs
 
 
+_IMAGE_SPACE = " \t\n\r\v\f\x85\xa0"
+
+
 def validate_container_only_for_pod(ctr: AnyContainer, path: Path) -> ErrorList:
     """``validateContainerOnlyForPod``: no leading/trailing whitespace in the image."""
     image = ctr.image or ""
-    if len(image) != len(image.strip(" \t\n\r\v\f\x85\xa0")):
+    if image_has_outer_space(image):
         return ErrorList(
             [invalid(path.child("image"), image, "must not have leading or trailing whitespace")]
         )
     return ErrorList()
+
+
+def image_has_outer_space(image: str) -> bool:
+    """The image starts or ends with whitespace (``strings.TrimSpace`` would change it)."""
+    return bool(image) and (image[0] in _IMAGE_SPACE or image[-1] in _IMAGE_SPACE)

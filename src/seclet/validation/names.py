@@ -6,11 +6,15 @@ port names/numbers, config keys, user/group ID ranges), each returning upstream'
 list of detail strings (empty when valid). Note 1.35's split: the DNS checks of
 ``util/validation`` say "characters", the ``content`` ones (label keys, label
 values and the prefix part of a label key) say "bytes".
+Hot checks return at once for a valid value (one regex match; a match is ASCII, so its
+length in characters is its length in bytes); ``qualified_name_errors`` is cached per
+string (pure: a string in, a tuple of strings out).
 Callers: every ``seclet.validation`` module that checks a name.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 
 _DNS1123_LABEL_FMT = "[a-z0-9]([-a-z0-9]*[a-z0-9])?"
@@ -98,6 +102,8 @@ def _full(rx: re.Pattern[str], value: str) -> bool:
 
 
 def is_dns1123_label(value: str) -> list[str]:
+    if len(value) <= 63 and _DNS1123_LABEL_RE.fullmatch(value) is not None:
+        return []
     errs: list[str] = []
     if len(value.encode()) > 63:
         errs.append(max_len_error(63))
@@ -111,6 +117,8 @@ def is_dns1123_label(value: str) -> list[str]:
 
 def is_dns1123_subdomain(value: str, *, content: bool = False) -> list[str]:
     """``IsDNS1123Subdomain``; ``content=True`` is the content package ("bytes")."""
+    if len(value) <= 253 and _DNS1123_SUBDOMAIN_RE.fullmatch(value) is not None:
+        return []
     errs: list[str] = []
     if len(value.encode()) > 253:
         errs.append(max_len_bytes_error(253) if content else max_len_error(253))
@@ -149,6 +157,16 @@ def _mask_trailing_dash(name: str) -> str:
 
 def is_qualified_name(value: str) -> list[str]:
     """``IsQualifiedName`` = 1.35 ``content.IsLabelKey``."""
+    return list(qualified_name_errors(value))
+
+
+@functools.lru_cache(maxsize=4096)
+def qualified_name_errors(value: str) -> tuple[str, ...]:
+    """``is_qualified_name`` as a cached tuple (empty when valid) for the hot callers."""
+    return tuple(_qualified_name(value))
+
+
+def _qualified_name(value: str) -> list[str]:
     errs: list[str] = []
     parts = value.split("/")
     if len(parts) == 1:
@@ -179,6 +197,8 @@ def is_qualified_name(value: str) -> list[str]:
 
 def is_label_value(value: str) -> list[str]:
     """``IsValidLabelValue`` = 1.35 ``content.IsLabelValue``."""
+    if len(value) <= 63 and _LABEL_VALUE_RE.fullmatch(value) is not None:
+        return []
     errs: list[str] = []
     if len(value.encode()) > 63:
         errs.append(max_len_bytes_error(63))

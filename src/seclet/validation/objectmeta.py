@@ -19,10 +19,13 @@ from seclet.validation.names import (
     is_qualified_name,
     name_is_dns_label,
     name_is_dns_subdomain,
+    qualified_name_errors,
 )
 
 TOTAL_ANNOTATION_SIZE_LIMIT_B = 256 * 1024
 _STANDARD_FINALIZERS = frozenset({"kubernetes", "orphan", "foregroundDeletion"})
+
+_EMPTY_META = models.ObjectMeta()
 
 NameFunc = Callable[[str, bool], list[str]]
 
@@ -31,7 +34,7 @@ def validate_labels(labels: Mapping[str, str], path: Path) -> ErrorList:
     """``ValidateLabels``: every error sits at the map's path itself."""
     errs = ErrorList()
     for key, value in labels.items():
-        for msg in is_qualified_name(key):
+        for msg in qualified_name_errors(key):
             errs.append(invalid(path, key, msg))
         for msg in is_label_value(value):
             errs.append(invalid(path, value, msg))
@@ -42,7 +45,7 @@ def validate_annotations(annotations: Mapping[str, str], path: Path) -> ErrorLis
     errs = ErrorList()
     total = 0
     for key, value in annotations.items():
-        for msg in is_qualified_name(key.lower()):
+        for msg in qualified_name_errors(key.lower()):
             errs.append(invalid(path, key, msg))
         total += len(key.encode()) + len(value.encode())
     if total > TOTAL_ANNOTATION_SIZE_LIMIT_B:
@@ -126,7 +129,7 @@ def validate_object_meta(
     requires_namespace: bool = True,
 ) -> ErrorList:
     """``ValidateObjectMeta``; steps in upstream's order (see module docstring)."""
-    meta = meta or models.ObjectMeta()
+    meta = meta or _EMPTY_META
     errs = ErrorList()
     if meta.generateName:
         for msg in name_fn(meta.generateName, True):
@@ -148,8 +151,12 @@ def validate_object_meta(
         errs.append(
             invalid(path.child("generation"), meta.generation, "must be greater than or equal to 0")
         )
-    errs.extend(validate_labels(meta.labels, path.child("labels")))
-    errs.extend(validate_annotations(meta.annotations, path.child("annotations")))
-    errs.extend(_validate_owner_references(meta.ownerReferences, path.child("ownerReferences")))
-    errs.extend(_validate_finalizers(meta.finalizers, path.child("finalizers")))
+    if meta.labels:
+        errs.extend(validate_labels(meta.labels, path.child("labels")))
+    if meta.annotations:
+        errs.extend(validate_annotations(meta.annotations, path.child("annotations")))
+    if meta.ownerReferences:
+        errs.extend(_validate_owner_references(meta.ownerReferences, path.child("ownerReferences")))
+    if meta.finalizers:
+        errs.extend(_validate_finalizers(meta.finalizers, path.child("finalizers")))
     return errs

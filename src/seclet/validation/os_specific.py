@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from seclet.api import models
 from seclet.api.field import ErrorList, JSONValue, Path, forbidden, not_supported, required
-from seclet.validation.windows import visit_containers
+from seclet.validation.windows import container_lists, visit_containers
 
 _VALID_OS = ("linux", "windows")
 _WIN = "cannot be set for a windows pod"
@@ -34,10 +34,16 @@ def validate_linux(spec: models.PodSpec, path: Path) -> ErrorList:
     errs = ErrorList()
     if spec.securityContext is not None and spec.securityContext.windowsOptions is not None:
         errs.append(forbidden(path.child("securityContext", "windowsOptions"), _LINUX))
-    for ctr, cpath in visit_containers(spec, path):
-        sc = ctr.securityContext
-        if sc is not None and sc.windowsOptions is not None:
-            errs.append(forbidden(cpath.child("securityContext", "windowsOptions"), _LINUX))
+    for field, ctrs in container_lists(spec):
+        for i, ctr in enumerate(ctrs):
+            sc = ctr.securityContext
+            if sc is not None and sc.windowsOptions is not None:
+                errs.append(
+                    forbidden(
+                        path.child(field).index(i).child("securityContext", "windowsOptions"),
+                        _LINUX,
+                    )
+                )
     return errs
 
 

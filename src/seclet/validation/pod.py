@@ -19,50 +19,55 @@ from seclet.validation.annotations import (
     validate_pod_specific_annotations,
     validate_seccomp_annotations_and_fields,
 )
-from seclet.validation.containers import validate_container_only_for_pod
+from seclet.validation.containers import image_has_outer_space, validate_container_only_for_pod
 from seclet.validation.objectmeta import validate_annotations, validate_labels, validate_object_meta
 from seclet.validation.options import PodValidationOptions
 from seclet.validation.podspec import validate_pod_spec
 
 _EMPTY_SPEC = models.PodSpec()
 _EMPTY_META = models.ObjectMeta()
+# Roots are immutable and shared; children are built only where an error is reported.
+_META_PATH = Path.root("metadata")
+_SPEC_PATH = Path.root("spec")
 
 
 def validate_pod_metadata_and_spec(pod: models.Pod, opts: PodValidationOptions) -> ErrorList:
     """``validatePodMetadataAndSpec``."""
     meta = pod.metadata or _EMPTY_META
     spec = pod.spec or _EMPTY_SPEC
-    meta_path = Path.root("metadata")
-    spec_path = Path.root("spec")
+    meta_path = _META_PATH
+    spec_path = _SPEC_PATH
     errs = validate_object_meta(meta, meta_path)
-    errs.extend(
-        validate_pod_specific_annotations(
-            meta.annotations,
-            spec,
-            meta_path.child("annotations"),
-            opts.allow_invalid_pod_deletion_cost,
+    if meta.annotations:
+        errs.extend(
+            validate_pod_specific_annotations(
+                meta.annotations,
+                spec,
+                meta_path.child("annotations"),
+                opts.allow_invalid_pod_deletion_cost,
+            )
         )
-    )
     errs.extend(validate_pod_spec(spec, spec_path, opts))
     if not spec.serviceAccountName:
         for vi, vol in enumerate(spec.volumes):
             if vol.projected is None:
                 continue
-            ppath = spec_path.child("volumes").index(vi).child("projected")
             for si, source in enumerate(vol.projected.sources):
                 if source.serviceAccountToken is not None:
                     errs.append(
                         forbidden(
-                            ppath.child("sources").index(si).child("serviceAccountToken"),
+                            spec_path.child("volumes")
+                            .index(vi)
+                            .child("projected", "sources")
+                            .index(si)
+                            .child("serviceAccountToken"),
                             "must not be specified when serviceAccountName is not set",
                         )
                     )
-    cpath = spec_path.child("containers")
-    for i, ctr in enumerate(spec.containers):
-        errs.extend(validate_container_only_for_pod(ctr, cpath.index(i)))
-    ipath = spec_path.child("initContainers")
-    for i, ctr in enumerate(spec.initContainers):
-        errs.extend(validate_container_only_for_pod(ctr, ipath.index(i)))
+    for field, ctrs in (("containers", spec.containers), ("initContainers", spec.initContainers)):
+        for i, ctr in enumerate(ctrs):
+            if ctr.image and image_has_outer_space(ctr.image):
+                errs.extend(validate_container_only_for_pod(ctr, spec_path.child(field).index(i)))
     return errs
 
 
@@ -74,7 +79,7 @@ def validate_pod_create(
     errs = validate_pod_metadata_and_spec(pod, opts)
     spec = pod.spec or _EMPTY_SPEC
     annotations = (pod.metadata or _EMPTY_META).annotations
-    spec_path = Path.root("spec")
+    spec_path = _SPEC_PATH
     if spec.ephemeralContainers:
         errs.append(forbidden(spec_path.child("ephemeralContainers"), "cannot be set on create"))
     if spec.nodeName and spec.schedulingGates:
@@ -84,8 +89,11 @@ def validate_pod_create(
                 "cannot be set until all schedulingGates have been cleared",
             )
         )
-    errs.extend(validate_seccomp_annotations_and_fields(annotations, spec, spec_path))
-    errs.extend(validate_apparmor_annotations_and_fields_on_create(annotations, spec, spec_path))
+    if annotations:
+        errs.extend(validate_seccomp_annotations_and_fields(annotations, spec, spec_path))
+        errs.extend(
+            validate_apparmor_annotations_and_fields_on_create(annotations, spec, spec_path)
+        )
     return errs
 
 

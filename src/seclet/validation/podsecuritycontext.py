@@ -116,30 +116,28 @@ def validate_sysctls(
 def validate_pod_security_context(
     spec: models.PodSpec, spec_path: Path, opts: PodValidationOptions
 ) -> ErrorList:
-    """``validatePodSpecSecurityContext``; steps as in the module docstring."""
+    """``validatePodSpecSecurityContext``; steps as in the module docstring.
+
+    Paths are built only for a field in error or a struct that is set.
+    """
     errs = ErrorList()
     sc = spec.securityContext
-    path = spec_path.child("securityContext")
-    if sc is not None:
-        if sc.fsGroup is not None and is_valid_id(sc.fsGroup):
-            errs.append(invalid(path.child("fsGroup"), sc.fsGroup, ID_RANGE_MSG))
-        if sc.runAsUser is not None and is_valid_id(sc.runAsUser):
-            errs.append(invalid(path.child("runAsUser"), sc.runAsUser, ID_RANGE_MSG))
-        if sc.runAsGroup is not None and is_valid_id(sc.runAsGroup):
-            errs.append(invalid(path.child("runAsGroup"), sc.runAsGroup, ID_RANGE_MSG))
-        for g, gid in enumerate(sc.supplementalGroups):
-            if is_valid_id(gid):
-                errs.append(invalid(path.child("supplementalGroups").index(g), gid, ID_RANGE_MSG))
-    if spec.shareProcessNamespace is True and spec.hostPID is True:
-        errs.append(
-            invalid(
-                path.child("shareProcessNamespace"),
-                True,
-                "ShareProcessNamespace and HostPID cannot both be enabled",
-            )
-        )
     if sc is None:
+        if spec.shareProcessNamespace is True and spec.hostPID is True:
+            errs.append(_share_process_namespace_error(spec_path))
         return errs
+    path = spec_path.child("securityContext")
+    if sc.fsGroup is not None and is_valid_id(sc.fsGroup):
+        errs.append(invalid(path.child("fsGroup"), sc.fsGroup, ID_RANGE_MSG))
+    if sc.runAsUser is not None and is_valid_id(sc.runAsUser):
+        errs.append(invalid(path.child("runAsUser"), sc.runAsUser, ID_RANGE_MSG))
+    if sc.runAsGroup is not None and is_valid_id(sc.runAsGroup):
+        errs.append(invalid(path.child("runAsGroup"), sc.runAsGroup, ID_RANGE_MSG))
+    for g, gid in enumerate(sc.supplementalGroups):
+        if is_valid_id(gid):
+            errs.append(invalid(path.child("supplementalGroups").index(g), gid, ID_RANGE_MSG))
+    if spec.shareProcessNamespace is True and spec.hostPID is True:
+        errs.append(_share_process_namespace_error(spec_path))
     if sc.sysctls:
         errs.extend(validate_sysctls(sc.sysctls, spec, path.child("sysctls"), opts))
     if (
@@ -153,9 +151,14 @@ def validate_pod_security_context(
                 _FS_GROUP_CHANGE_POLICIES,
             )
         )
-    errs.extend(validate_seccomp_profile_field(sc.seccompProfile, path.child("seccompProfile")))
-    errs.extend(validate_windows_options(sc.windowsOptions, path.child("windowsOptions")))
-    errs.extend(validate_apparmor_profile_field(sc.appArmorProfile, path.child("appArmorProfile")))
+    if sc.seccompProfile is not None:
+        errs.extend(validate_seccomp_profile_field(sc.seccompProfile, path.child("seccompProfile")))
+    if sc.windowsOptions is not None:
+        errs.extend(validate_windows_options(sc.windowsOptions, path.child("windowsOptions")))
+    if sc.appArmorProfile is not None:
+        errs.extend(
+            validate_apparmor_profile_field(sc.appArmorProfile, path.child("appArmorProfile"))
+        )
     if (
         sc.supplementalGroupsPolicy is not None
         and sc.supplementalGroupsPolicy not in _SUPPLEMENTAL_GROUPS_POLICIES
@@ -174,6 +177,14 @@ def validate_pod_security_context(
             )
         )
     return errs
+
+
+def _share_process_namespace_error(spec_path: Path) -> FieldError:
+    return invalid(
+        spec_path.child("securityContext", "shareProcessNamespace"),
+        True,
+        "ShareProcessNamespace and HostPID cannot both be enabled",
+    )
 
 
 def validate_selinux_change_policy(value: str, path: Path, opts: PodValidationOptions) -> ErrorList:

@@ -16,11 +16,13 @@ Callers: ``pod.validate_pod_create``, ``pod.validate_pod_template_spec``.
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 
 from seclet.api import models
 from seclet.api.field import (
     ErrorList,
+    FieldError,
     JSONValue,
     Path,
     duplicate,
@@ -44,6 +46,7 @@ from seclet.validation.names import (
     is_label_value,
     is_qualified_name,
     name_is_dns_subdomain,
+    qualified_name_errors,
 )
 from seclet.validation.objectmeta import validate_labels
 from seclet.validation.options import PodValidationOptions
@@ -74,24 +77,26 @@ def _is_valid_ip(path: Path, value: str) -> ErrorList:
     return ErrorList()
 
 
-def _enum(value: str, path: Path, valid: tuple[str, ...]) -> ErrorList:
+def _enum_error(value: str, path: Path, valid: tuple[str, ...]) -> FieldError:
+    """The error for a value outside ``valid``: Required when empty, else NotSupported."""
     if value == "":
-        return ErrorList([required(path)])
-    if value not in valid:
-        return ErrorList([not_supported(path, JSONValue(value), valid)])
-    return ErrorList()
+        return required(path)
+    return not_supported(path, JSONValue(value), valid)
 
 
-def _validate_tolerations(tolerations: tuple[models.Toleration, ...], path: Path) -> ErrorList:
+def _validate_tolerations(tolerations: tuple[models.Toleration, ...], spec_path: Path) -> ErrorList:
+    """``validateTolerations``; a valid toleration (cached by value) builds no path."""
     errs = ErrorList()
     for i, t in enumerate(tolerations):
-        ipath = path.index(i)
+        if _toleration_ok(t):
+            continue
+        ipath = spec_path.child("tolerations").index(i)
         key = t.key or ""
         op = t.operator or ""
         effect = t.effect or ""
         value = t.value or ""
         if key:
-            errs.extend(invalid(ipath.child("key"), key, m) for m in is_qualified_name(key))
+            errs.extend(invalid(ipath.child("key"), key, m) for m in qualified_name_errors(key))
         if not key and op != "Exists":
             errs.append(
                 invalid(
@@ -127,6 +132,27 @@ def _validate_tolerations(tolerations: tuple[models.Toleration, ...], path: Path
         if effect and effect not in _TAINT_EFFECTS:
             errs.append(not_supported(ipath.child("effect"), JSONValue(effect), _TAINT_EFFECTS))
     return errs
+
+
+@functools.lru_cache(maxsize=1024)
+def _toleration_ok(t: models.Toleration) -> bool:
+    """No rule of ``_validate_tolerations`` fires for ``t`` (pure: the record's values)."""
+    key = t.key or ""
+    op = t.operator or ""
+    effect = t.effect or ""
+    value = t.value or ""
+    if key and qualified_name_errors(key):
+        return False
+    if not key and op != "Exists":
+        return False
+    if t.tolerationSeconds is not None and effect != "NoExecute":
+        return False
+    if op in ("Equal", ""):
+        if is_label_value(value):
+            return False
+    elif op != "Exists" or value:
+        return False
+    return not effect or effect in _TAINT_EFFECTS
 
 
 def _validate_dns_config(spec: models.PodSpec, path: Path, opts: PodValidationOptions) -> ErrorList:
@@ -225,71 +251,85 @@ def _name_errors(value: str, path: Path) -> ErrorList:
 
 
 def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptions) -> ErrorList:
-    """``ValidatePodSpec``; steps as in the module docstring."""
+    """``ValidatePodSpec``; steps as in the module docstring.
+
+    A step whose field is unset (most are) is skipped before its path is built.
+    """
     errs = ErrorList()
     if spec.terminationGracePeriodSeconds is None:
         errs.append(required(path.child("terminationGracePeriodSeconds")))
     grace = spec.terminationGracePeriodSeconds
     host_users = spec.hostUsers is None or spec.hostUsers
     restart = spec.restartPolicy or ""
-    vols, verrs = validate_volumes(
-        spec.volumes,
-        path.child("volumes"),
-        opts.resource_is_pod,
-        opts.allow_non_local_projected_token_path,
-    )
-    errs.extend(verrs)
+    if spec.volumes:
+        vols, verrs = validate_volumes(
+            spec.volumes,
+            path.child("volumes"),
+            opts.resource_is_pod,
+            opts.allow_non_local_projected_token_path,
+        )
+        errs.extend(verrs)
+    else:
+        vols = {}
     errs.extend(
         validate_containers(
             spec.containers, vols, grace, path.child("containers"), opts, restart, host_users
         )
     )
-    errs.extend(
-        validate_init_containers(
-            spec.initContainers,
-            spec.containers,
-            vols,
-            grace,
-            path.child("initContainers"),
-            opts,
-            restart,
-            host_users,
+    if spec.initContainers:
+        errs.extend(
+            validate_init_containers(
+                spec.initContainers,
+                spec.containers,
+                vols,
+                grace,
+                path.child("initContainers"),
+                opts,
+                restart,
+                host_users,
+            )
         )
-    )
-    errs.extend(
-        validate_ephemeral_containers(
-            spec.ephemeralContainers,
-            spec.containers,
-            spec.initContainers,
-            vols,
-            path.child("ephemeralContainers"),
-            opts,
-            restart,
-            host_users,
+    if spec.ephemeralContainers:
+        errs.extend(
+            validate_ephemeral_containers(
+                spec.ephemeralContainers,
+                spec.containers,
+                spec.initContainers,
+                vols,
+                path.child("ephemeralContainers"),
+                opts,
+                restart,
+                host_users,
+            )
         )
-    )
     if opts.pod_level_resources_enabled and spec.resources is not None:
         errs.extend(validate_resources(spec.resources, path.child("resources")))
     if spec.hostNetwork:
-        cpath = path.child("containers")
         for i, ctr in enumerate(spec.containers):
             for j, port in enumerate(ctr.ports):
                 hp, cp = port.hostPort or 0, port.containerPort or 0
                 if (opts.resource_is_pod or hp != 0) and hp != cp:
                     errs.append(
                         invalid(
-                            cpath.index(i).child("ports").index(j).child("hostPort"),
+                            path.child("containers")
+                            .index(i)
+                            .child("ports")
+                            .index(j)
+                            .child("hostPort"),
                             hp,
                             "must match `containerPort` when `hostNetwork` is true",
                         )
                     )
-    errs.extend(_enum(restart, path.child("restartPolicy"), _RESTART_POLICIES))
-    errs.extend(_enum(spec.dnsPolicy or "", path.child("dnsPolicy"), _DNS_POLICIES))
-    errs.extend(validate_labels(spec.nodeSelector, path.child("nodeSelector")))
+    if restart not in _RESTART_POLICIES:
+        errs.append(_enum_error(restart, path.child("restartPolicy"), _RESTART_POLICIES))
+    dns_policy = spec.dnsPolicy or ""
+    if dns_policy not in _DNS_POLICIES:
+        errs.append(_enum_error(dns_policy, path.child("dnsPolicy"), _DNS_POLICIES))
+    if spec.nodeSelector:
+        errs.extend(validate_labels(spec.nodeSelector, path.child("nodeSelector")))
     errs.extend(validate_pod_security_context(spec, path, opts))
-    for i, ref in enumerate(spec.imagePullSecrets):
-        del i, ref  # LocalObjectReference has only ``name``: nothing else can be set in v1
-    errs.extend(_validate_dns_config(spec, path.child("dnsConfig"), opts))
+    if spec.dnsConfig is not None or dns_policy == "None":
+        errs.extend(_validate_dns_config(spec, path.child("dnsConfig"), opts))
     for i, gate in enumerate(spec.readinessGates):
         ct = gate.conditionType or ""
         gpath = path.child("readinessGates").index(i).child("conditionType")
@@ -302,13 +342,15 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
         if gname in seen_gates:
             errs.append(duplicate(gpath, gname))
         seen_gates.add(gname)
-    errs.extend(
-        _validate_topology_spread(
-            spec.topologySpreadConstraints, path.child("topologySpreadConstraints")
+    if spec.topologySpreadConstraints:
+        errs.extend(
+            _validate_topology_spread(
+                spec.topologySpreadConstraints, path.child("topologySpreadConstraints")
+            )
         )
-    )
     errs.extend(validate_windows_host_process_pod(spec, path, opts.allow_privileged))
-    errs.extend(validate_host_users(spec, path, opts))
+    if spec.hostUsers is not None and not spec.hostUsers:
+        errs.extend(validate_host_users(spec, path, opts))
     if spec.serviceAccountName:
         errs.extend(_name_errors(spec.serviceAccountName, path.child("serviceAccountName")))
     if spec.nodeName:
@@ -332,7 +374,7 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
             for m in is_dns1123_label(spec.subdomain)
         )
     if spec.tolerations:
-        errs.extend(_validate_tolerations(spec.tolerations, path.child("tolerations")))
+        errs.extend(_validate_tolerations(spec.tolerations, path))
     for i, alias in enumerate(spec.hostAliases):
         apath = path.child("hostAliases").index(i)
         errs.extend(_is_valid_ip(apath.child("ip"), alias.ip or ""))
@@ -345,9 +387,9 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
         errs.extend(_name_errors(spec.priorityClassName, path.child("priorityClassName")))
     if spec.runtimeClassName is not None:
         errs.extend(_name_errors(spec.runtimeClassName, path.child("runtimeClassName")))
-    if spec.preemptionPolicy is not None:
-        errs.extend(
-            _enum(spec.preemptionPolicy, path.child("preemptionPolicy"), _PREEMPTION_POLICIES)
+    if spec.preemptionPolicy is not None and spec.preemptionPolicy not in _PREEMPTION_POLICIES:
+        errs.append(
+            _enum_error(spec.preemptionPolicy, path.child("preemptionPolicy"), _PREEMPTION_POLICIES)
         )
     if spec.overhead:
         errs.extend(

@@ -109,7 +109,8 @@ def validate_security_context(
                     "`hostUsers` must be false to use `Unmasked`",
                 )
             )
-    errs.extend(validate_seccomp_profile_field(sc.seccompProfile, path.child("seccompProfile")))
+    if sc.seccompProfile is not None:
+        errs.extend(validate_seccomp_profile_field(sc.seccompProfile, path.child("seccompProfile")))
     if sc.allowPrivilegeEscalation is False:
         if sc.privileged is True:
             errs.append(
@@ -130,6 +131,10 @@ def validate_security_context(
                             "`capabilities.Add` CAP_SYS_ADMIN",
                         )
                     )
-    errs.extend(validate_windows_options(sc.windowsOptions, path.child("windowsOptions")))
-    errs.extend(validate_apparmor_profile_field(sc.appArmorProfile, path.child("appArmorProfile")))
+    if sc.windowsOptions is not None:
+        errs.extend(validate_windows_options(sc.windowsOptions, path.child("windowsOptions")))
+    if sc.appArmorProfile is not None:
+        errs.extend(
+            validate_apparmor_profile_field(sc.appArmorProfile, path.child("appArmorProfile"))
+        )
     return errs

@@ -139,6 +139,30 @@ def visit_containers(
     return out
 
 
+def container_lists(
+    spec: models.PodSpec,
+) -> tuple[tuple[str, tuple[models.Container | models.EphemeralContainer, ...]], ...]:
+    """``visit_containers`` without paths: (list field, containers) in visit order.
+
+    Hot walks use it and build ``spec_path.child(field).index(i)`` only to report.
+    """
+    return (
+        ("initContainers", spec.initContainers),
+        ("containers", spec.containers),
+        ("ephemeralContainers", spec.ephemeralContainers),
+    )
+
+
+def any_container_windows_options(spec: models.PodSpec) -> bool:
+    """Some container's securityContext sets windowsOptions."""
+    for ctrs in (spec.initContainers, spec.containers, spec.ephemeralContainers):
+        for c in ctrs:
+            sc = c.securityContext
+            if sc is not None and sc.windowsOptions is not None:
+                return True
+    return False
+
+
 def validate_windows_host_process_pod(
     spec: models.PodSpec, path: Path, allow_privileged: bool
 ) -> ErrorList:
@@ -146,24 +170,29 @@ def validate_windows_host_process_pod(
     errs = ErrorList()
     psc = spec.securityContext
     pod_hp = psc.windowsOptions.hostProcess if psc and psc.windowsOptions else None
+    if pod_hp is None and not any_container_windows_options(spec):
+        return errs  # no hostProcess anywhere: nothing to count or compare
     host_network = bool(spec.hostNetwork)
     count = 0
     hp_count = 0
-    for ctr, cpath in visit_containers(spec, path):
-        count += 1
-        sc = ctr.securityContext
-        ctr_hp = sc.windowsOptions.hostProcess if sc and sc.windowsOptions else None
-        if pod_hp is not None and ctr_hp is not None and pod_hp != ctr_hp:
-            errs.append(
-                invalid(
-                    cpath.child("securityContext", "windowsOptions", "hostProcess"),
-                    ctr_hp,
-                    "pod hostProcess value must be identical if both are specified, was "
-                    + ("true" if pod_hp else "false"),
+    for field, ctrs in container_lists(spec):
+        for i, ctr in enumerate(ctrs):
+            count += 1
+            sc = ctr.securityContext
+            ctr_hp = sc.windowsOptions.hostProcess if sc and sc.windowsOptions else None
+            if pod_hp is not None and ctr_hp is not None and pod_hp != ctr_hp:
+                errs.append(
+                    invalid(
+                        path.child(field)
+                        .index(i)
+                        .child("securityContext", "windowsOptions", "hostProcess"),
+                        ctr_hp,
+                        "pod hostProcess value must be identical if both are specified, was "
+                        + ("true" if pod_hp else "false"),
+                    )
                 )
-            )
-        if ctr_hp is True or (ctr_hp is None and pod_hp is True):
-            hp_count += 1
+            if ctr_hp is True or (ctr_hp is None and pod_hp is True):
+                hp_count += 1
     if hp_count > 0:
         if hp_count != count:
             errs.append(
