@@ -12,43 +12,23 @@ from __future__ import annotations
 import argparse
 
 from seclet.api.featuregates import FeatureGates
-from seclet.api.load import Refusal
+from seclet.api.field import go_quote
 from seclet.api.models import ObjectMeta, PodSpec
-from seclet.cli.inputs import read_items
-from seclet.cli.report import (
-    Failure,
-    finish,
-    forbidden_failure,
-    invalid_failure,
-    unusable_failure,
-)
+from seclet.cli.admitted import admitted_pods
+from seclet.cli.report import Failure, finish, forbidden_failure
 from seclet.podsecurity.admission.response import forbidden_message, violates_message
 from seclet.podsecurity.api.version import LevelVersion
 from seclet.podsecurity.policy.registry import check_pod
-from seclet.review import admit_body, kubectl_invalid
 
 
 def run(args: argparse.Namespace, gates: FeatureGates, lv: LevelVersion) -> int:
     failures: list[Failure] = []
-    for item in read_items(args.filename):
-        if isinstance(item, Refusal):
-            failures.append(unusable_failure(item.message))
-            continue
-        admitted = admit_body(item.body, gates, owned=True)
-        if admitted.errors:
-            failures.append(
-                invalid_failure(
-                    item.source,
-                    kubectl_invalid("Pod", admitted.name, admitted.errors),
-                    admitted.invalid_message(),
-                )
-            )
-            continue
+    for item, admitted in admitted_pods(args.filename, gates, failures):
         pod = admitted.pod
         result = check_pod(pod.metadata or ObjectMeta(), pod.spec or PodSpec(), lv)
         if result.allowed:
             if not args.quiet:
-                print(f"pod/{admitted.name} allowed by PodSecurity {str(lv)!r}".replace("'", '"'))
+                print(f"pod/{admitted.name} allowed by PodSecurity {go_quote(str(lv))}")
             continue
         message = forbidden_message("pods", admitted.name, violates_message(lv, result))
         failures.append(forbidden_failure(item.source, message))

@@ -26,19 +26,11 @@ from pathlib import Path
 from typing import Any
 
 from seclet.api.featuregates import FeatureGates
-from seclet.api.load import Refusal
 from seclet.api.models import Container, Pod
-from seclet.cli.inputs import read_items
-from seclet.cli.report import (
-    EXIT_UNUSABLE,
-    Failure,
-    finish,
-    invalid_failure,
-    unusable_failure,
-)
+from seclet.cli.admitted import admitted_pods
+from seclet.cli.report import EXIT_UNUSABLE, Failure, finish
 from seclet.host.facts import NodeFacts
 from seclet.host.probe import probe_node_facts
-from seclet.review import admit_body, kubectl_invalid
 from seclet.runtime.image.config import ImageConfigError, parse_image_config
 from seclet.runtime.image.rootfs import ImageFileError, read_image_file
 from seclet.runtime.oci.builder import ContainerBuild, SpecError, build_container
@@ -122,20 +114,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     failures: list[Failure] = []
     records: list[dict[str, Any]] = []
     texts: list[str] = []
-    for item in read_items(args.filename):
-        if isinstance(item, Refusal):
-            failures.append(unusable_failure(item.message))
-            continue
-        admitted = admit_body(item.body, gates, owned=True)
-        if admitted.errors:
-            failures.append(
-                invalid_failure(
-                    item.source,
-                    kubectl_invalid("Pod", admitted.name, admitted.errors),
-                    admitted.invalid_message(),
-                )
-            )
-            continue
+    for _item, admitted in admitted_pods(args.filename, gates, failures):
         pod = admitted.pod
         spec = pod.spec
         assert spec is not None

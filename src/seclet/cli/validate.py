@@ -10,27 +10,13 @@ from __future__ import annotations
 import argparse
 
 from seclet.api.featuregates import FeatureGates
-from seclet.api.load import Refusal
-from seclet.cli.inputs import read_items
-from seclet.cli.report import Failure, finish, invalid_failure, unusable_failure
-from seclet.review import admit_body, kubectl_invalid
+from seclet.cli.admitted import admitted_pods
+from seclet.cli.report import Failure, finish
 
 
 def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     failures: list[Failure] = []
-    for item in read_items(args.filename):
-        if isinstance(item, Refusal):
-            failures.append(unusable_failure(item.message))
-            continue
-        admitted = admit_body(item.body, gates, owned=True)
-        if admitted.errors:
-            failures.append(
-                invalid_failure(
-                    item.source,
-                    kubectl_invalid("Pod", admitted.name, admitted.errors),
-                    admitted.invalid_message(),
-                )
-            )
-        elif not args.quiet:
+    for _item, admitted in admitted_pods(args.filename, gates, failures):
+        if not args.quiet:
             print(f"pod/{admitted.name} valid")
     return finish(failures)
