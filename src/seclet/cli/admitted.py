@@ -18,10 +18,16 @@ from seclet.review import Admitted, admit_body, kubectl_invalid
 
 
 def admitted_pods(
-    filenames: Sequence[str], gates: FeatureGates, failures: list[Failure]
+    filenames: Sequence[str], gates: FeatureGates, failures: list[Failure], verb: str
 ) -> Iterator[tuple[PodBody, Admitted]]:
-    """Each valid Pod of the inputs, in order; everything refused lands in ``failures``."""
+    """Each valid Pod of the inputs, in order; everything refused lands in ``failures``.
+
+    Inputs holding no object at all are refused as kubectl refuses them
+    (``error: no objects passed to create``), with ``verb`` naming the subcommand.
+    """
+    seen = 0
     for item in read_items(filenames):
+        seen += 1
         if isinstance(item, Refusal):
             failures.append(unusable_failure(item.message))
             continue
@@ -36,3 +42,5 @@ def admitted_pods(
             )
             continue
         yield item, admitted
+    if not seen:
+        failures.append(unusable_failure(f"error: no objects passed to {verb}"))

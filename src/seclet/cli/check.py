@@ -23,7 +23,7 @@ from seclet.podsecurity.policy.registry import check_pod
 
 def run(args: argparse.Namespace, gates: FeatureGates, lv: LevelVersion) -> int:
     failures: list[Failure] = []
-    for item, admitted in admitted_pods(args.filename, gates, failures):
+    for item, admitted in admitted_pods(args.filename, gates, failures, "check"):
         pod = admitted.pod
         result = check_pod(pod.metadata or ObjectMeta(), pod.spec or PodSpec(), lv)
         if result.allowed:

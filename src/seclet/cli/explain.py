@@ -114,7 +114,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     failures: list[Failure] = []
     records: list[dict[str, Any]] = []
     texts: list[str] = []
-    for _item, admitted in admitted_pods(args.filename, gates, failures):
+    for _item, admitted in admitted_pods(args.filename, gates, failures, "explain"):
         pod = admitted.pod
         spec = pod.spec
         assert spec is not None

@@ -16,7 +16,7 @@ from seclet.cli.report import Failure, finish
 
 def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     failures: list[Failure] = []
-    for _item, admitted in admitted_pods(args.filename, gates, failures):
+    for _item, admitted in admitted_pods(args.filename, gates, failures, "validate"):
         if not args.quiet:
             print(f"pod/{admitted.name} valid")
     return finish(failures)

@@ -254,3 +254,9 @@ def test_console_script_never_prints_a_traceback(tmp_path: Path) -> None:
     )
     assert r.returncode == 2
     assert "Traceback" not in r.stdout + r.stderr
+
+
+def test_no_objects(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    code, out, _ = run(capsys, "validate", "-f", write(tmp_path, "# nothing\n---\n"))
+    assert code == 2
+    assert out == "error: no objects passed to validate\n"
