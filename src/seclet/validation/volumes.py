@@ -12,6 +12,7 @@ Callers: ``podspec.validate_pod_spec`` (first step).
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable
 from typing import Any
 
@@ -298,7 +299,11 @@ def _image(src: models.ImageVolumeSource, path: Path, resource_is_pod: bool) -> 
 
 def _require(*attrs: str) -> Callable[[Any, Path], ErrorList]:
     def check(src: object, path: Path) -> ErrorList:
-        return ErrorList(required(path.child(a)) for a in attrs if not getattr(src, a))
+        errs = ErrorList()
+        for a in attrs:
+            if not getattr(src, a):
+                errs.append(required(path.child(a)))
+        return errs
 
     return check
 
@@ -366,18 +371,30 @@ _SOURCES: tuple[tuple[str, str, str, Callable[[Any, Path], ErrorList]], ...] = (
 )
 
 
+_GET_SOURCES = operator.attrgetter(*(attr for attr, _, _, _ in _SOURCES))
+# Every source has its own model class (with at least one field, so a set source is
+# truthy): the class of a set source names its ``_SOURCES`` entry.
+_SOURCE_CLASS = {f.attr: f.type.cls for f in models.FIELDS[models.Volume]}
+_BY_CLASS: dict[object, tuple[str, str, str, Callable[[Any, Path], ErrorList]]] = {
+    _SOURCE_CLASS[entry[0]]: entry for entry in _SOURCES
+}
+assert len(_BY_CLASS) == len(_SOURCES)
+
+
 def validate_volume_source(
     vol: models.Volume, path: Path, resource_is_pod: bool, allow_non_local_token: bool
 ) -> ErrorList:
-    """``validateVolumeSource``: sources in upstream's order (emptyDir first), one allowed."""
+    """``validateVolumeSource``: sources in upstream's order (emptyDir first), one allowed.
+
+    ``filter`` picks the set sources out in C, in ``_SOURCES`` order, so a volume
+    costs its one or two set sources rather than a walk over all thirty.
+    """
     errs = ErrorList()
     num = 0
     if vol.emptyDir is not None:
         num += 1
-    for attr, forbid_name, check_name, check in _SOURCES:
-        src = getattr(vol, attr)
-        if src is None:
-            continue
+    for src in filter(None, _GET_SOURCES(vol)):
+        attr, forbid_name, check_name, check = _BY_CLASS[type(src)]
         if num > 0:
             errs.append(
                 forbidden(path.child(forbid_name), "may not specify more than 1 volume type")
@@ -388,7 +405,7 @@ def validate_volume_source(
             errs.extend(_projected(src, path.child(check_name), allow_non_local_token))
         elif attr == "image":
             errs.extend(_image(src, path.child(check_name), resource_is_pod))
-        else:
+        elif check is not _no_checks:
             errs.extend(check(src, path.child(check_name)))
     if num == 0:
         errs.append(required(path, "must specify a volume type"))
@@ -406,15 +423,17 @@ def validate_volumes(
     names: dict[str, models.Volume] = {}
     for i, vol in enumerate(volumes):
         ipath = path.index(i)
-        npath = ipath.child("name")
         el = validate_volume_source(vol, ipath, resource_is_pod, allow_non_local_token)
         name = vol.name or ""
         if not name:
-            el.append(required(npath))
+            el.append(required(ipath.child("name")))
         else:
-            el.extend(invalid(npath, name, m) for m in is_dns1123_label(name))
+            msgs = is_dns1123_label(name)
+            if msgs:
+                npath = ipath.child("name")
+                el.extend(invalid(npath, name, m) for m in msgs)
         if name in names:
-            el.append(duplicate(npath, name))
+            el.append(duplicate(ipath.child("name"), name))
         if el:
             errs.extend(el)
         else:
