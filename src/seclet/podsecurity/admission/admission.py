@@ -43,7 +43,7 @@ from seclet.podsecurity.api.constants import (
 )
 from seclet.podsecurity.api.policy import PRIVILEGED_LATEST, Policy, policy_to_evaluate
 from seclet.podsecurity.api.version import Level, LevelVersion, compare_levels
-from seclet.podsecurity.policy.checks import AggregateCheckResult, aggregate_check_results
+from seclet.podsecurity.policy.checks import AggregateCheckResult
 from seclet.podsecurity.policy.registry import DEFAULT_EVALUATOR, Evaluator
 
 IGNORED_POD_SUBRESOURCES: Final = frozenset(
@@ -109,7 +109,7 @@ def evaluate_pod_policy(
     response: AdmissionResponse | None = None
     if enforce:
         audit_annotations[ENFORCED_POLICY_ANNOTATION_KEY] = str(ns_policy.enforce)
-        result = aggregate_check_results(evaluator.evaluate_pod(ns_policy.enforce, metadata, spec))
+        result = evaluator.check_pod(ns_policy.enforce, metadata, spec)
         if not result.allowed:
             response = forbidden_response(
                 resource, name, violates_message(ns_policy.enforce, result), group
@@ -118,9 +118,7 @@ def evaluate_pod_policy(
 
     audit_result = cached.get(ns_policy.audit)
     if audit_result is None:
-        audit_result = aggregate_check_results(
-            evaluator.evaluate_pod(ns_policy.audit, metadata, spec)
-        )
+        audit_result = evaluator.check_pod(ns_policy.audit, metadata, spec)
         cached[ns_policy.audit] = audit_result
     if not audit_result.allowed:
         audit_annotations[AUDIT_VIOLATIONS_ANNOTATION_KEY] = would_violate_message(
@@ -133,9 +131,7 @@ def evaluate_pod_policy(
     warnings: tuple[str, ...] = ()
     warn_result = cached.get(ns_policy.warn)
     if warn_result is None:
-        warn_result = aggregate_check_results(
-            evaluator.evaluate_pod(ns_policy.warn, metadata, spec)
-        )
+        warn_result = evaluator.check_pod(ns_policy.warn, metadata, spec)
     if not warn_result.allowed:
         warnings = (would_violate_message(ns_policy.warn, warn_result),)
     return AdmissionResponse(True, None, warnings, audit_annotations)
@@ -325,7 +321,7 @@ def evaluate_pods_in_namespace(
     counts: dict[str, _PodCount] = {}
     for pod in checked:
         meta = pod.metadata or ObjectMeta()
-        r = aggregate_check_results(evaluator.evaluate_pod(enforce, meta, pod.spec or PodSpec()))
+        r = evaluator.check_pod(enforce, meta, pod.spec or PodSpec())
         if r.allowed:
             continue
         warning = r.forbidden_reason()

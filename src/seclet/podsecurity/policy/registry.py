@@ -40,6 +40,7 @@ from seclet.podsecurity.policy import (
     check_windows_host_process,
 )
 from seclet.podsecurity.policy.checks import (
+    AGGREGATE_ALLOWED,
     AggregateCheckResult,
     Check,
     CheckPodFn,
@@ -200,6 +201,29 @@ class Evaluator:
         containers = visit_containers(spec)
         return [fn(metadata, spec, containers) for fn in fns]
 
+    def check_pod(
+        self, lv: LevelVersion, metadata: ObjectMeta | None, spec: PodSpec
+    ) -> AggregateCheckResult:
+        """``AggregateCheckResults(EvaluatePod(...))`` in one pass.
+
+        Only the failing results are kept (aggregation ignores the allowed ones), so
+        the common allowed pod builds no per-check list.
+        """
+        level = lv.level
+        if level is Level.PRIVILEGED:
+            return AGGREGATE_ALLOWED
+        minor = self._minor(lv.version)
+        if minor is None:
+            return AGGREGATE_ALLOWED
+        fns = self._restricted[minor] if level is Level.RESTRICTED else self._baseline[minor]
+        containers = visit_containers(spec)
+        failed: list[CheckResult] = []
+        for fn in fns:
+            result = fn(metadata, spec, containers)
+            if not result.allowed:
+                failed.append(result)
+        return aggregate_check_results(failed) if failed else AGGREGATE_ALLOWED
+
 
 DEFAULT_EVALUATOR: Final = Evaluator(DEFAULT_CHECKS, NEWEST_POLICY_VERSION)
 """The evaluator over ``DEFAULT_CHECKS`` with ``latest`` = ``NEWEST_POLICY_VERSION``."""
@@ -212,4 +236,4 @@ def evaluate_pod(metadata: ObjectMeta | None, spec: PodSpec, lv: LevelVersion) -
 
 def check_pod(metadata: ObjectMeta | None, spec: PodSpec, lv: LevelVersion) -> AggregateCheckResult:
     """``AggregateCheckResults(EvaluatePod(...))`` with the default checks."""
-    return aggregate_check_results(DEFAULT_EVALUATOR.evaluate_pod(lv, metadata, spec))
+    return DEFAULT_EVALUATOR.check_pod(lv, metadata, spec)
