@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from psa_pods import pod
 
 from seclet.podsecurity import NEWEST_POLICY_VERSION, Version, level_version
 from seclet.podsecurity.api import Level
@@ -13,6 +14,8 @@ from seclet.podsecurity.policy import (
     Check,
     Evaluator,
     VersionedCheck,
+    aggregate_check_results,
+    check_pod,
     validate_checks,
 )
 
@@ -172,3 +175,41 @@ def test_validate_checks_errors(checks: list[Check], message: str) -> None:
     with pytest.raises(ValueError) as exc:
         validate_checks(checks)
     assert str(exc.value) == message
+
+
+_MIXED_POD = """
+    metadata:
+      name: p
+      annotations:
+        container.apparmor.security.beta.kubernetes.io/a: unconfined
+    spec:
+      hostNetwork: true
+      securityContext: {seccompProfile: {type: Unconfined}}
+      initContainers:
+      - name: i
+        image: x
+        securityContext: {privileged: true, capabilities: {add: [NET_ADMIN]}}
+      containers:
+      - name: a
+        image: x
+        ports: [{containerPort: 80, hostPort: 80}]
+        securityContext:
+          allowPrivilegeEscalation: false
+          capabilities: {drop: [ALL]}
+          runAsNonRoot: true
+      - name: b
+        image: x
+"""
+
+
+@pytest.mark.parametrize("level", ["privileged", "baseline", "restricted"])
+@pytest.mark.parametrize("version", ["latest", "v1.0", "v1.22", "v1.25", "v1.99"])
+def test_check_pod_is_aggregate_of_evaluate_pod(level: str, version: str) -> None:
+    """``Evaluator.check_pod`` (one pass) = ``aggregate_check_results(evaluate_pod(...))``."""
+    p = pod(_MIXED_POD)
+    assert p.spec is not None
+    lv = level_version(level, version)
+    expected = aggregate_check_results(DEFAULT_EVALUATOR.evaluate_pod(lv, p.metadata, p.spec))
+    assert DEFAULT_EVALUATOR.check_pod(lv, p.metadata, p.spec) == expected
+    assert check_pod(p.metadata, p.spec, lv) == expected
+    assert expected.allowed == (level == "privileged")
