@@ -29,6 +29,7 @@ from seclet.api.field import (
 from seclet.validation.names import ID_RANGE_MSG, is_valid_id
 from seclet.validation.options import PodValidationOptions
 from seclet.validation.profiles import (
+    plain_seccomp_profile,
     validate_apparmor_profile_field,
     validate_seccomp_profile_field,
 )
@@ -118,7 +119,8 @@ def validate_pod_security_context(
 ) -> ErrorList:
     """``validatePodSpecSecurityContext``; steps as in the module docstring.
 
-    Paths are built only for a field in error or a struct that is set.
+    Paths are built only for a field in error or a struct that is set (and not
+    plainly valid).
     """
     errs = ErrorList()
     sc = spec.securityContext
@@ -126,38 +128,47 @@ def validate_pod_security_context(
         if spec.shareProcessNamespace is True and spec.hostPID is True:
             errs.append(_share_process_namespace_error(spec_path))
         return errs
-    path = spec_path.child("securityContext")
     if sc.fsGroup is not None and is_valid_id(sc.fsGroup):
-        errs.append(invalid(path.child("fsGroup"), sc.fsGroup, ID_RANGE_MSG))
+        errs.append(invalid(_sc_field(spec_path, "fsGroup"), sc.fsGroup, ID_RANGE_MSG))
     if sc.runAsUser is not None and is_valid_id(sc.runAsUser):
-        errs.append(invalid(path.child("runAsUser"), sc.runAsUser, ID_RANGE_MSG))
+        errs.append(invalid(_sc_field(spec_path, "runAsUser"), sc.runAsUser, ID_RANGE_MSG))
     if sc.runAsGroup is not None and is_valid_id(sc.runAsGroup):
-        errs.append(invalid(path.child("runAsGroup"), sc.runAsGroup, ID_RANGE_MSG))
+        errs.append(invalid(_sc_field(spec_path, "runAsGroup"), sc.runAsGroup, ID_RANGE_MSG))
     for g, gid in enumerate(sc.supplementalGroups):
         if is_valid_id(gid):
-            errs.append(invalid(path.child("supplementalGroups").index(g), gid, ID_RANGE_MSG))
+            errs.append(
+                invalid(_sc_field(spec_path, "supplementalGroups").index(g), gid, ID_RANGE_MSG)
+            )
     if spec.shareProcessNamespace is True and spec.hostPID is True:
         errs.append(_share_process_namespace_error(spec_path))
     if sc.sysctls:
-        errs.extend(validate_sysctls(sc.sysctls, spec, path.child("sysctls"), opts))
+        errs.extend(validate_sysctls(sc.sysctls, spec, _sc_field(spec_path, "sysctls"), opts))
     if (
         sc.fsGroupChangePolicy is not None
         and sc.fsGroupChangePolicy not in _FS_GROUP_CHANGE_POLICIES
     ):
         errs.append(
             not_supported(
-                path.child("fsGroupChangePolicy"),
+                _sc_field(spec_path, "fsGroupChangePolicy"),
                 JSONValue(sc.fsGroupChangePolicy),
                 _FS_GROUP_CHANGE_POLICIES,
             )
         )
-    if sc.seccompProfile is not None:
-        errs.extend(validate_seccomp_profile_field(sc.seccompProfile, path.child("seccompProfile")))
+    if sc.seccompProfile is not None and not plain_seccomp_profile(sc.seccompProfile):
+        errs.extend(
+            validate_seccomp_profile_field(
+                sc.seccompProfile, _sc_field(spec_path, "seccompProfile")
+            )
+        )
     if sc.windowsOptions is not None:
-        errs.extend(validate_windows_options(sc.windowsOptions, path.child("windowsOptions")))
+        errs.extend(
+            validate_windows_options(sc.windowsOptions, _sc_field(spec_path, "windowsOptions"))
+        )
     if sc.appArmorProfile is not None:
         errs.extend(
-            validate_apparmor_profile_field(sc.appArmorProfile, path.child("appArmorProfile"))
+            validate_apparmor_profile_field(
+                sc.appArmorProfile, _sc_field(spec_path, "appArmorProfile")
+            )
         )
     if (
         sc.supplementalGroupsPolicy is not None
@@ -165,7 +176,7 @@ def validate_pod_security_context(
     ):
         errs.append(
             not_supported(
-                path.child("supplementalGroupsPolicy"),
+                _sc_field(spec_path, "supplementalGroupsPolicy"),
                 JSONValue(sc.supplementalGroupsPolicy),
                 _SUPPLEMENTAL_GROUPS_POLICIES,
             )
@@ -173,10 +184,15 @@ def validate_pod_security_context(
     if sc.seLinuxChangePolicy is not None:
         errs.extend(
             validate_selinux_change_policy(
-                sc.seLinuxChangePolicy, path.child("seLinuxChangePolicy"), opts
+                sc.seLinuxChangePolicy, _sc_field(spec_path, "seLinuxChangePolicy"), opts
             )
         )
     return errs
+
+
+def _sc_field(spec_path: Path, name: str) -> Path:
+    """``spec.securityContext.<name>``, built only when reported or descended into."""
+    return spec_path.child("securityContext", name)
 
 
 def _share_process_namespace_error(spec_path: Path) -> FieldError:

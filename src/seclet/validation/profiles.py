@@ -14,6 +14,7 @@ from seclet.api import models
 from seclet.api.field import ErrorList, JSONValue, Path, invalid, not_supported, required, too_long
 
 _PROFILE_TYPES = ("Localhost", "RuntimeDefault", "Unconfined")
+_PLAIN_SECCOMP_TYPES = ("RuntimeDefault", "Unconfined")
 MAX_APPARMOR_LOCALHOST_PROFILE = 4095  # PATH_MAX - 1
 
 
@@ -44,6 +45,13 @@ def validate_local_non_reserved_path(target: str, path: Path) -> ErrorList:
 def seccomp_profile_json(sp: models.SeccompProfile) -> dict[str, object]:
     """json.Marshal of the internal ``core.SeccompProfile`` (Go field names)."""
     return {"Type": sp.type or "", "LocalhostProfile": sp.localhostProfile}
+
+
+def plain_seccomp_profile(sp: models.SeccompProfile) -> bool:
+    """The common valid profile, ``RuntimeDefault`` or ``Unconfined`` without a
+    localhostProfile: ``validate_seccomp_profile_field`` reports nothing for it, so
+    callers skip the call (and its path)."""
+    return sp.localhostProfile is None and sp.type in _PLAIN_SECCOMP_TYPES
 
 
 def validate_seccomp_profile_field(sp: models.SeccompProfile | None, path: Path) -> ErrorList:

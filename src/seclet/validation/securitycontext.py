@@ -16,6 +16,7 @@ from seclet.api.field import ErrorList, JSONValue, Path, forbidden, invalid, not
 from seclet.validation.names import ID_RANGE_MSG, is_valid_id
 from seclet.validation.options import PodValidationOptions
 from seclet.validation.profiles import (
+    plain_seccomp_profile,
     seccomp_profile_json,
     validate_apparmor_profile_field,
     validate_seccomp_profile_field,
@@ -109,7 +110,7 @@ def validate_security_context(
                     "`hostUsers` must be false to use `Unmasked`",
                 )
             )
-    if sc.seccompProfile is not None:
+    if sc.seccompProfile is not None and not plain_seccomp_profile(sc.seccompProfile):
         errs.extend(validate_seccomp_profile_field(sc.seccompProfile, path.child("seccompProfile")))
     if sc.allowPrivilegeEscalation is False:
         if sc.privileged is True:
