@@ -15,10 +15,32 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from seclet.securitycontext.capabilities import mask_to_names
 
 _KERNEL_RE = re.compile(r"^(\d+)\.(\d+)")
+
+
+@lru_cache(maxsize=64)
+def _grantable(cap_bounding: int) -> tuple[str, ...]:
+    return mask_to_names(cap_bounding)
+
+
+@lru_cache(maxsize=64)
+def _kernel_version(release: str) -> tuple[int, int]:
+    m = _KERNEL_RE.match(release)
+    if m is None:
+        return (0, 0)
+    return (int(m.group(1)), int(m.group(2)))
+
+
+@lru_cache(maxsize=64)
+def _rlimit_table(rlimits_hard: tuple[tuple[str, int | None], ...]) -> dict[str, int | None]:
+    table: dict[str, int | None] = {}
+    for key, value in rlimits_hard:
+        table.setdefault(key, value)
+    return table
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -96,18 +118,18 @@ class NodeFacts:
             in_user_namespace=False,
         )
 
+    # The derived tables below are memoised on the (frozen, hashable) field values
+    # they come from, never on the NodeFacts object: hashing an int or a str is free.
+
     @property
     def grantable_capabilities(self) -> tuple[str, ...]:
         """Names (``CAP_*``) of the capabilities this node can grant, in bit order."""
-        return mask_to_names(self.cap_bounding)
+        return _grantable(self.cap_bounding)
 
     @property
     def kernel_version(self) -> tuple[int, int]:
         """(major, minor) of the kernel release; (0, 0) when unparsable."""
-        m = _KERNEL_RE.match(self.kernel_release)
-        if m is None:
-            return (0, 0)
-        return (int(m.group(1)), int(m.group(2)))
+        return _kernel_version(self.kernel_release)
 
     @property
     def unified_cgroups(self) -> bool:
@@ -116,7 +138,4 @@ class NodeFacts:
 
     def rlimit_hard(self, name: str) -> int | None:
         """Hard limit for ``RLIMIT_<NAME>``; ``None`` when unlimited or unknown."""
-        for key, value in self.rlimits_hard:
-            if key == name:
-                return value
-        return None
+        return _rlimit_table(self.rlimits_hard).get(name)
