@@ -37,6 +37,10 @@ class AppArmorRequest:
     localhost_ref: str = ""
 
 
+_REQUEST_RUNTIME_DEFAULT = AppArmorRequest(RUNTIME_DEFAULT)
+_REQUEST_UNCONFINED = AppArmorRequest(UNCONFINED)
+
+
 def _from_annotation(value: str) -> models.AppArmorProfile | None:
     if value == "runtime/default":
         return models.AppArmorProfile(type=RUNTIME_DEFAULT)
@@ -47,6 +51,14 @@ def _from_annotation(value: str) -> models.AppArmorProfile | None:
     return None
 
 
+def container_annotation(pod: models.Pod, container: models.Container) -> str | None:
+    """The deprecated ``container.apparmor.security.beta.kubernetes.io/<name>`` value."""
+    annotations = pod.metadata.annotations if pod.metadata is not None else None
+    if not annotations:  # cheap test first: a missing key costs an exception in Mapping.get
+        return None
+    return annotations.get(ANNOTATION_PREFIX + (container.name or ""))
+
+
 def effective_apparmor_profile(
     pod: models.Pod, container: models.Container
 ) -> models.AppArmorProfile | None:
@@ -54,8 +66,7 @@ def effective_apparmor_profile(
     csc = container.securityContext
     if csc is not None and csc.appArmorProfile is not None:
         return csc.appArmorProfile
-    annotations = pod.metadata.annotations if pod.metadata is not None else {}
-    value = annotations.get(ANNOTATION_PREFIX + (container.name or ""))
+    value = container_annotation(pod, container)
     if value is not None:
         got = _from_annotation(value)
         if got is not None:
@@ -71,9 +82,9 @@ def kubelet_apparmor_request(profile: models.AppArmorProfile | None) -> AppArmor
     if profile is None:
         return None
     if profile.type == RUNTIME_DEFAULT:
-        return AppArmorRequest(RUNTIME_DEFAULT)
+        return _REQUEST_RUNTIME_DEFAULT
     if profile.type == UNCONFINED:
-        return AppArmorRequest(UNCONFINED)
+        return _REQUEST_UNCONFINED
     if profile.type == LOCALHOST:
         if profile.localhostProfile is None:
             raise AppArmorError("missing localhost apparmor profile name")
@@ -128,7 +139,7 @@ def runtime_apparmor_profile(
             raise AppArmorError("apparmor is not supported")
         return ""
     if request is None:
-        request = AppArmorRequest(RUNTIME_DEFAULT)
+        request = _REQUEST_RUNTIME_DEFAULT
     if request.profile_type != LOCALHOST and request.localhost_ref:
         raise AppArmorError(
             "apparmor config invalid LocalhostRef must only be set if ProfileType is Localhost"

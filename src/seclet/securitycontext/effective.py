@@ -55,31 +55,35 @@ def determine_effective_security_context(
 ) -> models.SecurityContext:
     """The merged context the kubelet converts to CRI (never None)."""
     spec = pod.spec
-    eff = security_context_from_pod(spec.securityContext if spec is not None else None)
+    psc = spec.securityContext if spec is not None else None
     csc = container.securityContext
-    if eff is None and csc is None:
-        return _EMPTY
+    if psc is None:
+        return _EMPTY if csc is None else csc
     if csc is None:
-        assert eff is not None
-        return eff
-    if eff is None:
-        return csc
-    changes: dict[str, object] = {}
-    if csc.seLinuxOptions is not None:
-        changes["seLinuxOptions"] = csc.seLinuxOptions
+        return models.SecurityContext(
+            seLinuxOptions=psc.seLinuxOptions,
+            windowsOptions=psc.windowsOptions,
+            runAsUser=psc.runAsUser,
+            runAsGroup=psc.runAsGroup,
+            runAsNonRoot=psc.runAsNonRoot,
+        )
+    # Field by field, positionally (cheaper than building the pod's context and
+    # ``_replace``-ing it): container value if set, else the pod's for the five
+    # fields a pod passes down, else None. seccompProfile/appArmorProfile stay None.
+    windows = psc.windowsOptions
     if csc.windowsOptions is not None:
-        changes["windowsOptions"] = _merge_windows(eff.windowsOptions, csc.windowsOptions)
-    for name in (
-        "capabilities",
-        "privileged",
-        "runAsUser",
-        "runAsGroup",
-        "runAsNonRoot",
-        "readOnlyRootFilesystem",
-        "allowPrivilegeEscalation",
-        "procMount",
-    ):
-        value = getattr(csc, name)
-        if value is not None:
-            changes[name] = value
-    return eff._replace(**changes) if changes else eff  # type: ignore[arg-type]
+        windows = _merge_windows(windows, csc.windowsOptions)
+    return models.SecurityContext(
+        csc.allowPrivilegeEscalation,
+        None,
+        csc.capabilities,
+        csc.privileged,
+        csc.procMount,
+        csc.readOnlyRootFilesystem,
+        psc.runAsGroup if csc.runAsGroup is None else csc.runAsGroup,
+        psc.runAsNonRoot if csc.runAsNonRoot is None else csc.runAsNonRoot,
+        psc.runAsUser if csc.runAsUser is None else csc.runAsUser,
+        psc.seLinuxOptions if csc.seLinuxOptions is None else csc.seLinuxOptions,
+        None,
+        windows,
+    )

@@ -10,6 +10,7 @@ Callers: seclet.securitycontext.linux_context, seclet.runtime.oci.steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from seclet.api import models
 
@@ -29,8 +30,13 @@ class NamespaceOptions:
     userns: str = NODE
 
 
+@lru_cache(maxsize=32)
+def _options(network: str, pid: str, ipc: str, userns: str) -> NamespaceOptions:
+    return NamespaceOptions(network, pid, ipc, userns)
+
+
 def namespaces_for_pod(pod: models.Pod) -> NamespaceOptions:
-    """kubelet ``runtimeutil.NamespacesForPod``."""
+    """kubelet ``runtimeutil.NamespacesForPod`` (one shared frozen value per mode mix)."""
     spec = pod.spec or models.PodSpec()
     if spec.hostPID:
         pid = NODE
@@ -38,9 +44,9 @@ def namespaces_for_pod(pod: models.Pod) -> NamespaceOptions:
         pid = POD
     else:
         pid = CONTAINER
-    return NamespaceOptions(
-        network=NODE if spec.hostNetwork else POD,
-        pid=pid,
-        ipc=NODE if spec.hostIPC else POD,
-        userns=POD if spec.hostUsers is False else NODE,
+    return _options(
+        NODE if spec.hostNetwork else POD,
+        pid,
+        NODE if spec.hostIPC else POD,
+        POD if spec.hostUsers is False else NODE,
     )

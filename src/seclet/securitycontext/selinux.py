@@ -33,14 +33,18 @@ class SELinuxLabels:
     warnings: tuple[str, ...] = ()
 
 
+_NO_LABELS = SELinuxLabels()
+_IGNORED = SELinuxLabels(
+    warnings=("seLinuxOptions are ignored: SELinux is not enabled on this node",)
+)
+
+
 def selinux_labels(options: models.SELinuxOptions | None, *, enabled: bool) -> SELinuxLabels:
     """Labels for the effective seLinuxOptions on a host where SELinux is ``enabled``."""
     if not enabled:
-        if options is not None and any((options.user, options.role, options.type, options.level)):
-            return SELinuxLabels(
-                warnings=("seLinuxOptions are ignored: SELinux is not enabled on this node",)
-            )
-        return SELinuxLabels()
+        if options is not None and (options.user or options.role or options.type or options.level):
+            return _IGNORED
+        return _NO_LABELS
     o = options or models.SELinuxOptions()
     level = o.level or ""
     process = f"{o.user or DEFAULT_USER}:{o.role or DEFAULT_ROLE}:{o.type or DEFAULT_TYPE}"

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 MAX_INT32 = 2**31 - 1
 _INT64_MIN = -(2**63)
@@ -93,6 +94,7 @@ class GroupEntry:
     members: tuple[str, ...]
 
 
+@lru_cache(maxsize=64)
 def parse_passwd(text: str) -> tuple[PasswdEntry, ...]:
     """Every entry of a passwd file, in file order (moby/sys/user rules: lines are
     trimmed, blank lines skipped, bad numbers read as 0, extra fields ignored)."""
@@ -109,6 +111,7 @@ def parse_passwd(text: str) -> tuple[PasswdEntry, ...]:
     return tuple(out)
 
 
+@lru_cache(maxsize=64)
 def parse_group(text: str) -> tuple[GroupEntry, ...]:
     """Every entry of a group file, in file order (member list split on ``,``)."""
     out = []
@@ -131,6 +134,7 @@ class ImageUser:
     username: str
 
 
+@lru_cache(maxsize=256)
 def image_user_from_config(user: str) -> ImageUser:
     """Split ``uid``, ``uid:gid``, ``name``, ``name:group``: only the user part counts."""
     if user == "":
@@ -316,7 +320,32 @@ def resolve_process_user(
 
     Inputs are the CRI-side values (kubelet already put the image uid/username into
     ``run_as_user``/``run_as_username`` when the pod did not set runAsUser).
+    Memoised on those (frozen) values: a node sees few distinct combinations.
     """
+    groups = tuple(supplemental_groups)  # no copy for a tuple; hashable for the memo
+    return _resolve_process_user(
+        run_as_user,
+        run_as_username,
+        run_as_group,
+        groups,
+        policy,
+        image_user,
+        passwd_text,
+        group_text,
+    )
+
+
+@lru_cache(maxsize=1024, typed=True)
+def _resolve_process_user(
+    run_as_user: int | None,
+    run_as_username: str,
+    run_as_group: int | None,
+    supplemental_groups: tuple[int, ...],
+    policy: str,
+    image_user: str,
+    passwd_text: str | None,
+    group_text: str | None,
+) -> ProcessUser:
     uid = gid = 0
     # buildLinuxSpec: customopts.WithSupplementalGroups(supplementalGroups).
     gids = merge_gids((), (g & 0xFFFFFFFF for g in supplemental_groups))
