@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from seclet.api import models
 from seclet.securitycontext.apparmor import (
     AppArmorRequest,
+    container_annotation,
     effective_apparmor_profile,
     kubelet_apparmor_request,
 )
@@ -73,6 +74,11 @@ class LinuxContainerSecurityContext:
     apparmor: AppArmorRequest | None = None
 
 
+_MEMO: dict[tuple[object, ...], LinuxContainerSecurityContext] = {}
+_MEMO_MAX = 2048
+_NO_POD_SPEC = models.PodSpec()
+
+
 def linux_container_security_context(
     pod: models.Pod,
     container: models.Container,
@@ -87,6 +93,66 @@ def linux_container_security_context(
     ``image_user`` is the kubelet's image user (``users.kubelet_image_user``).
     ``extra_supplemental_groups`` are ``GetExtraSupplementalGroupsForPod`` (PV gid
     annotations). Raises ``KubeletConfigError``/``SeccompError``/``AppArmorError``.
+
+    Memoised on exactly the (frozen, typed) values the translation reads - the pod
+    and container security contexts, the pod's namespace flags, the container's
+    AppArmor annotation, the image user and the keyword arguments - so containers
+    that share a security context share one result. Failures are not memoised.
+    """
+    spec = pod.spec or _NO_POD_SPEC
+    key = (
+        spec.securityContext,
+        container.securityContext,
+        spec.hostNetwork,
+        spec.hostPID,
+        spec.hostIPC,
+        spec.shareProcessNamespace,
+        spec.hostUsers,
+        container_annotation(pod, container),
+        image_user.uid,
+        image_user.username,
+        seccomp_root,
+        seccomp_default,
+        extra_supplemental_groups,
+    )
+    try:
+        hit = _MEMO.get(key)
+    except TypeError:  # a hand-built model holding a list: not hashable, not memoised
+        return translate_security_context(
+            pod,
+            container,
+            image_user,
+            seccomp_root=seccomp_root,
+            seccomp_default=seccomp_default,
+            extra_supplemental_groups=extra_supplemental_groups,
+        )
+    if hit is None:
+        hit = translate_security_context(
+            pod,
+            container,
+            image_user,
+            seccomp_root=seccomp_root,
+            seccomp_default=seccomp_default,
+            extra_supplemental_groups=extra_supplemental_groups,
+        )
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = hit
+    return hit
+
+
+def translate_security_context(
+    pod: models.Pod,
+    container: models.Container,
+    image_user: ImageUser,
+    *,
+    seccomp_root: str = DEFAULT_SECCOMP_ROOT,
+    seccomp_default: bool = False,
+    extra_supplemental_groups: Sequence[int] = (),
+) -> LinuxContainerSecurityContext:
+    """``linux_container_security_context`` without the memo.
+
+    Reads only what that function's memo key holds: keep the two in step.
     """
     eff = determine_effective_security_context(pod, container)
     caps = None
@@ -97,7 +163,7 @@ def linux_container_security_context(
     if run_as_user is None:
         run_as_user = image_user.uid
         run_as_username = image_user.username
-    spec = pod.spec or models.PodSpec()
+    spec = pod.spec or _NO_POD_SPEC
     psc = spec.securityContext
     groups: list[int] = []
     policy = POLICY_MERGE
