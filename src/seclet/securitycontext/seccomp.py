@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seclet.api import models
-from seclet.securitycontext.seccomp_default import default_profile
+from seclet.securitycontext.seccomp_default import default_profile, shared_default_profile
 
 RUNTIME_DEFAULT = "RuntimeDefault"
 UNCONFINED = "Unconfined"
@@ -63,16 +63,20 @@ def check_localhost_profile(root: str, profile: str) -> str:
     return path
 
 
+_PROFILE_RUNTIME_DEFAULT = SecurityProfile(RUNTIME_DEFAULT)
+_PROFILE_UNCONFINED = SecurityProfile(UNCONFINED)
+
+
 def _field_profile(sp: models.SeccompProfile | None, root: str) -> SecurityProfile | None:
     if sp is None:
         return None
     if sp.type == RUNTIME_DEFAULT:
-        return SecurityProfile(RUNTIME_DEFAULT)
+        return _PROFILE_RUNTIME_DEFAULT
     if sp.type == LOCALHOST:
         if not sp.localhostProfile:
             raise SeccompError("localhostProfile must be set if seccompProfile type is Localhost.")
         return SecurityProfile(LOCALHOST, check_localhost_profile(root, sp.localhostProfile))
-    return SecurityProfile(UNCONFINED)
+    return _PROFILE_UNCONFINED
 
 
 def kubelet_seccomp_profile(
@@ -93,7 +97,7 @@ def kubelet_seccomp_profile(
         got = _field_profile(psc.seccompProfile, seccomp_root)
         assert got is not None
         return got
-    return SecurityProfile(RUNTIME_DEFAULT if seccomp_default else UNCONFINED)
+    return _PROFILE_RUNTIME_DEFAULT if seccomp_default else _PROFILE_UNCONFINED
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,25 +110,31 @@ class SeccompDecision:
     reason: str = ""
 
 
+_DECISION_PRIVILEGED = SeccompDecision("none", reason="privileged")
+_DECISION_UNAVAILABLE = SeccompDecision("none", reason="seccomp unavailable")
+_DECISION_RUNTIME_DEFAULT = SeccompDecision(RUNTIME_DEFAULT)
+_DECISION_UNCONFINED = SeccompDecision("none", reason="Unconfined")
+
+
 def runtime_seccomp_decision(
     profile: SecurityProfile, *, privileged: bool, seccomp_available: bool
 ) -> SeccompDecision:
-    """containerd ``GenerateSeccompSpecOpts``."""
+    """containerd ``GenerateSeccompSpecOpts`` (frozen values, shared where constant)."""
     if privileged:
-        return SeccompDecision("none", reason="privileged")
+        return _DECISION_PRIVILEGED
     if not seccomp_available:
         if profile.profile_type != UNCONFINED:
             raise SeccompError("seccomp is not supported")
-        return SeccompDecision("none", reason="seccomp unavailable")
+        return _DECISION_UNAVAILABLE
     if profile.profile_type != LOCALHOST and profile.localhost_ref:
         raise SeccompError(
             "seccomp config invalid LocalhostRef must only be set if ProfileType is Localhost"
         )
     if profile.profile_type == RUNTIME_DEFAULT:
-        return SeccompDecision(RUNTIME_DEFAULT)
+        return _DECISION_RUNTIME_DEFAULT
     if profile.profile_type == LOCALHOST:
         return SeccompDecision(LOCALHOST, path=profile.localhost_ref.removeprefix("localhost/"))
-    return SeccompDecision("none", reason="Unconfined")
+    return _DECISION_UNCONFINED
 
 
 def runtime_default_profile(
@@ -132,6 +142,14 @@ def runtime_default_profile(
 ) -> dict[str, Any]:
     """containerd's RuntimeDefault for the final Bounding set (a fresh dict)."""
     return default_profile(machine, kernel, bounding)
+
+
+def shared_runtime_default_profile(
+    machine: str, kernel: tuple[int, int], bounding: tuple[str, ...]
+) -> dict[str, Any]:
+    """``runtime_default_profile`` as a cached read-only value shared by reference
+    (``TypeError`` on any change; ``copy.deepcopy`` it to edit). Same JSON."""
+    return shared_default_profile(machine, kernel, bounding)
 
 
 _ARG_KEYS = ("index", "value", "valueTwo", "op")

@@ -8,7 +8,9 @@ allowed except AF_ALG/AF_VSOCK, five personality values, ptrace & co. on kernels
 per-arch extras, per-capability extras walked in the spec's *Bounding* order, and
 without CAP_SYS_ADMIN a namespace-masked ``clone`` plus ``clone3`` -> ENOSYS.
 No ``defaultErrnoRet`` (runc then uses EPERM). Output uses OCI JSON field names with
-Go ``omitempty`` semantics. Pure; ``default_profile`` is cached per (arch, kernel, caps).
+Go ``omitempty`` semantics. Pure; ``default_profile`` is cached per (arch, kernel, caps)
+and copied per call; ``shared_default_profile`` hands out the cached value itself,
+built from read-only containers (seclet.securitycontext.readonly).
 Callers: seclet.securitycontext.seccomp.
 """
 
@@ -16,6 +18,8 @@ from __future__ import annotations
 
 from functools import lru_cache
 from typing import Any
+
+from seclet.securitycontext.readonly import freeze
 
 ALLOW = "SCMP_ACT_ALLOW"
 ERRNO = "SCMP_ACT_ERRNO"
@@ -572,3 +576,25 @@ def default_profile(
     if "architectures" in cached:
         out["architectures"] = list(cached["architectures"])
     return out
+
+
+@lru_cache(maxsize=64)
+def _shared_profile(
+    arch: str, kernel: tuple[int, int], bounding: tuple[str, ...]
+) -> dict[str, Any]:
+    frozen: dict[str, Any] = freeze(_profile(arch, kernel, bounding))
+    return frozen
+
+
+def shared_default_profile(
+    machine: str, kernel: tuple[int, int], bounding: tuple[str, ...]
+) -> dict[str, Any]:
+    """``default_profile`` as one cached, read-only value (no copy).
+
+    The same object is returned for the same (arch, kernel, bounding); every dict and
+    list in it refuses changes (``TypeError``) and ``copy.deepcopy`` gives a plain,
+    mutable copy. JSON output is identical to ``default_profile``'s.
+    """
+    if type(bounding) is not tuple:
+        bounding = tuple(bounding)
+    return _shared_profile(GOARCH_BY_MACHINE.get(machine, machine), kernel, bounding)
