@@ -8,6 +8,9 @@ seccomp for privileged containers and nothing after it undoes that; the seccomp
 step comes after every capability change because RuntimeDefault depends on the
 final Bounding set. No I/O: host devices for privileged containers are a decision
 (``plan``/builder flag) the shell fills in.
+Cost: steps run for every container (tens of thousands per second), so each one
+returns early when the plan says it does not apply, and derived tables (capability
+arithmetic, sorted gid lists, the seccomp profile) are memoised on frozen values.
 Callers: seclet.runtime.oci.builder.
 """
 
@@ -15,6 +18,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from seclet.api import models
@@ -28,7 +32,7 @@ from seclet.securitycontext.seccomp import (
     RUNTIME_DEFAULT,
     SeccompError,
     parse_localhost_profile,
-    runtime_default_profile,
+    shared_runtime_default_profile,
 )
 from seclet.securitycontext.users import merge_gids
 
@@ -41,24 +45,46 @@ def replace_or_append_env(defaults: Sequence[str], overrides: Sequence[str]) -> 
     a bare KEY removes it."""
     results = list(defaults)
     cache = {e.partition("=")[0]: i for i, e in enumerate(results)}
+    removed = "" in cache  # an empty entry (key "") may be in defaults: filter then
     for value in overrides:
         k, sep, _ = value.partition("=")
         if not sep:
             if k in cache:
                 results[cache[k]] = ""
+                removed = True
             continue
-        if k in cache:
-            results[cache[k]] = value
-        else:
+        i = cache.get(k)
+        if i is None:
+            cache[k] = len(results)
             results.append(value)
-            cache[k] = len(results) - 1
-    return [r for r in results if r != ""]
+        else:
+            results[i] = value
+    return [r for r in results if r != ""] if removed else results
 
 
 def _with_env(spec: Spec, env: Sequence[str]) -> None:
     if env:
         p = spec["process"]
         p["env"] = replace_or_append_env(p.get("env", ()), env)
+
+
+def _with_env_var(spec: Spec, value: str) -> None:
+    """``_with_env(spec, (value,))`` for one ``KEY=V`` (the common case, in place)."""
+    p = spec["process"]
+    env = p.get("env")
+    if not env:
+        if "=" in value:
+            p["env"] = [value]
+            return
+    elif "=" in value and "" not in env:
+        key = value.partition("=")[0]
+        for i in range(len(env) - 1, -1, -1):  # the last entry of that name
+            if env[i].partition("=")[0] == key:
+                env[i] = value
+                return
+        env.append(value)
+        return
+    _with_env(spec, (value,))
 
 
 # --- buildLinuxSpec ------------------------------------------------------------------
@@ -71,9 +97,10 @@ def without_run_mount(spec: Spec, plan: SpecPlan) -> None:
 
 def without_default_security_settings(spec: Spec, plan: SpecPlan) -> None:
     """``customopts.WithoutDefaultSecuritySettings``: no AppArmor, seccomp or rlimits."""
-    spec["process"].pop("apparmorProfile", None)
+    process = spec["process"]
+    process.pop("apparmorProfile", None)
     spec["linux"].pop("seccomp", None)
-    spec["process"].pop("rlimits", None)
+    process.pop("rlimits", None)
 
 
 def with_relative_root(spec: Spec, plan: SpecPlan) -> None:
@@ -84,9 +111,13 @@ def with_relative_root(spec: Spec, plan: SpecPlan) -> None:
 def with_process_args(spec: Spec, plan: SpecPlan) -> None:
     """``customopts.WithProcessArgs`` on the kubelet's expanded command and args."""
     c, image = plan.inputs.container, plan.inputs.image
-    env = dict(container_env(c, plan.inputs.runtime.extra_env))
-    command = [expand(a, env) for a in c.command]
-    args = [expand(a, env) for a in c.args]
+    if "$" in "".join(c.command) or "$" in "".join(c.args):
+        env = dict(container_env(c, plan.inputs.runtime.extra_env))
+        command = [expand(a, env) for a in c.command]
+        args = [expand(a, env) for a in c.args]
+    else:  # nothing to expand: ``expand`` would return every string unchanged
+        command = list(c.command)
+        args = list(c.args)
     if not command:
         if not args:
             args = list(image.cmd)
@@ -99,7 +130,7 @@ def with_process_args(spec: Spec, plan: SpecPlan) -> None:
 
 def with_default_path_env(spec: Spec, plan: SpecPlan) -> None:
     """``oci.WithDefaultPathEnv``."""
-    _with_env(spec, (DEFAULT_PATH_ENV,))
+    _with_env_var(spec, DEFAULT_PATH_ENV)
 
 
 def with_new_privileges(spec: Spec, plan: SpecPlan) -> None:
@@ -118,21 +149,23 @@ def with_tty(spec: Spec, plan: SpecPlan) -> None:
     """``oci.WithTTY`` (also sets TERM=xterm)."""
     if plan.inputs.container.tty:
         spec["process"]["terminal"] = True
-        _with_env(spec, ("TERM=xterm",))
+        _with_env_var(spec, "TERM=xterm")
 
 
 def with_hostname_env(spec: Spec, plan: SpecPlan) -> None:
     """``HOSTNAME`` from the sandbox hostname (node hostname for hostNetwork)."""
-    _with_env(spec, ("HOSTNAME=" + plan.hostname,))
+    _with_env_var(spec, "HOSTNAME=" + plan.hostname)
 
 
 def with_env(spec: Spec, plan: SpecPlan) -> None:
     """Image env first, then the container's (later wins, in place)."""
-    env = list(plan.inputs.image.env)
-    env.extend(
-        f"{k}={v}" for k, v in container_env(plan.inputs.container, plan.inputs.runtime.extra_env)
-    )
-    _with_env(spec, env)
+    inputs = plan.inputs
+    image_env: Sequence[str] = inputs.image.env
+    if inputs.container.env or inputs.runtime.extra_env:
+        env = list(image_env)
+        env.extend(f"{k}={v}" for k, v in container_env(inputs.container, inputs.runtime.extra_env))
+        image_env = env
+    _with_env(spec, image_env)
 
 
 def with_cgroup_namespace(spec: Spec, plan: SpecPlan) -> None:
@@ -157,11 +190,12 @@ def with_mounts(spec: Spec, plan: SpecPlan) -> None:
         "source": "cgroup",
         "options": ["nosuid", "noexec", "nodev", "relatime", "ro"],
     }
-    if not plan.inputs.runtime.mounts:
+    cri_mounts = plan.inputs.runtime.mounts
+    if not cri_mounts:
         spec["mounts"].append(cgroup_mount)
         return
     mounts = sorted(
-        plan.inputs.runtime.mounts,
+        cri_mounts,
         key=lambda m: posixpath.normpath(m.container_path).count("/"),
     )
     current = [*spec["mounts"], cgroup_mount]
@@ -225,6 +259,18 @@ def _caps_of(spec: Spec) -> CapabilitySets:
     )
 
 
+@lru_cache(maxsize=512)
+def _cri_capabilities(
+    current: tuple[tuple[str, ...], ...],
+    add: tuple[str, ...],
+    drop: tuple[str, ...],
+    all_caps: tuple[str, ...],
+) -> CapabilitySets:
+    """``apply_cri_capabilities`` memoised on plain tuples (manifests repeat a few
+    add/drop lists; the current sets are containerd's defaults)."""
+    return apply_cri_capabilities(CapabilitySets(*current), add, drop, all_caps)
+
+
 def _set_caps(spec: Spec, sets: CapabilitySets) -> None:
     spec["process"]["capabilities"] = {
         "bounding": list(sets.bounding),
@@ -240,8 +286,16 @@ def with_capabilities(spec: Spec, plan: SpecPlan) -> None:
     caps = plan.cri.capabilities
     if caps is None:
         return
+    c = spec["process"].get("capabilities", {})
+    current = (
+        tuple(c.get("bounding", ())),
+        tuple(c.get("effective", ())),
+        tuple(c.get("permitted", ())),
+        tuple(c.get("inheritable", ())),
+        tuple(c.get("ambient", ())),
+    )
     all_caps = plan.inputs.node.grantable_capabilities
-    _set_caps(spec, apply_cri_capabilities(_caps_of(spec), caps.add, caps.drop, all_caps))
+    _set_caps(spec, _cri_capabilities(current, caps.add, caps.drop, all_caps))
 
 
 def with_privileged(spec: Spec, plan: SpecPlan) -> None:
@@ -343,12 +397,16 @@ def with_pod_namespaces(spec: Spec, plan: SpecPlan) -> None:
     """
     ns = plan.cri.namespace_options
     pid = plan.inputs.runtime.sandbox_pid
-    modes = {"network": ns.network, "ipc": ns.ipc, "uts": ns.network}
-    for ns_type, mode in modes.items():
-        if pid is not None:
+    if pid is not None:
+        for ns_type in ("network", "ipc", "uts"):
             _set_namespace(spec, ns_type, f"/proc/{pid}/ns/{_NS_FILE[ns_type]}")
-        elif mode == NODE:
-            _remove_namespace(spec, ns_type)
+    else:
+        if ns.network == NODE:
+            _remove_namespace(spec, "network")
+        if ns.ipc == NODE:
+            _remove_namespace(spec, "ipc")
+        if ns.network == NODE:
+            _remove_namespace(spec, "uts")
     if ns.pid != CONTAINER:
         if pid is not None:
             _set_namespace(spec, "pid", f"/proc/{pid}/ns/pid")
@@ -376,14 +434,20 @@ def with_hostname(spec: Spec, plan: SpecPlan) -> None:
             return
 
 
+@lru_cache(maxsize=256)
+def _sandbox_gids(groups: tuple[int, ...]) -> tuple[int, ...]:
+    return merge_gids((), (g & 0xFFFFFFFF for g in groups))
+
+
 def with_sandbox_supplemental_groups(spec: Spec, plan: SpecPlan) -> None:
     """``customopts.WithSupplementalGroups`` in buildLinuxSpec (before the user is set)."""
     user = spec["process"]["user"]
-    user["additionalGids"] = list(
-        merge_gids(
-            user.get("additionalGids", ()), (g & 0xFFFFFFFF for g in plan.cri.supplemental_groups)
-        )
-    )
+    groups = plan.cri.supplemental_groups
+    current = user.get("additionalGids")
+    if not current:
+        user["additionalGids"] = list(_sandbox_gids(groups)) if groups else []
+        return
+    user["additionalGids"] = list(merge_gids(current, (g & 0xFFFFFFFF for g in groups)))
 
 
 def with_cri_annotations(spec: Spec, plan: SpecPlan) -> None:
@@ -425,9 +489,13 @@ def with_seccomp(spec: Spec, plan: SpecPlan) -> None:
     """RuntimeDefault from the final Bounding set, or the Localhost file's OCI fields."""
     decision = plan.seccomp
     if decision.kind == RUNTIME_DEFAULT:
+        # Shared read-only value (see seclet.securitycontext.readonly): the same
+        # profile object goes into every spec with this arch, kernel and Bounding set.
         bounding = tuple(spec["process"].get("capabilities", {}).get("bounding", ()))
         node = plan.inputs.node
-        spec["linux"]["seccomp"] = runtime_default_profile(node.arch, node.kernel_version, bounding)
+        spec["linux"]["seccomp"] = shared_runtime_default_profile(
+            node.arch, node.kernel_version, bounding
+        )
     elif decision.kind == LOCALHOST:
         text = plan.inputs.runtime.localhost_seccomp_profiles.get(decision.path)
         try:
