@@ -8,7 +8,7 @@ list of detail strings (empty when valid). Note 1.35's split: the DNS checks of
 values and the prefix part of a label key) say "bytes".
 Hot checks return at once for a valid value (one regex match; a match is ASCII, so its
 length in characters is its length in bytes); ``qualified_name_errors`` is cached per
-string (pure: a string in, a tuple of strings out).
+short string (pure: a string in, a tuple of strings out; bounded in size and count).
 Callers: every ``seclet.validation`` module that checks a name.
 """
 
@@ -160,9 +160,21 @@ def is_qualified_name(value: str) -> list[str]:
     return list(qualified_name_errors(value))
 
 
-@functools.lru_cache(maxsize=4096)
+# A valid qualified name is at most 253 + 1 + 63 characters; longer keys are not
+# cached, so the cache holds at most 4096 short strings whatever a client sends.
+_MAX_CACHED_QUALIFIED_NAME = 317
+
+
 def qualified_name_errors(value: str) -> tuple[str, ...]:
-    """``is_qualified_name`` as a cached tuple (empty when valid) for the hot callers."""
+    """``is_qualified_name`` as a tuple (empty when valid) for the hot callers; cached
+    per string (pure) for strings short enough to be valid."""
+    if len(value) > _MAX_CACHED_QUALIFIED_NAME:
+        return tuple(_qualified_name(value))
+    return _cached_qualified_name(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_qualified_name(value: str) -> tuple[str, ...]:
     return tuple(_qualified_name(value))
 
 

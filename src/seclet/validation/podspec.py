@@ -16,7 +16,6 @@ Callers: ``pod.validate_pod_create``, ``pod.validate_pod_template_spec``.
 
 from __future__ import annotations
 
-import functools
 import ipaddress
 
 from seclet.api import models
@@ -85,7 +84,7 @@ def _enum_error(value: str, path: Path, valid: tuple[str, ...]) -> FieldError:
 
 
 def _validate_tolerations(tolerations: tuple[models.Toleration, ...], spec_path: Path) -> ErrorList:
-    """``validateTolerations``; a valid toleration (cached by value) builds no path."""
+    """``validateTolerations``; a valid toleration builds no path."""
     errs = ErrorList()
     for i, t in enumerate(tolerations):
         if _toleration_ok(t):
@@ -134,9 +133,10 @@ def _validate_tolerations(tolerations: tuple[models.Toleration, ...], spec_path:
     return errs
 
 
-@functools.lru_cache(maxsize=1024)
 def _toleration_ok(t: models.Toleration) -> bool:
-    """No rule of ``_validate_tolerations`` fires for ``t`` (pure: the record's values)."""
+    """No rule of ``_validate_tolerations`` fires for ``t`` (so no path is built).
+
+    Mirrors the rules of ``_validate_tolerations`` one for one; keep the two in step."""
     key = t.key or ""
     op = t.operator or ""
     effect = t.effect or ""

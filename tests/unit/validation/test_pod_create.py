@@ -198,6 +198,17 @@ def test_error_paths_of_later_list_items() -> None:
     ]
 
 
+def test_qualified_name_cache_holds_only_short_strings() -> None:
+    from seclet.validation import names
+
+    long_key = "a" * 400
+    before = names._cached_qualified_name.cache_info().currsize
+    assert names.qualified_name_errors(long_key) == ("name part must be no more than 63 bytes",)
+    assert names._cached_qualified_name.cache_info().currsize == before
+    assert names.qualified_name_errors("example.com/ok") == ()
+    assert names.is_qualified_name("Bad Key") == list(names.qualified_name_errors("Bad Key"))
+
+
 def test_validation_is_cheap() -> None:
     pod = build(
         raw_pod(
