@@ -7,8 +7,9 @@ an existing volume: ``Not found``), volumeDevices, imagePullPolicy, resources,
 resizePolicy, securityContext (``securitycontext.validate_security_context``);
 then the list-specific rules (duplicate names, probes and lifecycle, restartPolicy
 of init/sidecar containers, host port conflicts, ephemeral-container field
-allow-list).
-Callers: ``podspec.validate_pod_spec`` (steps 2–4).
+allow-list). Unset lists and structs are skipped before their paths are built.
+Callers: ``podspec.validate_pod_spec`` (steps 2–4); ``pod`` (the image whitespace
+rule, ``validate_container_only_for_pod`` / ``image_has_outer_space``).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ _PROPAGATIONS = ("Bidirectional", "HostToContainer", "None")
 _RRO = ("Disabled", "Enabled", "IfPossible")
 _RESIZE_RESOURCES = ("cpu", "memory")
 _RESIZE_POLICIES = ("NotRequired", "RestartContainer")
+_IMAGE_SPACE = " \t\n\r\v\f\x85\xa0"  # the whitespace the image rule looks for at either end
 _ENV_DOWNWARD_FIELDS = (
     "metadata.name",
     "metadata.namespace",
@@ -905,9 +907,6 @@ def validate_ephemeral_containers(
                         )
                     )
     return errs
-
-
-_IMAGE_SPACE = " \t\n\r\v\f\x85\xa0"
 
 
 def validate_container_only_for_pod(ctr: AnyContainer, path: Path) -> ErrorList:

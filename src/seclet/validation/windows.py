@@ -2,9 +2,12 @@
 
 Role: the windowsOptions format rules (GMSA credential spec name and size,
 runAsUserName domain/user syntax) and ``validateWindowsHostProcessPod`` (all-or-none
-hostProcess containers, hostNetwork required, cluster policy).
+hostProcess containers, hostNetwork required, cluster policy); the container walks
+(``visit_containers`` with paths, ``container_lists`` without: the hot walks build a
+container's path only to report an error).
 Callers: ``securitycontext`` (container windowsOptions), ``podsecuritycontext``
-(pod windowsOptions), ``podspec`` (HostProcess rule).
+(pod windowsOptions), ``podspec`` (HostProcess rule); ``os_specific`` and
+``annotations`` (container walks).
 """
 
 from __future__ import annotations
