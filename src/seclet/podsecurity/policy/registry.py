@@ -6,9 +6,10 @@ policy version v1.0 .. max it precomputes the ordered tuple of check functions:
 baseline check IDs sorted, then restricted check IDs sorted, each check at its newest
 revision whose ``MinimumVersion`` <= the version, restricted checks dropping the baseline
 checks they override. ``latest`` and versions newer than the max evaluate as the max
-(``NEWEST_POLICY_VERSION``); ``privileged`` runs nothing.
-Callers: ``seclet.podsecurity.admission`` and anything that evaluates a pod spec directly
-(``evaluate_pod``).
+(``NEWEST_POLICY_VERSION``); ``privileged`` runs nothing. ``check_pod`` evaluates and
+aggregates in one pass (the hot path); ``evaluate_pod`` keeps every per-check result.
+Callers: ``seclet.podsecurity.admission`` (``Evaluator.check_pod``), ``seclet.cli`` and
+``bench`` (``check_pod``), and anything that wants per-check results (``evaluate_pod``).
 """
 
 from __future__ import annotations
