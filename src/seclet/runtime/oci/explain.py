@@ -99,10 +99,57 @@ class EffectiveProcess:
         }
 
 
+_MEMO: dict[tuple[object, ...], EffectiveProcess] = {}
+_MEMO_MAX = 2048
+
+
 def effective_process(
     spec: dict[str, Any], *, seccomp_profile: str, privileged: bool
 ) -> EffectiveProcess:
-    """Predict the process state from a finished OCI spec."""
+    """Predict the process state from a finished OCI spec.
+
+    Memoised on the spec values it reads (as tuples): containers with the same
+    identity and confinement share one frozen summary.
+    """
+    process = spec["process"]
+    user = process["user"]
+    caps = process.get("capabilities", {})
+    linux = spec.get("linux", {})
+    key = (
+        user["uid"],
+        user["gid"],
+        tuple(user.get("additionalGids", ())),
+        tuple(caps.get("bounding", ())),
+        tuple(caps.get("effective", ())),
+        tuple(caps.get("permitted", ())),
+        tuple(caps.get("inheritable", ())),
+        tuple(caps.get("ambient", ())),
+        process.get("noNewPrivileges", False),
+        bool(linux.get("seccomp")),
+        seccomp_profile,
+        process.get("apparmorProfile", ""),
+        process.get("selinuxLabel", ""),
+        spec.get("root", {}).get("readonly", False),
+        tuple(linux.get("maskedPaths", ())),
+        tuple(linux.get("readonlyPaths", ())),
+        privileged,
+    )
+    try:
+        hit = _MEMO.get(key)
+    except TypeError:  # a hand-edited spec holding unhashable values
+        return summarise_process(spec, seccomp_profile=seccomp_profile, privileged=privileged)
+    if hit is None:
+        hit = summarise_process(spec, seccomp_profile=seccomp_profile, privileged=privileged)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = hit
+    return hit
+
+
+def summarise_process(
+    spec: dict[str, Any], *, seccomp_profile: str, privileged: bool
+) -> EffectiveProcess:
+    """``effective_process`` without the memo (reads only what its key holds)."""
     process = spec["process"]
     user = process["user"]
     caps = process.get("capabilities", {})
