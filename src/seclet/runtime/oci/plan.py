@@ -12,6 +12,7 @@ Callers: seclet.runtime.oci.builder, seclet.runtime.oci.steps.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from seclet.api import models
 from seclet.runtime.oci.inputs import ContainerSpecInputs
@@ -20,6 +21,7 @@ from seclet.securitycontext.linux_context import (
     LinuxContainerSecurityContext,
     linux_container_security_context,
 )
+from seclet.securitycontext.namespaces import NODE
 from seclet.securitycontext.seccomp import SeccompDecision, runtime_seccomp_decision
 from seclet.securitycontext.selinux import SELinuxLabels, selinux_labels
 from seclet.securitycontext.users import (
@@ -32,6 +34,7 @@ from seclet.securitycontext.users import (
 
 CONTAINERD_NAMESPACE = "k8s.io"
 _HOSTNAME_MAX = 63
+_NO_META = models.ObjectMeta()
 
 
 class SpecError(ValueError):
@@ -66,10 +69,15 @@ def pod_hostname(pod: models.Pod) -> str:
     return name
 
 
+@lru_cache(maxsize=256)
+def _kubelet_image_user(user: str) -> ImageUser:
+    return kubelet_image_user(image_user_from_config(user))
+
+
 def make_plan(inputs: ContainerSpecInputs) -> SpecPlan:
     """Decide everything; raise ``SpecError`` with the upstream message on failure."""
     pod, container, node, rt = inputs.pod, inputs.container, inputs.node, inputs.runtime
-    image_user = kubelet_image_user(image_user_from_config(inputs.image.user))
+    image_user = _kubelet_image_user(inputs.image.user)
     try:
         cri = linux_container_security_context(
             pod,
@@ -98,18 +106,10 @@ def make_plan(inputs: ContainerSpecInputs) -> SpecPlan:
     except ValueError as e:
         raise SpecError(str(e)) from e
     labels = selinux_labels(cri.selinux_options, enabled=node.selinux_enabled)
-    spec = pod.spec or models.PodSpec()
-    hostname = node.hostname if spec.hostNetwork else pod_hostname(pod)
-    md = pod.metadata or models.ObjectMeta()
-    cid = rt.container_id or f"{md.namespace or 'default'}_{md.name or ''}_{container.name or ''}"
-    return SpecPlan(
-        inputs=inputs,
-        cri=cri,
-        image_user=image_user,
-        user=user,
-        apparmor_profile=apparmor,
-        selinux=labels,
-        seccomp=seccomp,
-        hostname=hostname,
-        container_id=cid,
-    )
+    hostname = node.hostname if cri.namespace_options.network == NODE else pod_hostname(pod)
+    cid = rt.container_id
+    if not cid:
+        md = pod.metadata or _NO_META
+        cid = f"{md.namespace or 'default'}_{md.name or ''}_{container.name or ''}"
+    # Positional: SpecPlan's field order (cheaper than keywords for a frozen dataclass).
+    return SpecPlan(inputs, cri, image_user, user, apparmor, labels, seccomp, hostname, cid)
