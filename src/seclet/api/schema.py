@@ -8,49 +8,49 @@ Callers: ``seclet.api.models`` (generated), ``seclet.api.decode``, ``seclet.api.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
-V_co = TypeVar("V_co", covariant=True)
+V = TypeVar("V")
 
 
-class FrozenMap(Mapping[str, V_co]):
+class FrozenMap(dict[str, V]):
     """An immutable, hashable string-keyed map: the value of every map field.
 
-    Frozen dataclasses need hashable defaults; a read-only view over a private
-    dict keeps decoded objects immutable without copying on every read.
+    A ``dict`` subclass whose mutators raise: reads (``len``, ``in``, ``get``, iteration)
+    stay at C speed, which matters because validation asks every map whether it is
+    empty; frozen models need hashable values, so it hashes by content.
     """
 
-    __slots__ = ("_d", "_h")
+    __slots__ = ("_h",)
 
-    def __init__(self, data: Mapping[str, V_co] | None = None) -> None:
-        self._d: dict[str, V_co] = dict(data) if data else {}
+    def __init__(self, data: Mapping[str, V] | None = None) -> None:
+        super().__init__(data or ())
         self._h: int | None = None
 
-    def __getitem__(self, key: str) -> V_co:
-        return self._d[key]
+    def _immutable(self, *args: object, **kwargs: object) -> NoReturn:
+        raise TypeError("FrozenMap is immutable")
 
-    def __iter__(self) -> Iterator[str]:
-        return iter(self._d)
+    __setitem__ = _immutable
+    __delitem__ = _immutable
+    __ior__ = _immutable
+    clear = _immutable
+    pop = _immutable
+    popitem = _immutable
+    setdefault = _immutable
+    update = _immutable
 
-    def __len__(self) -> int:
-        return len(self._d)
-
-    def __hash__(self) -> int:
+    def __hash__(self) -> int:  # type: ignore[override]
         if self._h is None:
-            self._h = hash(frozenset((k, repr(v)) for k, v in self._d.items()))
+            self._h = hash(frozenset((k, repr(v)) for k, v in self.items()))
         return self._h
 
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, FrozenMap):
-            return self._d == other._d
-        if isinstance(other, Mapping):
-            return self._d == dict(other)
-        return NotImplemented
-
     def __repr__(self) -> str:
-        return f"FrozenMap({self._d!r})"
+        return f"FrozenMap({dict.__repr__(self)})"
+
+    def __reduce__(self) -> tuple[type[FrozenMap[V]], tuple[dict[str, V]]]:
+        return (FrozenMap, (dict(self),))
 
 
 EMPTY_MAP: FrozenMap[Any] = FrozenMap()
