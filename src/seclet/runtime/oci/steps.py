@@ -69,22 +69,29 @@ def _with_env(spec: Spec, env: Sequence[str]) -> None:
 
 
 def _with_env_var(spec: Spec, value: str) -> None:
-    """``_with_env(spec, (value,))`` for one ``KEY=V`` (the common case, in place)."""
+    """``_with_env(spec, (value,))`` for one ``KEY=V`` (the common case, in place).
+
+    With no bare-KEY removal and no empty entry nothing is filtered, so this is:
+    replace the last entry named KEY, else append.
+    """
     p = spec["process"]
     env = p.get("env")
-    if not env:
-        if "=" in value:
-            p["env"] = [value]
-            return
-    elif "=" in value and "" not in env:
-        key = value.partition("=")[0]
-        for i in range(len(env) - 1, -1, -1):  # the last entry of that name
-            if env[i].partition("=")[0] == key:
+    eq = value.find("=")
+    if eq < 0:
+        _with_env(spec, (value,))
+    elif not env:
+        p["env"] = [value]
+    elif "" in env:
+        _with_env(spec, (value,))
+    else:
+        key = value[:eq]
+        prefix = value[: eq + 1]
+        for i in range(len(env) - 1, -1, -1):  # the last entry named KEY ("KEY=..." or "KEY")
+            e = env[i]
+            if e.startswith(prefix) or e == key:
                 env[i] = value
                 return
         env.append(value)
-        return
-    _with_env(spec, (value,))
 
 
 # --- buildLinuxSpec ------------------------------------------------------------------
@@ -160,12 +167,14 @@ def with_hostname_env(spec: Spec, plan: SpecPlan) -> None:
 def with_env(spec: Spec, plan: SpecPlan) -> None:
     """Image env first, then the container's (later wins, in place)."""
     inputs = plan.inputs
-    image_env: Sequence[str] = inputs.image.env
+    env: Sequence[str] = inputs.image.env
     if inputs.container.env or inputs.runtime.extra_env:
-        env = list(image_env)
-        env.extend(f"{k}={v}" for k, v in container_env(inputs.container, inputs.runtime.extra_env))
-        image_env = env
-    _with_env(spec, image_env)
+        pairs = container_env(inputs.container, inputs.runtime.extra_env)
+        env = [*env, *(f"{k}={v}" for k, v in pairs)]
+    if len(env) == 1:
+        _with_env_var(spec, env[0])
+    else:
+        _with_env(spec, env)
 
 
 def with_cgroup_namespace(spec: Spec, plan: SpecPlan) -> None:
