@@ -72,3 +72,23 @@ def test_random_bytes_are_refused_cleanly(data: bytes) -> None:
 @given(st.text(alphabet="{}[]:,-'\" \n\tab01.yes&*!|>#", max_size=120))
 def test_yaml_punctuation_soup(text: str) -> None:
     _all_outcomes_are_clean(b"apiVersion: v1\nkind: Pod\nspec:\n  " + text.encode())
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=pod_like, meta=json_values)
+def test_fast_walk_never_accepts_what_the_diagnostic_walk_refuses(
+    spec: object, meta: object
+) -> None:
+    from seclet.api import decode
+    from seclet.api.models import Pod
+
+    doc = {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": spec}
+    try:
+        fast = decode._fast_object(doc, Pod, 0)
+    except decode._RejectedError:
+        return
+    state = decode._State(sort=True)
+    slow = decode._object(doc, Pod, None, state, 0)
+    assert state.type_error is None
+    assert not state.strict
+    assert fast == slow
