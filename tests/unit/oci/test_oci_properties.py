@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import re
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ocischema import schema_errors
@@ -11,7 +14,17 @@ from ocischema import schema_errors
 from seclet.api import models
 from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.builder import build_container
+from seclet.runtime.oci.explain import effective_process, summarise_process
 from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig, RuntimeContext
+from seclet.securitycontext.linux_context import (
+    linux_container_security_context,
+    translate_security_context,
+)
+from seclet.securitycontext.users import (
+    _resolve_process_user,
+    image_user_from_config,
+    kubelet_image_user,
+)
 
 CAP_NAMES = st.sampled_from(
     ["CHOWN", "NET_ADMIN", "SYS_ADMIN", "SYS_TIME", "KILL", "ALL", "all", "CAP_KILL", "BPF"]
@@ -164,3 +177,53 @@ def test_drop_all_without_add_empties_cap_sets(inp: ContainerSpecInputs) -> None
         b.process.cap_amb,
     ):
         assert s.mask == 0
+
+
+@SETTINGS
+@given(inputs(), st.booleans())
+def test_memoised_decisions_equal_the_uncached_translation(
+    inp: ContainerSpecInputs, seccomp_default: bool
+) -> None:
+    """The memos (CRI context, process user, effective process) never change a value,
+    and never hide an error."""
+    image_user = kubelet_image_user(image_user_from_config(inp.image.user))
+    root = inp.runtime.seccomp_root
+    try:
+        fresh = translate_security_context(
+            inp.pod, inp.container, image_user, seccomp_root=root, seccomp_default=seccomp_default
+        )
+    except ValueError as e:
+        with pytest.raises(type(e), match=re.escape(str(e))):
+            linux_container_security_context(
+                inp.pod,
+                inp.container,
+                image_user,
+                seccomp_root=root,
+                seccomp_default=seccomp_default,
+            )
+        return
+    for _ in range(2):  # a miss, then a hit
+        memo = linux_container_security_context(
+            inp.pod, inp.container, image_user, seccomp_root=root, seccomp_default=seccomp_default
+        )
+        assert memo == fresh
+    args = (
+        fresh.run_as_user,
+        fresh.run_as_username,
+        fresh.run_as_group,
+        fresh.supplemental_groups,
+        fresh.supplemental_groups_policy,
+        inp.image.user,
+        inp.passwd_text,
+        inp.group_text,
+    )
+    with contextlib.suppress(ValueError):
+        assert _resolve_process_user(*args) == _resolve_process_user.__wrapped__(*args)
+    try:
+        b = build_container(inp)
+    except ValueError:
+        return
+    privileged = b.plan.cri.privileged
+    assert effective_process(
+        b.spec, seccomp_profile="RuntimeDefault", privileged=privileged
+    ) == summarise_process(b.spec, seccomp_profile="RuntimeDefault", privileged=privileged)
