@@ -244,4 +244,4 @@ def test_building_is_cheap() -> None:
     for _ in range(n):
         build_container_spec(inp)
     per = (time.perf_counter() - start) / n
-    assert per < 500e-6  # generous for CI noise; ~60-90 us on the 2-core reference box
+    assert per < 500e-6  # generous for CI noise; ~25-35 us on the 2-core reference box
