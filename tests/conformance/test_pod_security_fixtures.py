@@ -12,7 +12,6 @@ Callers: pytest.
 from __future__ import annotations
 
 import gc
-import os
 import re
 import time
 from functools import cache
@@ -34,16 +33,9 @@ from seclet.podsecurity import (
     validate_pod,
 )
 from seclet.podsecurity.policy import UNKNOWN_FORBIDDEN_REASON
+from shared_data import shared_path, skip_unless_present
 
-
-def _shared_dir() -> Path:
-    env = os.environ.get("SECLET_SHARED")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared"
-
-
-FIXTURES = _shared_dir() / "conformance" / "pod-security"
+FIXTURES = shared_path("conformance", "pod-security")
 
 # README table: file prefix -> substring upstream's test expects in the denial.
 EXPECTED_SUBSTRING = {
@@ -108,9 +100,7 @@ def _directories() -> list[tuple[str, str]]:
 
 
 _DIRS = _directories()
-_SKIP = pytest.mark.skipif(
-    not _DIRS, reason=f"Pod Security fixtures not found at {FIXTURES} (set SECLET_SHARED)"
-)
+_SKIP = skip_unless_present(FIXTURES)
 
 
 @_SKIP

@@ -2,7 +2,7 @@
 
 Role: a jsonschema Draft 4 validator for config-schema.json whose ``$ref``s to the
 sibling files (defs.json, config-linux.json, ...) resolve through a ``referencing``
-registry built over /work/shared/reference/oci-runtime-spec-schema.
+registry built over shared/reference/oci-runtime-spec-schema.
 Callers: tests/unit/oci/test_oci_*.py.
 """
 
@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
 import jsonschema
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-SCHEMA_DIR = Path("/work/shared/reference/oci-runtime-spec-schema")
+from shared_data import shared_path
+
+SCHEMA_DIR = shared_path("reference", "oci-runtime-spec-schema")
 
 
 @lru_cache(maxsize=1)

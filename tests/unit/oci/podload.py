@@ -16,8 +16,9 @@ from seclet.api import models
 from seclet.api.decode import decode_pod
 from seclet.api.defaults import apply_pod_defaults
 from seclet.api.featuregates import FeatureGates
+from shared_data import shared_path
 
-DOC_EXAMPLES = Path("/work/shared/conformance/doc-examples")
+DOC_EXAMPLES = shared_path("conformance", "doc-examples")
 GOLDEN_UID = "00000000-0000-4000-8000-000000000001"
 
 

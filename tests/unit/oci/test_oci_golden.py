@@ -1,6 +1,6 @@
 """Golden config.json files for the docs page's manifests, and the page's numbers.
 
-Every manifest under /work/shared/conformance/doc-examples (variants included) is
+Every manifest under shared/conformance/doc-examples (variants included) is
 built with ``NodeFacts.reference()`` and a fixed runtime context; the JSON must equal
 ``tests/golden/<path>.config.json`` byte for byte. ``SECLET_UPDATE_GOLDEN=1``
 rewrites them. The outputs the page shows are asserted explicitly.

@@ -8,25 +8,16 @@ Callers: the tests in ``tests/unit/podsecurity``.
 
 from __future__ import annotations
 
-import os
 import textwrap
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from seclet.api.decode import decode_pod
 from seclet.api.models import Pod
+from shared_data import shared_path
 
-
-def shared_dir() -> Path:
-    env = os.environ.get("SECLET_SHARED")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[3].parent / "shared"
-
-
-DOC_EXAMPLES = shared_dir() / "conformance" / "doc-examples"
+DOC_EXAMPLES = shared_path("conformance", "doc-examples")
 
 
 def pod(text: str) -> Pod:

@@ -14,6 +14,7 @@ from seclet.podsecurity.policy import (
     CheckResult,
     aggregate_check_results,
 )
+from shared_data import skip_unless_present
 
 
 def detail(p: Pod, level: str = "restricted", version: str = "latest") -> str:
@@ -57,7 +58,7 @@ def restricted_pod(
     return pod(text)
 
 
-needs_docs = pytest.mark.skipif(not DOC_EXAMPLES.is_dir(), reason="doc examples not found")
+needs_docs = skip_unless_present(DOC_EXAMPLES)
 
 
 # -- the page's manifests ---------------------------------------------------------------

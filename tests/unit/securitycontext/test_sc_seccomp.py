@@ -4,7 +4,6 @@ paths never leave the seccomp root; kubelet/containerd decisions."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,8 +19,9 @@ from seclet.securitycontext.seccomp import (
     runtime_default_profile,
     runtime_seccomp_decision,
 )
+from shared_data import shared_path
 
-MOBY = json.loads(Path("/work/shared/reference/seccomp-default.json").read_text())
+MOBY = json.loads(shared_path("reference", "seccomp-default.json").read_text())
 GOARCH = "amd64"
 ALL_CAPS = mask_to_names(0x000001FFFEFFFFFF)
 # containerd allows these unconditionally; moby gates them on CAP_SYS_ADMIN.
