@@ -43,6 +43,7 @@ T = TypeVar("T")
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+UINT64_MAX = 2**64 - 1
 
 # resource.Quantity's parser accepts this shape (then checks the suffix).
 _QUANTITY_RE = re.compile(r"^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$")
@@ -114,12 +115,19 @@ def json_kind(value: object) -> str:
 
 
 def go_number(value: int | float) -> str:
-    """A JSON number as the literal Go saw in the body (Go's shortest float form)."""
+    """A number as the literal the apiserver saw after kubectl re-encoded it.
+
+    goyaml v2 reads an integer that fits neither int64 nor uint64 as a float64, and Go's
+    JSON encoder writes float64s below 1e21 without an exponent: ``99999999999999999999``
+    reaches the apiserver as ``100000000000000000000``.
+    """
     if isinstance(value, float):
         if value.is_integer() and abs(value) < 1e21:
             return str(int(value))
         return go_float(value)
-    return str(value)
+    if INT64_MIN <= value <= UINT64_MAX:
+        return str(value)
+    return go_number(float(value))
 
 
 def _type_error(state: _State, value: object, loc: _Loc, go_type: str) -> None:

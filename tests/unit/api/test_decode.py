@@ -36,7 +36,11 @@ SERVER = 'Error from server (BadRequest): error when creating "f.yaml": Pod in v
         ),
         (
             b"spec:\n  securityContext: {runAsUser: 99999999999999999999}\n",
-            "json: cannot unmarshal number 99999999999999999999 into Go struct field PodSecurityContext.spec.securityContext.runAsUser of type int64",
+            "json: cannot unmarshal number 100000000000000000000 into Go struct field PodSecurityContext.spec.securityContext.runAsUser of type int64",
+        ),
+        (
+            b"spec:\n  securityContext: {runAsUser: 18446744073709551615}\n",
+            "json: cannot unmarshal number 18446744073709551615 into Go struct field PodSecurityContext.spec.securityContext.runAsUser of type int64",
         ),
         (
             b"spec:\n  containers: [{name: a, ports: [{containerPort: 4294967296}]}]\n",
