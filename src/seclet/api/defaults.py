@@ -299,7 +299,8 @@ def drop_disabled_fields(obj: JSONDict, gates: FeatureGates) -> None:
     supplementalGroupsPolicy, seLinuxChangePolicy, pod-level resources,
     procMount → ``Default`` (ProcMountType), image volumes (ImageVolume),
     resizePolicy (InPlacePodVerticalScaling), init-container restartPolicy
-    (SidecarContainers), restartPolicyRules (ContainerRestartRules),
+    (SidecarContainers), restartPolicyRules and non-sidecar restartPolicy
+    (ContainerRestartRules: ``dropContainerRestartRules``),
     recursiveReadOnly (RecursiveReadOnlyMounts), hostnameOverride (HostnameOverride).
     """
     spec = _obj(obj, "spec")
@@ -329,8 +330,16 @@ def drop_disabled_fields(obj: JSONDict, gates: FeatureGates) -> None:
         for ctr in _dicts(spec, "initContainers"):
             ctr.pop("restartPolicy", None)
     if not gates.ContainerRestartRules:
-        for ctr in containers:
+        # dropContainerRestartRules: init containers keep only restartPolicy Always;
+        # regular and ephemeral containers lose restartPolicy; all lose the rules.
+        for ctr in _dicts(spec, "initContainers"):
+            if ctr.get("restartPolicy") is not None and ctr.get("restartPolicy") != "Always":
+                ctr.pop("restartPolicy", None)
             ctr.pop("restartPolicyRules", None)
+        for key in ("containers", "ephemeralContainers"):
+            for ctr in _dicts(spec, key):
+                ctr.pop("restartPolicy", None)
+                ctr.pop("restartPolicyRules", None)
     if not gates.RecursiveReadOnlyMounts:
         for ctr in containers:
             for mount in _dicts(ctr, "volumeMounts"):

@@ -8,9 +8,10 @@ Gates are passed around as values; nothing here is global state.
 Callers: ``seclet.api.defaults`` (drop_disabled_fields), ``seclet.validation``
 (options), ``seclet.cli`` (flag parsing), the kubelet (SupplementalGroupsPolicy, ...).
 
-Defaults come from ``k/k pkg/features/kube_features.go`` (1.35-era revision) and
-kubernetes-semantics.md Appendix A. Gates marked ``# unconfirmed`` below are best
-knowledge, not checked against the 1.35.0 tag.
+Defaults are the ``Version: 1.35`` entries of ``defaultVersionedKubernetesFeatureGates``
+in ``k/k pkg/features/kube_features.go`` (read at a post-1.35-branch revision; the
+1.35 specs there are the release's). ``_LOCKED`` holds every modelled gate whose 1.35
+spec says ``LockToDefault: true``.
 """
 
 from __future__ import annotations
@@ -30,20 +31,21 @@ class FeatureGates:
     SupplementalGroupsPolicy: bool = True  # GA 1.35, locked
     SELinuxChangePolicy: bool = True  # beta, on since 1.33
     SELinuxMount: bool = False  # beta, off
-    SELinuxMountReadWriteOncePod: bool = True  # beta, on
+    SELinuxMountReadWriteOncePod: bool = True  # beta, on since 1.28
     RecursiveReadOnlyMounts: bool = True  # GA 1.33, locked
     # Other gates that change which Pod fields exist or how they validate.
     SidecarContainers: bool = True  # GA 1.33, locked
-    InPlacePodVerticalScaling: bool = True  # GA 1.35
+    InPlacePodVerticalScaling: bool = True  # GA 1.35, locked
     PodLevelResources: bool = True  # beta, on since 1.34
-    PodLifecycleSleepActionAllowZero: bool = True  # beta on 1.33 / GA 1.34
-    RelaxedEnvironmentVariableValidation: bool = True  # GA 1.34
-    RelaxedDNSSearchValidation: bool = True  # GA 1.34
-    PodDeletionCost: bool = True  # beta, on
-    ImageVolume: bool = True  # unconfirmed: beta, on by default in 1.35
-    HostnameOverride: bool = False  # unconfirmed: alpha 1.34
-    ContainerRestartRules: bool = True  # unconfirmed: alpha 1.34, beta 1.35
-    EnvFiles: bool = True  # unconfirmed: alpha 1.34, beta 1.35
+    PodLifecycleSleepActionAllowZero: bool = True  # GA 1.34, locked
+    RelaxedEnvironmentVariableValidation: bool = True  # GA 1.34, locked
+    RelaxedDNSSearchValidation: bool = True  # GA 1.34, locked
+    PodDeletionCost: bool = True  # beta, on since 1.22
+    ImageVolume: bool = True  # beta; on by default from 1.35
+    HostnameOverride: bool = True  # alpha 1.34, beta (on) 1.35
+    ContainerRestartRules: bool = True  # alpha 1.34, beta (on) 1.35
+    EnvFiles: bool = True  # alpha 1.34, beta (on) 1.35
+    TaintTolerationComparisonOperators: bool = False  # alpha 1.35
 
     def enabled(self, name: str) -> bool:
         value = getattr(self, name)
@@ -55,7 +57,15 @@ DEFAULT_GATES = FeatureGates()
 
 # Gates locked to their default in 1.35: setting the other value is an error.
 _LOCKED: frozenset[str] = frozenset(
-    {"SupplementalGroupsPolicy", "RecursiveReadOnlyMounts", "SidecarContainers"}
+    {
+        "SupplementalGroupsPolicy",
+        "RecursiveReadOnlyMounts",
+        "SidecarContainers",
+        "InPlacePodVerticalScaling",
+        "PodLifecycleSleepActionAllowZero",
+        "RelaxedEnvironmentVariableValidation",
+        "RelaxedDNSSearchValidation",
+    }
 )
 _KNOWN: frozenset[str] = frozenset(f.name for f in fields(FeatureGates))
 # Gates kube-apiserver knows but seclet does not model: accepted, then ignored.
