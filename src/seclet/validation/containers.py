@@ -28,6 +28,7 @@ from seclet.api.field import (
     not_found,
     not_supported,
     required,
+    too_long,
 )
 from seclet.validation.names import (
     is_config_map_key,
@@ -77,17 +78,22 @@ _CONTAINER_RESOURCE_FIELDS = (
 )
 _STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
 # Ephemeral containers: fields upstream forbids ("cannot be set for an Ephemeral Container").
+# In the field order of core.EphemeralContainerCommon (validateFieldAllowList walks it).
 _EPHEMERAL_FORBIDDEN = (
     "ports",
     "resources",
     "resizePolicy",
+    "restartPolicy",
     "restartPolicyRules",
     "livenessProbe",
     "readinessProbe",
     "startupProbe",
     "lifecycle",
-    "restartPolicy",
 )
+_CONTAINER_RESTART_POLICIES = ("Always", "Never", "OnFailure")
+_RESTART_RULE_OPERATORS = ("In", "NotIn")
+_MAX_RESTART_RULES = 20
+_MAX_RESTART_RULE_EXIT_CODES = 255
 
 _QUANTITY_RE = re.compile(r"([+-]?)(\d+(?:\.\d*)?|\.\d+)((?:[KMGTPE]i)|[numkMGTPE]|[eE][+-]?\d+)?")
 _SUFFIX = {
@@ -196,6 +202,70 @@ def _key_selector(name: str | None, key: str | None, path: Path) -> ErrorList:
     return errs
 
 
+def _file_key_selector(s: models.FileKeySelector, path: Path) -> ErrorList:
+    """``validateFileKeySelector`` (EnvFiles): key, volumeName, path, in that order."""
+    errs = ErrorList()
+    key = s.key or ""
+    if not key:
+        errs.append(required(path.child("key")))
+    else:
+        errs.extend(invalid(path.child("key"), key, m) for m in is_relaxed_env_var_name(key))
+    vol = s.volumeName or ""
+    if not vol:
+        errs.append(required(path.child("volumeName")))
+    else:
+        errs.extend(invalid(path.child("volumeName"), vol, m) for m in is_dns1123_label(vol))
+    fpath = s.path or ""
+    if not fpath:
+        errs.append(required(path.child("path")))
+    else:
+        errs.extend(validate_path_no_backsteps(fpath, path.child("path")))
+    return errs
+
+
+def validate_container_restart_policy(ctr: models.Container, cpath: Path) -> ErrorList:
+    """``validateContainerRestartPolicy`` (ContainerRestartRules): policy, then rules."""
+    errs = ErrorList()
+    policy = ctr.restartPolicy
+    rules = ctr.restartPolicyRules
+    if policy is None:
+        if not rules:
+            return errs
+        errs.append(
+            required(
+                cpath.child("restartPolicy"),
+                "must specify restartPolicy when restart rules are used",
+            )
+        )
+    elif policy not in _CONTAINER_RESTART_POLICIES:
+        errs.append(
+            not_supported(
+                cpath.child("restartPolicy"), JSONValue(policy), _CONTAINER_RESTART_POLICIES
+            )
+        )
+    if len(rules) > _MAX_RESTART_RULES:
+        errs.append(too_long(cpath.child("restartPolicyRules"), _MAX_RESTART_RULES))
+    for i, rule in enumerate(rules):
+        rpath = cpath.child("restartPolicyRules").index(i)
+        action = rule.action or ""
+        if action != "Restart":
+            errs.append(not_supported(rpath.child("action"), JSONValue(action), ("Restart",)))
+        codes = rule.exitCodes
+        if codes is None:
+            errs.append(required(rpath.child("exitCodes"), "must be specified"))
+            continue
+        op = codes.operator or ""
+        if op not in _RESTART_RULE_OPERATORS:
+            errs.append(
+                not_supported(
+                    rpath.child("exitCodes", "operator"), JSONValue(op), _RESTART_RULE_OPERATORS
+                )
+            )
+        if len(codes.values) > _MAX_RESTART_RULE_EXIT_CODES:
+            errs.append(too_long(rpath.child("exitCodes", "values"), _MAX_RESTART_RULE_EXIT_CODES))
+    return errs
+
+
 def validate_env(
     env: tuple[models.EnvVar, ...], path: Path, opts: PodValidationOptions
 ) -> ErrorList:
@@ -240,15 +310,19 @@ def validate_env(
             num += 1
             sref = vf.secretKeyRef
             errs.extend(_key_selector(sref.name, sref.key, vpath.child("secretKeyRef")))
-        if getattr(vf, "fileKeyRef", None) is not None:
+        if vf.fileKeyRef is not None:
             num += 1
+            errs.extend(_file_key_selector(vf.fileKeyRef, vpath.child("fileKeyRef")))
         if num == 0:
             errs.append(
                 invalid(
                     vpath,
                     "",
-                    "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` or "
-                    "`secretKeyRef`",
+                    "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef`, "
+                    "`secretKeyRef` or `fileKeyRef`"
+                    if opts.allow_env_files_validation
+                    else "must specify one of: `fieldRef`, `resourceFieldRef`, `configMapKeyRef` "
+                    "or `secretKeyRef`",
                 )
             )
         elif ev.value:
@@ -794,7 +868,10 @@ def validate_containers(
             names.add(name)
         if _has_handlers(ctr):
             errs.extend(_validate_lifecycle_and_probes(ctr, grace, cpath, opts))
-        if ctr.restartPolicy is not None:
+        if opts.allow_container_restart_policy_rules:
+            if ctr.restartPolicy is not None or ctr.restartPolicyRules:
+                errs.extend(validate_container_restart_policy(ctr, cpath))
+        elif ctr.restartPolicy is not None:
             errs.append(
                 forbidden(cpath.child("restartPolicy"), "may not be set for non-init containers")
             )
@@ -826,12 +903,24 @@ def validate_init_containers(
         )
         restart_always = False
         if ctr.restartPolicy is not None:
-            if ctr.restartPolicy != "Always":
-                errs.append(
-                    not_supported(
-                        cpath.child("restartPolicy"), JSONValue(ctr.restartPolicy), ("Always",)
+            if not opts.allow_container_restart_policy_rules:
+                if ctr.restartPolicy != "Always":
+                    errs.append(
+                        not_supported(
+                            cpath.child("restartPolicy"), JSONValue(ctr.restartPolicy), ("Always",)
+                        )
                     )
-                )
+            elif ctr.restartPolicy == "Always":
+                if ctr.restartPolicyRules:
+                    errs.append(
+                        forbidden(
+                            cpath.child("restartPolicyRules"),
+                            "restartPolicyRules are not allowed for init containers with "
+                            "restart policy Always",
+                        )
+                    )
+            else:
+                errs.extend(validate_container_restart_policy(ctr, cpath))
             restart_always = ctr.restartPolicy == "Always"
         name = ctr.name or ""
         if name in names:

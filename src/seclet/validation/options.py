@@ -34,6 +34,11 @@ class PodValidationOptions:
     allow_sidecar_resize_policy: bool = True
     allow_invalid_label_value_in_required_node_affinity: bool = False
     allow_user_namespaces_host_network_support: bool = False
+    allow_env_files_validation: bool = True
+    allow_container_restart_policy_rules: bool = True
+    # True only on updates of pods that already had volumeDevices with hostUsers=false.
+    allow_user_namespaces_with_volume_devices: bool = False
+    allow_taint_toleration_comparison_operators: bool = False
     # capabilities.Get().AllowPrivileged: kube-apiserver --allow-privileged. The flag's
     # own default is false, but every common installer (kubeadm, kind, k3s) sets true.
     allow_privileged: bool = True
@@ -53,5 +58,9 @@ def options_for_create(
         pod_level_resources_enabled=gates.PodLevelResources,
         allow_sidecar_resize_policy=gates.InPlacePodVerticalScaling,
         allow_user_namespaces_host_network_support=gates.UserNamespacesHostNetworkSupport,
+        allow_env_files_validation=gates.EnvFiles,
+        allow_container_restart_policy_rules=gates.ContainerRestartRules,
+        allow_user_namespaces_with_volume_devices=False,
+        allow_taint_toleration_comparison_operators=gates.TaintTolerationComparisonOperators,
         allow_privileged=allow_privileged,
     )

@@ -18,13 +18,13 @@ _LINUX = "windows options cannot be set for a linux pod"
 
 
 def validate_os(spec: models.PodSpec, path: Path) -> ErrorList:
-    """``validateOS`` (``path`` is ``spec.os``)."""
+    """``validateOS`` (``path`` is ``spec.os``); 1.35's Required carries no detail."""
     os_ = spec.os
     if os_ is None:
         return ErrorList()
     name = os_.name or ""
     if not name:
-        return ErrorList([required(path.child("name"), "cannot be empty")])
+        return ErrorList([required(path.child("name"))])
     if name not in _VALID_OS:
         return ErrorList([not_supported(path, JSONValue(name), _VALID_OS)])
     return ErrorList()

@@ -6,9 +6,12 @@ resources: names/signs only); hostNetwork port rule; restartPolicy; dnsPolicy;
 nodeSelector labels; pod securityContext; imagePullSecrets; affinity (not
 validated here: see module note); dnsConfig; readinessGates; schedulingGates;
 topologySpreadConstraints (basic); Windows HostProcess; hostUsers;
-serviceAccountName; nodeName; activeDeadlineSeconds; hostname; subdomain;
-tolerations; hostAliases; priorityClassName; runtimeClassName; preemptionPolicy;
-overhead; finally spec.os (validateOS, then validateLinux or validateWindows).
+hostnameOverride (validatePodHostName); serviceAccountName; nodeName;
+activeDeadlineSeconds; hostname; subdomain; tolerations; hostAliases;
+priorityClassName; runtimeClassName; preemptionPolicy; overhead; spec.os
+(validateOS, then validateLinux or validateWindows); workloadRef (not
+reproduced); finally the volumes named by env ``fileKeyRef``
+(validateFileKeyRefVolumes). Order: k/k validation.go ``ValidatePodSpec`` (1.35).
 Not reproduced: affinity/label-selector validation, resource claims, pod-level
 resource consistency — seclet pods rarely use them; they pass unchecked.
 Callers: ``pod.validate_pod_create``, ``pod.validate_pod_template_spec``.
@@ -17,6 +20,7 @@ Callers: ``pod.validate_pod_create``, ``pod.validate_pod_template_spec``.
 from __future__ import annotations
 
 import ipaddress
+import re
 
 from seclet.api import models
 from seclet.api.field import (
@@ -25,9 +29,12 @@ from seclet.api.field import (
     JSONValue,
     Path,
     duplicate,
+    forbidden,
     invalid,
+    not_found,
     not_supported,
     required,
+    too_long,
 )
 from seclet.validation.containers import (
     validate_containers,
@@ -52,13 +59,15 @@ from seclet.validation.options import PodValidationOptions
 from seclet.validation.os_specific import validate_linux, validate_os, validate_windows
 from seclet.validation.podsecuritycontext import validate_pod_security_context
 from seclet.validation.volumes import validate_volumes
-from seclet.validation.windows import validate_windows_host_process_pod
+from seclet.validation.windows import container_lists, validate_windows_host_process_pod
 
 _RESTART_POLICIES = ("Always", "OnFailure", "Never")
 _DNS_POLICIES = ("ClusterFirstWithHostNet", "ClusterFirst", "Default", "None")
 _PREEMPTION_POLICIES = ("PreemptLowerPriority", "Never")
 _TAINT_EFFECTS = ("NoSchedule", "PreferNoSchedule", "NoExecute")
 _TOLERATION_OPS = ("Equal", "Exists")
+# Lt/Gt while TaintTolerationComparisonOperators is off: upstream lists all four.
+_TOLERATION_OPS_ALL = ("Equal", "Exists", "Lt", "Gt")
 _WHEN_UNSATISFIABLE = ("DoNotSchedule", "ScheduleAnyway")
 MAX_DNS_NAMESERVERS = 3
 MAX_DNS_SEARCH_PATHS = 32
@@ -83,8 +92,32 @@ def _enum_error(value: str, path: Path, valid: tuple[str, ...]) -> FieldError:
     return not_supported(path, JSONValue(value), valid)
 
 
-def _validate_tolerations(tolerations: tuple[models.Toleration, ...], spec_path: Path) -> ErrorList:
-    """``validateTolerations``; a valid toleration builds no path."""
+_GO_INT_RE = re.compile(r"[+-]?[0-9]+")
+
+
+def _comparison_value_errors(value: str, path: Path) -> ErrorList:
+    """Lt/Gt values (gate on): ``content.IsDecimalInteger``, then ``strconv.ParseInt``."""
+    errs = ErrorList()
+    digits = value[1:] if value.startswith("-") else value
+    if not value:
+        errs.append(invalid(path, value, "must be non-empty"))
+    elif value != "0" and (
+        not digits or not digits.isascii() or not digits.isdigit() or digits[0] == "0"
+    ):
+        errs.append(invalid(path, value, "must be a valid decimal integer in canonical form"))
+    if _GO_INT_RE.fullmatch(value) is None:
+        errs.append(invalid(path, value, f'strconv.ParseInt: parsing "{value}": invalid syntax'))
+    elif not -(2**63) <= int(value) < 2**63:
+        errs.append(
+            invalid(path, value, f'strconv.ParseInt: parsing "{value}": value out of range')
+        )
+    return errs
+
+
+def _validate_tolerations(
+    tolerations: tuple[models.Toleration, ...], spec_path: Path, allow_comparison: bool = False
+) -> ErrorList:
+    """``ValidateTolerations``; a valid toleration builds no path."""
     errs = ErrorList()
     for i, t in enumerate(tolerations):
         if _toleration_ok(t):
@@ -126,6 +159,10 @@ def _validate_tolerations(tolerations: tuple[models.Toleration, ...], spec_path:
                         "value must be empty when `operator` is 'Exists'",
                     )
                 )
+        elif op in ("Lt", "Gt") and not allow_comparison:
+            errs.append(not_supported(ipath.child("operator"), JSONValue(op), _TOLERATION_OPS_ALL))
+        elif op in ("Lt", "Gt"):
+            errs.extend(_comparison_value_errors(value, ipath.child("value")))
         else:
             errs.append(not_supported(ipath.child("operator"), JSONValue(op), _TOLERATION_OPS))
         if effect and effect not in _TAINT_EFFECTS:
@@ -351,6 +388,8 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
     errs.extend(validate_windows_host_process_pod(spec, path, opts.allow_privileged))
     if spec.hostUsers is not None and not spec.hostUsers:
         errs.extend(validate_host_users(spec, path, opts))
+    if spec.hostnameOverride is not None:
+        errs.extend(_validate_pod_host_name(spec, path))
     if spec.serviceAccountName:
         errs.extend(_name_errors(spec.serviceAccountName, path.child("serviceAccountName")))
     if spec.nodeName:
@@ -374,7 +413,11 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
             for m in is_dns1123_label(spec.subdomain)
         )
     if spec.tolerations:
-        errs.extend(_validate_tolerations(spec.tolerations, path))
+        errs.extend(
+            _validate_tolerations(
+                spec.tolerations, path, opts.allow_taint_toleration_comparison_operators
+            )
+        )
     for i, alias in enumerate(spec.hostAliases):
         apath = path.child("hostAliases").index(i)
         errs.extend(_is_valid_ip(apath.child("ip"), alias.ip or ""))
@@ -405,4 +448,51 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
             errs.extend(validate_linux(spec, path))
         elif spec.os.name == "windows":
             errs.extend(validate_windows(spec, path))
+    errs.extend(_validate_file_key_ref_volumes(spec, path))
+    return errs
+
+
+def _validate_pod_host_name(spec: models.PodSpec, path: Path) -> ErrorList:
+    """``validatePodHostName`` (HostnameOverride, on by default in 1.35)."""
+    errs = ErrorList()
+    value = spec.hostnameOverride or ""
+    hpath = path.child("hostnameOverride")
+    if spec.setHostnameAsFQDN:
+        errs.append(forbidden(hpath, "may not be specified when setHostnameAsFQDN is true"))
+    if spec.hostNetwork:
+        errs.append(forbidden(hpath, "may not be specified when hostNetwork is true"))
+    if len(value.encode()) > 64:
+        errs.append(too_long(hpath, 64))
+    errs.extend(invalid(hpath, value, m) for m in is_dns1123_subdomain(value))
+    return errs
+
+
+def _validate_file_key_ref_volumes(spec: models.PodSpec, path: Path) -> ErrorList:
+    """``validateFileKeyRefVolumes``: a ``fileKeyRef`` must name an emptyDir volume.
+
+    Containers are visited init, regular, ephemeral; no path is built unless reported.
+    """
+    errs = ErrorList()
+    sources: dict[str, models.Volume] | None = None
+    for field, ctrs in container_lists(spec):
+        for i, ctr in enumerate(ctrs):
+            for j, ev in enumerate(ctr.env):
+                vf = ev.valueFrom
+                if vf is None or vf.fileKeyRef is None:
+                    continue
+                if sources is None:
+                    sources = {v.name or "": v for v in spec.volumes}
+                name = vf.fileKeyRef.volumeName or ""
+                npath = (
+                    path.child(field)
+                    .index(i)
+                    .child("env")
+                    .index(j)
+                    .child("valueFrom", "fileKeyRef", "volumeName")
+                )
+                vol = sources.get(name)
+                if vol is None:
+                    errs.append(not_found(npath, name))
+                elif vol.emptyDir is None:
+                    errs.append(invalid(npath, name, "referenced volume must be of type emptyDir"))
     return errs

@@ -70,7 +70,7 @@ def test_multi_error_order_and_status_message() -> None:
         "cannot set `allowPrivilegeEscalation` to false and `privileged` to true",
         "spec.securityContext.fsGroup: Invalid value: -2: must be between 0 and 2147483647, inclusive",
         "spec.securityContext.runAsUser: Invalid value: -1: must be between 0 and 2147483647, inclusive",
-        "spec.HostPID: Forbidden: when `pod.Spec.HostUsers` is false",
+        "spec.HostPID: Forbidden: when `hostUsers` is false",
     ]
     message = invalid_message("Pod", "Bad_Name", errs)
     assert message.startswith(
