@@ -191,3 +191,17 @@ def test_closed_store_refuses_calls(tmp_path: Path) -> None:
 def test_invalid_options() -> None:
     with pytest.raises(ValueError, match="compaction_keep"):
         SQLiteStore(":memory:", compaction_keep=0)
+
+
+def test_versions_survive_a_crash_without_close(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    s = SQLiteStore(path, compaction_keep=1, compaction_interval=1000)
+    for i in range(5):
+        s.create("pods", "default", f"p{i}", pod(f"p{i}"))
+    s.delete("pods", "default", "p4")
+    # simulate a kill: the connection goes away without close()'s bookkeeping
+    s._db.close()
+    s._release_lock()
+    with SQLiteStore(path) as again:
+        assert again.current_resource_version() == 6
+        assert again.create("pods", "default", "p4", pod("p4"))["metadata"]["resourceVersion"] == "7"
