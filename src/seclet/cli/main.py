@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGateError, parse_feature_gates
-from seclet.cli import check, explain, validate
+from seclet.cli import check, explain, server, validate
 from seclet.cli.report import EXIT_UNUSABLE
 from seclet.podsecurity.api.version import level_version
 
@@ -70,6 +70,7 @@ def _parser() -> argparse.ArgumentParser:
         default="probe",
         help="node facts: probe this machine (default) or the documented reference node",
     )
+    server.add_parser(sub)
     return parser
 
 
@@ -82,6 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
               file=sys.stderr)
         return EXIT_USAGE
     try:
+        if args.command == "server":
+            return server.run(args)
         if args.command == "validate":
             return validate.run(args, gates)
         if args.command == "check":

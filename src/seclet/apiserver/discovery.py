@@ -1,0 +1,269 @@
+"""Discovery documents: what kubectl 1.35 reads before it sends a request.
+
+Role: the resources seclet serves, as data, and the documents built from them:
+``/version``, legacy discovery (``/api`` APIVersions, ``/apis`` APIGroupList,
+``/api/v1`` APIResourceList), aggregated discovery (``apidiscovery.k8s.io/v2``
+APIGroupDiscoveryList, which kubectl asks for first), and the OpenAPI v3 index and
+``api/v1`` document. The OpenAPI document is deliberately small: it carries what
+kubectl's field-validation probe (``QueryParamVerifierV3``) reads — a PATCH operation
+per kind with ``x-kubernetes-group-version-kind`` and a ``fieldValidation`` query
+parameter — so ``kubectl apply``/``create`` (default ``--validate=strict``) send
+``fieldValidation=Strict`` and the server's strict decoding answers.
+Pure. Callers: ``seclet.apiserver.http``.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any, Final
+
+JSONObject = dict[str, Any]
+
+AGGREGATED_V2: Final = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
+
+VERSION: Final[JSONObject] = {
+    "major": "1",
+    "minor": "35",
+    "emulationMajor": "1",
+    "emulationMinor": "35",
+    "minCompatibilityMajor": "1",
+    "minCompatibilityMinor": "34",
+    "gitVersion": "v1.35.0+seclet",
+    "gitCommit": "0000000000000000000000000000000000000000",
+    "gitTreeState": "clean",
+    "buildDate": "2025-12-17T00:00:00Z",
+    "goVersion": "go1.25.5",
+    "compiler": "gc",
+    "platform": "linux/amd64",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Resource:
+    """One REST resource of the core group (``v1``)."""
+
+    name: str
+    singular: str
+    kind: str
+    namespaced: bool
+    verbs: tuple[str, ...]
+    short_names: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    subresources: tuple[tuple[str, str, tuple[str, ...]], ...] = ()
+    """(subresource, kind, verbs)."""
+
+
+_RW = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
+
+RESOURCES: Final = (
+    Resource("events", "event", "Event", True, _RW, ("ev",)),
+    Resource(
+        "namespaces",
+        "namespace",
+        "Namespace",
+        False,
+        ("create", "delete", "get", "list", "patch", "update", "watch"),
+        ("ns",),
+        subresources=(
+            ("finalize", "Namespace", ("update",)),
+            ("status", "Namespace", ("get", "patch", "update")),
+        ),
+    ),
+    Resource(
+        "nodes",
+        "node",
+        "Node",
+        False,
+        _RW,
+        ("no",),
+        subresources=(("status", "Node", ("get", "patch", "update")),),
+    ),
+    Resource(
+        "pods",
+        "pod",
+        "Pod",
+        True,
+        _RW,
+        ("po",),
+        ("all",),
+        subresources=(
+            ("exec", "PodExecOptions", ("create", "get")),
+            ("log", "Pod", ("get",)),
+            ("status", "Pod", ("get", "patch", "update")),
+        ),
+    ),
+)
+
+BY_NAME: Final = {r.name: r for r in RESOURCES}
+
+
+def api_versions(server_address: str) -> JSONObject:
+    """``/api`` (legacy): APIVersions."""
+    return {
+        "kind": "APIVersions",
+        "versions": ["v1"],
+        "serverAddressByClientCIDRs": [
+            {"clientCIDR": "0.0.0.0/0", "serverAddress": server_address}
+        ],
+    }
+
+
+def api_group_list() -> JSONObject:
+    """``/apis`` (legacy): no groups beyond the core one yet."""
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": []}
+
+
+def _storage_hash(name: str) -> str:
+    digest = hashlib.sha256(name.encode()).digest()
+    return base64.b64encode(digest[:8]).decode()
+
+
+def api_resource_list() -> JSONObject:
+    """``/api/v1``: APIResourceList, resources then their subresources, by name."""
+    entries: list[JSONObject] = []
+    for r in RESOURCES:
+        entry: JSONObject = {
+            "name": r.name,
+            "singularName": r.singular,
+            "namespaced": r.namespaced,
+            "kind": r.kind,
+            "verbs": list(r.verbs),
+        }
+        if r.short_names:
+            entry["shortNames"] = list(r.short_names)
+        if r.categories:
+            entry["categories"] = list(r.categories)
+        entry["storageVersionHash"] = _storage_hash(r.name)
+        entries.append(entry)
+        for sub, kind, verbs in r.subresources:
+            entries.append(
+                {
+                    "name": f"{r.name}/{sub}",
+                    "singularName": "",
+                    "namespaced": r.namespaced,
+                    "kind": kind,
+                    "verbs": list(verbs),
+                }
+            )
+    return {"kind": "APIResourceList", "groupVersion": "v1", "resources": entries}
+
+
+def aggregated_core() -> JSONObject:
+    """``/api`` with aggregated discovery (``apidiscovery.k8s.io/v2``)."""
+    resources: list[JSONObject] = []
+    for r in RESOURCES:
+        entry: JSONObject = {
+            "resource": r.name,
+            "responseKind": {"group": "", "version": "v1", "kind": r.kind},
+            "scope": "Namespaced" if r.namespaced else "Cluster",
+            "singularResource": r.singular,
+            "verbs": list(r.verbs),
+        }
+        if r.short_names:
+            entry["shortNames"] = list(r.short_names)
+        if r.categories:
+            entry["categories"] = list(r.categories)
+        if r.subresources:
+            entry["subresources"] = [
+                {
+                    "subresource": sub,
+                    "responseKind": {"group": "", "version": "v1", "kind": kind},
+                    "verbs": list(verbs),
+                }
+                for sub, kind, verbs in r.subresources
+            ]
+        resources.append(entry)
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": [
+            {
+                "metadata": {"creationTimestamp": None},
+                "versions": [{"version": "v1", "resources": resources, "freshness": "Current"}],
+            }
+        ],
+    }
+
+
+def aggregated_groups() -> JSONObject:
+    """``/apis`` with aggregated discovery: no named groups yet."""
+    return {
+        "kind": "APIGroupDiscoveryList",
+        "apiVersion": "apidiscovery.k8s.io/v2",
+        "metadata": {},
+        "items": [],
+    }
+
+
+def wants_aggregated(accept: str) -> bool:
+    """Whether an Accept header asks for aggregated discovery v2 (before plain JSON)."""
+    for part in accept.split(","):
+        params = {p.strip() for p in part.split(";")[1:]}
+        if {"g=apidiscovery.k8s.io", "v=v2", "as=APIGroupDiscoveryList"} <= params:
+            return True
+        if part.split(";")[0].strip() in ("application/json", "*/*"):
+            return False
+    return False
+
+
+_FIELD_VALIDATION_PARAM: Final[JSONObject] = {
+    "name": "fieldValidation",
+    "in": "query",
+    "description": "fieldValidation instructs the server on how to handle objects in the "
+    "request (POST/PUT/PATCH) containing unknown or duplicate fields. Valid values are: "
+    "- Ignore - Warn (default) - Strict",
+    "schema": {"type": "string", "uniqueItems": True},
+}
+
+
+def _patch_operation(r: Resource) -> JSONObject:
+    return {
+        "tags": ["core_v1"],
+        "operationId": f"patchCoreV1{'Namespaced' if r.namespaced else ''}{r.kind}",
+        "parameters": [_FIELD_VALIDATION_PARAM],
+        "requestBody": {
+            "content": {
+                t: {"schema": {"type": "object"}}
+                for t in (
+                    "application/apply-patch+yaml",
+                    "application/json-patch+json",
+                    "application/merge-patch+json",
+                )
+            },
+            "required": True,
+        },
+        "responses": {"200": {"description": "OK"}},
+        "x-kubernetes-action": "patch",
+        "x-kubernetes-group-version-kind": {"group": "", "version": "v1", "kind": r.kind},
+    }
+
+
+def openapi_v3_core() -> JSONObject:
+    """``/openapi/v3/api/v1``: the operations kubectl's probes read."""
+    paths: JSONObject = {}
+    for r in RESOURCES:
+        if r.namespaced:
+            path = f"/api/v1/namespaces/{{namespace}}/{r.name}/{{name}}"
+        else:
+            path = f"/api/v1/{r.name}/{{name}}"
+        paths[path] = {"patch": _patch_operation(r)}
+    return {
+        "openapi": "3.0.0",
+        "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
+        "paths": paths,
+        "components": {"schemas": {}},
+    }
+
+
+def openapi_v3_core_bytes() -> bytes:
+    return json.dumps(openapi_v3_core(), separators=(",", ":")).encode()
+
+
+def openapi_v3_index() -> JSONObject:
+    """``/openapi/v3``: one group-version, addressed by its content hash."""
+    digest = hashlib.sha512(openapi_v3_core_bytes()).hexdigest().upper()
+    return {"paths": {"api/v1": {"serverRelativeURL": f"/openapi/v3/api/v1?hash={digest}"}}}

@@ -1,0 +1,391 @@
+"""The HTTP face of the API server: routing, (de)serialisation, Status mapping.
+
+Role: an aiohttp application over a ``Registry``: bearer-token authentication (401
+Status ``Unauthorized``; ``/healthz``, ``/livez``, ``/readyz`` open), the body limit
+(413 over 3 MiB), JSON/YAML request bodies, query parameters (``fieldValidation``,
+``dryRun``, ``labelSelector``, ``fieldSelector``, ``watch``, ``resourceVersion``,
+``timeoutSeconds``), ``Accept`` negotiation (aggregated discovery, server-side
+Tables), ``Warning`` headers, chunked watch streams, and every ``APIError`` as its
+metav1.Status. Decisions stay in ``registry``/``discovery``/``tables``.
+Callers: ``seclet.apiserver.server`` (``make_app``), tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import secrets
+from collections.abc import Awaitable, Callable
+from typing import Any, Final
+
+from aiohttp import web
+
+from seclet.api.parse import ParseError, parse_stream
+from seclet.apiserver import discovery, protobuf, tables
+from seclet.apiserver import patch as patching
+from seclet.apiserver import status as st
+from seclet.apiserver.registry import Registry, Result
+
+log = logging.getLogger("seclet.apiserver")
+
+MAX_BODY: Final = 3 * 1024 * 1024
+"""kube-apiserver's limit for a JSON/YAML request body (``maxRequestBodyBytes``)."""
+OPEN_PATHS: Final = frozenset({"/healthz", "/livez", "/readyz"})
+REGISTRY_KEY: Final = web.AppKey("registry", Registry)
+TOKEN_KEY: Final = web.AppKey("token", str)
+ADDRESS_KEY: Final[web.AppKey[Callable[[], str]]] = web.AppKey("address")
+LIST_KINDS: Final = {"pods": "PodList", "namespaces": "NamespaceList", "nodes": "NodeList",
+                     "events": "EventList"}
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def _json_response(body: Any, status: int = 200, warnings: tuple[str, ...] = ()) -> web.Response:
+    resp = web.Response(
+        body=json.dumps(body, separators=(",", ":")).encode(),
+        status=status,
+        content_type="application/json",
+    )
+    for w in warnings:
+        resp.headers.add("Warning", warning_header(w))
+    return resp
+
+
+def warning_header(text: str) -> str:
+    """RFC 7234 warning as kube-apiserver writes it: ``299 - "<text>"``."""
+    escaped = text.replace("\\", "\\\\").replace('"', '\\"')
+    return f'299 - "{escaped}"'
+
+
+def status_response(err: st.APIError) -> web.Response:
+    return _json_response(err.status, err.code)
+
+
+@web.middleware
+async def _errors_and_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
+    try:
+        if request.path not in OPEN_PATHS:
+            expected = request.app[TOKEN_KEY]
+            auth = request.headers.get("Authorization", "")
+            scheme, _, token = auth.partition(" ")
+            if scheme.lower() != "bearer" or not secrets.compare_digest(
+                token.strip().encode(), expected.encode()
+            ):
+                raise st.unauthorized()
+        return await handler(request)
+    except st.APIError as err:
+        return status_response(err)
+    except web.HTTPRequestEntityTooLarge:
+        return status_response(st.too_large(MAX_BODY))
+    except web.HTTPNotFound:
+        return status_response(st.not_found_path())
+    except web.HTTPMethodNotAllowed as exc:
+        return status_response(
+            st.APIError(st.status(405, "MethodNotAllowed",
+                                  f"the server does not allow this method on the requested "
+                                  f"resource ({exc.method})"))
+        )
+
+
+async def _body(request: web.Request) -> Any:
+    """The request body as a JSON-like value (JSON, or YAML for apply patches)."""
+    if request.content_length is not None and request.content_length > MAX_BODY:
+        raise st.too_large(MAX_BODY)
+    data = await request.read()
+    if len(data) > MAX_BODY:
+        raise st.too_large(MAX_BODY)
+    if not data.strip():
+        return {}
+    if request.content_type == protobuf.MEDIA_TYPE:
+        try:
+            return protobuf.decode(data)
+        except (protobuf.ProtobufError, UnicodeDecodeError):
+            raise st.unsupported_media_type("application/json, application/yaml") from None
+    try:
+        docs = list(parse_stream(data))
+    except ParseError as exc:
+        raise st.bad_request(str(exc)) from None
+    if len(docs) != 1:
+        raise st.bad_request("the request body must hold exactly one object")
+    return docs[0]
+
+
+def _field_validation(request: web.Request) -> str:
+    value = request.query.get("fieldValidation", "")
+    if value in ("", "Warn"):
+        return "Warn"
+    if value in ("Strict", "Ignore"):
+        return value
+    raise st.bad_request(
+        f"fieldValidation parameter unsupported: {value}, valid values are: Ignore, Warn, Strict"
+    )
+
+
+def _dry_run(request: web.Request) -> bool:
+    values = request.query.getall("dryRun", [])
+    for v in values:
+        if v != "All":
+            raise st.bad_request(f'Invalid dry run value "{v}"; dry run values must be "All"')
+    return bool(values)
+
+
+def _list_item(obj: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in obj.items() if k not in ("kind", "apiVersion")}
+
+
+def _registry(request: web.Request) -> Registry:
+    return request.app[REGISTRY_KEY]
+
+
+def _wants_table(request: web.Request) -> bool:
+    return tables.wants_table(request.headers.get("Accept", ""))
+
+
+def _object_response(
+    request: web.Request, resource: str, result: Result, status: int = 200
+) -> web.Response:
+    if _wants_table(request) and resource in tables.ROWS:
+        body = tables.table(
+            resource, [result.object], _registry(request).clock(),
+            include_object=request.query.get("includeObject", "Metadata"),
+        )
+        return _json_response(body, status, result.warnings)
+    return _json_response(result.object, status, result.warnings)
+
+
+# -- discovery ---------------------------------------------------------------------------
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.Response(text="ok", content_type="text/plain")
+
+
+async def version(request: web.Request) -> web.Response:
+    return _json_response(discovery.VERSION)
+
+
+async def api(request: web.Request) -> web.Response:
+    if discovery.wants_aggregated(request.headers.get("Accept", "")):
+        resp = _json_response(discovery.aggregated_core())
+        resp.headers["Content-Type"] = discovery.AGGREGATED_V2
+        return resp
+    return _json_response(discovery.api_versions(request.app[ADDRESS_KEY]()))
+
+
+async def apis(request: web.Request) -> web.Response:
+    if discovery.wants_aggregated(request.headers.get("Accept", "")):
+        resp = _json_response(discovery.aggregated_groups())
+        resp.headers["Content-Type"] = discovery.AGGREGATED_V2
+        return resp
+    return _json_response(discovery.api_group_list())
+
+
+async def api_v1(request: web.Request) -> web.Response:
+    return _json_response(discovery.api_resource_list())
+
+
+async def openapi_v3(request: web.Request) -> web.Response:
+    return _json_response(discovery.openapi_v3_index())
+
+
+async def openapi_v3_core(request: web.Request) -> web.Response:
+    return web.Response(body=discovery.openapi_v3_core_bytes(), content_type="application/json")
+
+
+# -- collections -------------------------------------------------------------------------
+
+
+async def _list_or_watch(request: web.Request, resource: str, namespace: str | None
+                         ) -> web.StreamResponse:
+    q = request.query
+    if q.get("watch") in ("true", "1"):
+        return await _watch(request, resource, namespace)
+    items, rv = _registry(request).list(
+        resource, namespace, q.get("labelSelector", ""), q.get("fieldSelector", "")
+    )
+    if _wants_table(request) and resource in tables.ROWS:
+        body = tables.table(resource, items, _registry(request).clock(), resource_version=str(rv),
+                            include_object=q.get("includeObject", "Metadata"))
+        return _json_response(body)
+    return _json_response({
+        "kind": LIST_KINDS.get(resource, "List"),
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": str(rv)},
+        "items": [_list_item(o) for o in items],
+    })
+
+
+async def _watch(request: web.Request, resource: str, namespace: str | None
+                 ) -> web.StreamResponse:
+    q = request.query
+    registry = _registry(request)
+    events = registry.watch(
+        resource, namespace, q.get("resourceVersion", ""),
+        q.get("labelSelector", ""), q.get("fieldSelector", ""),
+    )
+    as_table = _wants_table(request) and resource in tables.ROWS
+    timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds", "").isdigit() else None
+    resp = web.StreamResponse(status=200)
+    resp.content_type = "application/json"
+    resp.enable_chunked_encoding()
+    first = True
+
+    def encode(kind: str, obj: dict[str, Any]) -> bytes:
+        nonlocal first
+        if as_table and kind != "ERROR":
+            obj = tables.table(resource, [obj], registry.clock(), with_columns=first,
+                               include_object=q.get("includeObject", "Metadata"))
+            first = False
+        return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
+
+    async def pump() -> None:
+        try:
+            async for event in events:
+                await resp.write(encode(event.type, event.object))
+        except st.APIError as err:
+            await resp.write(encode("ERROR", err.status))
+
+    # Validate selectors and the resourceVersion before answering 200.
+    try:
+        await resp.prepare(request)
+        if timeout is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(pump(), timeout)
+        else:
+            await pump()
+    except (ConnectionResetError, asyncio.CancelledError):
+        raise
+    finally:
+        await events.aclose()
+    return resp
+
+
+async def namespaces_collection(request: web.Request) -> web.StreamResponse:
+    if request.method == "POST":
+        result = _registry(request).create_namespace(
+            await _body(request), field_validation=_field_validation(request)
+        )
+        return _object_response(request, "namespaces", result, 201)
+    return await _list_or_watch(request, "namespaces", None)
+
+
+async def namespace_item(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    registry = _registry(request)
+    if request.method == "GET":
+        return _object_response(request, "namespaces", Result(registry.get("namespaces", "",
+                                                                              name)))
+    if request.method == "DELETE":
+        options = await _body(request)
+        return _object_response(request, "namespaces",
+                                registry.delete_namespace(name, _dict(options)))
+    result = registry.patch_namespace(
+        name, _patch_type(request), await _body(request),
+        field_validation=_field_validation(request),
+    )
+    return _object_response(request, "namespaces", result)
+
+
+def _dict(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _patch_type(request: web.Request) -> str:
+    ctype = request.headers.get("Content-Type", "").split(";")[0].strip()
+    if ctype not in patching.PATCH_TYPES:
+        raise st.unsupported_media_type(", ".join(patching.PATCH_TYPES))
+    return ctype
+
+
+async def pods_collection(request: web.Request) -> web.StreamResponse:
+    namespace = request.match_info["namespace"]
+    if request.method == "POST":
+        result = _registry(request).create_pod(
+            namespace, await _body(request), field_validation=_field_validation(request),
+            dry_run=_dry_run(request),
+        )
+        return _object_response(request, "pods", result, 201)
+    return await _list_or_watch(request, "pods", namespace)
+
+
+async def pods_all(request: web.Request) -> web.StreamResponse:
+    return await _list_or_watch(request, "pods", None)
+
+
+async def pod_item(request: web.Request) -> web.StreamResponse:
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    registry = _registry(request)
+    if request.method == "GET":
+        return _object_response(request, "pods", Result(registry.get("pods", namespace, name)))
+    if request.method == "DELETE":
+        options = _dict(await _body(request))
+        if _dry_run(request):
+            options["dryRun"] = ["All"]
+        if "gracePeriodSeconds" in request.query:
+            options["gracePeriodSeconds"] = int(request.query["gracePeriodSeconds"])
+        result = registry.delete_pod(namespace, name, options)
+        graceful = bool((result.object.get("metadata") or {}).get("deletionTimestamp"))
+        return _object_response(request, "pods", result, 202 if graceful else 200)
+    result = registry.patch_pod(
+        namespace, name, _patch_type(request), await _body(request),
+        field_validation=_field_validation(request),
+    )
+    return _object_response(request, "pods", result)
+
+
+async def pod_status(request: web.Request) -> web.StreamResponse:
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    return _json_response(_registry(request).get("pods", namespace, name))
+
+
+async def empty_collection(request: web.Request) -> web.StreamResponse:
+    resource = request.path.rstrip("/").rsplit("/", 1)[-1]
+    if request.query.get("watch") in ("true", "1"):
+        raise st.method_not_allowed("watch", resource)
+    registry = _registry(request)
+    return _json_response({
+        "kind": LIST_KINDS.get(resource, "List"),
+        "apiVersion": "v1",
+        "metadata": {"resourceVersion": str(registry.store.current_resource_version())},
+        "items": [],
+    })
+
+
+async def openapi_v2(request: web.Request) -> web.StreamResponse:
+    raise st.not_found_path()
+
+
+def make_app(
+    registry: Registry, token: str, address: Callable[[], str]
+) -> web.Application:
+    """The application: ``registry`` decides, ``token`` authenticates, ``address()`` is
+    what ``/api`` reports as the server's address (known once listening)."""
+    app = web.Application(middlewares=[_errors_and_auth], client_max_size=MAX_BODY + 1)
+    app[REGISTRY_KEY] = registry
+    app[TOKEN_KEY] = token
+    app[ADDRESS_KEY] = address
+    r = app.router
+    for path in OPEN_PATHS:
+        r.add_get(path, healthz)
+    r.add_get("/version", version)
+    r.add_get("/api", api)
+    r.add_get("/apis", apis)
+    r.add_get("/api/v1", api_v1)
+    r.add_get("/openapi/v3", openapi_v3)
+    r.add_get("/openapi/v3/api/v1", openapi_v3_core)
+    r.add_get("/openapi/v2", openapi_v2)
+    r.add_route("GET", "/api/v1/namespaces", namespaces_collection)
+    r.add_route("POST", "/api/v1/namespaces", namespaces_collection)
+    for method in ("GET", "DELETE", "PATCH"):
+        r.add_route(method, "/api/v1/namespaces/{name}", namespace_item)
+        r.add_route(method, "/api/v1/namespaces/{namespace}/pods/{name}", pod_item)
+    r.add_route("GET", "/api/v1/namespaces/{namespace}/pods", pods_collection)
+    r.add_route("POST", "/api/v1/namespaces/{namespace}/pods", pods_collection)
+    r.add_get("/api/v1/namespaces/{namespace}/pods/{name}/status", pod_status)
+    r.add_get("/api/v1/pods", pods_all)
+    r.add_get("/api/v1/nodes", empty_collection)
+    r.add_get("/api/v1/events", empty_collection)
+    r.add_get("/api/v1/namespaces/{namespace}/events", empty_collection)
+    return app

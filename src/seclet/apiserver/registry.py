@@ -1,0 +1,572 @@
+"""The API's resource logic: what kube-apiserver decides for namespaces and pods.
+
+Role: the registry/strategy layer of kube-apiserver over a ``Store``, without HTTP:
+decode (``fieldValidation`` Strict/Warn/Ignore), NamespaceLifecycle admission,
+defaults and create-time fields (uid, creationTimestamp, generation, Pending status
+with qosClass), validation (422), Pod Security admission per namespace labels (403,
+warnings), storage errors mapped to upstream's Status (404/409/410), graceful pod
+deletion (immediate for pods on no node, as upstream), namespace deletion with its
+content, patches (merge, JSON, strategic, apply) followed by update validation, and
+list/watch with label and field selectors. Every refusal is a
+``seclet.apiserver.status.APIError``; successes are ``Result`` (object + warnings).
+The clock and uid source are injected. Callers: ``seclet.apiserver.http``, tests.
+
+Steps of ``create_pod`` (upstream's order):
+1. decode per ``fieldValidation`` (400 ``Pod in version "v1" cannot be handled ...``);
+2. the body's namespace must match the request's (400); NamespaceLifecycle (404/403);
+3. generateName, defaults, default admission, create-time fields;
+4. ``validate_pod_create`` (422 Invalid);
+5. Pod Security ``validate_pod`` (403 Forbidden; warnings);
+6. store (409 AlreadyExists).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import secrets
+import uuid
+from collections.abc import AsyncGenerator, Callable
+from dataclasses import dataclass
+from typing import Any, Final
+
+from seclet.api import decode as _decode
+from seclet.api.decode import DecodeError, build, check, handled_as
+from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
+from seclet.api.field import FieldError, Path, forbidden, invalid
+from seclet.api.models import Pod
+from seclet.apiserver import patch as patching
+from seclet.apiserver import status as st
+from seclet.apiserver.qos import pod_qos
+from seclet.apiserver.selectors import (
+    fields_match,
+    labels_match,
+    parse_field_selector,
+    parse_label_selector,
+)
+from seclet.podsecurity.admission import (
+    DEFAULT_CONFIGURATION,
+    AdmissionResponse,
+    PodSecurityConfiguration,
+    validate_namespace,
+    validate_pod,
+)
+from seclet.review import default_body
+from seclet.store.api import (
+    AlreadyExistsError,
+    ConflictError,
+    GoneError,
+    NotFoundError,
+    Store,
+    WatchEvent,
+)
+from seclet.validation import options_for_create, validate_pod_update
+from seclet.validation.names import name_is_dns_label
+from seclet.validation.objectmeta import validate_object_meta
+from seclet.validation.pod import validate_pod_create
+
+JSONObject = dict[str, Any]
+
+SYSTEM_NAMESPACES: Final = ("default", "kube-system", "kube-public", "kube-node-lease")
+IMMORTAL_NAMESPACES: Final = frozenset({"default", "kube-system", "kube-public"})
+NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
+_GENERATE_ALPHABET: Final = "bcdfghjklmnpqrstvwxz2456789"
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    """A stored (or returned) object and the ``Warning`` headers for the response."""
+
+    object: JSONObject
+    warnings: tuple[str, ...] = ()
+
+
+def rfc3339(t: datetime.datetime) -> str:
+    return t.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utcnow() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _meta(obj: JSONObject) -> JSONObject:
+    meta = obj.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
+        obj["metadata"] = meta
+    return meta
+
+
+def decode_body(
+    obj: Any, cls: type, kind: str, field_validation: str
+) -> tuple[JSONObject, tuple[str, ...]]:
+    """Step 1: the checked body and the unknown-field warnings (``Warn``).
+
+    ``Strict``: unknown or duplicate fields refuse the body (400); ``Warn`` (the
+    server's default): they are dropped, each named in a warning; ``Ignore``: dropped
+    silently. Type errors refuse the body in every mode.
+    """
+    if not isinstance(obj, dict):
+        raise st.bad_request(
+            handled_as(kind, "v1", f"json: cannot unmarshal {_decode.json_kind(obj)} into Go "
+                       f"value of type struct {{ APIVersion string \"json:\\\"apiVersion,"
+                       "omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }")
+        )
+    try:
+        return check(obj, cls), ()
+    except DecodeError as exc:
+        text = str(exc)
+        if field_validation == "Strict" or not text.startswith("strict decoding error: "):
+            version = str(obj.get("apiVersion") or "v1")
+            raise st.bad_request(handled_as(kind, version, text)) from None
+    # Warn / Ignore: the same walk, keeping the body without the unknown fields.
+    state = _decode._State(sort=True)
+    out = _decode._object(obj, cls, None, state, 0)
+    assert out is not None
+    warnings = tuple(state.strict or ()) if field_validation != "Ignore" else ()
+    return out, warnings
+
+
+def _check_kind(obj: Any, kind: str) -> None:
+    if not isinstance(obj, dict):
+        return
+    got_kind = obj.get("kind")
+    got_version = obj.get("apiVersion")
+    if got_kind not in (None, "", kind):
+        raise st.bad_request(
+            f"the API version in the data ({got_version}) does not match the expected API "
+            "version (v1)" if got_version not in (None, "", "v1")
+            else f"the kind in the data ({got_kind}) does not match the expected kind ({kind})"
+        )
+    if got_version not in (None, "", "v1"):
+        raise st.bad_request(
+            f"the API version in the data ({got_version}) does not match the expected API "
+            "version (v1)"
+        )
+
+
+class Registry:
+    """Namespaces and pods over ``store``; one instance per server."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        gates: FeatureGates = DEFAULT_GATES,
+        pod_security: PodSecurityConfiguration = DEFAULT_CONFIGURATION,
+        clock: Callable[[], datetime.datetime] = _utcnow,
+        new_uid: Callable[[], str] = lambda: str(uuid.uuid4()),
+    ) -> None:
+        self.store = store
+        self.gates = gates
+        self.pod_security = pod_security
+        self.clock = clock
+        self.new_uid = new_uid
+
+    # -- bootstrap ----------------------------------------------------------------
+
+    def bootstrap(self) -> None:
+        """Create the system namespaces that do not exist yet."""
+        existing = {
+            (o.get("metadata") or {}).get("name") for o in self.store.list("namespaces").items
+        }
+        for name in SYSTEM_NAMESPACES:
+            if name not in existing:
+                self.store.create("namespaces", "", name, self._new_namespace(name, {}))
+
+    def _new_namespace(self, name: str, meta: JSONObject) -> JSONObject:
+        labels = dict(meta.get("labels") or {})
+        labels[NAMESPACE_NAME_LABEL] = name
+        out_meta = {k: v for k, v in meta.items() if k not in ("resourceVersion",)}
+        out_meta.update(
+            name=name,
+            uid=self.new_uid(),
+            creationTimestamp=rfc3339(self.clock()),
+            labels=labels,
+        )
+        out_meta.pop("namespace", None)
+        return {
+            "kind": "Namespace",
+            "apiVersion": "v1",
+            "metadata": out_meta,
+            "spec": {"finalizers": ["kubernetes"]},
+            "status": {"phase": "Active"},
+        }
+
+    # -- reads --------------------------------------------------------------------
+
+    def get(self, resource: str, namespace: str, name: str) -> JSONObject:
+        try:
+            return self.store.get(resource, namespace, name)
+        except NotFoundError:
+            raise st.not_found(resource, name) from None
+
+    def list(
+        self,
+        resource: str,
+        namespace: str | None,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> tuple[list[JSONObject], int]:
+        match = self._matcher(resource, label_selector, field_selector)
+        result = self.store.list(resource, namespace)
+        return [o for o in result.items if match(o)], result.resource_version
+
+    def _matcher(
+        self, resource: str, label_selector: str, field_selector: str
+    ) -> Callable[[JSONObject], bool]:
+        try:
+            lreqs = parse_label_selector(label_selector)
+            freqs = parse_field_selector(resource, field_selector)
+        except ValueError as exc:
+            raise st.bad_request(str(exc)) from None
+        return lambda o: labels_match(lreqs, o) and fields_match(freqs, o)
+
+    async def watch(
+        self,
+        resource: str,
+        namespace: str | None,
+        resource_version: str,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> AsyncGenerator[WatchEvent, None]:
+        """Events after ``resource_version``; from ``""``/``"0"``: the current objects as
+        ADDED first. 410 Expired when the version is compacted."""
+        match = self._matcher(resource, label_selector, field_selector)
+        if resource_version in ("", "0"):
+            items, since = self.list(resource, namespace, label_selector, field_selector)
+            for item in items:
+                yield WatchEvent("ADDED", item, since)
+        else:
+            try:
+                since = int(resource_version)
+            except ValueError:
+                raise st.bad_request(
+                    f'invalid resource version "{resource_version}"'
+                ) from None
+        events = self.store.watch(resource, namespace, since)
+        try:
+            async for event in events:
+                if match(event.object):
+                    yield event
+        except GoneError:
+            raise st.expired(
+                f"too old resource version: {since} ({self.store.current_resource_version()})"
+            ) from None
+
+    def _namespace_ready(self, namespace: str) -> JSONObject:
+        """NamespaceLifecycle: the namespace must exist and not be terminating."""
+        try:
+            ns = self.store.get("namespaces", "", namespace)
+        except NotFoundError:
+            raise st.not_found("namespaces", namespace) from None
+        if (ns.get("status") or {}).get("phase") == "Terminating":
+            raise st.forbidden(
+                "pods", "", f"unable to create new content in namespace {namespace} because "
+                "it is being terminated"
+            )
+        return ns
+
+    # -- pods ---------------------------------------------------------------------
+
+    def create_pod(
+        self, namespace: str, body: Any, *, field_validation: str = "Warn", dry_run: bool = False
+    ) -> Result:
+        """``POST /api/v1/namespaces/{ns}/pods`` (see the module's steps)."""
+        _check_kind(body, "Pod")
+        checked, warnings = decode_body(body, Pod, "Pod", field_validation)
+        meta = _meta(checked)
+        if meta.get("namespace") and meta["namespace"] != namespace:
+            raise st.bad_request(
+                "the namespace of the provided object does not match the namespace sent on "
+                "the request"
+            )
+        meta["namespace"] = namespace
+        ns = self._namespace_ready(namespace)
+        request_name = meta.get("name") or ""
+        if not request_name and meta.get("generateName"):
+            meta["name"] = meta["generateName"] + "".join(
+                secrets.choice(_GENERATE_ALPHABET) for _ in range(5)
+            )
+        obj = default_body(checked, self.gates, owned=True)
+        obj["kind"], obj["apiVersion"] = "Pod", "v1"
+        meta = _meta(obj)
+        for key in ("uid", "creationTimestamp", "deletionTimestamp", "resourceVersion",
+                    "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+            meta.pop(key, None)
+        meta["uid"] = self.new_uid()
+        meta["creationTimestamp"] = rfc3339(self.clock())
+        meta["generation"] = 1
+        obj.pop("status", None)
+        pod = build(obj, Pod)
+        errors = validate_pod_create(pod, options_for_create(self.gates), self.gates)
+        if errors:
+            raise st.invalid("Pod", meta.get("name") or "", errors)
+        admission = validate_pod(
+            pod,
+            namespace=namespace,
+            namespace_labels=(ns.get("metadata") or {}).get("labels") or {},
+            name=request_name,
+            config=self.pod_security,
+        )
+        warnings += self._admitted(admission)
+        obj["status"] = {"phase": "Pending", "qosClass": pod_qos(obj)}
+        if dry_run:
+            return Result(obj, warnings)
+        try:
+            stored = self.store.create("pods", namespace, meta["name"], obj)
+        except AlreadyExistsError:
+            raise st.already_exists("pods", meta["name"]) from None
+        return Result(stored, warnings)
+
+    @staticmethod
+    def _admitted(response: AdmissionResponse) -> tuple[str, ...]:
+        if not response.allowed:
+            deny = response.status
+            assert deny is not None
+            if deny.code == 422:
+                raise st.invalid(deny.kind, deny.name, deny.causes)
+            body = st.status(deny.code, deny.reason, deny.message)
+            details: JSONObject = {}
+            if deny.name:
+                details["name"] = deny.name
+            if deny.group:
+                details["group"] = deny.group
+            details["kind"] = deny.kind
+            body = st.status(deny.code, deny.reason, deny.message, details)
+            raise st.APIError(body)
+        return tuple(response.warnings)
+
+    def delete_pod(self, namespace: str, name: str, options: JSONObject) -> Result:
+        """``DELETE``: graceful when the pod runs on a node; immediate otherwise."""
+        current = self.get("pods", namespace, name)
+        self._preconditions("pods", name, current, options)
+        spec = current.get("spec") or {}
+        phase = (current.get("status") or {}).get("phase")
+        grace = options.get("gracePeriodSeconds")
+        if grace is None:
+            grace = spec.get("terminationGracePeriodSeconds", 30)
+        graceful = bool(spec.get("nodeName")) and phase not in ("Succeeded", "Failed")
+        if options.get("dryRun"):
+            return Result(current)
+        if graceful and grace > 0:
+            meta = _meta(current)
+            if not meta.get("deletionTimestamp"):
+                meta["deletionTimestamp"] = rfc3339(
+                    self.clock() + datetime.timedelta(seconds=grace)
+                )
+                meta["deletionGracePeriodSeconds"] = grace
+                return Result(self.store.update("pods", namespace, name, current))
+            return Result(current)
+        try:
+            return Result(self.store.delete("pods", namespace, name))
+        except NotFoundError:
+            raise st.not_found("pods", name) from None
+
+    @staticmethod
+    def _preconditions(resource: str, name: str, current: JSONObject, options: JSONObject) -> None:
+        pre = options.get("preconditions") or {}
+        meta = current.get("metadata") or {}
+        uid = pre.get("uid")
+        if uid and uid != meta.get("uid"):
+            raise st.conflict(
+                resource, name,
+                f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
+                f"{meta.get('uid')}",
+            )
+        rv = pre.get("resourceVersion")
+        if rv and rv != meta.get("resourceVersion"):
+            raise st.conflict(
+                resource, name,
+                f"Precondition failed: ResourceVersion in precondition: {rv}, "
+                f"ResourceVersion in object meta: {meta.get('resourceVersion')}",
+            )
+
+    def patch_pod(
+        self,
+        namespace: str,
+        name: str,
+        patch_type: str,
+        patch_body: Any,
+        *,
+        field_validation: str = "Warn",
+    ) -> Result:
+        """``PATCH``: the patched pod, strictly decoded, validated as an update."""
+        try:
+            current = self.store.get("pods", namespace, name)
+        except NotFoundError:
+            if patch_type == patching.APPLY:
+                return self.create_pod(namespace, patch_body, field_validation=field_validation)
+            raise st.not_found("pods", name) from None
+        patched = self._patched(current, patch_type, patch_body)
+        checked, warnings = decode_body(patched, Pod, "Pod", field_validation)
+        obj = default_body(checked, self.gates, owned=True)
+        meta = _meta(obj)
+        old_meta = current.get("metadata") or {}
+        for key in ("uid", "creationTimestamp", "generation", "namespace", "name"):
+            if key in old_meta:
+                meta[key] = old_meta[key]
+        obj["status"] = current.get("status") or {}
+        old = build(current, Pod)
+        new = build(obj, Pod)
+        errors = validate_pod_update(new, old, options_for_create(self.gates))
+        if errors:
+            raise st.invalid("Pod", name, errors)
+        ns = self._namespace_ready(namespace)
+        warnings += self._admitted(
+            validate_pod(
+                new, namespace=namespace,
+                namespace_labels=(ns.get("metadata") or {}).get("labels") or {},
+                old_pod=old, config=self.pod_security,
+            )
+        )
+        if obj.get("spec") != current.get("spec"):
+            meta["generation"] = int(old_meta.get("generation") or 1) + 1
+        if obj == current:
+            return Result(current, warnings)
+        try:
+            stored = self.store.update(
+                "pods", namespace, name, obj, old_meta.get("resourceVersion")
+            )
+        except ConflictError:
+            raise st.conflict(
+                "pods", name,
+                "the object has been modified; please apply your changes to the latest "
+                "version and try again",
+            ) from None
+        return Result(stored, warnings)
+
+    @staticmethod
+    def _patched(current: JSONObject, patch_type: str, patch_body: Any) -> JSONObject:
+        try:
+            patched = patching.apply_patch(patch_type, current, patch_body)
+        except patching.PatchError as exc:
+            raise st.APIError(st.status(422, "Invalid", str(exc))) from None
+        if not isinstance(patched, dict):
+            raise st.bad_request("the patched object is not a JSON object")
+        return patched
+
+    # -- namespaces -----------------------------------------------------------------
+
+    def _decode_namespace(
+        self, body: Any, field_validation: str
+    ) -> tuple[JSONObject, tuple[str, ...]]:
+        _check_kind(body, "Namespace")
+        if not isinstance(body, dict):
+            raise st.bad_request(handled_as("Namespace", "v1", "json: cannot unmarshal "
+                                            f"{_decode.json_kind(body)} into Go value"))
+        unknown = [k for k in body if k not in ("apiVersion", "kind", "metadata", "spec", "status")]
+        meta_only, warnings = decode_body(
+            {"metadata": body.get("metadata")} if body.get("metadata") is not None else {},
+            Pod, "Namespace", field_validation,
+        )
+        strict = [f'unknown field "{k}"' for k in sorted(unknown)]
+        if strict and field_validation == "Strict":
+            raise st.bad_request(
+                handled_as("Namespace", "v1", "strict decoding error: " + ", ".join(strict))
+            )
+        if field_validation != "Ignore":
+            warnings += tuple(strict)
+        out: JSONObject = {"metadata": meta_only.get("metadata") or {}}
+        for key in ("spec", "status"):
+            if isinstance(body.get(key), dict):
+                out[key] = body[key]
+        return out, warnings
+
+    def _validate_namespace_meta(self, obj: JSONObject) -> None:
+        from seclet.api.models import ObjectMeta  # noqa: PLC0415 (one use)
+
+        meta = build(obj.get("metadata") or {}, ObjectMeta)
+        errors = validate_object_meta(
+            meta, Path.root("metadata"), name_is_dns_label, requires_namespace=False
+        )
+        if errors:
+            raise st.invalid("Namespace", meta.name or "", errors)
+
+    def create_namespace(self, body: Any, *, field_validation: str = "Warn") -> Result:
+        checked, warnings = self._decode_namespace(body, field_validation)
+        meta = _meta(checked)
+        name = meta.get("name") or ""
+        if not name and meta.get("generateName"):
+            name = meta["generateName"] + "".join(
+                secrets.choice(_GENERATE_ALPHABET) for _ in range(5)
+            )
+        obj = self._new_namespace(name, meta)
+        self._validate_namespace_meta(obj)
+        labels = obj["metadata"]["labels"]
+        warnings += self._admitted(validate_namespace(name, labels, config=self.pod_security))
+        try:
+            return Result(self.store.create("namespaces", "", name, obj), warnings)
+        except AlreadyExistsError:
+            raise st.already_exists("namespaces", name) from None
+
+    def patch_namespace(
+        self, name: str, patch_type: str, patch_body: Any, *, field_validation: str = "Warn"
+    ) -> Result:
+        try:
+            current = self.store.get("namespaces", "", name)
+        except NotFoundError:
+            if patch_type == patching.APPLY:
+                return self.create_namespace(patch_body, field_validation=field_validation)
+            raise st.not_found("namespaces", name) from None
+        patched = self._patched(current, patch_type, patch_body)
+        checked, warnings = self._decode_namespace(patched, field_validation)
+        old_meta = current.get("metadata") or {}
+        meta = _meta(checked)
+        errs: list[FieldError] = []
+        if meta.get("name") != name:
+            errs.append(invalid(Path.root("metadata", "name"), meta.get("name"),
+                                "field is immutable"))
+        if errs:
+            raise st.invalid("Namespace", name, errs)
+        for key in ("uid", "creationTimestamp", "deletionTimestamp"):
+            if key in old_meta:
+                meta[key] = old_meta[key]
+            else:
+                meta.pop(key, None)
+        labels = dict(meta.get("labels") or {})
+        labels[NAMESPACE_NAME_LABEL] = name
+        meta["labels"] = labels
+        obj = {
+            "kind": "Namespace",
+            "apiVersion": "v1",
+            "metadata": meta,
+            "spec": current.get("spec") or {},
+            "status": current.get("status") or {},
+        }
+        self._validate_namespace_meta(obj)
+        pods = [build(p, Pod) for p in self.store.list("pods", name).items]
+        warnings += self._admitted(
+            validate_namespace(
+                name, labels, old_labels=old_meta.get("labels") or {}, pods=pods,
+                config=self.pod_security,
+            )
+        )
+        if obj == current:
+            return Result(current, warnings)
+        return Result(self.store.update("namespaces", "", name, obj), warnings)
+
+    def delete_namespace(self, name: str, options: JSONObject) -> Result:
+        """Delete a namespace and its content; the system ones may not be deleted."""
+        current = self.get("namespaces", "", name)
+        if name in IMMORTAL_NAMESPACES:
+            raise st.forbidden("namespaces", name, "this namespace may not be deleted")
+        self._preconditions("namespaces", name, current, options)
+        if options.get("dryRun"):
+            return Result(current)
+        meta = _meta(current)
+        meta.setdefault("deletionTimestamp", rfc3339(self.clock()))
+        current["status"] = {"phase": "Terminating"}
+        terminating = self.store.update("namespaces", "", name, current)
+        for pod in self.store.list("pods", name).items:
+            pod_name = (pod.get("metadata") or {}).get("name", "")
+            try:
+                self.store.delete("pods", name, pod_name)
+            except NotFoundError:
+                continue
+        with contextlib.suppress(NotFoundError):
+            self.store.delete("namespaces", "", name)
+        return Result(terminating)
+
+
+__all__ = ["Registry", "Result", "decode_body", "forbidden"]

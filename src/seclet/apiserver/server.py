@@ -1,0 +1,99 @@
+"""Start and stop the API server: credentials, store, registry, TLS listener.
+
+Role: the I/O shell around ``http.make_app``: ensure the data directory's credentials
+(``pki``), open the store (SQLite under the data directory when available, else the
+in-memory store), create the system namespaces, listen with TLS on ``bind:port``,
+write the kubeconfig. ``Server`` is usable in-process (tests) and by ``seclet server``.
+Callers: ``seclet.cli.server``, tests.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from aiohttp import web
+
+from seclet.apiserver.http import make_app
+from seclet.apiserver.pki import Credentials, ensure_credentials, server_url, write_kubeconfig
+from seclet.apiserver.registry import Registry
+from seclet.store.api import Store
+
+log = logging.getLogger("seclet.apiserver")
+
+
+@dataclass
+class ServerConfig:
+    data_dir: Path
+    bind: str = "127.0.0.1"
+    port: int = 6443
+    kubeconfig: Path | None = None
+    store: str = "auto"
+    """``auto`` (SQLite when available), ``sqlite`` or ``memory``."""
+
+
+def open_store(config: ServerConfig) -> Store:
+    """The configured store; ``auto`` prefers ``seclet.store.sqlite`` when it exists."""
+    if config.store in ("auto", "sqlite"):
+        try:
+            from seclet.store.sqlite import SQLiteStore  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
+        except ImportError:
+            if config.store == "sqlite":
+                raise
+        else:
+            store: Store = SQLiteStore(config.data_dir / "store.db")
+            return store
+    from seclet.store.memory import MemoryStore  # noqa: PLC0415
+
+    return MemoryStore()
+
+
+def tls_context(creds: Credentials) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(str(creds.cert), str(creds.key))
+    ctx.set_alpn_protocols(["http/1.1"])
+    return ctx
+
+
+@dataclass
+class Server:
+    """A running API server (``start``/``stop``); ``url`` and ``port`` once started."""
+
+    config: ServerConfig
+    store: Store | None = None
+    credentials: Credentials | None = None
+    url: str = ""
+    port: int = 0
+    registry: Registry | None = None
+    _runner: web.AppRunner | None = field(default=None, repr=False)
+
+    async def start(self) -> None:
+        cfg = self.config
+        self.credentials = ensure_credentials(cfg.data_dir, cfg.bind)
+        if self.store is None:
+            self.store = open_store(cfg)
+        self.registry = Registry(self.store)
+        self.registry.bootstrap()
+        app = make_app(self.registry, self.credentials.token, lambda: f"{cfg.bind}:{self.port}")
+        self._runner = web.AppRunner(app, access_log=log, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, cfg.bind, cfg.port, ssl_context=tls_context(
+            self.credentials), reuse_address=True)
+        await site.start()
+        server = site._server
+        sockets = getattr(server, "sockets", None) or []
+        self.port = int(sockets[0].getsockname()[1]) if sockets else cfg.port
+        self.url = server_url(cfg.bind, self.port)
+        if cfg.kubeconfig is not None:
+            write_kubeconfig(cfg.kubeconfig, self.credentials, self.url)
+        log.info("seclet apiserver listening on %s", self.url)
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self.store is not None:
+            self.store.close()
