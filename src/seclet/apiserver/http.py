@@ -60,7 +60,10 @@ def warning_header(text: str) -> str:
 
 
 def status_response(err: st.APIError) -> web.Response:
-    return _json_response(err.status, err.code)
+    resp = _json_response(err.status, err.code)
+    if err.code == 413:
+        resp.force_close()  # the unread body is not drained
+    return resp
 
 
 @web.middleware

@@ -78,7 +78,9 @@ class Server:
         self.registry = Registry(self.store)
         self.registry.bootstrap()
         app = make_app(self.registry, self.credentials.token, lambda: f"{cfg.bind}:{self.port}")
-        self._runner = web.AppRunner(app, access_log=log, handle_signals=False)
+        self._runner = web.AppRunner(
+            app, access_log=log, handle_signals=False, shutdown_timeout=2.0
+        )
         await self._runner.setup()
         site = web.TCPSite(self._runner, cfg.bind, cfg.port, ssl_context=tls_context(
             self.credentials), reuse_address=True)
