@@ -407,6 +407,26 @@ def check(obj: Mapping[str, Any], cls: type) -> dict[str, Any]:
     return out
 
 
+def check_lenient(obj: Mapping[str, Any], cls: type) -> tuple[dict[str, Any], list[str]]:
+    """``fieldValidation=Warn``/``Ignore``: the normal form without unknown fields.
+
+    Returns the body and the strict errors it would have raised (``unknown field
+    "spec.foo"``, ``duplicate field ...``) for the caller to turn into warnings; a type
+    error still raises ``DecodeError``, as upstream refuses it in every mode.
+    """
+    if isinstance(obj, dict):
+        try:
+            return _fast_object(obj, cls, 0), []
+        except (_RejectedError, RecursionError):
+            pass
+    state = _State(sort=True)
+    out = _object(obj, cls, None, state, 0)
+    if state.type_error is not None:
+        raise DecodeError(state.type_error)
+    assert out is not None
+    return out, list(state.strict or ())
+
+
 def _build_plan(cls: type) -> dict[str, tuple[int, int, Any]]:
     """Per JSON field: (position in the record, how to build, class or element type)."""
     positions = {name: i for i, name in enumerate(cls._fields)}  # type: ignore[attr-defined]

@@ -30,8 +30,7 @@ from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
 from typing import Any, Final
 
-from seclet.api import decode as _decode
-from seclet.api.decode import DecodeError, build, check, handled_as
+from seclet.api.decode import DecodeError, build, check, check_lenient, handled_as, json_kind
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.api.field import FieldError, Path, forbidden, invalid
 from seclet.api.models import Pod
@@ -108,22 +107,22 @@ def decode_body(
     """
     if not isinstance(obj, dict):
         raise st.bad_request(
-            handled_as(kind, "v1", f"json: cannot unmarshal {_decode.json_kind(obj)} into Go "
+            handled_as(kind, "v1", f"json: cannot unmarshal {json_kind(obj)} into Go "
                        f"value of type struct {{ APIVersion string \"json:\\\"apiVersion,"
                        "omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }")
         )
-    try:
-        return check(obj, cls), ()
-    except DecodeError as exc:
-        text = str(exc)
-        if field_validation == "Strict" or not text.startswith("strict decoding error: "):
+    if field_validation == "Strict":
+        try:
+            return check(obj, cls), ()
+        except DecodeError as exc:
             version = str(obj.get("apiVersion") or "v1")
-            raise st.bad_request(handled_as(kind, version, text)) from None
-    # Warn / Ignore: the same walk, keeping the body without the unknown fields.
-    state = _decode._State(sort=True)
-    out = _decode._object(obj, cls, None, state, 0)
-    assert out is not None
-    warnings = tuple(state.strict or ()) if field_validation != "Ignore" else ()
+            raise st.bad_request(handled_as(kind, version, str(exc))) from None
+    try:
+        out, strict_errors = check_lenient(obj, cls)
+    except DecodeError as exc:
+        version = str(obj.get("apiVersion") or "v1")
+        raise st.bad_request(handled_as(kind, version, str(exc))) from None
+    warnings = tuple(strict_errors) if field_validation != "Ignore" else ()
     return out, warnings
 
 
@@ -454,7 +453,7 @@ class Registry:
         _check_kind(body, "Namespace")
         if not isinstance(body, dict):
             raise st.bad_request(handled_as("Namespace", "v1", "json: cannot unmarshal "
-                                            f"{_decode.json_kind(body)} into Go value"))
+                                            f"{json_kind(body)} into Go value"))
         unknown = [k for k in body if k not in ("apiVersion", "kind", "metadata", "spec", "status")]
         meta_only, warnings = decode_body(
             {"metadata": body.get("metadata")} if body.get("metadata") is not None else {},

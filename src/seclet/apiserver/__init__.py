@@ -1,0 +1,9 @@
+"""The Kubernetes API that ``seclet server`` serves to kubectl and client libraries.
+
+Role: ``server`` (start/stop, TLS, credentials), ``http`` (the thin aiohttp layer:
+routing, auth, content negotiation, Status mapping), ``registry`` (every decision per
+request: decoding, defaults, validation, Pod Security, storage), and pure helpers
+(``status``, ``discovery``, ``tables``, ``selectors``, ``patch``, ``qos``, ``pki``,
+``protobuf``).
+Callers: ``seclet.cli.server``, the integration tests.
+"""
