@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.apiserver.http import make_app
 from seclet.apiserver.pki import Credentials, ensure_credentials, server_url, write_kubeconfig
 from seclet.apiserver.registry import Registry
@@ -32,6 +33,8 @@ class ServerConfig:
     kubeconfig: Path | None = None
     store: str = "auto"
     """``auto`` (SQLite when available), ``sqlite`` or ``memory``."""
+    gates: FeatureGates = DEFAULT_GATES
+    """Kubernetes feature gates for defaulting and validation (``--feature-gates``)."""
 
 
 def open_store(config: ServerConfig) -> Store:
@@ -75,7 +78,7 @@ class Server:
         self.credentials = ensure_credentials(cfg.data_dir, cfg.bind)
         if self.store is None:
             self.store = open_store(cfg)
-        self.registry = Registry(self.store)
+        self.registry = Registry(self.store, gates=cfg.gates)
         self.registry.bootstrap()
         app = make_app(self.registry, self.credentials.token, lambda: f"{cfg.bind}:{self.port}")
         self._runner = web.AppRunner(

@@ -10,18 +10,24 @@ Callers: ``seclet.cli.main``.
 from __future__ import annotations
 
 import argparse
+import sys
 
 from seclet.api.featuregates import FeatureGates
 from seclet.api.field import go_quote
 from seclet.api.models import ObjectMeta, PodSpec
 from seclet.cli.admitted import admitted_pods
-from seclet.cli.report import Failure, finish, forbidden_failure
+from seclet.cli.report import EXIT_UNUSABLE, Failure, finish, forbidden_failure
 from seclet.podsecurity.admission.response import forbidden_message, violates_message
-from seclet.podsecurity.api.version import LevelVersion
+from seclet.podsecurity.api.version import level_version
 from seclet.podsecurity.policy.registry import check_pod
 
 
-def run(args: argparse.Namespace, gates: FeatureGates, lv: LevelVersion) -> int:
+def run(args: argparse.Namespace, gates: FeatureGates) -> int:
+    try:
+        lv = level_version(args.level, args.version)
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_UNUSABLE
     failures: list[Failure] = []
     for item, admitted in admitted_pods(args.filename, gates, failures, "check"):
         pod = admitted.pod
