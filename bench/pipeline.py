@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
+import gc
 import multiprocessing
 import os
 import statistics
@@ -106,6 +107,7 @@ def main() -> int:
     ap.add_argument("--shared", help="the shared/ folder (default: ../shared)")
     ap.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     args = ap.parse_args()
+    gc.set_threshold(50_000, 20, 20)  # as the seclet CLI runs (seclet.cli.main)
 
     files = sorted((shared_dir(args.shared) / "conformance" / "pod-security").glob("*/*/*/*.yaml"))
     if not files:
