@@ -263,7 +263,7 @@ _TABLES: dict[type, dict[str, FieldSpec]] = {
 
 
 def _object(
-    obj: Mapping[str, Any], cls: type, loc: _Loc | None, state: _State, depth: int
+    obj: Mapping[Any, Any], cls: type, loc: _Loc | None, state: _State, depth: int
 ) -> dict[str, Any] | None:
     if depth > MAX_DEPTH:
         if state.type_error is None:
@@ -365,13 +365,13 @@ def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
         }
     # float, intorstr, quantity, any: rare; let the diagnostic walk decide them.
     state = _State(sort=False)
-    out = _value(value, ft, _Loc(None, "", "", ""), state, depth)
+    result = _value(value, ft, _Loc(None, "", "", ""), state, depth)
     if state.type_error is not None or state.strict:
         raise _RejectedError
-    return out
+    return result
 
 
-def _fast_object(obj: dict[str, Any], cls: type, depth: int) -> dict[str, Any]:
+def _fast_object(obj: dict[Any, Any], cls: type, depth: int) -> dict[str, Any]:
     if depth > MAX_DEPTH or getattr(obj, "duplicates", None):
         raise _RejectedError
     table = _TABLES[cls]
