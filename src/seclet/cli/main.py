@@ -18,7 +18,7 @@ from pathlib import Path
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGateError, parse_feature_gates
 from seclet.cli.report import EXIT_UNUSABLE
 
-SUBCOMMANDS = ("validate", "check", "explain", "server")
+SUBCOMMANDS = ("validate", "check", "explain", "server", "kubeconfig")
 """Each is a module ``seclet.cli.<name>`` with ``run(args, gates) -> int``, imported only
 when chosen: ``seclet validate`` never pays for the API server's imports, and
 ``seclet server`` starts without the explain machinery."""
@@ -87,6 +87,9 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"where to write the kubeconfig (default {DEFAULT_KUBECONFIG})")
     srv.add_argument("--store", choices=("auto", "sqlite", "memory"), default="auto",
                      help="object store (auto: SQLite under the data directory)")
+    kc = sub.add_parser("kubeconfig", help="print the kubeconfig seclet server wrote")
+    kc.add_argument("--kubeconfig", type=Path, default=DEFAULT_KUBECONFIG,
+                    help=f"the file to print (default {DEFAULT_KUBECONFIG})")
     return parser
 
 

@@ -260,3 +260,18 @@ def test_no_objects(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run(capsys, "validate", "-f", write(tmp_path, "# nothing\n---\n"))
     assert code == 2
     assert out == "error: no objects passed to validate\n"
+
+
+def test_kubeconfig_prints_a_private_file(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    kc = tmp_path / "kubeconfig.yaml"
+    kc.write_text("apiVersion: v1\nkind: Config\n")
+    kc.chmod(0o600)
+    code, out, _ = run(capsys, "kubeconfig", "--kubeconfig", str(kc))
+    assert (code, out) == (0, "apiVersion: v1\nkind: Config\n")
+    kc.chmod(0o644)
+    code, out, err = run(capsys, "kubeconfig", "--kubeconfig", str(kc))
+    assert (code, out) == (2, "")
+    assert "readable by others (mode 0644)" in err
+    code, _, err = run(capsys, "kubeconfig", "--kubeconfig", str(tmp_path / "none"))
+    assert code == 2
+    assert "start `seclet server` first" in err
