@@ -47,7 +47,7 @@ def allow_privilege_escalation_1_25(
     return allow_privilege_escalation_1_8(metadata, spec, containers)
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.RESTRICTED,
     (

@@ -92,4 +92,6 @@ def _check(metadata: ObjectMeta | None, spec: PodSpec, containers: Containers) -
     )
 
 
-CHECK: Final = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), apparmor_profile_1_0),))
+CHECK: Final[Check] = Check(
+    ID, Level.BASELINE, (VersionedCheck(Version(1, 0), apparmor_profile_1_0),)
+)

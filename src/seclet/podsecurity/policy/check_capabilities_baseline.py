@@ -65,6 +65,6 @@ def capabilities_baseline_1_0(
     return ALLOWED
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID, Level.BASELINE, (VersionedCheck(Version(1, 0), capabilities_baseline_1_0),)
 )

@@ -88,7 +88,7 @@ def capabilities_restricted_1_25(
 
 _OVERRIDES: Final = (check_capabilities_baseline.ID,)
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.RESTRICTED,
     (

@@ -33,4 +33,6 @@ def host_namespaces_1_0(
     return CheckResult(False, "host namespaces", ", ".join(used))
 
 
-CHECK: Final = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), host_namespaces_1_0),))
+CHECK: Final[Check] = Check(
+    ID, Level.BASELINE, (VersionedCheck(Version(1, 0), host_namespaces_1_0),)
+)

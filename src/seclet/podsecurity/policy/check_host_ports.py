@@ -45,4 +45,4 @@ def host_ports_1_0(
     return ALLOWED
 
 
-CHECK: Final = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), host_ports_1_0),))
+CHECK: Final[Check] = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), host_ports_1_0),))

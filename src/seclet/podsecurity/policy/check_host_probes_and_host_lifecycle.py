@@ -71,6 +71,6 @@ def host_probes_and_host_lifecycle_1_34(
     )
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID, Level.BASELINE, (VersionedCheck(Version(1, 34), host_probes_and_host_lifecycle_1_34),)
 )

@@ -35,4 +35,6 @@ def host_path_volumes_1_0(
     return ALLOWED
 
 
-CHECK: Final = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), host_path_volumes_1_0),))
+CHECK: Final[Check] = Check(
+    ID, Level.BASELINE, (VersionedCheck(Version(1, 0), host_path_volumes_1_0),)
+)

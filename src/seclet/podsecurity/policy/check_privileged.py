@@ -35,4 +35,4 @@ def privileged_1_0(
     return ALLOWED
 
 
-CHECK: Final = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), privileged_1_0),))
+CHECK: Final[Check] = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), privileged_1_0),))

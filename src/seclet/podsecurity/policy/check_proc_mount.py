@@ -59,7 +59,7 @@ def proc_mount_1_35_baseline(
     return proc_mount_1_0(metadata, spec, containers)
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.BASELINE,
     (

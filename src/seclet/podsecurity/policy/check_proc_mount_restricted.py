@@ -17,7 +17,7 @@ from seclet.podsecurity.policy.checks import Check, VersionedCheck
 
 ID: Final = "procMount_restricted"
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.RESTRICTED,
     (VersionedCheck(Version(1, 35), check_proc_mount.proc_mount_1_0, (check_proc_mount.ID,)),),

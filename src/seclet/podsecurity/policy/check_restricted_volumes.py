@@ -93,7 +93,7 @@ def restricted_volumes_1_0(
     return ALLOWED
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.RESTRICTED,
     (VersionedCheck(Version(1, 0), restricted_volumes_1_0, (check_hostpath_volumes.ID,)),),

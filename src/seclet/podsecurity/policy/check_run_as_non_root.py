@@ -92,7 +92,7 @@ def run_as_non_root_1_35(
     return run_as_non_root_1_0(metadata, spec, containers)
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.RESTRICTED,
     (

@@ -52,7 +52,7 @@ def run_as_user_1_35(
     return run_as_user_1_23(metadata, spec, containers)
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.RESTRICTED,
     (

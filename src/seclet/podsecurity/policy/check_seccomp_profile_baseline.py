@@ -26,7 +26,7 @@ ID: Final = "seccompProfile_baseline"
 ANNOTATION_KEY_POD: Final = "seccomp.security.alpha.kubernetes.io/pod"
 ANNOTATION_KEY_CONTAINER_PREFIX: Final = "container.seccomp.security.alpha.kubernetes.io/"
 
-VALID_SECCOMP_TYPES: Final = frozenset({"Localhost", "RuntimeDefault"})
+VALID_SECCOMP_TYPES: Final[frozenset[str]] = frozenset({"Localhost", "RuntimeDefault"})
 
 
 def _valid_annotation_value(v: str) -> bool:
@@ -92,7 +92,7 @@ def seccomp_profile_baseline_1_19(
     return ALLOWED
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.BASELINE,
     (

@@ -102,7 +102,7 @@ def seccomp_profile_restricted_1_25(
 
 _OVERRIDES: Final = (baseline.ID,)
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.RESTRICTED,
     (

@@ -116,7 +116,7 @@ def selinux_options_1_31(
     return _se_linux_options(spec, containers, SELINUX_ALLOWED_TYPES_1_31)
 
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.BASELINE,
     (

@@ -67,7 +67,7 @@ sysctls_1_29: Final = _sysctls_check(SYSCTLS_ALLOWED_1_29)
 sysctls_1_32: Final = _sysctls_check(SYSCTLS_ALLOWED_1_32)
 sysctls_1_37: Final = _sysctls_check(SYSCTLS_ALLOWED_1_37)
 
-CHECK: Final = Check(
+CHECK: Final[Check] = Check(
     ID,
     Level.BASELINE,
     (

@@ -44,4 +44,6 @@ def windows_host_process_1_0(
     )
 
 
-CHECK: Final = Check(ID, Level.BASELINE, (VersionedCheck(Version(1, 0), windows_host_process_1_0),))
+CHECK: Final[Check] = Check(
+    ID, Level.BASELINE, (VersionedCheck(Version(1, 0), windows_host_process_1_0),)
+)
