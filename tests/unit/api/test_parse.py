@@ -18,6 +18,8 @@ def one(text: str) -> object:
     [
         ("a: yes\n", {"a": True}),
         ("a: 'yes'\n", {"a": "yes"}),
+        ("a: [x, [N, y]]\n", {"a": ["x", [False, True]]}),
+        ("on: 1\nb: {c: Off}\n", {"true": 1, "b": {"c": False}}),
         ("a: off\n", {"a": False}),
         ("a: 0755\n", {"a": 493}),
         ("a: 0x1F\n", {"a": 31}),
@@ -25,7 +27,8 @@ def one(text: str) -> object:
         ("a: 2020-01-02\n", {"a": "2020-01-02"}),
         ("a: ~\n", {"a": None}),
         ("a: 10.05\n", {"a": 10.05}),
-        ("x: &a {p: 1}\ny:\n  <<: *a\n  q: 2\n", {"x": {"p": 1}, "y": {"p": 1, "q": 2}}),
+        ("x: &a {p: 1}\nz:\n  <<: *a\n  q: 2\n", {"x": {"p": 1}, "z": {"p": 1, "q": 2}}),
+        ("y: 1\nn: Y\n", {"true": 1, "false": True}),
         ("1: a\ntrue: b\n", {"1": "a", "true": "b"}),
         ('---\n{"a": [1, 2,],}\n', {"a": [1, 2]}),
         ("a: !!binary aGk=\n", {"a": "aGk="}),
