@@ -8,7 +8,8 @@ Callers: ``seclet.cli`` (validate, check, explain), ``bench/``, later the API se
 
 Steps of ``admit_body`` (upstream's order: decode → mutating admission → strategy
 validation → validating admission):
-1. defaults (``apply_pod_defaults``), ``drop_disabled_fields``, ``apply_default_admission``
+1. a name from ``generateName`` when there is none; defaults (``apply_pod_defaults``),
+   ``drop_disabled_fields``, ``apply_default_admission``
    on a private copy of the checked body; the namespace defaults to ``default``;
 2. build the frozen ``Pod``;
 3. ``validate_pod_create`` → Invalid;
@@ -17,7 +18,8 @@ validation → validating admission):
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -29,6 +31,18 @@ from seclet.api.models import Pod
 from seclet.validation import PodValidationOptions, validate_pod_create
 
 DEFAULT_NAMESPACE = "default"
+GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
+"""``utilrand`` letters: no vowels (no words), no 0/1/3 (no look-alikes)."""
+MAX_GENERATED_NAME_BASE = 63 - 5
+
+
+def generated_name(base: str, choose: Callable[[str], str] = secrets.choice) -> str:
+    """``names.SimpleNameGenerator``: ``generateName`` (cut to 58) plus 5 random letters.
+
+    The apiserver does this before validation, so the generated name is what is
+    validated and reported.
+    """
+    return base[:MAX_GENERATED_NAME_BASE] + "".join(choose(GENERATE_ALPHABET) for _ in range(5))
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +91,9 @@ def default_body(
         obj["metadata"] = meta
     if not meta.get("namespace"):
         meta["namespace"] = DEFAULT_NAMESPACE
+    base = meta.get("generateName")
+    if not meta.get("name") and isinstance(base, str) and base:
+        meta["name"] = generated_name(base)
     apply_pod_defaults(obj, gates)
     drop_disabled_fields(obj, gates)
     apply_default_admission(obj)

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import secrets
 import uuid
 from collections.abc import AsyncGenerator, Callable
 from dataclasses import dataclass
@@ -50,7 +49,7 @@ from seclet.podsecurity.admission import (
     validate_namespace,
     validate_pod,
 )
-from seclet.review import default_body
+from seclet.review import default_body, generated_name
 from seclet.store.api import (
     AlreadyExistsError,
     ConflictError,
@@ -69,7 +68,6 @@ JSONObject = dict[str, Any]
 SYSTEM_NAMESPACES: Final = ("default", "kube-system", "kube-public", "kube-node-lease")
 IMMORTAL_NAMESPACES: Final = frozenset({"default", "kube-system", "kube-public"})
 NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
-_GENERATE_ALPHABET: Final = "bcdfghjklmnpqrstvwxz2456789"
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,9 +282,7 @@ class Registry:
         ns = self._namespace_ready(namespace)
         request_name = meta.get("name") or ""
         if not request_name and meta.get("generateName"):
-            meta["name"] = meta["generateName"] + "".join(
-                secrets.choice(_GENERATE_ALPHABET) for _ in range(5)
-            )
+            meta["name"] = generated_name(meta["generateName"])
         obj = default_body(checked, self.gates, owned=True)
         obj["kind"], obj["apiVersion"] = "Pod", "v1"
         meta = _meta(obj)
@@ -487,9 +483,7 @@ class Registry:
         meta = _meta(checked)
         name = meta.get("name") or ""
         if not name and meta.get("generateName"):
-            name = meta["generateName"] + "".join(
-                secrets.choice(_GENERATE_ALPHABET) for _ in range(5)
-            )
+            name = generated_name(meta["generateName"])
         obj = self._new_namespace(name, meta)
         self._validate_namespace_meta(obj)
         labels = obj["metadata"]["labels"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -275,3 +276,21 @@ def test_kubeconfig_prints_a_private_file(capsys: pytest.CaptureFixture[str], tm
     code, _, err = run(capsys, "kubeconfig", "--kubeconfig", str(tmp_path / "none"))
     assert code == 2
     assert "start `seclet server` first" in err
+
+
+def test_generate_name_is_filled_before_validation(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    body = b'{"apiVersion":"v1","kind":"Pod","metadata":{"generateName":"x-"},"spec":{"containers":[{"name":"c","image":"i"}]}}'
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(body)))
+    code, out, _ = run(capsys, "validate", "-f", "-")
+    assert code == 0
+    assert out.startswith("pod/x-") and out.endswith(" valid\n")
+    assert len(out.split()[0]) == len("pod/x-") + 5
+
+
+def test_generated_names_follow_upstream() -> None:
+    from seclet.review import GENERATE_ALPHABET, generated_name
+
+    name = generated_name("a" * 70, choose=lambda alphabet: alphabet[0])
+    assert name == "a" * 58 + GENERATE_ALPHABET[0] * 5
