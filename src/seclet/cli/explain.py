@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +36,9 @@ from seclet.runtime.image.config import ImageConfigError, parse_image_config
 from seclet.runtime.image.rootfs import ImageFileError, read_image_file
 from seclet.runtime.oci.builder import ContainerBuild, SpecError, build_container
 from seclet.runtime.oci.explain import CapabilitySet, EffectiveProcess
-from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig
+from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig, RuntimeContext
 from seclet.securitycontext.nonroot import RunAsNonRootError, verify_run_as_non_root
+from seclet.securitycontext.seccomp import SeccompError, check_localhost_profile
 from seclet.securitycontext.users import image_user_from_config, kubelet_image_user
 
 
@@ -105,6 +107,45 @@ def render_text(pod: Pod, ctr: Container, build: ContainerBuild, namespace: str)
     return "\n".join(lines)
 
 
+MAX_PROFILE_BYTES = 1024 * 1024
+
+
+def _localhost_profiles(pod: Pod, seccomp_root: str) -> dict[str, str]:
+    """The Localhost seccomp profiles ``pod`` names, read from under ``seccomp_root``.
+
+    The path is decided by the pure check (no absolute paths, no ``..``); a file whose
+    real path leaves the root (a symlink out of it) is not read, and the builder then
+    reports it missing, as it reports a file that does not exist.
+    """
+    spec = pod.spec
+    if spec is None:
+        return {}
+    names: list[str] = []
+    for sc in (spec.securityContext, *(c.securityContext for c in spec.initContainers),
+               *(c.securityContext for c in spec.containers)):
+        profile = sc.seccompProfile if sc is not None else None
+        if profile is not None and profile.type == "Localhost" and profile.localhostProfile:
+            names.append(profile.localhostProfile)
+    out: dict[str, str] = {}
+    root = os.path.realpath(seccomp_root)
+    for name in names:
+        try:
+            path = check_localhost_profile(seccomp_root, name)
+        except SeccompError:
+            continue
+        real = os.path.realpath(path)
+        if not real.startswith(root + os.sep):
+            continue
+        try:
+            with open(real, "rb") as fh:  # noqa: PTH123 - bounded read of one file
+                data = fh.read(MAX_PROFILE_BYTES + 1)
+        except OSError:
+            continue
+        if len(data) <= MAX_PROFILE_BYTES:
+            out[path] = data.decode("utf-8", errors="replace")
+    return out
+
+
 def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     node = NodeFacts.reference() if args.node == "reference" else probe_node_facts()  # step 1
     image = _image_files(args)
@@ -118,6 +159,10 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
         pod = admitted.pod
         spec = pod.spec
         assert spec is not None
+        runtime = RuntimeContext(
+            seccomp_root=args.seccomp_root,
+            localhost_seccomp_profiles=_localhost_profiles(pod, args.seccomp_root),
+        )
         for ctr in (*spec.initContainers, *spec.containers):
             inputs = ContainerSpecInputs(
                 pod=pod,
@@ -126,6 +171,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
                 passwd_text=image.passwd,
                 group_text=image.group,
                 node=node,
+                runtime=runtime,
             )
             try:
                 # The kubelet refuses before the runtime sees the container.

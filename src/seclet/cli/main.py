@@ -71,6 +71,12 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="the image's OCI config JSON (User, Entrypoint, Cmd, Env, WorkingDir)",
     )
+    e.add_argument(
+        "--seccomp-root",
+        metavar="DIR",
+        default="/var/lib/kubelet/seccomp",
+        help="where Localhost seccomp profiles live (kubelet's <root-dir>/seccomp)",
+    )
     e.add_argument("-o", "--output", choices=("text", "json"), default="text")
     e.add_argument(
         "--node",

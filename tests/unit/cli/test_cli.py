@@ -294,3 +294,45 @@ def test_generated_names_follow_upstream() -> None:
 
     name = generated_name("a" * 70, choose=lambda alphabet: alphabet[0])
     assert name == "a" * 58 + GENERATE_ALPHABET[0] * 5
+
+
+LOCALHOST_POD = """apiVersion: v1
+kind: Pod
+metadata: {name: p}
+spec:
+  securityContext: {seccompProfile: {type: Localhost, localhostProfile: PROFILE}}
+  containers: [{name: c, image: i, command: [sh]}]
+"""
+
+
+def test_explain_reads_localhost_seccomp_profiles(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "seccomp"
+    (root / "profiles").mkdir(parents=True)
+    (root / "profiles" / "log.json").write_text('{"defaultAction": "SCMP_ACT_LOG"}')
+    f = write(tmp_path, LOCALHOST_POD.replace("PROFILE", "profiles/log.json"))
+    code, out, _ = run(capsys, "explain", "--node", "reference", "--seccomp-root", str(root), "-f", f)
+    assert code == 0
+    assert "  Seccomp:      2 (filter)" in out
+    code, out, _ = run(
+        capsys, "explain", "--node", "reference", "--seccomp-root", str(root), "-o", "json", "-f", f
+    )
+    assert json.loads(out)[0]["spec"]["linux"]["seccomp"] == {"defaultAction": "SCMP_ACT_LOG"}
+
+
+def test_explain_never_reads_a_profile_outside_the_seccomp_root(
+    capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    root = tmp_path / "seccomp"
+    root.mkdir()
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"defaultAction": "SCMP_ACT_ALLOW"}')
+    (root / "escape.json").symlink_to(secret)
+    f = write(tmp_path, LOCALHOST_POD.replace("PROFILE", "escape.json"))
+    code, out, _ = run(capsys, "explain", "--node", "reference", "--seccomp-root", str(root), "-f", f)
+    assert code == 1
+    assert out == (
+        f'pod/p container c: CreateContainerError: cannot load seccomp profile "{root}/escape.json": '
+        f"open {root}/escape.json: no such file or directory\n"
+    )
