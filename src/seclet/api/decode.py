@@ -351,7 +351,9 @@ def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
             return list(value)
         return [_fast_value(v, elem, depth + 1) for v in value if v is not None]
     if kind == "map":
-        if not isinstance(value, dict) or getattr(value, "duplicates", None):
+        if not isinstance(value, dict) or (
+            type(value) is not dict and getattr(value, "duplicates", None)
+        ):
             raise _RejectedError
         elem = ft.elem
         assert elem is not None
@@ -372,7 +374,8 @@ def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
 
 
 def _fast_object(obj: dict[Any, Any], cls: type, depth: int) -> dict[str, Any]:
-    if depth > MAX_DEPTH or getattr(obj, "duplicates", None):
+    # Only the PyYAML/JSON readers' RawMap can carry duplicates; a plain dict cannot.
+    if depth > MAX_DEPTH or (type(obj) is not dict and getattr(obj, "duplicates", None)):
         raise _RejectedError
     table = _TABLES[cls]
     out: dict[str, Any] = {}
@@ -462,6 +465,9 @@ _DEFAULTS: dict[type, list[Any]] = {
     for cls in FIELDS
 }
 _new_record: Callable[[type, list[Any]], Any] = tuple.__new__
+_EMPTY_RECORDS: dict[type, Any] = {cls: _new_record(cls, _DEFAULTS[cls]) for cls in FIELDS}
+"""One shared all-defaults record per class (records are immutable): ``{}`` bodies such
+as a defaulted ``securityContext`` need no new object."""
 """Records are NamedTuples: filling a list of defaults by position and making the tuple
 in one C call is several times faster than the generated keyword constructor."""
 
@@ -482,6 +488,9 @@ def _build_generic(value: Any, ft: FieldType) -> Any:
 
 def build(obj: Mapping[str, Any], cls: type[T]) -> T:
     """Step 3: the immutable object for a body in the normal form ``check`` returned."""
+    if not obj:
+        empty: T = _EMPTY_RECORDS[cls]
+        return empty
     plan = _PLANS[cls]
     values = _DEFAULTS[cls][:]
     for key, value in obj.items():
