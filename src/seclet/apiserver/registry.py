@@ -32,7 +32,7 @@ from typing import Any, Final
 from seclet.api.decode import DecodeError, build, check, check_lenient, handled_as, json_kind
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.api.field import FieldError, Path, forbidden, invalid
-from seclet.api.models import Pod
+from seclet.api.models import ObjectMeta, Pod
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
 from seclet.apiserver.qos import pod_qos
@@ -469,8 +469,6 @@ class Registry:
         return out, warnings
 
     def _validate_namespace_meta(self, obj: JSONObject) -> None:
-        from seclet.api.models import ObjectMeta  # noqa: PLC0415 (one use)
-
         meta = build(obj.get("metadata") or {}, ObjectMeta)
         errors = validate_object_meta(
             meta, Path.root("metadata"), name_is_dns_label, requires_namespace=False

@@ -21,6 +21,8 @@ from seclet.apiserver.http import make_app
 from seclet.apiserver.pki import Credentials, ensure_credentials, server_url, write_kubeconfig
 from seclet.apiserver.registry import Registry
 from seclet.store.api import Store
+from seclet.store.memory import MemoryStore
+from seclet.store.sqlite import SQLiteStore
 
 log = logging.getLogger("seclet.apiserver")
 
@@ -32,25 +34,17 @@ class ServerConfig:
     port: int = 6443
     kubeconfig: Path | None = None
     store: str = "auto"
-    """``auto`` (SQLite when available), ``sqlite`` or ``memory``."""
+    """``auto`` or ``sqlite`` (SQLite under ``data_dir``), or ``memory``."""
     gates: FeatureGates = DEFAULT_GATES
     """Kubernetes feature gates for defaulting and validation (``--feature-gates``)."""
 
 
 def open_store(config: ServerConfig) -> Store:
-    """The configured store; ``auto`` prefers ``seclet.store.sqlite`` when it exists."""
-    if config.store in ("auto", "sqlite"):
-        try:
-            from seclet.store.sqlite import SQLiteStore  # type: ignore[import-not-found,unused-ignore]  # noqa: PLC0415
-        except ImportError:
-            if config.store == "sqlite":
-                raise
-        else:
-            store: Store = SQLiteStore(config.data_dir / "store.db")
-            return store
-    from seclet.store.memory import MemoryStore  # noqa: PLC0415
-
-    return MemoryStore()
+    """The configured store: SQLite under the data directory (``auto``, ``sqlite``), or
+    in memory (``memory``)."""
+    if config.store == "memory":
+        return MemoryStore()
+    return SQLiteStore(config.data_dir / "store.db")
 
 
 def tls_context(creds: Credentials) -> ssl.SSLContext:

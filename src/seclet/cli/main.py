@@ -18,10 +18,9 @@ from pathlib import Path
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGateError, parse_feature_gates
 from seclet.cli.report import EXIT_UNUSABLE
 
-SUBCOMMANDS = ("validate", "check", "explain", "server", "kubeconfig")
-"""Each is a module ``seclet.cli.<name>`` with ``run(args, gates) -> int``, imported only
-when chosen: ``seclet validate`` never pays for the API server's imports, and
-``seclet server`` starts without the explain machinery."""
+# Each subcommand is a module ``seclet.cli.<name>`` with ``run(args, gates) -> int``,
+# imported only when chosen: ``seclet validate`` never pays for the API server's
+# imports, and ``seclet server`` starts without the explain machinery.
 DEFAULT_DATA_DIR = Path("/var/lib/seclet")
 DEFAULT_KUBECONFIG = Path("/etc/seclet/kubeconfig.yaml")
 

@@ -206,25 +206,38 @@ def _gid_by_name(group: str | None, name: str) -> int:
     raise UserResolutionError("no groups found")
 
 
+def _numeric_id(text: str, userstr: str, what: str) -> int | None:
+    """One side of a USER value as containerd reads it: the id, or None for a name.
+
+    A number outside 0..MaxInt32 refuses the whole USER value (``what``: uid or gid).
+    """
+    try:
+        v = _atoi(text)
+    except _AtoiRangeError:
+        raise UserResolutionError(f'invalid USER value "{userstr}": {what} out of range') from None
+    except ValueError:
+        return None
+    if v < 0 or v > MAX_INT32:
+        raise UserResolutionError(f'invalid USER value "{userstr}": {what} out of range')
+    return v
+
+
+def _uid_by_name(passwd: str | None, name: str) -> tuple[int, int]:
+    """containerd ``UserFromPath`` by name: (uid, gid) of a user the image must list."""
+    try:
+        u = _user_by(passwd, name=name)
+    except (FileNotFoundError, LookupError) as e:
+        raise UserResolutionError(str(e)) from None
+    return u.uid & 0xFFFFFFFF, u.gid & 0xFFFFFFFF
+
+
 def _with_user(userstr: str, passwd: str | None, group: str | None) -> tuple[int, int]:
     """containerd ``oci.WithUser`` (Linux): returns (uid, gid)."""
     parts = userstr.split(":")
     if len(parts) == 1:
-        try:
-            v = _atoi(parts[0])
-        except _AtoiRangeError:
-            raise UserResolutionError(f'invalid USER value "{userstr}": uid out of range') from None
-        except ValueError:
-            # WithUsername: must exist in the image's /etc/passwd.
-            try:
-                u = _user_by(passwd, name=userstr)
-            except FileNotFoundError as e:
-                raise UserResolutionError(str(e)) from None
-            except LookupError as e:
-                raise UserResolutionError(str(e)) from None
-            return u.uid & 0xFFFFFFFF, u.gid & 0xFFFFFFFF
-        if v < 0 or v > MAX_INT32:
-            raise UserResolutionError(f'invalid USER value "{userstr}": uid out of range')
+        v = _numeric_id(parts[0], userstr, "uid")
+        if v is None:
+            return _uid_by_name(passwd, userstr)  # WithUsername: must be in /etc/passwd
         # WithUserID: passwd gid when the uid is listed, else gid 0 (no error).
         try:
             u = _user_by(passwd, uid=v)
@@ -232,35 +245,12 @@ def _with_user(userstr: str, passwd: str | None, group: str | None) -> tuple[int
             return v, 0
         return u.uid & 0xFFFFFFFF, u.gid & 0xFFFFFFFF
     if len(parts) == 2:
-        username = groupname = ""
-        uid = gid = 0
-        try:
-            v = _atoi(parts[0])
-        except _AtoiRangeError:
-            raise UserResolutionError(f'invalid USER value "{userstr}": uid out of range') from None
-        except ValueError:
-            username = parts[0]
-        else:
-            if v < 0 or v > MAX_INT32:
-                raise UserResolutionError(f'invalid USER value "{userstr}": uid out of range')
-            uid = v
-        try:
-            v = _atoi(parts[1])
-        except _AtoiRangeError:
-            raise UserResolutionError(f'invalid USER value "{userstr}": gid out of range') from None
-        except ValueError:
-            groupname = parts[1]
-        else:
-            if v < 0 or v > MAX_INT32:
-                raise UserResolutionError(f'invalid USER value "{userstr}": gid out of range')
-            gid = v
-        if username:
-            try:
-                uid = _user_by(passwd, name=username).uid & 0xFFFFFFFF
-            except (FileNotFoundError, LookupError) as e:
-                raise UserResolutionError(str(e)) from None
-        if groupname:
-            gid = _gid_by_name(group, groupname)
+        uid = _numeric_id(parts[0], userstr, "uid")
+        gid = _numeric_id(parts[1], userstr, "gid")
+        if uid is None:
+            uid = _uid_by_name(passwd, parts[0])[0]
+        if gid is None:
+            gid = _gid_by_name(group, parts[1])
         return uid, gid
     raise UserResolutionError(f"invalid USER value {userstr}")
 
