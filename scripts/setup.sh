@@ -8,6 +8,15 @@ need_apt=()
 command -v python3 >/dev/null 2>&1 || need_apt+=(python3)
 python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || need_apt+=(python3-venv)
 command -v git >/dev/null 2>&1 || need_apt+=(git)
+# The node's real components: runc runs containers, conmon monitors them, catatonit
+# is the pod sandbox's pause process, skopeo pulls images, docker-registry serves them
+# on loopback in tests and the demo, busybox-static builds the demo/test images,
+# iproute2 brings up the pods' loopback.
+for pkg in runc:runc conmon:conmon catatonit:catatonit skopeo:skopeo \
+           docker-registry:docker-registry busybox:busybox-static ip:iproute2; do
+    cmd=${pkg%%:*}; deb=${pkg#*:}
+    command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$deb")
+done
 if ((${#need_apt[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
