@@ -1,0 +1,440 @@
+"""Apply image layers (tar, gzip) to one directory without ever writing outside it.
+
+Role: ``unpack_layers`` applies an image's layers in order to a fresh directory, as
+containerd's ``archive.Apply`` (``applyNaive``) does, with the same results inside
+the root and none outside it:
+
+- Entry names are cleaned lexically and rooted: ``/etc/x`` and ``../../etc/x`` both
+  land at ``<root>/etc/x`` (containerd: ``filepath.Clean`` + ``fs.RootPath``); an
+  entry that resolves to the root itself is ignored.
+- Parent directories are walked one component at a time from a directory fd
+  (``openat`` with ``O_NOFOLLOW | O_DIRECTORY``); a symlink met on the way is
+  resolved *inside* the root (absolute targets restart at the root, ``..`` stops at
+  it), as ``fs.RootPath`` does, so the kernel never follows a link out. Missing
+  parents are created ``0755``.
+- Hardlinks: a target whose name climbs above the root (``../../etc/shadow``) is
+  refused (containerd silently re-roots it; seclet fails the layer); the target's
+  parents are resolved inside the root, and the link is to the entry itself, never
+  through a final symlink.
+- Whiteouts: ``.wh.<name>`` removes ``<name>`` from lower layers; ``.wh..wh..opq``
+  empties its directory of everything this layer did not write.
+- An existing entry is replaced unless both are directories (the directory's
+  metadata is updated).
+- Running as root: uid/gid (``lchown``), modes including setuid/setgid/sticky (set
+  after the chown, which would clear them), ``SCHILY.xattr.*`` extended attributes
+  (file capabilities), device nodes and fifos (``mknod``, as containerd does as root;
+  runc's device cgroup, not the file, decides whether a container may open a
+  device). Not root: ownership and device nodes are skipped, as rootless containerd
+  skips them.
+- Modification times are kept (directories' after the whole layer, as containerd).
+- ``UnpackLimits`` bound the uncompressed bytes and the entries of all layers
+  together, so a decompression bomb stops with ``UnpackError``.
+zstd layers are refused: no zstd library is installed on the node.
+Callers: seclet.runtime.image.store (in a worker thread), tests.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import gzip
+import io
+import os
+import shutil
+import stat
+import tarfile
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+WHITEOUT_PREFIX = ".wh."
+WHITEOUT_OPAQUE = ".wh..wh..opq"
+MAX_SYMLINKS = 40
+_COPY_CHUNK = 1024 * 1024
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
+
+
+class UnpackError(Exception):
+    """A layer cannot be applied safely (hostile entry, limit reached, bad archive)."""
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class UnpackLimits:
+    """Bounds for one image: all its layers together."""
+
+    max_bytes: int = 16 * 1024**3
+    """Uncompressed tar bytes (headers and contents)."""
+    max_entries: int = 1_000_000
+    """Tar entries, whiteouts included."""
+
+
+@dataclass(frozen=True, slots=True)
+class Layer:
+    """A layer blob on disk and its digest (for messages)."""
+
+    path: Path
+    digest: str
+
+
+class _Budget:
+    """What is left of the limits while unpacking (mutable, per image)."""
+
+    def __init__(self, limits: UnpackLimits) -> None:
+        self.limits = limits
+        self.bytes = 0
+        self.entries = 0
+
+    def add_bytes(self, n: int) -> None:
+        self.bytes += n
+        if self.bytes > self.limits.max_bytes:
+            raise UnpackError(
+                f"image exceeds the unpack limit of {self.limits.max_bytes} uncompressed bytes"
+            )
+
+    def add_entry(self) -> None:
+        self.entries += 1
+        if self.entries > self.limits.max_entries:
+            raise UnpackError(
+                f"image exceeds the unpack limit of {self.limits.max_entries} entries"
+            )
+
+
+class _Counted(io.RawIOBase):
+    """A readable stream that charges every byte read to the budget."""
+
+    def __init__(self, inner: IO[bytes] | gzip.GzipFile, budget: _Budget) -> None:
+        self._inner = inner
+        self._budget = budget
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._inner.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self._budget.add_bytes(n)
+        return n
+
+
+def clean_parts(name: str) -> tuple[str, ...] | None:
+    """Lexically clean and root ``name``; None when it climbs above the root."""
+    out: list[str] = []
+    escaped = False
+    for comp in name.split("/"):
+        if comp in ("", "."):
+            continue
+        if comp == "..":
+            if out:
+                out.pop()
+            else:
+                escaped = True
+            continue
+        out.append(comp)
+    return None if escaped else tuple(out)
+
+
+def rooted_parts(name: str) -> tuple[str, ...]:
+    """``clean_parts`` with ``..`` clamped at the root (containerd's ``RootPath``)."""
+    out: list[str] = []
+    for comp in name.split("/"):
+        if comp in ("", "."):
+            continue
+        if comp == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(comp)
+    return tuple(out)
+
+
+class _Tree:
+    """The target directory, reached only through fds opened without following links."""
+
+    def __init__(self, root_fd: int) -> None:
+        self.root_fd = root_fd
+
+    def open_dir(self, parts: Sequence[str], *, create: bool) -> tuple[int, tuple[str, ...]]:
+        """An fd of the directory ``parts`` names inside the root, symlinks resolved
+        inside the root; and its resolved components. Missing directories are made
+        ``0755`` when ``create``, else ``FileNotFoundError``."""
+        stack: list[tuple[int, str]] = [(os.dup(self.root_fd), "")]
+        pending = list(reversed(parts))
+        hops = 0
+        try:
+            while pending:
+                comp = pending.pop()
+                if comp in ("", "."):
+                    continue
+                if comp == "..":
+                    if len(stack) > 1:
+                        os.close(stack.pop()[0])
+                    continue
+                cur = stack[-1][0]
+                try:
+                    st = os.stat(comp, dir_fd=cur, follow_symlinks=False)
+                except FileNotFoundError:
+                    if not create:
+                        raise
+                    os.mkdir(comp, 0o700, dir_fd=cur)
+                    fd = os.open(comp, _DIR_FLAGS, dir_fd=cur)
+                    os.fchmod(fd, 0o755)
+                    stack.append((fd, comp))
+                    continue
+                if stat.S_ISLNK(st.st_mode):
+                    hops += 1
+                    if hops > MAX_SYMLINKS:
+                        raise UnpackError(f"{'/'.join(parts)}: too many levels of symbolic links")
+                    target = os.readlink(comp, dir_fd=cur)
+                    if target.startswith("/"):
+                        while len(stack) > 1:
+                            os.close(stack.pop()[0])
+                    pending.extend(reversed(target.split("/")))
+                    continue
+                if not stat.S_ISDIR(st.st_mode):
+                    raise UnpackError(f"{'/'.join(parts)}: not a directory")
+                stack.append((os.open(comp, _DIR_FLAGS, dir_fd=cur), comp))
+            resolved = tuple(name for _, name in stack[1:])
+            return stack.pop()[0], resolved
+        finally:
+            for other, _ in stack:
+                os.close(other)
+
+
+def _remove(dir_fd: int, name: str) -> None:
+    """Remove ``name`` in ``dir_fd`` (a whole tree for a directory), never following links."""
+    try:
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+    except FileNotFoundError:
+        return
+    if stat.S_ISDIR(st.st_mode):
+        shutil.rmtree(name, dir_fd=dir_fd)
+    else:
+        os.unlink(name, dir_fd=dir_fd)
+
+
+def _opaque(dir_fd: int, here: tuple[str, ...], written: set[tuple[str, ...]]) -> None:
+    """Remove from ``dir_fd`` everything this layer has not written."""
+    for name in os.listdir(dir_fd):
+        path = (*here, name)
+        if path not in written:
+            _remove(dir_fd, name)
+            continue
+        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        if stat.S_ISDIR(st.st_mode):
+            sub = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+            try:
+                _opaque(sub, path, written)
+            finally:
+                os.close(sub)
+
+
+def _times(member: tarfile.TarInfo) -> tuple[int, int]:
+    mtime = int(float(member.mtime) * 1_000_000_000)
+    atime_text = member.pax_headers.get("atime")
+    atime = int(float(atime_text) * 1_000_000_000) if atime_text else mtime
+    return max(atime, mtime), mtime
+
+
+def _xattrs(member: tarfile.TarInfo) -> Iterator[tuple[str, bytes]]:
+    for key, value in member.pax_headers.items():
+        if key.startswith("SCHILY.xattr."):
+            yield key[len("SCHILY.xattr.") :], value.encode("utf-8", "surrogateescape")
+
+
+def _set_xattrs(fd: int, member: tarfile.TarInfo) -> None:
+    for key, value in _xattrs(member):
+        try:
+            os.setxattr(fd, key, value)
+        except OSError as exc:
+            if exc.errno not in (errno.ENOTSUP, errno.EPERM):  # skipped, as containerd does
+                raise
+
+
+class _Applier:
+    """Applies one layer's entries (state: the paths it wrote, its directories)."""
+
+    def __init__(self, tree: _Tree, budget: _Budget, *, as_root: bool) -> None:
+        self.tree = tree
+        self.budget = budget
+        self.as_root = as_root
+        self.written: set[tuple[str, ...]] = set()
+        self.dirs: list[tuple[tuple[str, ...], tuple[int, int]]] = []
+
+    def apply(self, tar: tarfile.TarFile) -> None:
+        for member in tar:
+            self.budget.add_entry()
+            self.entry(tar, member)
+        for parts, (atime, mtime) in reversed(self.dirs):
+            with contextlib.suppress(FileNotFoundError, UnpackError, NotADirectoryError):
+                fd, _ = self.tree.open_dir(parts, create=False)
+                try:
+                    os.utime(fd, ns=(atime, mtime))
+                finally:
+                    os.close(fd)
+
+    def entry(self, tar: tarfile.TarFile, member: tarfile.TarInfo) -> None:
+        parts = rooted_parts(member.name)
+        if not parts:
+            return
+        *parent, base = parts
+        pfd, ppath = self.tree.open_dir(parent, create=True)
+        try:
+            if base.startswith(WHITEOUT_PREFIX):
+                self.whiteout(pfd, ppath, base)
+                return
+            self.write(tar, member, pfd, base)
+            self.written.add((*ppath, base))
+            if member.isdir():
+                self.dirs.append(((*ppath, base), _times(member)))
+        finally:
+            os.close(pfd)
+
+    def whiteout(self, pfd: int, ppath: tuple[str, ...], base: str) -> None:
+        if base == WHITEOUT_OPAQUE:
+            _opaque(pfd, ppath, self.written)
+            return
+        name = base[len(WHITEOUT_PREFIX) :]
+        if name in ("", ".", ".."):
+            raise UnpackError(f"invalid whiteout entry {base!r}")
+        _remove(pfd, name)
+
+    def write(self, tar: tarfile.TarFile, member: tarfile.TarInfo, pfd: int, base: str) -> None:
+        try:
+            existing = os.stat(base, dir_fd=pfd, follow_symlinks=False)
+        except FileNotFoundError:
+            existing = None
+        if existing is not None and not (stat.S_ISDIR(existing.st_mode) and member.isdir()):
+            _remove(pfd, base)
+        mode = member.mode & 0o7777
+        if member.isdir():
+            if existing is None or not stat.S_ISDIR(existing.st_mode):
+                os.mkdir(base, 0o700, dir_fd=pfd)
+            fd = os.open(base, _DIR_FLAGS, dir_fd=pfd)
+            try:
+                self.own_fd(fd, member, mode)
+            finally:
+                os.close(fd)
+        elif member.isreg():
+            self.regular(tar, member, pfd, base, mode)
+        elif member.issym():
+            os.symlink(member.linkname, base, dir_fd=pfd)
+            if self.as_root:
+                os.chown(base, member.uid, member.gid, dir_fd=pfd, follow_symlinks=False)
+            os.utime(base, ns=_times(member), dir_fd=pfd, follow_symlinks=False)
+        elif member.islnk():
+            self.hardlink(member, pfd, base)
+        elif member.ischr() or member.isblk() or member.isfifo():
+            self.special(member, pfd, base, mode)
+        else:
+            raise UnpackError(f"{member.name}: unhandled tar header type {member.type!r}")
+
+    def own_fd(self, fd: int, member: tarfile.TarInfo, mode: int) -> None:
+        if self.as_root:
+            os.fchown(fd, member.uid, member.gid)
+        os.fchmod(fd, mode)
+        _set_xattrs(fd, member)
+
+    def regular(
+        self, tar: tarfile.TarFile, member: tarfile.TarInfo, pfd: int, base: str, mode: int
+    ) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        fd = os.open(base, flags, 0o600, dir_fd=pfd)
+        try:
+            source = tar.extractfile(member)
+            if source is not None:
+                with source:
+                    while chunk := source.read(_COPY_CHUNK):
+                        _write_all(fd, chunk)
+            self.own_fd(fd, member, mode)
+            os.utime(fd, ns=_times(member))
+        finally:
+            os.close(fd)
+
+    def hardlink(self, member: tarfile.TarInfo, pfd: int, base: str) -> None:
+        target = clean_parts(member.linkname)
+        if not target:
+            raise UnpackError(
+                f"{member.name}: hardlink target {member.linkname!r} escapes the root"
+            )
+        *tparent, tbase = target
+        try:
+            tfd, _ = self.tree.open_dir(tparent, create=False)
+        except (FileNotFoundError, NotADirectoryError):
+            raise UnpackError(
+                f"{member.name}: hardlink target {member.linkname!r} does not exist"
+            ) from None
+        try:
+            os.link(tbase, base, src_dir_fd=tfd, dst_dir_fd=pfd, follow_symlinks=False)
+        except FileNotFoundError:
+            raise UnpackError(
+                f"{member.name}: hardlink target {member.linkname!r} does not exist"
+            ) from None
+        finally:
+            os.close(tfd)
+
+    def special(self, member: tarfile.TarInfo, pfd: int, base: str, mode: int) -> None:
+        if not self.as_root:
+            return
+        kind = stat.S_IFIFO
+        if member.ischr():
+            kind = stat.S_IFCHR
+        elif member.isblk():
+            kind = stat.S_IFBLK
+        device = os.makedev(member.devmajor, member.devminor)
+        os.mknod(base, kind | 0o600, device, dir_fd=pfd)
+        os.chown(base, member.uid, member.gid, dir_fd=pfd, follow_symlinks=False)
+        os.chmod(base, mode, dir_fd=pfd)  # the node made above, in a tree only we write
+        os.utime(base, ns=_times(member), dir_fd=pfd, follow_symlinks=False)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def _open_layer(raw: IO[bytes], layer: Layer) -> IO[bytes] | gzip.GzipFile:
+    head = raw.read(4)
+    raw.seek(0)
+    if head.startswith(_GZIP_MAGIC):
+        return gzip.GzipFile(fileobj=raw, mode="rb")
+    if head == _ZSTD_MAGIC:
+        raise UnpackError(f"layer {layer.digest}: zstd-compressed layers are not supported")
+    return raw
+
+
+def unpack_layers(
+    layers: Sequence[Layer],
+    target: Path,
+    limits: UnpackLimits = UnpackLimits(),
+    *,
+    as_root: bool | None = None,
+) -> None:
+    """Apply ``layers`` in order to the existing directory ``target``.
+
+    ``as_root`` (default: running as uid 0) keeps ownership and makes device nodes.
+    Raises ``UnpackError`` with ``failed to extract layer <digest>: <reason>``.
+    """
+    owner = os.geteuid() == 0 if as_root is None else as_root
+    budget = _Budget(limits)
+    root_fd = os.open(target, _DIR_FLAGS)
+    try:
+        tree = _Tree(root_fd)
+        for layer in layers:
+            try:
+                with layer.path.open("rb") as raw:
+                    stream = _open_layer(raw, layer)
+                    counted = io.BufferedReader(_Counted(stream, budget), _COPY_CHUNK)
+                    with tarfile.open(fileobj=counted, mode="r|") as tar:
+                        _Applier(tree, budget, as_root=owner).apply(tar)
+            except UnpackError as exc:
+                raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
+            except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile) as exc:
+                raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
+    finally:
+        os.close(root_fd)
