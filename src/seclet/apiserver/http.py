@@ -23,21 +23,26 @@ from typing import Any, Final
 from aiohttp import web
 
 from seclet.api.parse import ParseError, parse_stream
-from seclet.apiserver import discovery, protobuf, tables
+from seclet.apiserver import discovery, protobuf, streaming, tables
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
 from seclet.apiserver.registry import Registry, Result
+from seclet.apiserver.streaming import NODE_KEY, REGISTRY_KEY
+from seclet.nodeapi import NodeClient
 
 log = logging.getLogger("seclet.apiserver")
 
 MAX_BODY: Final = 3 * 1024 * 1024
 """kube-apiserver's limit for a JSON/YAML request body (``maxRequestBodyBytes``)."""
 OPEN_PATHS: Final = frozenset({"/healthz", "/livez", "/readyz"})
-REGISTRY_KEY: Final = web.AppKey("registry", Registry)
 TOKEN_KEY: Final = web.AppKey("token", str)
 ADDRESS_KEY: Final[web.AppKey[Callable[[], str]]] = web.AppKey("address")
-LIST_KINDS: Final = {"pods": "PodList", "namespaces": "NamespaceList", "nodes": "NodeList",
-                     "events": "EventList"}
+LIST_KINDS: Final = {
+    "pods": "PodList",
+    "namespaces": "NamespaceList",
+    "nodes": "NodeList",
+    "events": "EventList",
+}
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -86,9 +91,14 @@ async def _errors_and_auth(request: web.Request, handler: Handler) -> web.Stream
         return status_response(st.not_found_path())
     except web.HTTPMethodNotAllowed as exc:
         return status_response(
-            st.APIError(st.status(405, "MethodNotAllowed",
-                                  f"the server does not allow this method on the requested "
-                                  f"resource ({exc.method})"))
+            st.APIError(
+                st.status(
+                    405,
+                    "MethodNotAllowed",
+                    f"the server does not allow this method on the requested "
+                    f"resource ({exc.method})",
+                )
+            )
         )
 
 
@@ -151,7 +161,9 @@ def _object_response(
 ) -> web.Response:
     if _wants_table(request) and resource in tables.ROWS:
         body = tables.table(
-            resource, [result.object], _registry(request).clock(),
+            resource,
+            [result.object],
+            _registry(request).clock(),
             include_object=request.query.get("includeObject", "Metadata"),
         )
         return _json_response(body, status, result.warnings)
@@ -200,8 +212,9 @@ async def openapi_v3_core(request: web.Request) -> web.Response:
 # -- collections -------------------------------------------------------------------------
 
 
-async def _list_or_watch(request: web.Request, resource: str, namespace: str | None
-                         ) -> web.StreamResponse:
+async def _list_or_watch(
+    request: web.Request, resource: str, namespace: str | None
+) -> web.StreamResponse:
     q = request.query
     if q.get("watch") in ("true", "1"):
         return await _watch(request, resource, namespace)
@@ -209,24 +222,33 @@ async def _list_or_watch(request: web.Request, resource: str, namespace: str | N
         resource, namespace, q.get("labelSelector", ""), q.get("fieldSelector", "")
     )
     if _wants_table(request) and resource in tables.ROWS:
-        body = tables.table(resource, items, _registry(request).clock(), resource_version=str(rv),
-                            include_object=q.get("includeObject", "Metadata"))
+        body = tables.table(
+            resource,
+            items,
+            _registry(request).clock(),
+            resource_version=str(rv),
+            include_object=q.get("includeObject", "Metadata"),
+        )
         return _json_response(body)
-    return _json_response({
-        "kind": LIST_KINDS.get(resource, "List"),
-        "apiVersion": "v1",
-        "metadata": {"resourceVersion": str(rv)},
-        "items": [_list_item(o) for o in items],
-    })
+    return _json_response(
+        {
+            "kind": LIST_KINDS.get(resource, "List"),
+            "apiVersion": "v1",
+            "metadata": {"resourceVersion": str(rv)},
+            "items": [_list_item(o) for o in items],
+        }
+    )
 
 
-async def _watch(request: web.Request, resource: str, namespace: str | None
-                 ) -> web.StreamResponse:
+async def _watch(request: web.Request, resource: str, namespace: str | None) -> web.StreamResponse:
     q = request.query
     registry = _registry(request)
     events = registry.watch(
-        resource, namespace, q.get("resourceVersion", ""),
-        q.get("labelSelector", ""), q.get("fieldSelector", ""),
+        resource,
+        namespace,
+        q.get("resourceVersion", ""),
+        q.get("labelSelector", ""),
+        q.get("fieldSelector", ""),
     )
     as_table = _wants_table(request) and resource in tables.ROWS
     timeout = float(q["timeoutSeconds"]) if q.get("timeoutSeconds", "").isdigit() else None
@@ -238,8 +260,13 @@ async def _watch(request: web.Request, resource: str, namespace: str | None
     def encode(kind: str, obj: dict[str, Any]) -> bytes:
         nonlocal first
         if as_table and kind != "ERROR":
-            obj = tables.table(resource, [obj], registry.clock(), with_columns=first,
-                               include_object=q.get("includeObject", "Metadata"))
+            obj = tables.table(
+                resource,
+                [obj],
+                registry.clock(),
+                with_columns=first,
+                include_object=q.get("includeObject", "Metadata"),
+            )
             first = False
         return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
@@ -278,14 +305,16 @@ async def namespace_item(request: web.Request) -> web.StreamResponse:
     name = request.match_info["name"]
     registry = _registry(request)
     if request.method == "GET":
-        return _object_response(request, "namespaces", Result(registry.get("namespaces", "",
-                                                                              name)))
+        return _object_response(request, "namespaces", Result(registry.get("namespaces", "", name)))
     if request.method == "DELETE":
         options = await _body(request)
-        return _object_response(request, "namespaces",
-                                registry.delete_namespace(name, _dict(options)))
+        return _object_response(
+            request, "namespaces", registry.delete_namespace(name, _dict(options))
+        )
     result = registry.patch_namespace(
-        name, _patch_type(request), await _body(request),
+        name,
+        _patch_type(request),
+        await _body(request),
         field_validation=_field_validation(request),
     )
     return _object_response(request, "namespaces", result)
@@ -306,7 +335,9 @@ async def pods_collection(request: web.Request) -> web.StreamResponse:
     namespace = request.match_info["namespace"]
     if request.method == "POST":
         result = _registry(request).create_pod(
-            namespace, await _body(request), field_validation=_field_validation(request),
+            namespace,
+            await _body(request),
+            field_validation=_field_validation(request),
             dry_run=_dry_run(request),
         )
         return _object_response(request, "pods", result, 201)
@@ -323,37 +354,87 @@ async def pod_item(request: web.Request) -> web.StreamResponse:
     if request.method == "GET":
         return _object_response(request, "pods", Result(registry.get("pods", namespace, name)))
     if request.method == "DELETE":
-        options = _dict(await _body(request))
-        if _dry_run(request):
-            options["dryRun"] = ["All"]
-        if "gracePeriodSeconds" in request.query:
-            options["gracePeriodSeconds"] = int(request.query["gracePeriodSeconds"])
-        result = registry.delete_pod(namespace, name, options)
-        graceful = bool((result.object.get("metadata") or {}).get("deletionTimestamp"))
-        return _object_response(request, "pods", result, 202 if graceful else 200)
+        options = await _delete_options(request)
+        # Pods return the object, graceful or not (200, as upstream's pod registry).
+        return _object_response(request, "pods", registry.delete_pod(namespace, name, options))
     result = registry.patch_pod(
-        namespace, name, _patch_type(request), await _body(request),
+        namespace,
+        name,
+        _patch_type(request),
+        await _body(request),
         field_validation=_field_validation(request),
     )
     return _object_response(request, "pods", result)
 
 
+async def _delete_options(request: web.Request) -> dict[str, Any]:
+    options = _dict(await _body(request))
+    if _dry_run(request):
+        options["dryRun"] = ["All"]
+    if "gracePeriodSeconds" in request.query:
+        try:
+            options["gracePeriodSeconds"] = int(request.query["gracePeriodSeconds"])
+        except ValueError:
+            raise st.bad_request(
+                f'strconv.ParseInt: parsing "{request.query["gracePeriodSeconds"]}": invalid syntax'
+            ) from None
+    return options
+
+
 async def pod_status(request: web.Request) -> web.StreamResponse:
+    """``pods/{name}/status``: get, update (PUT), patch."""
     namespace, name = request.match_info["namespace"], request.match_info["name"]
-    return _json_response(_registry(request).get("pods", namespace, name))
-
-
-async def empty_collection(request: web.Request) -> web.StreamResponse:
-    resource = request.path.rstrip("/").rsplit("/", 1)[-1]
-    if request.query.get("watch") in ("true", "1"):
-        raise st.method_not_allowed("watch", resource)
     registry = _registry(request)
-    return _json_response({
-        "kind": LIST_KINDS.get(resource, "List"),
-        "apiVersion": "v1",
-        "metadata": {"resourceVersion": str(registry.store.current_resource_version())},
-        "items": [],
-    })
+    if request.method == "GET":
+        return _object_response(request, "pods", Result(registry.get("pods", namespace, name)))
+    if request.method == "PUT":
+        result = registry.update_pod_status(namespace, name, await _body(request))
+    else:
+        result = registry.patch_pod_status(
+            namespace, name, _patch_type(request), await _body(request)
+        )
+    return _object_response(request, "pods", result)
+
+
+async def nodes_collection(request: web.Request) -> web.StreamResponse:
+    return await _list_or_watch(request, "nodes", None)
+
+
+async def node_item(request: web.Request) -> web.StreamResponse:
+    name = request.match_info["name"]
+    registry = _registry(request)
+    if request.method == "DELETE":
+        return _json_response(
+            registry.delete_object("nodes", "", name, await _delete_options(request))
+        )
+    return _object_response(request, "nodes", Result(registry.get("nodes", "", name)))
+
+
+async def events_collection(request: web.Request) -> web.StreamResponse:
+    namespace = request.match_info["namespace"]
+    if request.method == "POST":
+        result = _registry(request).create_event(
+            namespace,
+            await _body(request),
+            field_validation=_field_validation(request),
+            dry_run=_dry_run(request),
+        )
+        return _object_response(request, "events", result, 201)
+    return await _list_or_watch(request, "events", namespace)
+
+
+async def events_all(request: web.Request) -> web.StreamResponse:
+    return await _list_or_watch(request, "events", None)
+
+
+async def event_item(request: web.Request) -> web.StreamResponse:
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    registry = _registry(request)
+    if request.method == "DELETE":
+        return _json_response(
+            registry.delete_object("events", namespace, name, await _delete_options(request))
+        )
+    return _object_response(request, "events", Result(registry.get("events", namespace, name)))
 
 
 async def openapi_v2(request: web.Request) -> web.StreamResponse:
@@ -361,12 +442,18 @@ async def openapi_v2(request: web.Request) -> web.StreamResponse:
 
 
 def make_app(
-    registry: Registry, token: str, address: Callable[[], str]
+    registry: Registry,
+    token: str,
+    address: Callable[[], str],
+    node_client: NodeClient | None = None,
 ) -> web.Application:
     """The application: ``registry`` decides, ``token`` authenticates, ``address()`` is
-    what ``/api`` reports as the server's address (known once listening)."""
+    what ``/api`` reports as the server's address (known once listening), and
+    ``node_client`` is the kubelet that serves ``pods/log`` and ``pods/exec`` (None: no
+    node; those answer 500 ``error dialing backend``)."""
     app = web.Application(middlewares=[_errors_and_auth], client_max_size=MAX_BODY + 1)
     app[REGISTRY_KEY] = registry
+    app[NODE_KEY] = node_client
     app[TOKEN_KEY] = token
     app[ADDRESS_KEY] = address
     r = app.router
@@ -386,9 +473,18 @@ def make_app(
         r.add_route(method, "/api/v1/namespaces/{namespace}/pods/{name}", pod_item)
     r.add_route("GET", "/api/v1/namespaces/{namespace}/pods", pods_collection)
     r.add_route("POST", "/api/v1/namespaces/{namespace}/pods", pods_collection)
-    r.add_get("/api/v1/namespaces/{namespace}/pods/{name}/status", pod_status)
+    pod_path = "/api/v1/namespaces/{namespace}/pods/{name}"
+    for method in ("GET", "PUT", "PATCH"):
+        r.add_route(method, pod_path + "/status", pod_status)
+    r.add_get(pod_path + "/log", streaming.pod_log)
+    r.add_route("GET", pod_path + "/exec", streaming.pod_exec)
+    r.add_route("POST", pod_path + "/exec", streaming.pod_exec)
     r.add_get("/api/v1/pods", pods_all)
-    r.add_get("/api/v1/nodes", empty_collection)
-    r.add_get("/api/v1/events", empty_collection)
-    r.add_get("/api/v1/namespaces/{namespace}/events", empty_collection)
+    r.add_get("/api/v1/nodes", nodes_collection)
+    for method in ("GET", "DELETE"):
+        r.add_route(method, "/api/v1/nodes/{name}", node_item)
+        r.add_route(method, "/api/v1/namespaces/{namespace}/events/{name}", event_item)
+    r.add_get("/api/v1/events", events_all)
+    r.add_route("GET", "/api/v1/namespaces/{namespace}/events", events_collection)
+    r.add_route("POST", "/api/v1/namespaces/{namespace}/events", events_collection)
     return app

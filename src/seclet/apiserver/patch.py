@@ -101,8 +101,11 @@ def _merge_list(target: list[Any], patch: list[Any], merge_key: str, key: str) -
         if not isinstance(item, dict) or merge_key not in item:
             raise PatchError(f"map: {item!r} does not contain declared merge key: {merge_key}")
         at = next(
-            (i for i, t in enumerate(out) if isinstance(t, dict) and t.get(merge_key) ==
-             item[merge_key]),
+            (
+                i
+                for i, t in enumerate(out)
+                if isinstance(t, dict) and t.get(merge_key) == item[merge_key]
+            ),
             None,
         )
         if item.get("$patch") == "delete":
@@ -201,7 +204,7 @@ def _remove(doc: Any, parts: list[str]) -> Any:
             raise PatchError("remove operation does not apply")
     except (KeyError, ValueError, IndexError):
         raise PatchError(
-            f"remove operation does not apply: doc is missing path: \"/{'/'.join(parts)}\""
+            f'remove operation does not apply: doc is missing path: "/{"/".join(parts)}"'
         ) from None
     return doc
 

@@ -69,9 +69,15 @@ def _make_ca(now: datetime.datetime) -> tuple[ec.EllipticCurvePrivateKey, x509.C
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .add_extension(
             x509.KeyUsage(
-                digital_signature=True, content_commitment=False, key_encipherment=False,
-                data_encipherment=False, key_agreement=False, key_cert_sign=True,
-                crl_sign=True, encipher_only=False, decipher_only=False,
+                digital_signature=True,
+                content_commitment=False,
+                key_encipherment=False,
+                data_encipherment=False,
+                key_agreement=False,
+                key_cert_sign=True,
+                crl_sign=True,
+                encipher_only=False,
+                decipher_only=False,
             ),
             critical=True,
         )
@@ -187,13 +193,17 @@ def kubeconfig_text(creds: Credentials, url: str) -> str:
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [
-            {"name": CLUSTER_NAME,
-             "cluster": {"server": url, "certificate-authority-data": ca_data}}
+            {
+                "name": CLUSTER_NAME,
+                "cluster": {"server": url, "certificate-authority-data": ca_data},
+            }
         ],
         "users": [{"name": USER_NAME, "user": {"token": creds.token}}],
         "contexts": [
-            {"name": CLUSTER_NAME,
-             "context": {"cluster": CLUSTER_NAME, "user": USER_NAME, "namespace": "default"}}
+            {
+                "name": CLUSTER_NAME,
+                "context": {"cluster": CLUSTER_NAME, "user": USER_NAME, "namespace": "default"},
+            }
         ],
         "current-context": CLUSTER_NAME,
         "preferences": {},

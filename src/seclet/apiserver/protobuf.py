@@ -50,7 +50,7 @@ def fields(data: bytes) -> Iterator[tuple[int, int | bytes]]:
             length, pos = _varint(data, pos)
             if pos + length > len(data):
                 raise ProtobufError("truncated field")
-            yield number, data[pos:pos + length]
+            yield number, data[pos : pos + length]
             pos += length
         elif wire == 1:
             pos += 8
@@ -121,7 +121,7 @@ def decode(body: bytes) -> dict[str, Any]:
         raise ProtobufError("provided object is not a protobuf-encoded object")
     api_version = kind = ""
     raw = b""
-    for n, v in fields(body[len(MAGIC):]):
+    for n, v in fields(body[len(MAGIC) :]):
         if n == 1:
             for m, x in fields(_bytes(v)):
                 if m == 1:

@@ -34,8 +34,9 @@ def pod_qos(pod: dict[str, Any]) -> str:
     limits: dict[str, Fraction] = {}
     guaranteed = True
     pod_resources = spec.get("resources")
-    if isinstance(pod_resources, dict) and (pod_resources.get("requests")
-                                            or pod_resources.get("limits")):
+    if isinstance(pod_resources, dict) and (
+        pod_resources.get("requests") or pod_resources.get("limits")
+    ):
         _sum_into(requests, pod_resources.get("requests"))
         if set(_sum_into(limits, pod_resources.get("limits"))) != set(_COMPUTE):
             guaranteed = False
@@ -47,8 +48,10 @@ def pod_qos(pod: dict[str, Any]) -> str:
                 guaranteed = False
     if not requests and not limits:
         return "BestEffort"
-    if guaranteed and all(limits.get(n) == q for n, q in requests.items()) and len(
-        requests
-    ) == len(limits):
+    if (
+        guaranteed
+        and all(limits.get(n) == q for n, q in requests.items())
+        and len(requests) == len(limits)
+    ):
         return "Guaranteed"
     return "Burstable"

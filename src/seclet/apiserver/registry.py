@@ -82,6 +82,54 @@ def rfc3339(t: datetime.datetime) -> str:
     return t.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def parse_rfc3339(text: str) -> datetime.datetime:
+    return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def pod_grace_period(pod: JSONObject, requested: Any) -> int:
+    """The pod strategy's ``CheckGracefulDelete``: the request's grace, else the pod's
+    ``terminationGracePeriodSeconds`` (else 0); 0 for a pod on no node or a terminal
+    one; a negative grace is 1."""
+    spec = pod.get("spec") or {}
+    if isinstance(requested, int) and not isinstance(requested, bool):
+        period = requested
+    else:
+        period = int(spec.get("terminationGracePeriodSeconds") or 0)
+    if not spec.get("nodeName"):
+        period = 0
+    if (pod.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+        period = 0
+    return 1 if period < 0 else period
+
+
+def validate_pod_status(new: JSONObject, old: JSONObject, restart_policy: str) -> list[FieldError]:
+    """``ValidateContainerStateTransition`` of ``ValidatePodStatusUpdate``: unless the
+    pod always restarts, a terminated container (that may not restart on failure) may
+    not leave the terminated state."""
+    errors: list[FieldError] = []
+    if restart_policy == "Always":
+        return errors
+    for key in ("initContainerStatuses", "containerStatuses"):
+        news = [cs for cs in new.get(key) or [] if isinstance(cs, dict)]
+        for i, old_cs in enumerate(old.get(key) or []):
+            term = (old_cs.get("state") or {}).get("terminated")
+            if term is None:
+                continue
+            if term.get("exitCode", 0) != 0 and restart_policy == "OnFailure":
+                continue
+            for new_cs in news:
+                if new_cs.get("name") == old_cs.get("name") and not (new_cs.get("state") or {}).get(
+                    "terminated"
+                ):
+                    errors.append(
+                        forbidden(
+                            Path.root("status", key).index(i).child("state"),
+                            "may not be transitioned to non-terminated state",
+                        )
+                    )
+    return errors
+
+
 def _utcnow() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
@@ -105,9 +153,13 @@ def decode_body(
     """
     if not isinstance(obj, dict):
         raise st.bad_request(
-            handled_as(kind, "v1", f"json: cannot unmarshal {json_kind(obj)} into Go "
-                       f"value of type struct {{ APIVersion string \"json:\\\"apiVersion,"
-                       "omitempty\\\"\"; Kind string \"json:\\\"kind,omitempty\\\"\" }")
+            handled_as(
+                kind,
+                "v1",
+                f"json: cannot unmarshal {json_kind(obj)} into Go "
+                f'value of type struct {{ APIVersion string "json:\\"apiVersion,'
+                'omitempty\\""; Kind string "json:\\"kind,omitempty\\"" }',
+            )
         )
     if field_validation == "Strict":
         try:
@@ -132,7 +184,8 @@ def _check_kind(obj: Any, kind: str) -> None:
     if got_kind not in (None, "", kind):
         raise st.bad_request(
             f"the API version in the data ({got_version}) does not match the expected API "
-            "version (v1)" if got_version not in (None, "", "v1")
+            "version (v1)"
+            if got_version not in (None, "", "v1")
             else f"the kind in the data ({got_kind}) does not match the expected kind ({kind})"
         )
     if got_version not in (None, "", "v1"):
@@ -238,9 +291,7 @@ class Registry:
             try:
                 since = int(resource_version)
             except ValueError:
-                raise st.bad_request(
-                    f'invalid resource version "{resource_version}"'
-                ) from None
+                raise st.bad_request(f'invalid resource version "{resource_version}"') from None
         events = self.store.watch(resource, namespace, since)
         try:
             async for event in events:
@@ -259,8 +310,10 @@ class Registry:
             raise st.not_found("namespaces", namespace) from None
         if (ns.get("status") or {}).get("phase") == "Terminating":
             raise st.forbidden(
-                "pods", "", f"unable to create new content in namespace {namespace} because "
-                "it is being terminated"
+                "pods",
+                "",
+                f"unable to create new content in namespace {namespace} because "
+                "it is being terminated",
             )
         return ns
 
@@ -286,8 +339,15 @@ class Registry:
         obj = default_body(checked, self.gates, owned=True)
         obj["kind"], obj["apiVersion"] = "Pod", "v1"
         meta = _meta(obj)
-        for key in ("uid", "creationTimestamp", "deletionTimestamp", "resourceVersion",
-                    "deletionGracePeriodSeconds", "managedFields", "selfLink"):
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "resourceVersion",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+            "selfLink",
+        ):
             meta.pop(key, None)
         meta["uid"] = self.new_uid()
         meta["creationTimestamp"] = rfc3339(self.clock())
@@ -333,26 +393,65 @@ class Registry:
         return tuple(response.warnings)
 
     def delete_pod(self, namespace: str, name: str, options: JSONObject) -> Result:
-        """``DELETE``: graceful when the pod runs on a node; immediate otherwise."""
+        """``DELETE``: upstream's ``BeforeDelete`` with the pod strategy's
+        ``CheckGracefulDelete``, then the store's graceful update or final delete.
+
+        A pod bound to a node and not terminal gets ``deletionTimestamp = now + grace``
+        and ``deletionGracePeriodSeconds = grace`` (grace: the request's
+        ``gracePeriodSeconds``, else ``spec.terminationGracePeriodSeconds``, else 0;
+        negative means 1); the kubelet stops it and deletes it. Unbound or terminal pods,
+        and grace 0, go: an update stamping the deletion, then the delete. On a pod
+        already terminating only a shorter grace is taken; otherwise the pod is returned
+        as it is.
+        """
         current = self.get("pods", namespace, name)
         self._preconditions("pods", name, current, options)
-        spec = current.get("spec") or {}
-        phase = (current.get("status") or {}).get("phase")
+        meta = _meta(current)
         grace = options.get("gracePeriodSeconds")
-        if grace is None:
-            grace = spec.get("terminationGracePeriodSeconds", 30)
-        graceful = bool(spec.get("nodeName")) and phase not in ("Succeeded", "Failed")
-        if options.get("dryRun"):
-            return Result(current)
-        if graceful and grace > 0:
-            meta = _meta(current)
-            if not meta.get("deletionTimestamp"):
-                meta["deletionTimestamp"] = rfc3339(
-                    self.clock() + datetime.timedelta(seconds=grace)
+        if isinstance(grace, int) and grace < 0:
+            grace = 1
+        if meta.get("deletionTimestamp"):
+            pending = meta.get("deletionGracePeriodSeconds")
+            if isinstance(pending, int) and pending < 0:
+                pending = 1
+            if pending:
+                if not isinstance(grace, int) or grace >= pending:
+                    return Result(current)  # graceful deletion pending: nothing to do
+                started = parse_rfc3339(meta["deletionTimestamp"]) - datetime.timedelta(
+                    seconds=pending
                 )
+                meta["deletionTimestamp"] = rfc3339(started + datetime.timedelta(seconds=grace))
                 meta["deletionGracePeriodSeconds"] = grace
-                return Result(self.store.update("pods", namespace, name, current))
-            return Result(current)
+                updated = self._graceful_update(namespace, name, current, options)
+                if grace > 0:
+                    return updated
+                return self._final_delete(namespace, name, updated.object, options)
+            return self._final_delete(namespace, name, current, options)
+        period = pod_grace_period(current, grace)
+        meta["deletionTimestamp"] = rfc3339(self.clock() + datetime.timedelta(seconds=period))
+        meta["deletionGracePeriodSeconds"] = period
+        if int(meta.get("generation") or 0) > 0:
+            meta["generation"] = int(meta["generation"]) + 1
+        if period > 0:
+            return self._graceful_update(namespace, name, current, options)
+        updated = self._graceful_update(namespace, name, current, options)
+        return self._final_delete(namespace, name, updated.object, options)
+
+    def _graceful_update(
+        self, namespace: str, name: str, obj: JSONObject, options: JSONObject
+    ) -> Result:
+        if options.get("dryRun"):
+            return Result(obj)
+        try:
+            return Result(self.store.update("pods", namespace, name, obj))
+        except NotFoundError:
+            raise st.not_found("pods", name) from None
+
+    def _final_delete(
+        self, namespace: str, name: str, obj: JSONObject, options: JSONObject
+    ) -> Result:
+        if options.get("dryRun"):
+            return Result(obj)
         try:
             return Result(self.store.delete("pods", namespace, name))
         except NotFoundError:
@@ -365,14 +464,16 @@ class Registry:
         uid = pre.get("uid")
         if uid and uid != meta.get("uid"):
             raise st.conflict(
-                resource, name,
+                resource,
+                name,
                 f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
                 f"{meta.get('uid')}",
             )
         rv = pre.get("resourceVersion")
         if rv and rv != meta.get("resourceVersion"):
             raise st.conflict(
-                resource, name,
+                resource,
+                name,
                 f"Precondition failed: ResourceVersion in precondition: {rv}, "
                 f"ResourceVersion in object meta: {meta.get('resourceVersion')}",
             )
@@ -410,9 +511,11 @@ class Registry:
         ns = self._namespace_ready(namespace)
         warnings += self._admitted(
             validate_pod(
-                new, namespace=namespace,
+                new,
+                namespace=namespace,
                 namespace_labels=(ns.get("metadata") or {}).get("labels") or {},
-                old_pod=old, config=self.pod_security,
+                old_pod=old,
+                config=self.pod_security,
             )
         )
         if obj.get("spec") != current.get("spec"):
@@ -425,7 +528,8 @@ class Registry:
             )
         except ConflictError:
             raise st.conflict(
-                "pods", name,
+                "pods",
+                name,
                 "the object has been modified; please apply your changes to the latest "
                 "version and try again",
             ) from None
@@ -441,6 +545,178 @@ class Registry:
             raise st.bad_request("the patched object is not a JSON object")
         return patched
 
+    # -- pods/status ----------------------------------------------------------------
+
+    def update_pod_status(self, namespace: str, name: str, body: Any) -> Result:
+        """``PUT pods/{name}/status``: the body's status (and labels, annotations) over
+        the stored pod; spec and the rest of metadata stay (``podStatusStrategy``)."""
+        _check_kind(body, "Pod")
+        if not isinstance(body, dict):
+            raise st.bad_request(
+                handled_as(
+                    "Pod",
+                    "v1",
+                    f"json: cannot unmarshal {json_kind(body)} into Go value of type core.Pod",
+                )
+            )
+        current = self.get("pods", namespace, name)
+        meta = body.get("metadata") or {}
+        if meta.get("name") not in (None, "", name):
+            raise st.bad_request(
+                "the name of the object (" + str(meta.get("name")) + ") does not match the "
+                "name on the URL (" + name + ")"
+            )
+        rv = meta.get("resourceVersion")
+        return self._store_status(namespace, name, current, body, rv or None)
+
+    def patch_pod_status(
+        self, namespace: str, name: str, patch_type: str, patch_body: Any
+    ) -> Result:
+        """``PATCH pods/{name}/status``: the patch applied to the whole pod, then only its
+        status (and labels, annotations) kept, as ``podStatusStrategy`` does."""
+        try:
+            current = self.store.get("pods", namespace, name)
+        except NotFoundError:
+            raise st.not_found("pods", name) from None
+        patched = self._patched(current, patch_type, patch_body)
+        rv = (current.get("metadata") or {}).get("resourceVersion")
+        return self._store_status(namespace, name, current, patched, rv)
+
+    def _store_status(
+        self,
+        namespace: str,
+        name: str,
+        current: JSONObject,
+        new: JSONObject,
+        expected_rv: str | None,
+    ) -> Result:
+        status = new.get("status")
+        if status is not None and not isinstance(status, dict):
+            raise st.bad_request(
+                handled_as(
+                    "Pod",
+                    "v1",
+                    f"json: cannot unmarshal {json_kind(status)} into Go struct field "
+                    "Pod.status of type v1.PodStatus",
+                )
+            )
+        obj = dict(current)
+        meta = dict(current.get("metadata") or {})
+        new_meta = new.get("metadata") or {}
+        for key in ("labels", "annotations"):
+            if key in new_meta:
+                meta[key] = new_meta[key]
+        obj["metadata"] = meta
+        new_status = dict(status or {})
+        old_status = current.get("status") or {}
+        if "qosClass" in old_status:
+            new_status["qosClass"] = old_status["qosClass"]
+        obj["status"] = new_status
+        errors = validate_pod_status(
+            new_status,
+            old_status,
+            str((current.get("spec") or {}).get("restartPolicy") or "Always"),
+        )
+        if errors:
+            raise st.invalid("Pod", name, errors)
+        if obj == current:
+            return Result(current)
+        try:
+            return Result(self.store.update("pods", namespace, name, obj, expected_rv))
+        except NotFoundError:
+            raise st.not_found("pods", name) from None
+        except ConflictError:
+            raise st.conflict(
+                "pods",
+                name,
+                "the object has been modified; please apply your changes to the latest "
+                "version and try again",
+            ) from None
+
+    # -- nodes and events -------------------------------------------------------------
+
+    def delete_object(
+        self, resource: str, namespace: str, name: str, options: JSONObject
+    ) -> JSONObject:
+        """``DELETE`` of a node or an event: immediate; the answer is a Success Status
+        (these registries do not return the deleted object)."""
+        current = self.get(resource, namespace, name)
+        self._preconditions(resource, name, current, options)
+        if not options.get("dryRun"):
+            try:
+                self.store.delete(resource, namespace, name)
+            except NotFoundError:
+                raise st.not_found(resource, name) from None
+        meta = current.get("metadata") or {}
+        return st.success_status({"name": name, "kind": resource, "uid": meta.get("uid", "")})
+
+    def create_event(
+        self, namespace: str, body: Any, *, field_validation: str = "Warn", dry_run: bool = False
+    ) -> Result:
+        """``POST /api/v1/namespaces/{ns}/events`` (core/v1 Event; the kubelet writes
+        its events straight into the store)."""
+        _check_kind(body, "Event")
+        if not isinstance(body, dict):
+            raise st.bad_request(
+                handled_as(
+                    "Event",
+                    "v1",
+                    f"json: cannot unmarshal {json_kind(body)} into Go value of type core.Event",
+                )
+            )
+        meta_only, warnings = decode_body(
+            {"metadata": body.get("metadata")} if body.get("metadata") is not None else {},
+            Pod,
+            "Event",
+            field_validation,
+        )
+        meta = dict(meta_only.get("metadata") or {})
+        if meta.get("namespace") and meta["namespace"] != namespace:
+            raise st.bad_request(
+                "the namespace of the provided object does not match the namespace sent on "
+                "the request"
+            )
+        meta["namespace"] = namespace
+        self._namespace_ready(namespace)
+        if not meta.get("name") and meta.get("generateName"):
+            meta["name"] = generated_name(meta["generateName"])
+        for key in (
+            "uid",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "resourceVersion",
+            "deletionGracePeriodSeconds",
+            "managedFields",
+            "selfLink",
+        ):
+            meta.pop(key, None)
+        meta["uid"] = self.new_uid()
+        meta["creationTimestamp"] = rfc3339(self.clock())
+        obj = {k: v for k, v in body.items() if k not in ("metadata", "kind", "apiVersion")}
+        obj = {"kind": "Event", "apiVersion": "v1", "metadata": meta, **obj}
+        errors = list(validate_object_meta(build(meta, ObjectMeta), Path.root("metadata")))
+        involved = obj.get("involvedObject") or {}
+        if not obj.get("eventTime"):
+            ref_ns = involved.get("namespace") or ""
+            if (ref_ns == "" and namespace not in ("", "default")) or (
+                ref_ns != "" and ref_ns != namespace
+            ):
+                errors.append(
+                    invalid(
+                        Path.root("involvedObject", "namespace"),
+                        ref_ns,
+                        "does not match event.namespace",
+                    )
+                )
+        if errors:
+            raise st.invalid("Event", meta.get("name") or "", errors)
+        if dry_run:
+            return Result(obj, warnings)
+        try:
+            return Result(self.store.create("events", namespace, meta["name"], obj), warnings)
+        except AlreadyExistsError:
+            raise st.already_exists("events", meta["name"]) from None
+
     # -- namespaces -----------------------------------------------------------------
 
     def _decode_namespace(
@@ -448,12 +724,17 @@ class Registry:
     ) -> tuple[JSONObject, tuple[str, ...]]:
         _check_kind(body, "Namespace")
         if not isinstance(body, dict):
-            raise st.bad_request(handled_as("Namespace", "v1", "json: cannot unmarshal "
-                                            f"{json_kind(body)} into Go value"))
+            raise st.bad_request(
+                handled_as(
+                    "Namespace", "v1", f"json: cannot unmarshal {json_kind(body)} into Go value"
+                )
+            )
         unknown = [k for k in body if k not in ("apiVersion", "kind", "metadata", "spec", "status")]
         meta_only, warnings = decode_body(
             {"metadata": body.get("metadata")} if body.get("metadata") is not None else {},
-            Pod, "Namespace", field_validation,
+            Pod,
+            "Namespace",
+            field_validation,
         )
         strict = [f'unknown field "{k}"' for k in sorted(unknown)]
         if strict and field_validation == "Strict":
@@ -506,8 +787,9 @@ class Registry:
         meta = _meta(checked)
         errs: list[FieldError] = []
         if meta.get("name") != name:
-            errs.append(invalid(Path.root("metadata", "name"), meta.get("name"),
-                                "field is immutable"))
+            errs.append(
+                invalid(Path.root("metadata", "name"), meta.get("name"), "field is immutable")
+            )
         if errs:
             raise st.invalid("Namespace", name, errs)
         for key in ("uid", "creationTimestamp", "deletionTimestamp"):
@@ -529,7 +811,10 @@ class Registry:
         pods = [build(p, Pod) for p in self.store.list("pods", name).items]
         warnings += self._admitted(
             validate_namespace(
-                name, labels, old_labels=old_meta.get("labels") or {}, pods=pods,
+                name,
+                labels,
+                old_labels=old_meta.get("labels") or {},
+                pods=pods,
                 config=self.pod_security,
             )
         )

@@ -3,7 +3,8 @@
 Role: ``labelSelector`` (``a=b``, ``a==b``, ``a!=b``, ``a in (x,y)``, ``a notin (x)``,
 ``a``, ``!a``, joined by commas) and ``fieldSelector`` (``f=v``, ``f==v``, ``f!=v``
 over the fields each resource supports, e.g. ``metadata.name``, ``spec.nodeName``,
-``status.phase`` for pods). Parse errors are ``SelectorError`` with upstream's text
+``status.phase`` for pods; ``involvedObject.*``, ``reason``, ``type`` for events).
+Parse errors are ``SelectorError`` with upstream's text
 (the HTTP layer answers 400 BadRequest). Pure.
 Callers: ``seclet.apiserver.registry``.
 """
@@ -119,9 +120,7 @@ def parse_label_selector(text: str) -> tuple[Requirement, ...]:
                 )
         if i < len(toks):
             if toks[i] != ",":
-                raise SelectorError(
-                    f"found '{toks[i]}', expected: ',' or 'end of string'"
-                )
+                raise SelectorError(f"found '{toks[i]}', expected: ',' or 'end of string'")
             i += 1
     return tuple(reqs)
 
@@ -161,6 +160,28 @@ FIELDS: Final[Mapping[str, Mapping[str, Callable[[JSONObject], str]]]] = {
     "namespaces": {
         "metadata.name": _path("metadata", "name"),
         "status.phase": _path("status", "phase"),
+    },
+    "nodes": {
+        "metadata.name": _path("metadata", "name"),
+        "spec.unschedulable": lambda o: (
+            "true" if (o.get("spec") or {}).get("unschedulable") else "false"
+        ),
+    },
+    # pkg/registry/core/event/strategy.go ToSelectableFields
+    "events": {
+        "metadata.name": _path("metadata", "name"),
+        "metadata.namespace": _path("metadata", "namespace"),
+        "involvedObject.kind": _path("involvedObject", "kind"),
+        "involvedObject.namespace": _path("involvedObject", "namespace"),
+        "involvedObject.name": _path("involvedObject", "name"),
+        "involvedObject.uid": _path("involvedObject", "uid"),
+        "involvedObject.apiVersion": _path("involvedObject", "apiVersion"),
+        "involvedObject.resourceVersion": _path("involvedObject", "resourceVersion"),
+        "involvedObject.fieldPath": _path("involvedObject", "fieldPath"),
+        "reason": _path("reason"),
+        "reportingComponent": _path("reportingComponent"),
+        "source": _path("source", "component"),
+        "type": _path("type"),
     },
 }
 _COMMON: Final = {

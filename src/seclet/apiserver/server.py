@@ -20,6 +20,7 @@ from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.apiserver.http import make_app
 from seclet.apiserver.pki import Credentials, ensure_credentials, server_url, write_kubeconfig
 from seclet.apiserver.registry import Registry
+from seclet.nodeapi import NodeClient
 from seclet.store.api import Store
 from seclet.store.memory import MemoryStore
 from seclet.store.sqlite import SQLiteStore
@@ -65,6 +66,8 @@ class Server:
     url: str = ""
     port: int = 0
     registry: Registry | None = None
+    node_client: NodeClient | None = None
+    """The kubelet serving ``pods/log`` and ``pods/exec`` (None: none reachable)."""
     _runner: web.AppRunner | None = field(default=None, repr=False)
 
     async def start(self) -> None:
@@ -74,13 +77,23 @@ class Server:
             self.store = open_store(cfg)
         self.registry = Registry(self.store, gates=cfg.gates)
         self.registry.bootstrap()
-        app = make_app(self.registry, self.credentials.token, lambda: f"{cfg.bind}:{self.port}")
+        app = make_app(
+            self.registry,
+            self.credentials.token,
+            lambda: f"{cfg.bind}:{self.port}",
+            node_client=self.node_client,
+        )
         self._runner = web.AppRunner(
             app, access_log=log, handle_signals=False, shutdown_timeout=2.0
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, cfg.bind, cfg.port, ssl_context=tls_context(
-            self.credentials), reuse_address=True)
+        site = web.TCPSite(
+            self._runner,
+            cfg.bind,
+            cfg.port,
+            ssl_context=tls_context(self.credentials),
+            reuse_address=True,
+        )
         await site.start()
         server = site._server
         sockets = getattr(server, "sockets", None) or []

@@ -18,9 +18,7 @@ from seclet.api.field import FieldError, go_quote, invalid_message, status_cause
 JSONObject = dict[str, Any]
 
 
-def status(
-    code: int, reason: str, message: str, details: JSONObject | None = None
-) -> JSONObject:
+def status(code: int, reason: str, message: str, details: JSONObject | None = None) -> JSONObject:
     """A failure ``metav1.Status`` body."""
     body: JSONObject = {
         "kind": "Status",
@@ -166,24 +164,29 @@ def not_found_path() -> APIError:
 def too_large(limit: int) -> APIError:
     """``NewRequestEntityTooLargeError``: 413 for a body over the server's limit."""
     return APIError(
-        status(413, "RequestEntityTooLarge",
-               f"Request entity too large: limit is {limit}")
+        status(413, "RequestEntityTooLarge", f"Request entity too large: limit is {limit}")
     )
 
 
 def unsupported_media_type(content_type: str) -> APIError:
     """415 for a PATCH or body type the server does not take."""
     return APIError(
-        status(415, "UnsupportedMediaType",
-               f"the body of the request was in an unknown format - accepted media types "
-               f"include: {content_type}")
+        status(
+            415,
+            "UnsupportedMediaType",
+            f"the body of the request was in an unknown format - accepted media types "
+            f"include: {content_type}",
+        )
     )
 
 
 def internal(message: str) -> APIError:
     """``NewInternalError``."""
     return APIError(
-        status(500, "InternalError",
-               f"Internal error occurred: {message}",
-               {"causes": [{"message": message}]})
+        status(
+            500,
+            "InternalError",
+            f"Internal error occurred: {message}",
+            {"causes": [{"message": message}]},
+        )
     )

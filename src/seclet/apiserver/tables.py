@@ -2,7 +2,10 @@
 
 Role: upstream's ``pkg/printers/internalversion`` for the resources seclet serves:
 pods (NAME READY STATUS RESTARTS AGE, and IP NODE NOMINATED NODE READINESS GATES with
-``-o wide``) and namespaces (NAME STATUS AGE); ages with ``duration.HumanDuration``.
+``-o wide``; STATUS as ``printPod`` computes it), namespaces (NAME STATUS AGE), nodes
+(NAME STATUS ROLES AGE VERSION; wide: INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION
+CONTAINER-RUNTIME) and events (LAST SEEN TYPE REASON OBJECT MESSAGE; wide: SUBOBJECT
+SOURCE FIRST SEEN COUNT NAME); ages with ``duration.HumanDuration``.
 Pure: the caller passes the current time. Callers: ``seclet.apiserver.http``.
 """
 
@@ -89,25 +92,44 @@ _AGE_DOC = (
 
 
 def _col(name: str, description: str, priority: int = 0, fmt: str = "") -> JSONObject:
-    return {"name": name, "type": "string", "format": fmt, "description": description,
-            "priority": priority}
+    return {
+        "name": name,
+        "type": "string",
+        "format": fmt,
+        "description": description,
+        "priority": priority,
+    }
 
 
 POD_COLUMNS: Final = [
     _col("Name", _NAME_DOC, fmt="name"),
     _col("Ready", "The aggregate readiness state of this pod for accepting traffic."),
     _col("Status", "The aggregate status of the containers in this pod."),
-    _col("Restarts", "The number of times the containers in this pod have been restarted "
-         "and when the last container in this pod has restarted."),
+    _col(
+        "Restarts",
+        "The number of times the containers in this pod have been restarted "
+        "and when the last container in this pod has restarted.",
+    ),
     _col("Age", _AGE_DOC),
-    _col("IP", "podIP address allocated to the pod. Routable at least within the cluster. "
-         "Empty if not yet allocated.", 1),
+    _col(
+        "IP",
+        "podIP address allocated to the pod. Routable at least within the cluster. "
+        "Empty if not yet allocated.",
+        1,
+    ),
     _col("Node", "NodeName indicates in which node this pod is scheduled.", 1),
-    _col("Nominated Node", "nominatedNodeName is set only when this pod preempts other "
-         "pods on the node, but it cannot be scheduled right away as preemption victims "
-         "receive their graceful termination periods.", 1),
-    _col("Readiness Gates", "If specified, all readiness gates will be evaluated for pod "
-         "readiness.", 1),
+    _col(
+        "Nominated Node",
+        "nominatedNodeName is set only when this pod preempts other "
+        "pods on the node, but it cannot be scheduled right away as preemption victims "
+        "receive their graceful termination periods.",
+        1,
+    ),
+    _col(
+        "Readiness Gates",
+        "If specified, all readiness gates will be evaluated for pod readiness.",
+        1,
+    ),
 ]
 
 NAMESPACE_COLUMNS: Final = [
@@ -117,81 +139,319 @@ NAMESPACE_COLUMNS: Final = [
 ]
 
 
-def _restarts(statuses: Sequence[JSONObject], now: datetime.datetime) -> tuple[int, str]:
-    count = 0
-    last: datetime.datetime | None = None
-    for cs in statuses:
-        count += int(cs.get("restartCount") or 0)
-        finished = ((cs.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
-        if finished:
-            t = parse_time(finished)
-            last = t if last is None or t > last else last
-    return count, (human_duration(now - last) if last else "")
+def _later(a: datetime.datetime | None, b: JSONObject) -> datetime.datetime | None:
+    """The later of ``a`` and the ``lastState.terminated.finishedAt`` of status ``b``."""
+    finished = ((b.get("lastState") or {}).get("terminated") or {}).get("finishedAt")
+    if not finished:
+        return a
+    t = parse_time(finished)
+    return t if a is None or t > a else a
 
 
-def pod_row_cells(pod: JSONObject, now: datetime.datetime) -> list[Any]:
-    """``printPod``'s cells for one pod."""
-    meta = pod.get("metadata") or {}
+def _restartable(container: JSONObject | None) -> bool:
+    """``podutil.IsRestartableInitContainer``: a sidecar (``restartPolicy: Always``)."""
+    return bool(container) and (container or {}).get("restartPolicy") == "Always"
+
+
+def _condition_true(status: JSONObject, kind: str) -> bool:
+    return any(
+        c.get("type") == kind and c.get("status") == "True"
+        for c in status.get("conditions") or []
+        if isinstance(c, dict)
+    )
+
+
+def _terminated_reason(term: JSONObject, prefix: str = "") -> str:
+    if term.get("reason"):
+        return prefix + str(term["reason"])
+    if term.get("signal"):
+        return f"{prefix}Signal:{term['signal']}"
+    return f"{prefix}ExitCode:{term.get('exitCode', 0)}"
+
+
+def pod_status_text(pod: JSONObject) -> tuple[str, int, int, int, datetime.datetime | None]:
+    """``printPod``'s STATUS reason, ready and total containers, restarts, and the time
+    of the last restart (``None``: none known)."""
     spec = pod.get("spec") or {}
     st = pod.get("status") or {}
-    containers = spec.get("containers") or []
-    total = len(containers)
+    meta = pod.get("metadata") or {}
+    phase = st.get("phase") or ""
+    reason = st.get("reason") or phase
+    for cond in st.get("conditions") or []:
+        if cond.get("type") == "PodScheduled" and cond.get("reason") == "SchedulingGated":
+            reason = "SchedulingGated"
+    total = len(spec.get("containers") or [])
     ready = 0
-    reason = st.get("reason") or st.get("phase") or ""
-    statuses = st.get("containerStatuses") or []
-    init_statuses = st.get("initContainerStatuses") or []
-    restarts, last_restart = _restarts(statuses, now)
+    restarts = 0
+    sidecar_restarts = 0
+    last: datetime.datetime | None = None
+    last_sidecar: datetime.datetime | None = None
+    init_specs = {c.get("name"): c for c in spec.get("initContainers") or []}
+    total += sum(1 for c in init_specs.values() if _restartable(c))
+    init_count = len(spec.get("initContainers") or [])
     initializing = False
-    init_total = len(spec.get("initContainers") or [])
-    for i, cs in enumerate(init_statuses):
+    for i, cs in enumerate(st.get("initContainerStatuses") or []):
         state = cs.get("state") or {}
+        restarts += int(cs.get("restartCount") or 0)
+        last = _later(last, cs)
+        sidecar = _restartable(init_specs.get(cs.get("name")))
+        if sidecar:
+            sidecar_restarts += int(cs.get("restartCount") or 0)
+            last_sidecar = _later(last_sidecar, cs)
         term = state.get("terminated")
         waiting = state.get("waiting")
-        restarts += int(cs.get("restartCount") or 0)
-        if term and term.get("exitCode") == 0:
+        if term is not None and term.get("exitCode", 0) == 0:
             continue
-        if term:
-            reason = "Init:" + (term.get("reason") or (
-                f"Signal:{term['signal']}" if term.get("signal")
-                else f"ExitCode:{term.get('exitCode')}"))
+        if sidecar and cs.get("started"):
+            if cs.get("ready"):
+                ready += 1
+            continue
+        if term is not None:
+            reason = _terminated_reason(term, "Init:")
         elif waiting and waiting.get("reason") and waiting["reason"] != "PodInitializing":
-            reason = "Init:" + waiting["reason"]
+            reason = "Init:" + str(waiting["reason"])
         else:
-            reason = f"Init:{i}/{init_total}"
+            reason = f"Init:{i}/{init_count}"
         initializing = True
         break
-    if not initializing:
+    if not initializing or _condition_true(st, "Initialized"):
+        restarts = sidecar_restarts
+        last = last_sidecar
         has_running = False
-        for cs in reversed(statuses):
+        for cs in reversed(st.get("containerStatuses") or []):
             state = cs.get("state") or {}
+            restarts += int(cs.get("restartCount") or 0)
+            last = _later(last, cs)
             waiting = state.get("waiting")
             term = state.get("terminated")
-            if waiting and waiting.get("reason"):
-                reason = waiting["reason"]
-            elif term and term.get("reason"):
-                reason = term["reason"]
-            elif term:
-                reason = (f"Signal:{term['signal']}" if term.get("signal")
-                          else f"ExitCode:{term.get('exitCode')}")
-            elif state.get("running") and cs.get("ready"):
+            if waiting is not None and waiting.get("reason"):
+                reason = str(waiting["reason"])
+            elif term is not None:
+                reason = _terminated_reason(term)
+            elif cs.get("ready") and state.get("running") is not None:
                 has_running = True
                 ready += 1
         if reason == "Completed" and has_running:
-            reason = "Running"
-    if meta.get("deletionTimestamp"):
-        reason = "Unknown" if st.get("reason") == "NodeLost" else "Terminating"
-    restarts_cell = str(restarts) if not last_restart else f"{restarts} ({last_restart} ago)"
+            reason = "Running" if _condition_true(st, "Ready") else "NotReady"
+    if meta.get("deletionTimestamp") and st.get("reason") == "NodeLost":
+        reason = "Unknown"
+    elif meta.get("deletionTimestamp") and phase not in ("Succeeded", "Failed"):
+        reason = "Terminating"
+    return reason, ready, total, restarts, last
+
+
+def pod_row_cells(pod: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printPod``'s cells for one pod (the wide ones included, as the server sends)."""
+    meta = pod.get("metadata") or {}
+    spec = pod.get("spec") or {}
+    st = pod.get("status") or {}
+    reason, ready, total, restarts, last = pod_status_text(pod)
+    restarts_cell = str(restarts)
+    if restarts != 0 and last is not None:
+        restarts_cell = f"{restarts} ({human_duration(now - last)} ago)"
+    ips = st.get("podIPs") or []
+    pod_ip = (ips[0].get("ip") if ips and isinstance(ips[0], dict) else "") or "<none>"
     gates = spec.get("readinessGates") or []
+    gates_cell = "<none>"
+    if gates:
+        conditions = [c for c in st.get("conditions") or [] if isinstance(c, dict)]
+        true = 0
+        for gate in gates:
+            for cond in conditions:
+                if cond.get("type") == gate.get("conditionType"):
+                    true += cond.get("status") == "True"
+                    break
+        gates_cell = f"{true}/{len(gates)}"
     return [
         meta.get("name", ""),
         f"{ready}/{total}",
         reason,
         restarts_cell,
         age(pod, now),
-        st.get("podIP") or "<none>",
+        pod_ip,
         spec.get("nodeName") or "<none>",
         st.get("nominatedNodeName") or "<none>",
-        f"0/{len(gates)}" if gates else "<none>",
+        gates_cell,
+    ]
+
+
+def pod_row_conditions(pod: JSONObject) -> list[JSONObject] | None:
+    """``podSuccessConditions``/``podFailedConditions`` of terminal pods."""
+    phase = (pod.get("status") or {}).get("phase")
+    if phase == "Succeeded":
+        return [
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Succeeded",
+                "message": "The pod has completed successfully.",
+            }
+        ]
+    if phase == "Failed":
+        return [
+            {
+                "type": "Completed",
+                "status": "True",
+                "reason": "Failed",
+                "message": "The pod failed.",
+            }
+        ]
+    return None
+
+
+NODE_COLUMNS: Final = [
+    _col("Name", _NAME_DOC, fmt="name"),
+    _col("Status", "The status of the node"),
+    _col("Roles", "The roles of the node"),
+    _col("Age", _AGE_DOC),
+    _col("Version", "Kubelet Version reported by the node."),
+    _col(
+        "Internal-IP",
+        "List of addresses reachable to the node. Queried from cloud provider, if available.",
+        1,
+    ),
+    _col(
+        "External-IP",
+        "List of addresses reachable to the node. Queried from cloud provider, if available.",
+        1,
+    ),
+    _col(
+        "OS-Image",
+        "OS Image reported by the node from /etc/os-release (e.g. Debian GNU/Linux 7 (wheezy)).",
+        1,
+    ),
+    _col(
+        "Kernel-Version",
+        "Kernel Version reported by the node from 'uname -r' (e.g. 3.16.0-0.bpo.4-amd64).",
+        1,
+    ),
+    _col(
+        "Container-Runtime",
+        "ContainerRuntime Version reported by the node through "
+        "runtime remote API (e.g. containerd://1.4.2).",
+        1,
+    ),
+]
+
+NODE_ROLE_PREFIX: Final = "node-role.kubernetes.io/"
+NODE_ROLE_LABEL: Final = "kubernetes.io/role"
+
+
+def node_roles(node: JSONObject) -> list[str]:
+    """``findNodeRoles``: sorted, from ``node-role.kubernetes.io/<role>`` labels and
+    ``kubernetes.io/role=<role>``."""
+    roles: set[str] = set()
+    for key, value in ((node.get("metadata") or {}).get("labels") or {}).items():
+        if key.startswith(NODE_ROLE_PREFIX):
+            role = key[len(NODE_ROLE_PREFIX) :]
+            if role:
+                roles.add(role)
+        elif key == NODE_ROLE_LABEL and value:
+            roles.add(value)
+    return sorted(roles)
+
+
+def _node_address(node: JSONObject, kind: str) -> str:
+    for address in (node.get("status") or {}).get("addresses") or []:
+        if address.get("type") == kind:
+            return str(address.get("address", ""))
+    return "<none>"
+
+
+def node_row_cells(node: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printNode``."""
+    st = node.get("status") or {}
+    status: list[str] = []
+    for cond in st.get("conditions") or []:
+        if cond.get("type") == "Ready":
+            status = ["Ready" if cond.get("status") == "True" else "NotReady"]
+    if not status:
+        status = ["Unknown"]
+    if (node.get("spec") or {}).get("unschedulable"):
+        status.append("SchedulingDisabled")
+    info = st.get("nodeInfo") or {}
+    return [
+        (node.get("metadata") or {}).get("name", ""),
+        ",".join(status),
+        ",".join(node_roles(node)) or "<none>",
+        age(node, now),
+        info.get("kubeletVersion", ""),
+        _node_address(node, "InternalIP"),
+        _node_address(node, "ExternalIP"),
+        info.get("osImage") or "<unknown>",
+        info.get("kernelVersion") or "<unknown>",
+        info.get("containerRuntimeVersion") or "<unknown>",
+    ]
+
+
+EVENT_COLUMNS: Final = [
+    _col("Last Seen", "The time at which the most recent occurrence of this event was recorded."),
+    _col("Type", "Type of this event (Normal, Warning), new types could be added in the future"),
+    _col(
+        "Reason",
+        "This should be a short, machine understandable string that gives the "
+        "reason for the transition into the object's current status.",
+    ),
+    _col("Object", "The object that this event is about."),
+    _col(
+        "Subobject",
+        "If referring to a piece of an object instead of an entire object, "
+        "this string should contain a valid JSON/Go field access statement, such as "
+        "desiredState.manifest.containers[2].",
+        1,
+    ),
+    _col(
+        "Source",
+        "The component reporting this event. Should be a short machine understandable string.",
+        1,
+    ),
+    _col("Message", "A human-readable description of the status of this operation."),
+    _col(
+        "First Seen",
+        "The time at which the event was first recorded. (Time of server receipt is in TypeMeta.)",
+        1,
+    ),
+    _col("Count", "The number of times this event has occurred.", 1),
+    _col("Name", _NAME_DOC, 1, "name"),
+]
+
+
+def _since(text: Any, now: datetime.datetime) -> str:
+    """``translateTimestampSince``/``translateMicroTimestampSince``."""
+    if not text:
+        return "<unknown>"
+    t = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    return human_duration(now - t)
+
+
+def event_row_cells(event: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printEvent`` (wide, as the server sends it)."""
+    first = _since(event.get("firstTimestamp") or event.get("eventTime"), now)
+    last = _since(event["lastTimestamp"], now) if event.get("lastTimestamp") else first
+    count = int(event.get("count") or 0)
+    series = event.get("series")
+    if isinstance(series, dict):
+        last = _since(series.get("lastObservedTime"), now)
+        count = int(series.get("count") or 0)
+    elif count == 0:
+        count = 1
+    ref = event.get("involvedObject") or {}
+    kind = str(ref.get("kind") or "").lower()
+    target = f"{kind}/{ref['name']}" if ref.get("name") else kind
+    source = event.get("source") or {}
+    component = source.get("component") or event.get("reportingComponent") or ""
+    instance = source.get("host") or event.get("reportingInstance") or ""
+    return [
+        last,
+        event.get("type", ""),
+        event.get("reason", ""),
+        target,
+        ref.get("fieldPath", ""),
+        f"{component}, {instance}" if instance else component,
+        str(event.get("message") or "").strip(),
+        first,
+        count,
+        (event.get("metadata") or {}).get("name", ""),
     ]
 
 
@@ -207,6 +467,8 @@ RowCells = Callable[[JSONObject, datetime.datetime], list[Any]]
 ROWS: Final[dict[str, tuple[list[JSONObject], RowCells]]] = {
     "pods": (POD_COLUMNS, pod_row_cells),
     "namespaces": (NAMESPACE_COLUMNS, namespace_row_cells),
+    "nodes": (NODE_COLUMNS, node_row_cells),
+    "events": (EVENT_COLUMNS, event_row_cells),
 }
 
 
@@ -232,6 +494,9 @@ def table(
     rows: list[JSONObject] = []
     for obj in objects:
         row: JSONObject = {"cells": cells(obj, now)}
+        conditions = pod_row_conditions(obj) if resource == "pods" else None
+        if conditions:
+            row["conditions"] = conditions
         if include_object == "Object":
             row["object"] = obj
         elif include_object != "None":

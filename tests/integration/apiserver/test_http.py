@@ -99,9 +99,12 @@ def test_watch_from_resource_version_and_expired(apiserver: Running) -> None:
         "&timeoutSeconds=1",
     )
     events = [json.loads(line) for line in body.splitlines()]
+    # Upstream's store stamps deletionTimestamp (grace 0: the pod is on no node) in an
+    # update, then deletes: MODIFIED before DELETED.
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
-        ("ADDED", "w"), ("DELETED", "w"),
+        ("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w"),
     ]
+    assert events[1]["object"]["metadata"]["deletionGracePeriodSeconds"] == 0
     store = apiserver.server.store
     assert store is not None
     store._compacted = store.current_resource_version()  # type: ignore[attr-defined]
