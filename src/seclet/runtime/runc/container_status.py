@@ -1,0 +1,156 @@
+"""ContainerStatus and ListContainers: what state a container is in, and why.
+
+Role: the CRI verbs. The state is derived each time, never cached, so it is right
+after a seclet restart: a start error recorded by StartContainer (``StartError``,
+exit code 128); not started (``CONTAINER_CREATED``); conmon's exit file (exited:
+code, finish time = the file's mtime, reason ``OOMKilled`` when conmon left its
+``oom`` file, else ``Completed`` for 0 and ``Error``); conmon alive (running); else
+runc's own state (conmon gone: ``CONTAINER_UNKNOWN`` unless runc says running).
+``user`` is the first process's identity from config.json (``process.user``).
+Callers: seclet.runtime.runc.service, exec_sync, exec.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+from seclet.api.schema import FrozenMap
+from seclet.cri.types import (
+    Container,
+    ContainerFilter,
+    ContainerMetadata,
+    ContainerState,
+    ContainerStatus,
+    ImageSpec,
+    LinuxContainerUser,
+)
+from seclet.runtime.runc import driver, exits, records
+from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.records import ContainerRecord
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    state: ContainerState
+    exit_code: int = 0
+    finished_at: int = 0
+    reason: str = ""
+    message: str = ""
+    pid: int = 0
+
+
+def _alive(pid: int) -> bool:
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _conmon_pid(config: RuntimeConfig, container_id: str) -> int:
+    try:
+        return int((config.container_dir(container_id) / "conmon.pid").read_text().strip())
+    except (OSError, ValueError):
+        return 0
+
+
+async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
+    """The container's state now (see the module docstring for the order)."""
+    if record.start_error:
+        return Observed(
+            ContainerState.CONTAINER_EXITED,
+            exit_code=128,
+            finished_at=record.finished_at,
+            reason="StartError",
+            message=record.start_error,
+        )
+    if not record.started_at:
+        return Observed(ContainerState.CONTAINER_CREATED)
+    found = exits.read_exit(config, record.id)
+    if found is None and not _alive(_conmon_pid(config, record.id)):
+        state = await driver.runc_state(config, record.id)
+        if state is not None and state.get("status") == "running":
+            return Observed(ContainerState.CONTAINER_RUNNING, pid=int(state.get("pid", 0)))
+        found = exits.read_exit(config, record.id)
+        if found is None:
+            return Observed(ContainerState.CONTAINER_UNKNOWN)
+    if found is None:
+        return Observed(ContainerState.CONTAINER_RUNNING, pid=record.pid)
+    if (config.container_dir(record.id) / "oom").exists():
+        reason = "OOMKilled"
+    elif found.code == 0:
+        reason = "Completed"
+    else:
+        reason = "Error"
+    return Observed(
+        ContainerState.CONTAINER_EXITED,
+        exit_code=found.code,
+        finished_at=found.finished_at,
+        reason=reason,
+    )
+
+
+async def container_status(config: RuntimeConfig, container_id: str) -> ContainerStatus:
+    record = records.load_container(config, container_id)
+    seen = await observe(config, record)
+    return ContainerStatus(
+        id=record.id,
+        metadata=ContainerMetadata(name=record.name, attempt=record.attempt),
+        state=seen.state,
+        created_at=record.created_at,
+        started_at=record.started_at,
+        finished_at=seen.finished_at,
+        exit_code=seen.exit_code,
+        image=ImageSpec(image=record.image),
+        image_ref=record.image_ref,
+        image_id=record.image_id,
+        reason=seen.reason,
+        message=seen.message,
+        labels=FrozenMap(record.labels),
+        annotations=FrozenMap(record.annotations),
+        log_path=record.log_path,
+        user=LinuxContainerUser(
+            uid=record.uid, gid=record.gid, supplemental_groups=record.additional_gids
+        ),
+        pid=seen.pid if seen.state == ContainerState.CONTAINER_RUNNING else 0,
+    )
+
+
+def _selected(record: ContainerRecord, flt: ContainerFilter) -> bool:
+    if flt.id and record.id != flt.id:
+        return False
+    if flt.pod_sandbox_id and record.sandbox_id != flt.pod_sandbox_id:
+        return False
+    return all(record.labels.get(k) == v for k, v in flt.label_selector.items())
+
+
+async def list_containers(
+    config: RuntimeConfig, flt: ContainerFilter | None = None
+) -> tuple[Container, ...]:
+    flt = flt or ContainerFilter()
+    out: list[Container] = []
+    for record in records.all_containers(config):
+        if not _selected(record, flt):
+            continue
+        seen = await observe(config, record)
+        if flt.state is not None and seen.state != flt.state:
+            continue
+        out.append(
+            Container(
+                id=record.id,
+                pod_sandbox_id=record.sandbox_id,
+                metadata=ContainerMetadata(name=record.name, attempt=record.attempt),
+                image=ImageSpec(image=record.image),
+                image_ref=record.image_ref,
+                state=seen.state,
+                created_at=record.created_at,
+                labels=FrozenMap(record.labels),
+                annotations=FrozenMap(record.annotations),
+            )
+        )
+    return tuple(out)

@@ -1,0 +1,192 @@
+"""CreateContainer: resolve the image, build config.json, mount the rootfs.
+
+Role: the CRI verb, as containerd's ``CreateContainer``: nothing runs yet (runc
+creates the container at StartContainer, where containerd creates its task), so a
+runc failure surfaces from StartContainer and a spec failure from here.
+Steps:
+1. the sandbox must exist and not be stopped;
+2. the image (``ImageLookup``) — absent: ``ImageNotFoundError``; its ``/etc/passwd``
+   and ``/etc/group`` (``image.rootfs.read_image_file``);
+3. mounts: the kubelet's (CRI ``Mount`` -> ``CRIMount``) then containerd's own
+   ``/etc/hostname``, ``/etc/hosts``, ``/etc/resolv.conf`` (read-only with a
+   read-only rootfs) and the pod's ``/dev/shm``, each unless the kubelet supplied
+   that path;
+4. a Localhost seccomp profile's text, read from the host;
+5. ``build_container`` — ``SpecError`` becomes ``CRIError`` with its message;
+   privileged with host devices: every host device node is added;
+6. the container directory: overlay rootfs (image lower, upper/work here),
+   config.json, the record (uid/gid/groups for ``status.user``, log path, stop signal).
+Callers: seclet.runtime.runc.service.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import secrets
+import shutil
+import time
+from pathlib import Path
+
+from seclet.cri.errors import CRIError, FailedPreconditionError, ImageNotFoundError
+from seclet.cri.types import ContainerConfig, Mount, PodSandboxConfig
+from seclet.host.facts import NodeFacts
+from seclet.runtime.image.rootfs import ImageFileError, read_image_file
+from seclet.runtime.image.stored import ImageLookup
+from seclet.runtime.oci.builder import SpecError, build_container
+from seclet.runtime.oci.inputs import ContainerSpecInputs, CRIMount, RuntimeContext
+from seclet.runtime.runc import mounts, records
+from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.host_devices import host_devices
+from seclet.runtime.runc.records import ContainerRecord, SandboxRecord
+from seclet.securitycontext.seccomp import LOCALHOST, kubelet_seccomp_profile
+
+_HOST_SHM = "/dev/shm"  # noqa: S108
+
+
+def _cri_mount(m: Mount) -> CRIMount:
+    return CRIMount(
+        container_path=m.container_path,
+        host_path=m.host_path,
+        readonly=m.readonly,
+        propagation=m.propagation.name,
+        recursive_readonly=m.recursive_read_only,
+    )
+
+
+def container_mounts(
+    config: RuntimeConfig, sandbox: SandboxRecord, req: ContainerConfig
+) -> tuple[CRIMount, ...]:
+    """The kubelet's mounts, then containerd's sandbox files not already supplied."""
+    supplied = {posixpath.normpath(m.container_path) for m in req.mounts}
+    out = [_cri_mount(m) for m in req.mounts]
+    sc = req.container.securityContext
+    readonly = bool(sc is not None and sc.readOnlyRootFilesystem)
+    directory = config.sandbox_dir(sandbox.id)
+    for path, source in (
+        ("/etc/hostname", directory / "hostname"),
+        ("/etc/hosts", directory / "hosts"),
+        ("/etc/resolv.conf", directory / "resolv.conf"),
+    ):
+        if path not in supplied:
+            out.append(CRIMount(container_path=path, host_path=str(source), readonly=readonly))
+    if "/dev/shm" not in supplied:  # noqa: S108
+        shm = _HOST_SHM if sandbox.host_ipc else str(directory / "shm")
+        out.append(CRIMount(container_path="/dev/shm", host_path=shm))  # noqa: S108
+    return tuple(out)
+
+
+def _localhost_profiles(config: RuntimeConfig, req: ContainerConfig) -> dict[str, str]:
+    profile = kubelet_seccomp_profile(
+        req.pod,
+        req.container,
+        seccomp_root=config.seccomp_root,
+        seccomp_default=config.seccomp_default,
+    )
+    if profile.profile_type != LOCALHOST:
+        return {}
+    path = profile.localhost_ref.removeprefix("localhost/")
+    try:
+        return {path: Path(path).read_text()}
+    except OSError:
+        return {}
+
+
+async def create_container(
+    config: RuntimeConfig,
+    node: NodeFacts,
+    images: ImageLookup,
+    pod_sandbox_id: str,
+    req: ContainerConfig,
+    sandbox_config: PodSandboxConfig,
+) -> str:
+    # 1. sandbox
+    sandbox = records.load_sandbox(config, pod_sandbox_id)
+    if sandbox.stopped:
+        raise FailedPreconditionError(f'sandbox container "{pod_sandbox_id}" is not running')
+    # 2. image and its account files
+    ref = req.image.image
+    stored = images.lookup(ref)
+    if stored is None:
+        raise ImageNotFoundError(f'failed to resolve image "{ref}": not found')
+    try:
+        passwd = read_image_file(stored.rootfs, "/etc/passwd")
+        group = read_image_file(stored.rootfs, "/etc/group")
+    except ImageFileError as exc:
+        raise CRIError(str(exc)) from None
+    # 3. + 4. mounts, seccomp profile text
+    container_id = secrets.token_hex(32)
+    runtime = RuntimeContext(
+        container_id=container_id,
+        sandbox_id=pod_sandbox_id,
+        sandbox_pid=sandbox.pid or None,
+        rootfs="rootfs",
+        cgroup_parent=sandbox.cgroup_parent,
+        seccomp_root=config.seccomp_root,
+        seccomp_default=config.seccomp_default,
+        localhost_seccomp_profiles=_localhost_profiles(config, req),
+        userns_host_id=sandbox.userns_host_id if sandbox.userns_host_id is not None else 65536,
+        mounts=container_mounts(config, sandbox, req),
+        extra_env=tuple((kv.key, kv.value) for kv in req.envs),
+        extra_supplemental_groups=req.supplemental_groups,
+        image_name=ref,
+        privileged_without_host_devices=config.privileged_without_host_devices,
+    )
+    # 5. the spec
+    try:
+        build = build_container(
+            ContainerSpecInputs(
+                pod=req.pod,
+                container=req.container,
+                image=stored.config,
+                passwd_text=passwd,
+                group_text=group,
+                node=node,
+                runtime=runtime,
+            )
+        )
+    except SpecError as exc:
+        raise CRIError(str(exc)) from None
+    spec = build.spec
+    if build.host_devices:
+        spec["linux"]["devices"] = host_devices()
+    # 6. directory, rootfs, config.json, record
+    directory = config.container_dir(container_id)
+    directory.mkdir(parents=True, mode=0o711)
+    try:
+        for sub in ("rootfs", "upper", "work"):
+            (directory / sub).mkdir(mode=0o755)
+        mounts.mount_overlay(
+            stored.rootfs, directory / "upper", directory / "work", directory / "rootfs"
+        )
+        records.write_json_atomic(directory / "config.json", spec)
+        user = spec["process"]["user"]
+        lifecycle = req.container.lifecycle
+        stop_signal = (lifecycle.stopSignal if lifecycle is not None else None) or "SIGTERM"
+        log_path = ""
+        if sandbox_config.log_directory and req.log_path:
+            log_path = posixpath.join(sandbox_config.log_directory, req.log_path)
+        record = ContainerRecord(
+            id=container_id,
+            sandbox_id=pod_sandbox_id,
+            name=req.metadata.name,
+            attempt=req.metadata.attempt,
+            created_at=time.time_ns(),
+            image=ref,
+            image_ref=stored.image.id,
+            image_id=stored.image.repo_digests[0] if stored.image.repo_digests else "",
+            log_path=log_path,
+            uid=int(user.get("uid", 0)),
+            gid=int(user.get("gid", 0)),
+            additional_gids=tuple(int(g) for g in user.get("additionalGids", ())),
+            stop_signal=stop_signal,
+            terminal=bool(spec["process"].get("terminal", False)),
+            labels=dict(req.labels),
+            annotations=dict(req.annotations),
+            rootfs_mounted=True,
+        )
+        records.save(directory, record)
+    except BaseException:
+        mounts.unmount(directory / "rootfs")
+        shutil.rmtree(directory, ignore_errors=True)
+        raise
+    return container_id

@@ -1,0 +1,292 @@
+"""The one module that starts runc and conmon processes.
+
+Role: thin async wrappers, each one command line: ``runc state/start/kill/delete``,
+``runc exec`` (with pipes or with a terminal), ``runc --version`` and ``conmon``
+(which runs ``runc create`` and then stays as the container's monitor: stdio, CRI
+log file, exit file). runc always gets ``--root <state root>`` and JSON logging so
+its error text can be kept verbatim: a failure raises ``RuncError`` whose message is
+runc's own words (``runc create failed: unable to start container process: ...``).
+Callers: the verb modules of seclet.runtime.runc; nothing else spawns these tools.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from seclet.runtime.runc.config import RuntimeConfig
+
+
+class RuncError(Exception):
+    """runc (or conmon) failed; ``message`` is the tool's own error text."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True, slots=True)
+class RuncResult:
+    returncode: int
+    stdout: bytes
+    stderr: bytes
+
+
+def _runc_argv(config: RuntimeConfig, *args: str) -> list[str]:
+    return [config.runc, "--root", str(config.runc_root), "--log-format", "json", *args]
+
+
+def runc_error_text(stderr: bytes) -> str:
+    """The last error runc logged (``msg`` of its JSON log lines), else its raw stderr."""
+    text = stderr.decode("utf-8", errors="replace")
+    last = ""
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            last = line
+            continue
+        if isinstance(entry, dict) and entry.get("level") in ("error", "fatal"):
+            last = str(entry.get("msg", ""))
+    return last or text.strip()
+
+
+async def run_runc(config: RuntimeConfig, *args: str) -> RuncResult:
+    """Run one runc command to completion, capturing its output."""
+    proc = await asyncio.create_subprocess_exec(
+        *_runc_argv(config, *args),
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    return RuncResult(proc.returncode or 0, out, err)
+
+
+async def runc_state(config: RuntimeConfig, container_id: str) -> dict[str, Any] | None:
+    """``runc state``: the JSON state, or None when runc does not know the container."""
+    result = await run_runc(config, "state", container_id)
+    if result.returncode != 0:
+        return None
+    state: dict[str, Any] = json.loads(result.stdout)
+    return state
+
+
+async def runc_start(config: RuntimeConfig, container_id: str) -> None:
+    result = await run_runc(config, "start", container_id)
+    if result.returncode != 0:
+        raise RuncError(runc_error_text(result.stderr))
+
+
+async def runc_kill(
+    config: RuntimeConfig, container_id: str, sig: str, *, all: bool = False
+) -> None:
+    """``runc kill [--all] <id> <signal>``; errors (already stopped) are ignored."""
+    args = ["kill", *(["--all"] if all else []), container_id, sig]
+    await run_runc(config, *args)
+
+
+async def runc_delete(config: RuntimeConfig, container_id: str) -> None:
+    """``runc delete --force``; a container runc does not know is already deleted."""
+    result = await run_runc(config, "delete", "--force", container_id)
+    if result.returncode != 0:
+        text = runc_error_text(result.stderr)
+        if "does not exist" not in text:
+            raise RuncError(text)
+
+
+async def runc_version(config: RuntimeConfig) -> str:
+    """``runc --version`` first line's version (``1.1.5+ds1``)."""
+    proc = await asyncio.create_subprocess_exec(
+        config.runc,
+        "--version",
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    out, _ = await proc.communicate()
+    first = out.decode(errors="replace").splitlines()[0] if out else ""
+    return first.removeprefix("runc version ").strip()
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ConmonRequest:
+    """One ``conmon`` invocation: create container ``container_id`` from ``bundle``."""
+
+    container_id: str
+    name: str
+    bundle: Path
+    log_path: str
+    """Absolute path of the CRI-format log file (k8s-file driver); "" = no log."""
+    persist_dir: Path
+    terminal: bool = False
+
+
+def _read_sync_pipe(fd: int) -> bytes:
+    """Blocking read of conmon's sync pipe up to the first newline (or EOF)."""
+    data = b""
+    with os.fdopen(fd, "rb", buffering=0) as fh:
+        while not data.endswith(b"\n"):
+            chunk = fh.read(4096)
+            if not chunk:
+                break
+            data += chunk
+    return data
+
+
+async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
+    """Start conmon, which runs ``runc create``; return the container's init pid.
+
+    Steps:
+    1. open the sync pipe (``_OCI_SYNCPIPE``), on which conmon answers
+       ``{"data": <pid>}`` or ``{"data": -1, "message": "<runc's stderr>"}``;
+    2. spawn conmon (it forks into the background; its first process exits at once);
+    3. read the answer (in a thread: conmon writes it after ``runc create`` returns);
+    4. a pid > 0 is the answer; else raise ``RuncError`` with runc's text.
+    """
+    read_fd, write_fd = os.pipe()
+    os.set_inheritable(write_fd, True)
+    bundle = request.bundle
+    argv = [
+        config.conmon,
+        "--api-version",
+        "1",
+        "-c",
+        request.container_id,
+        "-u",
+        request.container_id,
+        "-r",
+        config.runc,
+        "-b",
+        str(bundle),
+        "-p",
+        str(bundle / "pidfile"),
+        "-P",
+        str(bundle / "conmon.pid"),
+        "-n",
+        request.name,
+        "--exit-dir",
+        str(config.exits_dir),
+        "-0",
+        str(request.persist_dir),
+        "-l",
+        f"k8s-file:{request.log_path}" if request.log_path else "none:",
+        "--socket-dir-path",
+        str(config.sockets_dir),
+        "--runtime-arg",
+        f"--root={config.runc_root}",
+        "--runtime-arg",
+        "--log-format=json",
+        "--runtime-arg",
+        f"--log={bundle / 'log.json'}",
+    ]
+    if request.terminal:
+        argv.append("-t")
+    env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
+    env["_OCI_SYNCPIPE"] = str(write_fd)
+    try:
+        with (bundle / "conmon.out").open("ab") as out:
+            proc = await asyncio.create_subprocess_exec(
+                *argv,
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=out,
+                stderr=out,
+                pass_fds=(write_fd,),
+                env=env,
+            )
+    finally:
+        os.close(write_fd)
+    rc = await proc.wait()
+    answer = await asyncio.to_thread(_read_sync_pipe, read_fd)
+    try:
+        data = json.loads(answer.splitlines()[0]) if answer.strip() else {}
+    except ValueError:
+        data = {}
+    pid = data.get("data", -1) if isinstance(data, dict) else -1
+    if isinstance(pid, int) and pid > 0:
+        return pid
+    message = str(data.get("message", "")).strip() if isinstance(data, dict) else ""
+    if not message:
+        message = _runc_log_error(bundle / "log.json") or _tail(bundle / "conmon.out")
+    if not message:
+        message = f"conmon exited with status {rc}"
+    raise RuncError(message)
+
+
+def _runc_log_error(path: Path) -> str:
+    try:
+        return runc_error_text(path.read_bytes())
+    except OSError:
+        return ""
+
+
+def _tail(path: Path) -> str:
+    try:
+        lines = path.read_text(errors="replace").strip().splitlines()
+    except OSError:
+        return ""
+    return lines[-1] if lines else ""
+
+
+def _process_argv(
+    config: RuntimeConfig, container_id: str, process_json: Path, pid_file: Path, tty: bool
+) -> list[str]:
+    argv = _runc_argv(config, "exec", "--process", str(process_json), "--pid-file", str(pid_file))
+    if tty:
+        argv.append("--tty")
+    argv.append(container_id)
+    return argv
+
+
+async def spawn_exec(
+    config: RuntimeConfig,
+    container_id: str,
+    process_json: Path,
+    pid_file: Path,
+    *,
+    stdin: bool,
+) -> asyncio.subprocess.Process:
+    """``runc exec --process`` in the foreground with pipes (runc hands its stdio to the
+    process); the exit status of runc is the process's (128+N when killed by N)."""
+    return await asyncio.create_subprocess_exec(
+        *_process_argv(config, container_id, process_json, pid_file, tty=False),
+        stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+
+
+async def spawn_exec_tty(
+    config: RuntimeConfig,
+    container_id: str,
+    process_json: Path,
+    pid_file: Path,
+    *,
+    terminal_fd: int,
+) -> asyncio.subprocess.Process:
+    """``runc exec --tty`` in the foreground: runc allocates the container's pty and
+    relays it to its own stdio, here the slave side of a pty of ours (``terminal_fd``);
+    runc puts that terminal in raw mode and copies its size to the container's pty at
+    start and on every SIGWINCH."""
+    return await asyncio.create_subprocess_exec(
+        *_process_argv(config, container_id, process_json, pid_file, tty=True),
+        stdin=terminal_fd,
+        stdout=terminal_fd,
+        stderr=terminal_fd,
+        start_new_session=True,
+    )
+
+
+def signal_pid(pid: int, sig: signal.Signals) -> None:
+    """Send ``sig`` to a host pid; a process already gone is fine."""
+    with contextlib.suppress(ProcessLookupError):
+        os.kill(pid, sig)

@@ -1,0 +1,100 @@
+"""What ExecSync and Exec share: the exec'd process's spec and its start.
+
+Role: containerd's ``execInternal`` preparation. The process spec is the container's
+own ``process`` from config.json (user, additionalGids, capabilities,
+noNewPrivileges, AppArmor/SELinux labels, rlimits, env, cwd — ``runc exec`` also
+applies the container's seccomp filter) with ``args`` = the command and
+``terminal`` = tty (plus ``TERM=xterm`` with a tty). ``wait_started`` tells a
+process that runc started (its ``--pid-file`` appears) from one runc could not start
+(runc exits first), and words the latter as containerd does.
+Callers: exec_sync, exec.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+from seclet.cri.errors import CRIError, FailedPreconditionError
+from seclet.cri.types import ContainerState
+from seclet.runtime.runc import records
+from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.container_status import observe
+
+_STATE_NAMES = {
+    ContainerState.CONTAINER_CREATED: "CONTAINER_CREATED",
+    ContainerState.CONTAINER_EXITED: "CONTAINER_EXITED",
+    ContainerState.CONTAINER_UNKNOWN: "CONTAINER_UNKNOWN",
+}
+_START_POLL = 0.002
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedExec:
+    exec_id: str
+    process_json: Path
+    pid_file: Path
+
+    def cleanup(self) -> None:
+        self.process_json.unlink(missing_ok=True)
+        self.pid_file.unlink(missing_ok=True)
+
+
+async def prepare_exec(
+    config: RuntimeConfig, container_id: str, cmd: tuple[str, ...], *, tty: bool
+) -> PreparedExec:
+    """Check the container runs; write the exec's process.json next to its bundle."""
+    record = records.load_container(config, container_id)
+    seen = await observe(config, record)
+    if seen.state != ContainerState.CONTAINER_RUNNING:
+        raise FailedPreconditionError(f"container is in {_STATE_NAMES[seen.state]} state")
+    if not cmd:
+        raise CRIError("exec command cannot be empty")
+    directory = config.container_dir(container_id)
+    spec = json.loads((directory / "config.json").read_text())
+    process = spec["process"]
+    process["args"] = list(cmd)
+    process["terminal"] = tty
+    if tty:
+        env = [e for e in process.get("env", []) if not e.startswith("TERM=")]
+        process["env"] = [*env, "TERM=xterm"]
+    process.pop("consoleSize", None)
+    exec_id = secrets.token_hex(32)
+    prepared = PreparedExec(
+        exec_id, directory / f"exec-{exec_id}.json", directory / f"exec-{exec_id}.pid"
+    )
+    records.write_json_atomic(prepared.process_json, process)
+    return prepared
+
+
+def exec_failed(prepared: PreparedExec, runc_text: str) -> CRIError:
+    """containerd's wording for an exec runc could not start."""
+    return CRIError(
+        f'failed to exec in container: failed to start exec "{prepared.exec_id}": '
+        f"OCI runtime exec failed: {runc_text}: unknown"
+    )
+
+
+async def wait_started(proc: asyncio.subprocess.Process, prepared: PreparedExec) -> bool:
+    """True once runc wrote the pid file; False if runc exited without starting it."""
+    waiter = asyncio.ensure_future(proc.wait())
+    try:
+        while True:
+            if prepared.pid_file.exists():
+                return True
+            done, _ = await asyncio.wait({waiter}, timeout=_START_POLL)
+            if done:
+                return prepared.pid_file.exists()
+    finally:
+        if not waiter.done():
+            waiter.cancel()
+
+
+def exec_pid(prepared: PreparedExec) -> int:
+    try:
+        return int(prepared.pid_file.read_text().strip())
+    except (OSError, ValueError):
+        return 0

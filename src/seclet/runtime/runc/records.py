@@ -1,0 +1,162 @@
+"""What the runtime remembers about each sandbox and container, as JSON on disk.
+
+Role: ``SandboxRecord`` and ``ContainerRecord`` are frozen values saved as
+``state.json`` (mode 0600, written to a temporary file and renamed, so a crash never
+leaves half a file) in the object's directory. Nothing else is kept in memory: a
+restarted seclet re-adopts every sandbox and container by reading these files, and
+asks runc and conmon's exit files for what changed while it was away.
+Callers: every verb module of seclet.runtime.runc.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+from seclet.cri.errors import NotFoundError
+from seclet.runtime.runc.config import RuntimeConfig
+
+STATE_FILE = "state.json"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxRecord:
+    id: str
+    name: str
+    uid: str
+    namespace: str
+    attempt: int
+    created_at: int
+    hostname: str
+    host_network: bool
+    host_pid: bool
+    host_ipc: bool
+    log_directory: str = ""
+    cgroup_parent: str = ""
+    userns_host_id: int | None = None
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    pid: int = 0
+    """The pause process (host pid) once started; kept after stop for reference."""
+    shm_mounted: bool = False
+    stopped: bool = False
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ContainerRecord:
+    id: str
+    sandbox_id: str
+    name: str
+    attempt: int
+    created_at: int
+    image: str
+    """The image as the pod names it (CRI ``ImageSpec.image``)."""
+    image_ref: str
+    image_id: str
+    log_path: str
+    uid: int
+    gid: int
+    additional_gids: tuple[int, ...]
+    stop_signal: str = "SIGTERM"
+    terminal: bool = False
+    labels: dict[str, str] = field(default_factory=dict)
+    annotations: dict[str, str] = field(default_factory=dict)
+    rootfs_mounted: bool = False
+    started_at: int = 0
+    pid: int = 0
+    start_error: str = ""
+    """StartContainer failed: containerd's message (status reason ``StartError``)."""
+    finished_at: int = 0
+    """Only set by a failed start (an exit is read from conmon's exit file)."""
+
+
+R = TypeVar("R", SandboxRecord, ContainerRecord)
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as JSON to ``path`` (0600) through a temporary file and rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        json.dump(data, fh, sort_keys=True)
+    tmp.replace(path)
+
+
+def save(directory: Path, record: SandboxRecord | ContainerRecord) -> None:
+    write_json_atomic(directory / STATE_FILE, dataclasses.asdict(record))
+
+
+def _decode(cls: type[R], data: dict[str, Any]) -> R:
+    if "additional_gids" in data:
+        data["additional_gids"] = tuple(data["additional_gids"])
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in data.items() if k in names})
+
+
+def _load(cls: type[R], directory: Path) -> R | None:
+    try:
+        text = (directory / STATE_FILE).read_text()
+    except FileNotFoundError:
+        return None
+    return _decode(cls, json.loads(text))
+
+
+def load_sandbox(config: RuntimeConfig, sandbox_id: str) -> SandboxRecord:
+    """The sandbox's record; ``NotFoundError`` worded as containerd's."""
+    record = _load(SandboxRecord, config.sandbox_dir(sandbox_id)) if _safe(sandbox_id) else None
+    if record is None:
+        raise NotFoundError(f'an error occurred when try to find sandbox "{sandbox_id}": not found')
+    return record
+
+
+def load_container(config: RuntimeConfig, container_id: str) -> ContainerRecord:
+    """The container's record; ``NotFoundError`` worded as containerd's."""
+    record = (
+        _load(ContainerRecord, config.container_dir(container_id)) if _safe(container_id) else None
+    )
+    if record is None:
+        raise NotFoundError(
+            f'an error occurred when try to find container "{container_id}": not found'
+        )
+    return record
+
+
+def find_sandbox(config: RuntimeConfig, sandbox_id: str) -> SandboxRecord | None:
+    return _load(SandboxRecord, config.sandbox_dir(sandbox_id)) if _safe(sandbox_id) else None
+
+
+def find_container(config: RuntimeConfig, container_id: str) -> ContainerRecord | None:
+    if not _safe(container_id):
+        return None
+    return _load(ContainerRecord, config.container_dir(container_id))
+
+
+def all_sandboxes(config: RuntimeConfig) -> list[SandboxRecord]:
+    return _all(SandboxRecord, config.sandboxes_dir)
+
+
+def all_containers(config: RuntimeConfig) -> list[ContainerRecord]:
+    return _all(ContainerRecord, config.containers_dir)
+
+
+def _all(cls: type[R], parent: Path) -> list[R]:
+    out: list[R] = []
+    try:
+        entries = sorted(parent.iterdir())
+    except FileNotFoundError:
+        return out
+    for entry in entries:
+        record = _load(cls, entry)
+        if record is not None:
+            out.append(record)
+    out.sort(key=lambda r: r.created_at)
+    return out
+
+
+def _safe(object_id: str) -> bool:
+    """Ids are ours (hex); anything else cannot name a directory of ours."""
+    return bool(object_id) and all(c in "0123456789abcdef" for c in object_id)

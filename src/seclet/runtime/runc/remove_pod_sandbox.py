@@ -1,0 +1,41 @@
+"""RemovePodSandbox: stop it if needed, remove its containers, delete the pause.
+
+Role: the CRI verb (containerd ``RemovePodSandbox``), idempotent: an unknown id is
+not an error. Steps:
+1. stop the sandbox (kills containers and pause, unmounts /dev/shm);
+2. remove every container of the sandbox;
+3. ``discard_sandbox_dir``: ``runc delete --force``, unmount leftovers, delete the
+   exit file and the sandbox directory.
+Callers: seclet.runtime.runc.service; run_pod_sandbox (undo on failure).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from seclet.runtime.runc import driver, mounts, records
+from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.remove_container import remove_container
+from seclet.runtime.runc.stop_pod_sandbox import stop_pod_sandbox
+
+
+async def discard_sandbox_dir(config: RuntimeConfig, sandbox_id: str) -> None:
+    """Delete the pause container in runc and everything under its directory."""
+    await driver.runc_delete(config, sandbox_id)
+    directory = config.sandbox_dir(sandbox_id)
+    mounts.unmount(directory / "shm")
+    config.exit_file(sandbox_id).unlink(missing_ok=True)
+    shutil.rmtree(directory, ignore_errors=True)
+
+
+async def remove_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:
+    if records.find_sandbox(config, sandbox_id) is None:
+        return
+    # 1. stop
+    await stop_pod_sandbox(config, sandbox_id)
+    # 2. containers
+    for container in records.all_containers(config):
+        if container.sandbox_id == sandbox_id:
+            await remove_container(config, container.id)
+    # 3. pause + directory
+    await discard_sandbox_dir(config, sandbox_id)

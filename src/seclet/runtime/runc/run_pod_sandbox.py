@@ -1,0 +1,152 @@
+"""RunPodSandbox: start the pause process that holds the pod's namespaces.
+
+Role: the CRI verb, as containerd's ``RunPodSandbox`` with catatonit as pause.
+Steps:
+1. decide: a new id, the namespace modes, the namespaced sysctls (refused for a
+   namespace shared with the host, kubelet's wording), the hostname (the node's for
+   hostNetwork);
+2. lay out ``<root>/sandboxes/<id>``: ``hostname``, ``hosts`` and ``resolv.conf``
+   (copies of the host's, as containerd's ``setupSandboxFiles``), the pod's
+   ``/dev/shm`` tmpfs (host ``/dev/shm`` for hostIPC), an empty ``rootfs/``;
+3. write config.json (``sandbox_spec.build_sandbox_spec``) and the record;
+4. start it: conmon runs ``runc create``, then ``runc start``;
+5. record the pause pid.
+A failure undoes steps 2-4 and raises ``CRIError`` carrying runc's text.
+Callers: seclet.runtime.runc.service.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import secrets
+import time
+from pathlib import Path
+
+from seclet.api import models
+from seclet.cri.errors import CRIError
+from seclet.cri.types import PodSandboxConfig
+from seclet.host.facts import NodeFacts
+from seclet.runtime.oci.plan import pod_hostname
+from seclet.runtime.runc import driver, mounts, records
+from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.records import SandboxRecord
+from seclet.runtime.runc.remove_pod_sandbox import discard_sandbox_dir
+from seclet.runtime.runc.sandbox_spec import PAUSE_PATH, SandboxSpecInputs, build_sandbox_spec
+from seclet.securitycontext.namespaces import NODE, namespaces_for_pod
+from seclet.securitycontext.seccomp import RUNTIME_DEFAULT, kubelet_seccomp_profile
+from seclet.securitycontext.sysctls import SysctlError, sandbox_sysctls
+
+_HOST_SHM = "/dev/shm"  # noqa: S108
+
+
+def _copy_host_file(src: Path, dst: Path) -> None:
+    try:
+        data = src.read_bytes()
+    except OSError:
+        data = b""
+    dst.write_bytes(data)
+    dst.chmod(0o644)
+
+
+async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandboxConfig) -> str:
+    pod = req.pod
+    spec = pod.spec or models.PodSpec()
+    # 1. decide
+    sandbox_id = secrets.token_hex(32)
+    ns = namespaces_for_pod(pod)
+    try:
+        sysctls = sandbox_sysctls(pod)
+    except SysctlError as exc:
+        raise CRIError(str(exc)) from None
+    hostname = node.hostname if ns.network == NODE else (req.hostname or pod_hostname(pod))
+    psc = spec.securityContext
+    seccomp = kubelet_seccomp_profile(
+        pod,
+        models.Container(),
+        seccomp_root=config.seccomp_root,
+        seccomp_default=config.seccomp_default,
+    )
+    # 2. lay out the sandbox directory
+    directory = config.sandbox_dir(sandbox_id)
+    directory.mkdir(parents=True, mode=0o711)
+    record = SandboxRecord(
+        id=sandbox_id,
+        name=req.metadata.name,
+        uid=req.metadata.uid,
+        namespace=req.metadata.namespace,
+        attempt=req.metadata.attempt,
+        created_at=time.time_ns(),
+        hostname=hostname,
+        host_network=ns.network == NODE,
+        host_pid=ns.pid == NODE,
+        host_ipc=ns.ipc == NODE,
+        log_directory=req.log_directory,
+        cgroup_parent=req.cgroup_parent,
+        userns_host_id=req.userns_host_id,
+        labels=dict(req.labels),
+        annotations=dict(req.annotations),
+    )
+    records.save(directory, record)
+    try:
+        (directory / "hostname").write_text(hostname + "\n")
+        (directory / "hostname").chmod(0o644)
+        _copy_host_file(Path("/etc/hosts"), directory / "hosts")
+        _copy_host_file(Path("/etc/resolv.conf"), directory / "resolv.conf")
+        rootfs = directory / "rootfs"
+        rootfs.mkdir(mode=0o755)
+        (rootfs / PAUSE_PATH.lstrip("/")).touch(mode=0o755)
+        if ns.ipc == NODE:
+            shm_source = _HOST_SHM
+        else:
+            shm = directory / "shm"
+            shm.mkdir(mode=0o755)
+            mounts.mount_shm(shm)
+            record = dataclasses.replace(record, shm_mounted=True)
+            records.save(directory, record)
+            shm_source = str(shm)
+        # 3. config.json
+        oci = build_sandbox_spec(
+            SandboxSpecInputs(
+                sandbox_id=sandbox_id,
+                name=req.metadata.name,
+                namespace=req.metadata.namespace,
+                uid=req.metadata.uid,
+                hostname=hostname,
+                namespaces=ns,
+                catatonit=config.catatonit,
+                shm_source=shm_source,
+                log_directory=req.log_directory,
+                cgroup_parent=req.cgroup_parent,
+                userns_host_id=req.userns_host_id if req.userns_host_id is not None else 65536,
+                run_as_user=psc.runAsUser if psc is not None else None,
+                run_as_group=psc.runAsGroup if psc is not None else None,
+                sysctls=sysctls,
+                runtime_default_seccomp=seccomp.profile_type == RUNTIME_DEFAULT,
+                node=node,
+            )
+        )
+        records.write_json_atomic(directory / "config.json", oci)
+        # 4. start
+        pid = await driver.start_conmon(
+            config,
+            driver.ConmonRequest(
+                container_id=sandbox_id,
+                name=f"{req.metadata.namespace}_{req.metadata.name}_pause",
+                bundle=directory,
+                log_path="",
+                persist_dir=directory,
+            ),
+        )
+        await driver.runc_start(config, sandbox_id)
+    except driver.RuncError as exc:
+        await discard_sandbox_dir(config, sandbox_id)
+        raise CRIError(
+            f'failed to start sandbox "{sandbox_id}": failed to create containerd task: '
+            f"failed to create shim task: OCI runtime create failed: {exc.message}: unknown"
+        ) from None
+    except BaseException:
+        await discard_sandbox_dir(config, sandbox_id)
+        raise
+    # 5. record the pid
+    records.save(directory, dataclasses.replace(record, pid=pid))
+    return sandbox_id

@@ -1,0 +1,131 @@
+"""The pause container's OCI spec: containerd's ``sandboxContainerSpec`` with catatonit.
+
+Role: a pure function from the sandbox's decisions (``SandboxSpecInputs``) to the
+config.json of the process that holds the pod's namespaces. Steps, in containerd's
+order:
+1. the default spec (``base.default_unix_spec``) without the ``/run`` mount;
+2. process: ``/catatonit -P`` (pause mode), PATH, cwd ``/``; the pod's runAsUser /
+   runAsGroup with the primary gid in additionalGids; NoNewPrivileges stays true;
+3. hostname (only with a UTS namespace of its own);
+4. namespaces: hostNetwork drops network and uts, hostPID drops pid, hostIPC drops
+   ipc; ``hostUsers: false`` adds a user namespace mapping 65536 ids at
+   ``userns_host_id``; runc brings up ``lo`` in the new network namespace;
+5. mounts: catatonit bound read-only at ``/catatonit``; ``/dev/shm`` is the pod's shm
+   (read-only for pause, as containerd binds it);
+6. the pod's namespaced sysctls (``linux.sysctl``); CPU shares 2
+   (``WithDefaultSandboxShares``); read-only rootfs; cgroups path; CRI annotations;
+7. seccomp: RuntimeDefault when the pod-level profile asks for it (or
+   ``--seccomp-default`` with none set).
+Not done: ``oomScoreAdj -998`` (the host lacks CAP_SYS_RESOURCE, so runc could not
+lower it); Localhost seccomp for the pause process.
+Callers: seclet.runtime.runc.run_pod_sandbox.
+"""
+
+from __future__ import annotations
+
+import posixpath
+from dataclasses import dataclass, field
+from typing import Any
+
+from seclet.host.facts import NodeFacts
+from seclet.runtime.oci.base import default_unix_spec
+from seclet.runtime.runc.config import CONTAINERD_NAMESPACE
+from seclet.securitycontext.capabilities import DEFAULT_CAPABILITIES
+from seclet.securitycontext.namespaces import NODE, POD, USERNS_LENGTH, NamespaceOptions
+from seclet.securitycontext.seccomp import runtime_default_profile
+
+PAUSE_PATH = "/catatonit"
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxSpecInputs:
+    sandbox_id: str
+    name: str
+    namespace: str
+    uid: str
+    hostname: str
+    namespaces: NamespaceOptions
+    catatonit: str
+    shm_source: str
+    log_directory: str = ""
+    cgroup_parent: str = ""
+    userns_host_id: int = 65536
+    run_as_user: int | None = None
+    run_as_group: int | None = None
+    sysctls: dict[str, str] = field(default_factory=dict)
+    runtime_default_seccomp: bool = False
+    node: NodeFacts = field(default_factory=NodeFacts.reference)
+
+
+def _without(spec: dict[str, Any], ns_type: str) -> None:
+    spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"] if n["type"] != ns_type]
+
+
+def build_sandbox_spec(inputs: SandboxSpecInputs) -> dict[str, Any]:
+    """The pause container's config.json (OCI field names)."""
+    # 1. default spec, no /run
+    spec = default_unix_spec(CONTAINERD_NAMESPACE, inputs.sandbox_id)
+    dropped = ("/run", "/dev/shm")  # noqa: S108
+    spec["mounts"] = [m for m in spec["mounts"] if m["destination"] not in dropped]
+    # 2. process
+    process = spec["process"]
+    process["args"] = [PAUSE_PATH, "-P"]
+    process["env"] = ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    uid = inputs.run_as_user or 0
+    gid = inputs.run_as_group or 0
+    process["user"] = {"uid": uid, "gid": gid, "additionalGids": [gid]}
+    # 3. + 4. hostname, namespaces
+    ns = inputs.namespaces
+    if ns.network == NODE:
+        _without(spec, "network")
+        _without(spec, "uts")
+    else:
+        spec["hostname"] = inputs.hostname
+    if ns.pid == NODE:
+        _without(spec, "pid")
+    if ns.ipc == NODE:
+        _without(spec, "ipc")
+    if ns.userns == POD:
+        spec["linux"]["namespaces"].append({"type": "user"})
+        mapping = {"containerID": 0, "hostID": inputs.userns_host_id, "size": USERNS_LENGTH}
+        spec["linux"]["uidMappings"] = [dict(mapping)]
+        spec["linux"]["gidMappings"] = [dict(mapping)]
+    # 5. mounts
+    spec["mounts"].append(
+        {
+            "destination": PAUSE_PATH,
+            "type": "bind",
+            "source": inputs.catatonit,
+            "options": ["rbind", "ro"],
+        }
+    )
+    spec["mounts"].append(
+        {
+            "destination": "/dev/shm",  # noqa: S108
+            "type": "bind",
+            "source": inputs.shm_source,
+            "options": ["rbind", "ro", "nosuid", "nodev", "noexec"],
+        }
+    )
+    # 6. sysctls, resources, root, cgroups, annotations
+    linux = spec["linux"]
+    if inputs.sysctls:
+        linux["sysctl"] = dict(inputs.sysctls)
+    linux["resources"]["cpu"] = {"shares": 2}
+    spec["root"]["readonly"] = True
+    if inputs.cgroup_parent:
+        linux["cgroupsPath"] = posixpath.join(inputs.cgroup_parent, inputs.sandbox_id)
+    spec["annotations"] = {
+        "io.kubernetes.cri.container-type": "sandbox",
+        "io.kubernetes.cri.sandbox-id": inputs.sandbox_id,
+        "io.kubernetes.cri.sandbox-name": inputs.name,
+        "io.kubernetes.cri.sandbox-namespace": inputs.namespace,
+        "io.kubernetes.cri.sandbox-uid": inputs.uid,
+        "io.kubernetes.cri.sandbox-log-directory": inputs.log_directory,
+    }
+    # 7. seccomp
+    if inputs.runtime_default_seccomp and inputs.node.seccomp_available:
+        linux["seccomp"] = runtime_default_profile(
+            inputs.node.arch, inputs.node.kernel_version, tuple(DEFAULT_CAPABILITIES)
+        )
+    return spec
