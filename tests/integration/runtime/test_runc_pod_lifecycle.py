@@ -9,13 +9,22 @@ Callers: pytest.
 
 from __future__ import annotations
 
+import asyncio
+import re
+import time
+from pathlib import Path
+
+import pytest
+
 from integration.runtime.conftest import Env
 from integration.runtime.podkit import (
     container_config,
     load_example,
     run,
     sandbox_config,
+    simple_pod,
 )
+from seclet.cri.errors import CRIError, ImageNotFoundError
 from seclet.cri.types import ContainerState, PodSandboxState
 
 
@@ -56,5 +65,131 @@ def test_page_pod_id_and_status(env: Env) -> None:
         assert sandbox.pid > 0
         host = (await env.runtime.exec_sync(cid, ("hostname",))).stdout.decode().strip()
         assert host == "security-context-demo"
+
+    run(body())
+
+
+async def _run_simple(env: Env, name: str, container: dict[str, object], **spec: object) -> str:
+    pod = simple_pod(name, f"uid-{name}", container, **spec)
+    sandbox_cfg = sandbox_config(pod, env.logs)
+    sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
+    cid = await env.runtime.create_container(sandbox_id, container_config(pod), sandbox_cfg)
+    await env.runtime.start_container(cid)
+    return cid
+
+
+async def _wait_exited(env: Env, cid: str, within: float = 10.0) -> None:
+    deadline = time.monotonic() + within
+    while (await env.runtime.container_status(cid)).state != ContainerState.CONTAINER_EXITED:
+        assert time.monotonic() < deadline, "container did not exit"
+        await asyncio.sleep(0.02)
+
+
+_LOG_LINE = re.compile(
+    r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(?:Z|[+-]\d\d:\d\d) (stdout|stderr) ([PF]) (.*)$"
+)
+
+
+def test_failing_command_logs_exit_code_and_reason(env: Env) -> None:
+    async def body() -> None:
+        cid = await _run_simple(
+            env, "fail", {"command": ["sh", "-c", "echo hello; echo oops >&2; exit 3"]}
+        )
+        await _wait_exited(env, cid)
+        status = await env.runtime.container_status(cid)
+        assert (status.exit_code, status.reason) == (3, "Error")
+        assert status.finished_at >= status.started_at > 0
+        assert status.pid == 0
+        lines = Path(status.log_path).read_text().splitlines()
+        parsed = [m.groups() for m in map(_LOG_LINE.match, lines) if m is not None]
+        assert len(parsed) == len(lines)
+        assert sorted(parsed) == [("stderr", "F", "oops"), ("stdout", "F", "hello")]
+
+    run(body())
+
+
+def test_completed_reason(env: Env) -> None:
+    async def body() -> None:
+        cid = await _run_simple(env, "ok", {"command": ["true"]})
+        await _wait_exited(env, cid)
+        status = await env.runtime.container_status(cid)
+        assert (status.exit_code, status.reason) == (0, "Completed")
+
+    run(body())
+
+
+def test_start_failure_carries_runc_text(env: Env) -> None:
+    async def body() -> None:
+        pod = simple_pod("nosuch", "uid-nosuch", {"command": ["nosuch"]})
+        sandbox_cfg = sandbox_config(pod, env.logs)
+        sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
+        cid = await env.runtime.create_container(sandbox_id, container_config(pod), sandbox_cfg)
+        with pytest.raises(CRIError) as info:
+            await env.runtime.start_container(cid)
+        assert info.value.message == (
+            "failed to create containerd task: failed to create shim task: OCI runtime "
+            "create failed: runc create failed: unable to start container process: "
+            'exec: "nosuch": executable file not found in $PATH: unknown'
+        )
+        status = await env.runtime.container_status(cid)
+        assert (status.state, status.exit_code, status.reason) == (
+            ContainerState.CONTAINER_EXITED,
+            128,
+            "StartError",
+        )
+        assert status.message == info.value.message
+
+    run(body())
+
+
+def test_missing_image_is_not_found(env: Env) -> None:
+    async def body() -> None:
+        pod = simple_pod("noimage", "uid-noimage", {"image": "nosuch:1", "command": ["true"]})
+        sandbox_cfg = sandbox_config(pod, env.logs)
+        sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
+        with pytest.raises(ImageNotFoundError, match='failed to resolve image "nosuch:1"'):
+            await env.runtime.create_container(sandbox_id, container_config(pod), sandbox_cfg)
+
+    run(body())
+
+
+def test_stop_honours_term_trap_within_grace(env: Env) -> None:
+    async def body() -> None:
+        script = 'trap "echo bye; exit 0" TERM; while true; do sleep 0.05; done'
+        cid = await _run_simple(env, "trap", {"command": ["sh", "-c", script]})
+        await asyncio.sleep(0.2)
+        started = time.monotonic()
+        await env.runtime.stop_container(cid, 10)
+        assert time.monotonic() - started < 3
+        status = await env.runtime.container_status(cid)
+        assert (status.exit_code, status.reason) == (0, "Completed")
+        assert "stdout F bye" in Path(status.log_path).read_text()
+
+    run(body())
+
+
+def test_stop_kills_after_grace(env: Env) -> None:
+    async def body() -> None:
+        cid = await _run_simple(env, "stubborn", {"command": ["sleep", "3600"]})
+        started = time.monotonic()
+        await env.runtime.stop_container(cid, 1)
+        elapsed = time.monotonic() - started
+        assert 1 <= elapsed < 4
+        status = await env.runtime.container_status(cid)
+        assert (status.exit_code, status.reason) == (137, "Error")
+        await env.runtime.stop_container(cid, 1)  # idempotent
+
+    run(body())
+
+
+def test_exec_sync_timeout(env: Env) -> None:
+    async def body() -> None:
+        cid = await _run_simple(env, "slow", {"command": ["sleep", "3600"]})
+        with pytest.raises(CRIError, match=r"^timeout 1s exceeded: context deadline exceeded$"):
+            await env.runtime.exec_sync(cid, ("sleep", "30"), 1)
+        out = await env.runtime.exec_sync(cid, ("sh", "-c", "exit 7"))
+        assert out.exit_code == 7
+        with pytest.raises(CRIError, match="OCI runtime exec failed: .*executable file not found"):
+            await env.runtime.exec_sync(cid, ("nosuch",))
 
     run(body())
