@@ -85,6 +85,10 @@ async def _wait_exited(env: Env, cid: str, within: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
+def _read(path: str) -> str:
+    return Path(path).read_text()
+
+
 _LOG_LINE = re.compile(
     r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}(?:Z|[+-]\d\d:\d\d) (stdout|stderr) ([PF]) (.*)$"
 )
@@ -100,7 +104,7 @@ def test_failing_command_logs_exit_code_and_reason(env: Env) -> None:
         assert (status.exit_code, status.reason) == (3, "Error")
         assert status.finished_at >= status.started_at > 0
         assert status.pid == 0
-        lines = Path(status.log_path).read_text().splitlines()
+        lines = _read(status.log_path).splitlines()
         parsed = [m.groups() for m in map(_LOG_LINE.match, lines) if m is not None]
         assert len(parsed) == len(lines)
         assert sorted(parsed) == [("stderr", "F", "oops"), ("stdout", "F", "hello")]
@@ -163,7 +167,7 @@ def test_stop_honours_term_trap_within_grace(env: Env) -> None:
         assert time.monotonic() - started < 3
         status = await env.runtime.container_status(cid)
         assert (status.exit_code, status.reason) == (0, "Completed")
-        assert "stdout F bye" in Path(status.log_path).read_text()
+        assert "stdout F bye" in _read(status.log_path)
 
     run(body())
 
@@ -189,7 +193,7 @@ def test_exec_sync_timeout(env: Env) -> None:
             await env.runtime.exec_sync(cid, ("sleep", "30"), 1)
         out = await env.runtime.exec_sync(cid, ("sh", "-c", "exit 7"))
         assert out.exit_code == 7
-        with pytest.raises(CRIError, match="OCI runtime exec failed: .*executable file not found"):
+        with pytest.raises(CRIError, match=r"OCI runtime exec failed: .*executable file not found"):
             await env.runtime.exec_sync(cid, ("nosuch",))
 
     run(body())

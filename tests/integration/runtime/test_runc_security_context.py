@@ -10,7 +10,7 @@ Callers: pytest.
 
 from __future__ import annotations
 
-import os
+from pathlib import Path
 
 import pytest
 
@@ -147,9 +147,9 @@ def test_containers_share_the_sandbox_network_namespace(env: Env) -> None:
         ns_b = (await env.runtime.exec_sync(b, cmd)).stdout
         assert ns_a == ns_b
         sandbox = await env.runtime.pod_sandbox_status(sandbox_id)
-        pause_net = (await _readlink(f"/proc/{sandbox.pid}/ns/net")).encode()
+        pause_net = (_readlink(f"/proc/{sandbox.pid}/ns/net")).encode()
         assert ns_a.splitlines()[0] == pause_net
-        assert pause_net != (await _readlink("/proc/self/ns/net")).encode()
+        assert pause_net != (_readlink("/proc/self/ns/net")).encode()
         pid_a = (await env.runtime.exec_sync(a, ("readlink", "/proc/self/ns/pid"))).stdout
         pid_b = (await env.runtime.exec_sync(b, ("readlink", "/proc/self/ns/pid"))).stdout
         assert pid_a != pid_b
@@ -163,8 +163,8 @@ def test_containers_share_the_sandbox_network_namespace(env: Env) -> None:
     run(body())
 
 
-async def _readlink(path: str) -> str:
-    return os.readlink(path)
+def _readlink(path: str) -> str:
+    return str(Path(path).readlink())
 
 
 def test_host_network_sysctl_refused(env: Env) -> None:
@@ -176,7 +176,9 @@ def test_host_network_sysctl_refused(env: Env) -> None:
             hostNetwork=True,
             securityContext={"sysctls": [{"name": "net.core.somaxconn", "value": "1024"}]},
         )
-        with pytest.raises(CRIError, match='sysctl "net.core.somaxconn" not allowed with host net'):
+        with pytest.raises(
+            CRIError, match=r'sysctl "net\.core\.somaxconn" not allowed with host net'
+        ):
             await env.runtime.run_pod_sandbox(sandbox_config(pod, env.logs))
 
     run(body())
@@ -188,6 +190,6 @@ def test_host_network_pod_reports_host_ip(env: Env) -> None:
         sandbox_id, (cid,) = await _start(env, pod)
         assert (await env.runtime.pod_sandbox_status(sandbox_id)).ip == "127.0.0.1"
         ns = (await env.runtime.exec_sync(cid, ("readlink", "/proc/self/ns/net"))).stdout
-        assert ns.strip().decode() == os.readlink("/proc/self/ns/net")
+        assert ns.strip().decode() == _readlink("/proc/self/ns/net")
 
     run(body())
