@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import gzip
+import hashlib
 import io
 import os
 import shutil
@@ -103,11 +104,13 @@ class _Budget:
 
 
 class _Counted(io.RawIOBase):
-    """A readable stream that charges every byte read to the budget."""
+    """A readable stream that charges every byte read to the budget and hashes it
+    (the layer's diff id)."""
 
     def __init__(self, inner: IO[bytes] | gzip.GzipFile, budget: _Budget) -> None:
         self._inner = inner
         self._budget = budget
+        self.sha256 = hashlib.sha256()
 
     def readable(self) -> bool:
         return True
@@ -117,6 +120,7 @@ class _Counted(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         self._budget.add_bytes(n)
+        self.sha256.update(data)
         return n
 
 
@@ -414,27 +418,33 @@ def unpack_layers(
     limits: UnpackLimits = UnpackLimits(),
     *,
     as_root: bool | None = None,
-) -> None:
-    """Apply ``layers`` in order to the existing directory ``target``.
+) -> tuple[str, ...]:
+    """Apply ``layers`` in order to the existing directory ``target``; return their
+    diff ids (``sha256:`` of each uncompressed tar, to check against the config).
 
     ``as_root`` (default: running as uid 0) keeps ownership and makes device nodes.
     Raises ``UnpackError`` with ``failed to extract layer <digest>: <reason>``.
     """
     owner = os.geteuid() == 0 if as_root is None else as_root
     budget = _Budget(limits)
+    diff_ids = []
     root_fd = os.open(target, _DIR_FLAGS)
     try:
         tree = _Tree(root_fd)
         for layer in layers:
             try:
                 with layer.path.open("rb") as raw:
-                    stream = _open_layer(raw, layer)
-                    counted = io.BufferedReader(_Counted(stream, budget), _COPY_CHUNK)
-                    with tarfile.open(fileobj=counted, mode="r|") as tar:
+                    counted = _Counted(_open_layer(raw, layer), budget)
+                    stream = io.BufferedReader(counted, _COPY_CHUNK)
+                    with tarfile.open(fileobj=stream, mode="r|") as tar:
                         _Applier(tree, budget, as_root=owner).apply(tar)
+                    while stream.read(_COPY_CHUNK):
+                        pass
+                diff_ids.append(f"sha256:{counted.sha256.hexdigest()}")
             except UnpackError as exc:
                 raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
             except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile) as exc:
                 raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
     finally:
         os.close(root_fd)
+    return tuple(diff_ids)
