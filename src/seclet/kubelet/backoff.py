@@ -36,9 +36,14 @@ class Backoff:
         entry = self._entries.get(key)
         return entry.backoff if entry else 0.0
 
-    def next(self, key: str, now: float) -> float:
+    def next(self, key: str, now: float, event_time: float | None = None) -> float:
+        """One more failure of ``key`` at ``event_time`` (default ``now``); the entry
+        restarts at ``initial`` when ``event_time`` is over ``2 x max`` after the last
+        update (a container that ran ten minutes starts over at 10 s)."""
         entry = self._entries.get(key)
-        if entry is None or self._expired(now, entry.last_update):
+        if entry is None or self._expired(
+            now if event_time is None else event_time, entry.last_update
+        ):
             entry = _Entry(self.initial, now)
             self._entries[key] = entry
         else:
@@ -64,6 +69,10 @@ class Backoff:
         if entry is None:
             return 0.0
         return max(0.0, entry.backoff - (now - event_time))
+
+    def last_update(self, key: str) -> float:
+        entry = self._entries.get(key)
+        return entry.last_update if entry else 0.0
 
     def forget(self, prefix: str) -> None:
         for key in [k for k in self._entries if k.startswith(prefix)]:

@@ -1,0 +1,105 @@
+"""What a pod needs next, decided from its spec and the runtime's state (pure).
+
+Role: upstream's ``kuberuntime_manager.go computePodActions`` for seclet's pods
+(no sidecars, no in-place resize, no probes-driven restarts yet):
+1. no sandbox -> create one, and start the first init container (or every regular
+   container, minus those that already succeeded under OnFailure);
+   a sandbox that is stopped (the pod finished) is left alone;
+2. init containers in order: the first without a status is started; a running one is
+   waited for; one that exited non-zero is restarted, or under ``Never`` the pod is
+   killed (it failed); only when all exited 0 do regular containers start;
+3. regular containers: ``ShouldContainerBeRestarted`` (never-started, created or
+   unknown -> start; exited -> per restartPolicy and exit code); when none runs and
+   none will start, the pod is killed (its sandbox stopped, containers kept for logs).
+Callers: seclet.kubelet.worker, tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from seclet.api import models
+from seclet.cri.types import ContainerState
+from seclet.kubelet.runtimestate import PodRuntimeState
+
+
+@dataclass(frozen=True, slots=True)
+class PodActions:
+    kill_pod: bool = False
+    create_sandbox: bool = False
+    next_init_container: str | None = None
+    containers_to_start: tuple[str, ...] = ()
+
+
+def restart_policy(pod: models.Pod) -> str:
+    return (pod.spec or models.PodSpec()).restartPolicy or "Always"
+
+
+def should_container_be_restarted(
+    container: models.Container, pod: models.Pod, state: PodRuntimeState
+) -> bool:
+    """upstream ``kubecontainer.ShouldContainerBeRestarted``."""
+    if (pod.metadata or models.ObjectMeta()).deletionTimestamp:
+        return False
+    status = state.latest(container.name or "")
+    if status is None:
+        return True
+    if status.state == ContainerState.CONTAINER_RUNNING:
+        return False
+    if status.state in (ContainerState.CONTAINER_UNKNOWN, ContainerState.CONTAINER_CREATED):
+        return True
+    policy = restart_policy(pod)
+    if policy == "Never":
+        return False
+    return not (policy == "OnFailure" and status.exit_code == 0)
+
+
+def _succeeded(name: str, state: PodRuntimeState) -> bool:
+    s = state.latest(name)
+    return s is not None and s.state == ContainerState.CONTAINER_EXITED and s.exit_code == 0
+
+
+def compute_pod_actions(pod: models.Pod, state: PodRuntimeState) -> PodActions:
+    """The steps above."""
+    spec = pod.spec or models.PodSpec()
+    policy = restart_policy(pod)
+    if state.sandbox is None:
+        to_start = tuple(
+            c.name or ""
+            for c in spec.containers
+            if not (policy == "OnFailure" and _succeeded(c.name or "", state))
+        )
+        if not to_start:
+            return PodActions()
+        if spec.initContainers:
+            return PodActions(
+                create_sandbox=True, next_init_container=spec.initContainers[0].name or ""
+            )
+        return PodActions(create_sandbox=True, containers_to_start=to_start)
+    if not state.sandbox_ready:
+        return PodActions()
+    for init in spec.initContainers:
+        name = init.name or ""
+        status = state.latest(name)
+        if status is None or status.state in (
+            ContainerState.CONTAINER_CREATED,
+            ContainerState.CONTAINER_UNKNOWN,
+        ):
+            return PodActions(next_init_container=name)
+        if status.state == ContainerState.CONTAINER_RUNNING:
+            return PodActions()
+        if status.exit_code != 0:
+            if policy == "Never":
+                return PodActions(kill_pod=True)
+            return PodActions(next_init_container=name)
+    to_start = tuple(
+        c.name or "" for c in spec.containers if should_container_be_restarted(c, pod, state)
+    )
+    running = any(
+        (s := state.latest(c.name or "")) is not None
+        and s.state == ContainerState.CONTAINER_RUNNING
+        for c in spec.containers
+    )
+    if not running and not to_start:
+        return PodActions(kill_pod=True)
+    return PodActions(containers_to_start=to_start)

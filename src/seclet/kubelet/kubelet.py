@@ -1,0 +1,177 @@
+"""The kubelet: registers the node, binds and runs this node's pods, serves logs/exec.
+
+Role: the embedded node agent (as k3s embeds one), talking to the store directly and
+to the runtime only through the CRI Protocols.
+
+Steps of ``start``:
+1. ask the runtime its version (the node's containerRuntimeVersion and the
+   ``<runtime>://`` prefix of container ids); probe the host once (``hostinfo``);
+2. register the node object and start the heartbeat task;
+3. list the pods and start the watch task from that resourceVersion; every pod
+   seen goes through ``_handle``: unbound pods are bound (``Binder``), pods bound to
+   this node get a worker (one asyncio task per UID), deleted ones tell theirs.
+``stop`` cancels the watch, the heartbeat and the workers (containers keep running,
+as with a restarted kubelet).
+Callers: seclet.cli.server, tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+
+from seclet.cri.services import ImageService, RuntimeService
+from seclet.host.facts import NodeFacts
+from seclet.kubelet.backoff import Backoff
+from seclet.kubelet.binder import Binder, needs_binding
+from seclet.kubelet.clock import Clock, SystemClock
+from seclet.kubelet.config import KubeletConfig
+from seclet.kubelet.events import EventRecorder
+from seclet.kubelet.hostinfo import HostInfo, probe_host_info
+from seclet.kubelet.images import ImageManager
+from seclet.kubelet.node import NodeStatusAgent
+from seclet.kubelet.server import KubeletServer
+from seclet.kubelet.userns import UsernsAllocator
+from seclet.kubelet.worker import PodWorker, WorkerDeps
+from seclet.store.api import GoneError, JSONObject, Store, WatchEvent
+
+log = logging.getLogger(__name__)
+
+
+class Kubelet:
+    def __init__(
+        self,
+        store: Store,
+        runtime: RuntimeService,
+        images: ImageService,
+        config: KubeletConfig,
+        node: NodeFacts,
+        clock: Clock | None = None,
+        host: HostInfo | None = None,
+    ) -> None:
+        self.store = store
+        self.runtime = runtime
+        self.images = images
+        self.config = config
+        self.node = node
+        self.clock: Clock = clock or SystemClock()
+        self.host = host
+        """None: probed at start (tests pass a fixed value)."""
+        self.recorder = EventRecorder(store, self.clock, "kubelet", config.node_name)
+        self.binder = Binder(store, self.clock, config.node_name)
+        self.workers: dict[str, PodWorker] = {}
+        self.node_agent: NodeStatusAgent | None = None
+        self.server = KubeletServer(store, runtime, self.clock, config.node_name)
+        self._deps: WorkerDeps | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def node_client(self) -> KubeletServer:
+        """The ``seclet.nodeapi.NodeClient`` the apiserver uses for logs and exec."""
+        return self.server
+
+    async def start(self) -> None:
+        """The steps above."""
+        version = await self.runtime.version()
+        if self.host is None:
+            self.host = await asyncio.to_thread(probe_host_info, self.config.root_dir)
+        self._deps = WorkerDeps(
+            store=self.store,
+            runtime=self.runtime,
+            images=self.images,
+            config=self.config,
+            clock=self.clock,
+            recorder=self.recorder,
+            image_manager=ImageManager(
+                self.images,
+                self.recorder,
+                self.clock,
+                Backoff(self.config.image_backoff_initial, self.config.image_backoff_max),
+            ),
+            crash_backoff=Backoff(self.config.backoff_initial, self.config.backoff_max),
+            userns=UsernsAllocator(self.config.userns_first_id, self.config.userns_length),
+            runtime_name=version.runtime_name,
+        )
+        self.node_agent = NodeStatusAgent(
+            self.store, self.clock, self.config, self.node, self.host, version
+        )
+        self.node_agent.register()
+        self._tasks.append(asyncio.create_task(self._heartbeat(), name="kubelet-heartbeat"))
+        listed = self.store.list("pods")
+        for obj in listed.items:
+            self._handle("ADDED", obj)
+        self._tasks.append(
+            asyncio.create_task(self._watch(listed.resource_version), name="kubelet-watch")
+        )
+
+    async def stop(self) -> None:
+        tasks = [*self._tasks, *(w.task for w in self.workers.values() if w.task is not None)]
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+        self._tasks.clear()
+        self.workers.clear()
+
+    async def _heartbeat(self) -> None:
+        while True:
+            await self.clock.sleep(self.config.node_status_update_frequency)
+            if self.node_agent is not None:
+                try:
+                    self.node_agent.heartbeat()
+                except Exception:
+                    log.exception("node heartbeat")
+
+    async def _watch(self, since: int) -> None:
+        while True:
+            try:
+                async for event in self.store.watch("pods", None, since):
+                    since = event.resource_version
+                    self._on_event(event)
+                return
+            except GoneError:
+                listed = self.store.list("pods")
+                for obj in listed.items:
+                    self._handle("MODIFIED", obj)
+                since = listed.resource_version
+
+    def _on_event(self, event: WatchEvent) -> None:
+        try:
+            self._handle(event.type, event.object)
+        except Exception:
+            log.exception("handling pod event")
+
+    def _handle(self, type_: str, obj: JSONObject) -> None:
+        meta = obj.get("metadata") or {}
+        uid = meta.get("uid", "")
+        if type_ == "DELETED":
+            worker = self.workers.get(uid)
+            if worker is not None:
+                worker.update(None)
+            self.recorder.forget(uid)
+            return
+        if needs_binding(obj):
+            self.binder.bind(obj)
+            return
+        if (obj.get("spec") or {}).get("nodeName") != self.config.node_name:
+            return
+        worker = self.workers.get(uid)
+        if worker is None:
+            phase = (obj.get("status") or {}).get("phase")
+            if phase in ("Succeeded", "Failed") and not meta.get("deletionTimestamp"):
+                return
+            assert self._deps is not None
+            worker = PodWorker(self._deps, obj)
+            self.workers[uid] = worker
+            task = worker.start()
+            task.add_done_callback(functools.partial(self._finished, uid))
+            return
+        worker.update(obj)
+
+    def _finished(self, uid: str, _task: asyncio.Task[None]) -> None:
+        worker = self.workers.get(uid)
+        if worker is not None and worker.done:
+            del self.workers[uid]

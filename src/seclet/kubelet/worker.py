@@ -1,0 +1,593 @@
+"""One pod's worker: drives the pod from its spec to running containers and back.
+
+Role: upstream's pod worker + ``kuberuntime_manager.SyncPod`` + ``KillPod`` for one
+pod UID, as one asyncio task. It wakes on every change of the pod object and every
+``sync_period`` (the runtime is re-read, as PLEG relists), and writes the status
+(``seclet.kubelet.status``) after each sync.
+
+Steps of ``_sync``:
+1. decode the pod; a pod already terminal is left alone;
+2. admission on first sight (sysctls) -> rejected pods become Failed;
+3. volumes: plan and set up once (a refused volume -> Warning ``FailedMount``);
+4. read the runtime state; ``compute_pod_actions``;
+5. kill the pod (stop its sandbox) / create the sandbox (userns ids for
+   ``hostUsers: false``) / start the next init container / start containers, each
+   start through ``_start_container`` (back-off, image, runAsNonRoot, create, start);
+6. re-read the runtime and write the status.
+Steps of ``_terminate`` (deletionTimestamp set, or the object deleted):
+1. ``Killing`` ``Stopping container <c>`` and StopContainer with the grace period for
+   each running container; 2. stop and remove the sandbox; 3. tear down volumes,
+   release userns ids, forget back-offs; 4. write the final (terminal) status and
+   delete the pod from the store (the status manager's final delete), unless the
+   object is already gone.
+Callers: seclet.kubelet.kubelet.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from seclet.api import models
+from seclet.api.decode import build
+from seclet.cri.errors import CRIError
+from seclet.cri.services import ImageService, RuntimeService
+from seclet.cri.types import (
+    ContainerConfig,
+    ContainerMetadata,
+    ContainerState,
+    ImageSpec,
+    KeyValue,
+    PodSandboxConfig,
+    PodSandboxMetadata,
+)
+from seclet.kubelet.actions import compute_pod_actions
+from seclet.kubelet.admission import SYSCTL_FORBIDDEN, admit_sysctls
+from seclet.kubelet.backoff import Backoff
+from seclet.kubelet.clock import Clock, go_duration
+from seclet.kubelet.config import KubeletConfig
+from seclet.kubelet.events import (
+    NORMAL,
+    WARNING,
+    EventRecorder,
+    container_field_path,
+    pod_reference,
+)
+from seclet.kubelet.images import ERR_IMAGE_PULL, IMAGE_PULL_BACKOFF, ImageManager
+from seclet.kubelet.runtimestate import (
+    CONTAINER_NAME_LABEL,
+    POD_NAME_LABEL,
+    POD_NAMESPACE_LABEL,
+    POD_UID_LABEL,
+    RESTART_COUNT_ANNOTATION,
+    PodRuntimeState,
+    read_pod_state,
+)
+from seclet.kubelet.status import StatusInputs, generate_pod_status, rejected_status
+from seclet.kubelet.userns import UsernsAllocator, UsernsExhaustedError, write_mapping
+from seclet.kubelet.volumes import (
+    VolumeError,
+    VolumePlan,
+    container_mounts,
+    plan_volumes,
+    set_up,
+    tear_down,
+)
+from seclet.securitycontext.nonroot import (
+    CREATE_CONTAINER_CONFIG_ERROR,
+    RunAsNonRootError,
+    format_pod,
+    verify_run_as_non_root,
+)
+from seclet.securitycontext.users import ImageUser, kubelet_image_user
+from seclet.store.api import ConflictError, JSONObject, NotFoundError, Store
+
+log = logging.getLogger(__name__)
+
+CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"
+CREATE_CONTAINER_ERROR = "CreateContainerError"
+RUN_CONTAINER_ERROR = "RunContainerError"
+WORKER_BACKOFF = 10.0
+"""Seconds before a pod whose sync failed is synced again (upstream's backOffPeriod)."""
+
+
+def _fingerprint(state: PodRuntimeState) -> tuple[tuple[str, int], ...]:
+    """What PLEG compares between relists: every container's id and state."""
+    items = [(s.id, s.state.value) for attempts in state.containers.values() for s in attempts]
+    if state.sandbox is not None:
+        items.append((state.sandbox.id, state.sandbox.state.value))
+    return tuple(sorted(items))
+
+
+@dataclass(slots=True, kw_only=True)
+class WorkerDeps:
+    """What every pod worker shares (one per kubelet)."""
+
+    store: Store
+    runtime: RuntimeService
+    images: ImageService
+    config: KubeletConfig
+    clock: Clock
+    recorder: EventRecorder
+    image_manager: ImageManager
+    crash_backoff: Backoff
+    userns: UsernsAllocator
+    runtime_name: str
+    readiness: dict[str, dict[str, bool]] = field(default_factory=dict)
+
+
+def pod_model(obj: JSONObject) -> models.Pod:
+    """The frozen Pod of a stored object (metadata and spec; status is the kubelet's)."""
+    return build({"metadata": obj.get("metadata") or {}, "spec": obj.get("spec") or {}}, models.Pod)
+
+
+def _with_seccomp_default(pod: models.Pod) -> models.Pod:
+    """``--seccomp-default``: RuntimeDefault where neither pod nor container names a
+    profile, as the kubelet does before it builds the CRI security context."""
+    spec = pod.spec or models.PodSpec()
+    psc = spec.securityContext or models.PodSecurityContext()
+    if psc.seccompProfile is not None:
+        return pod
+    psc = psc._replace(seccompProfile=models.SeccompProfile(type="RuntimeDefault"))
+    return pod._replace(spec=spec._replace(securityContext=psc))
+
+
+class PodWorker:
+    def __init__(self, deps: WorkerDeps, obj: JSONObject) -> None:
+        self.deps = deps
+        meta = obj.get("metadata") or {}
+        self.uid: str = meta.get("uid", "")
+        self.namespace: str = meta.get("namespace", "")
+        self.name: str = meta.get("name", "")
+        self.obj: JSONObject = obj
+        self.deleted = False
+        self.done = False
+        self.terminal = False
+        self.admitted = False
+        self.volumes: tuple[VolumePlan, ...] | None = None
+        self.reasons: dict[str, tuple[str, str]] = {}
+        self._wake = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+        self._own_rv: str | None = None
+        self._retry_at = 0.0
+        self._fingerprint: tuple[tuple[str, int], ...] = ()
+
+    # -- driving --------------------------------------------------------------------
+
+    def update(self, obj: JSONObject | None) -> None:
+        """A new version of the pod (None: the object was deleted). Our own status
+        writes coming back through the watch do not wake the worker."""
+        if obj is None:
+            self.deleted = True
+            self._wake.set()
+            return
+        self.obj = obj
+        if (obj.get("metadata") or {}).get("resourceVersion") != self._own_rv:
+            self._wake.set()
+
+    def start(self) -> asyncio.Task[None]:
+        self.task = asyncio.create_task(self.run(), name=f"pod-worker-{self.uid}")
+        return self.task
+
+    def _deleting(self) -> bool:
+        return self.deleted or bool((self.obj.get("metadata") or {}).get("deletionTimestamp"))
+
+    async def run(self) -> None:
+        """Sync, then wait for a reason to sync again: the pod changed, the runtime's
+        containers changed (PLEG), a back-off ran out, or the resync interval passed."""
+        while True:
+            if self._deleting():
+                try:
+                    await self._terminate(self.obj, remove_object=not self.deleted)
+                except Exception:
+                    log.exception("terminating pod %s/%s", self.namespace, self.name)
+                self.done = True
+                return
+            self._retry_at = self.deps.clock.now() + self.deps.config.resync_interval
+            try:
+                await self._sync(self.obj)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("syncing pod %s/%s", self.namespace, self.name)
+                self._retry_at = self.deps.clock.now() + WORKER_BACKOFF
+            await self._idle()
+
+    async def _idle(self) -> None:
+        while True:
+            if await self._wait(self.deps.config.sync_period) or self._deleting():
+                return
+            if self.deps.clock.now() >= self._retry_at:
+                return
+            state = await read_pod_state(self.deps.runtime, self.uid)
+            if _fingerprint(state) != self._fingerprint:
+                return
+
+    async def _wait(self, seconds: float) -> bool:
+        """Sleep ``seconds`` of clock time or until woken; True when woken."""
+        if self._wake.is_set():
+            self._wake.clear()
+            return True
+        sleeper = asyncio.create_task(self.deps.clock.sleep(seconds))
+        waker = asyncio.create_task(self._wake.wait())
+        try:
+            await asyncio.wait({sleeper, waker}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeper.cancel()
+            waker.cancel()
+        woken = self._wake.is_set()
+        self._wake.clear()
+        return woken
+
+    def _retry_within(self, seconds: float) -> None:
+        self._retry_at = min(self._retry_at, self.deps.clock.now() + max(seconds, 0.0))
+
+    # -- paths ----------------------------------------------------------------------
+
+    @property
+    def pod_dir(self) -> Path:
+        return Path(self.deps.config.root_dir) / "pods" / self.uid
+
+    @property
+    def log_dir(self) -> str:
+        return str(Path(self.deps.config.pod_logs_dir) / f"{self.namespace}_{self.name}_{self.uid}")
+
+    # -- sync -----------------------------------------------------------------------
+
+    async def _sync(self, obj: JSONObject) -> None:
+        pod = pod_model(obj)
+        if self.terminal:
+            return
+        if not self.admitted:
+            refusal = admit_sysctls(pod, self.deps.config.allowed_unsafe_sysctls)
+            if refusal is not None:
+                self.deps.recorder.event(pod_reference(obj), WARNING, SYSCTL_FORBIDDEN, refusal)
+                self._write(
+                    lambda old: rejected_status(
+                        pod, old, SYSCTL_FORBIDDEN, refusal, self.deps.clock.now()
+                    )
+                )
+                self.terminal = True
+                return
+            self.admitted = True
+        if not await self._volumes_ready(obj, pod):
+            self._retry_within(WORKER_BACKOFF)
+            self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
+            return
+        state = await read_pod_state(self.deps.runtime, self.uid)
+        actions = compute_pod_actions(pod, state)
+        if actions.kill_pod:
+            await self._kill_pod(obj, pod, state, grace=0, events=False, remove=False)
+        if actions.create_sandbox:
+            if not await self._create_sandbox(obj, pod):
+                self._retry_within(WORKER_BACKOFF)
+                self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
+                return
+            state = await read_pod_state(self.deps.runtime, self.uid)
+        if actions.next_init_container is not None:
+            await self._start_container(obj, pod, state, actions.next_init_container)
+        for name in actions.containers_to_start:
+            await self._start_container(obj, pod, state, name)
+        state = await read_pod_state(self.deps.runtime, self.uid)
+        self._fingerprint = _fingerprint(state)
+        if self.reasons:
+            self._retry_within(WORKER_BACKOFF)
+        status = self._write_status(pod, state)
+        if status is not None and status.get("phase") in ("Succeeded", "Failed"):
+            self.terminal = True
+
+    async def _volumes_ready(self, obj: JSONObject, pod: models.Pod) -> bool:
+        if self.volumes is not None:
+            return True
+        try:
+            plans = plan_volumes(pod, self.deps.config.root_dir)
+            await set_up(plans, pod)
+        except (VolumeError, OSError) as e:
+            message = e.args[0] if isinstance(e, VolumeError) else str(e)
+            self.deps.recorder.event(pod_reference(obj), WARNING, "FailedMount", message)
+            return False
+        self.volumes = plans
+        return True
+
+    async def _create_sandbox(self, obj: JSONObject, pod: models.Pod) -> bool:
+        spec = pod.spec or models.PodSpec()
+        host_id = None
+        try:
+            if spec.hostUsers is False:
+                host_id = self.deps.userns.allocate(self.uid)
+                await asyncio.to_thread(write_mapping, self.pod_dir, host_id)
+            config = self._sandbox_config(obj, pod, host_id)
+            await asyncio.to_thread(Path(self.log_dir).mkdir, 0o755, True, True)
+            await self.deps.runtime.run_pod_sandbox(config)
+        except (CRIError, UsernsExhaustedError, OSError) as e:
+            message = e.message if isinstance(e, CRIError) else str(e)
+            self.deps.recorder.event(
+                pod_reference(obj),
+                WARNING,
+                "FailedCreatePodSandBox",
+                f"Failed to create pod sandbox: {message}",
+            )
+            return False
+        return True
+
+    def _cri_pod(self, pod: models.Pod) -> models.Pod:
+        return _with_seccomp_default(pod) if self.deps.config.seccomp_default else pod
+
+    def _sandbox_config(
+        self, obj: JSONObject, pod: models.Pod, host_id: int | None
+    ) -> PodSandboxConfig:
+        spec = pod.spec or models.PodSpec()
+        meta = pod.metadata or models.ObjectMeta()
+        labels = dict(meta.labels)
+        labels.update(
+            {
+                POD_NAME_LABEL: self.name,
+                POD_NAMESPACE_LABEL: self.namespace,
+                POD_UID_LABEL: self.uid,
+            }
+        )
+        hostname = spec.hostname or self.name
+        if spec.hostNetwork:
+            hostname = ""
+        return PodSandboxConfig(
+            metadata=PodSandboxMetadata(name=self.name, uid=self.uid, namespace=self.namespace),
+            pod=self._cri_pod(pod),
+            hostname=hostname[:63],
+            log_directory=self.log_dir,
+            labels=labels,
+            annotations=dict(meta.annotations),
+            userns_host_id=host_id,
+        )
+
+    def _container(self, pod: models.Pod, name: str) -> models.Container:
+        spec = pod.spec or models.PodSpec()
+        for c in (*spec.initContainers, *spec.containers):
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    async def _start_container(
+        self, obj: JSONObject, pod: models.Pod, state: PodRuntimeState, name: str
+    ) -> None:
+        """upstream ``doBackOff`` + ``startContainer``; failures land in the reason cache."""
+        deps = self.deps
+        container = self._container(pod, name)
+        ref = pod_reference(obj, container_field_path(obj, name))
+        latest = state.latest(name)
+        now = deps.clock.now()
+        if latest is not None and latest.state == ContainerState.CONTAINER_EXITED:
+            key = f"{self.name}_{self.namespace}_{self.uid}_{name}"
+            finished = latest.finished_at / 1e9
+            if deps.crash_backoff.in_backoff_since(key, finished, now):
+                deps.recorder.event(
+                    ref,
+                    WARNING,
+                    "BackOff",
+                    f"Back-off restarting failed container {name} in pod {format_pod(pod)}",
+                )
+                self._retry_within(deps.crash_backoff.remaining(key, finished, now))
+                delay = go_duration(deps.crash_backoff.get(key))
+                self.reasons[name] = (
+                    CRASH_LOOP_BACK_OFF,
+                    f"back-off {delay} restarting failed container={name} pod={format_pod(pod)}",
+                )
+                return
+            deps.crash_backoff.next(key, now, finished)
+        image = await deps.image_manager.ensure(self.uid, container, ref)
+        if image.reason:
+            if image.reason == IMAGE_PULL_BACKOFF or image.reason == ERR_IMAGE_PULL:
+                self._retry_within(deps.image_manager.retry_in(self.uid, container, now))
+            deps.recorder.event(ref, WARNING, "Failed", f"Error: {image.reason}")
+            self.reasons[name] = (image.reason, image.message)
+            return
+        restart_count = latest.metadata.attempt + 1 if latest is not None else 0
+        img = image.image
+        image_user = kubelet_image_user(
+            ImageUser(img.uid if img else None, img.username if img else "")
+        )
+        try:
+            verify_run_as_non_root(pod, container, image_user)
+        except RunAsNonRootError as e:
+            deps.recorder.event(ref, WARNING, "Failed", f"Error: {e}")
+            self.reasons[name] = (CREATE_CONTAINER_CONFIG_ERROR, str(e))
+            return
+        sandbox = state.sandbox
+        if sandbox is None:
+            return
+        config = self._container_config(pod, container, image.image_ref, restart_count)
+        sandbox_config = self._sandbox_config(obj, pod, None)
+        try:
+            await asyncio.to_thread((Path(self.log_dir) / name).mkdir, 0o755, True, True)
+            cid = await deps.runtime.create_container(sandbox.id, config, sandbox_config)
+        except (CRIError, OSError) as e:
+            message = e.message if isinstance(e, CRIError) else str(e)
+            deps.recorder.event(ref, WARNING, "Failed", f"Error: {message}")
+            self.reasons[name] = (CREATE_CONTAINER_ERROR, message)
+            return
+        deps.recorder.event(ref, NORMAL, "Created", f"Created container: {name}")
+        try:
+            await deps.runtime.start_container(cid)
+        except CRIError as e:
+            deps.recorder.event(ref, WARNING, "Failed", f"Error: {e.message}")
+            self.reasons[name] = (RUN_CONTAINER_ERROR, e.message)
+            return
+        deps.recorder.event(ref, NORMAL, "Started", f"Started container {name}")
+        self.reasons.pop(name, None)
+
+    def _container_config(
+        self, pod: models.Pod, container: models.Container, image_ref: str, attempt: int
+    ) -> ContainerConfig:
+        name = container.name or ""
+        envs = tuple(
+            KeyValue(key=e.name or "", value=e.value or "")
+            for e in container.env
+            if e.valueFrom is None
+        )
+        plans = self.volumes or ()
+        spec = pod.spec or models.PodSpec()
+        return ContainerConfig(
+            metadata=ContainerMetadata(name=name, attempt=attempt),
+            image=ImageSpec(image=image_ref),
+            pod=self._cri_pod(pod),
+            container=container,
+            command=container.command,
+            args=container.args,
+            working_dir=container.workingDir or "",
+            envs=envs,
+            mounts=container_mounts(container, plans),
+            log_path=f"{name}/{attempt}.log",
+            stdin=bool(container.stdin),
+            stdin_once=bool(container.stdinOnce),
+            tty=bool(container.tty),
+            labels={
+                CONTAINER_NAME_LABEL: name,
+                POD_NAME_LABEL: self.name,
+                POD_NAMESPACE_LABEL: self.namespace,
+                POD_UID_LABEL: self.uid,
+            },
+            annotations={
+                RESTART_COUNT_ANNOTATION: str(attempt),
+                "io.kubernetes.container.terminationMessagePath": container.terminationMessagePath
+                or "",
+                "io.kubernetes.pod.terminationGracePeriod": str(
+                    spec.terminationGracePeriodSeconds
+                    if spec.terminationGracePeriodSeconds is not None
+                    else 30
+                ),
+            },
+        )
+
+    # -- status ---------------------------------------------------------------------
+
+    def _status_inputs(self, terminal: bool = False) -> StatusInputs:
+        return StatusInputs(
+            runtime_name=self.deps.runtime_name,
+            node_ip=self.deps.config.node_ip,
+            now=self.deps.clock.now(),
+            reasons=dict(self.reasons),
+            readiness=self.deps.readiness.get(self.uid, {}),
+            terminal=terminal,
+        )
+
+    def _write_status(
+        self, pod: models.Pod, state: PodRuntimeState, terminal: bool = False
+    ) -> JSONObject | None:
+        inputs = self._status_inputs(terminal)
+        return self._write(lambda old: generate_pod_status(pod, state, old, inputs))
+
+    def _write(self, make: Any) -> JSONObject | None:
+        """Replace the stored status (fresh read, retry on conflict); spec and metadata
+        changes made meanwhile are kept. Returns the status written (or unchanged)."""
+        store = self.deps.store
+        for _ in range(10):
+            try:
+                current = store.get("pods", self.namespace, self.name)
+            except NotFoundError:
+                return None
+            meta = current.get("metadata") or {}
+            if meta.get("uid") != self.uid:
+                return None
+            old = current.get("status") or {}
+            status: JSONObject = make(old)
+            if status == old:
+                return status
+            current["status"] = status
+            try:
+                stored = store.update(
+                    "pods",
+                    self.namespace,
+                    self.name,
+                    current,
+                    expected_resource_version=meta.get("resourceVersion"),
+                )
+            except ConflictError:
+                continue
+            except NotFoundError:
+                return None
+            self._own_rv = (stored.get("metadata") or {}).get("resourceVersion")
+            if not self._deleting():
+                self.obj = stored
+            return status
+        return None
+
+    # -- termination ----------------------------------------------------------------
+
+    async def _kill_pod(
+        self,
+        obj: JSONObject,
+        pod: models.Pod,
+        state: PodRuntimeState,
+        *,
+        grace: int,
+        events: bool,
+        remove: bool,
+    ) -> None:
+        running = state.running()
+        for cs in running:
+            if events:
+                name = cs.metadata.name
+                ref = pod_reference(obj, container_field_path(obj, name))
+                self.deps.recorder.event(ref, NORMAL, "Killing", f"Stopping container {name}")
+        results = await asyncio.gather(
+            *(self.deps.runtime.stop_container(cs.id, grace) for cs in running),
+            return_exceptions=True,
+        )
+        for r in results:
+            if isinstance(r, BaseException) and not isinstance(r, CRIError):
+                raise r
+        if state.sandbox is not None:
+            with contextlib.suppress(CRIError):
+                await self.deps.runtime.stop_pod_sandbox(state.sandbox.id)
+            if remove:
+                with contextlib.suppress(CRIError):
+                    await self.deps.runtime.remove_pod_sandbox(state.sandbox.id)
+
+    async def _terminate(self, obj: JSONObject, *, remove_object: bool) -> None:
+        pod = pod_model(obj)
+        meta = obj.get("metadata") or {}
+        spec = obj.get("spec") or {}
+        grace = meta.get("deletionGracePeriodSeconds")
+        if grace is None:
+            grace = 0 if self.deleted else spec.get("terminationGracePeriodSeconds", 30)
+        state = await read_pod_state(self.deps.runtime, self.uid)
+        await self._kill_pod(obj, pod, state, grace=int(grace), events=True, remove=False)
+        final = await read_pod_state(self.deps.runtime, self.uid)
+        if remove_object and not self.terminal:
+            self._write_status(pod, final, terminal=True)
+        if final.sandbox is not None:
+            with contextlib.suppress(CRIError):
+                await self.deps.runtime.remove_pod_sandbox(final.sandbox.id)
+        await tear_down(self.volumes or (), str(self.pod_dir))
+        self.deps.userns.release(self.uid)
+        self.deps.crash_backoff.forget(f"{self.name}_{self.namespace}_{self.uid}_")
+        self.deps.image_manager.forget(self.uid)
+        self.deps.readiness.pop(self.uid, None)
+        if remove_object:
+            self._delete_object()
+
+    def _delete_object(self) -> None:
+        store = self.deps.store
+        for _ in range(10):
+            try:
+                current = store.get("pods", self.namespace, self.name)
+            except NotFoundError:
+                return
+            meta = current.get("metadata") or {}
+            if meta.get("uid") != self.uid:
+                return
+            try:
+                store.delete(
+                    "pods",
+                    self.namespace,
+                    self.name,
+                    expected_resource_version=meta.get("resourceVersion"),
+                )
+            except ConflictError:
+                continue
+            except NotFoundError:
+                return
+            return
