@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import stat
+import subprocess
+import time
 import urllib.request
 from collections.abc import Coroutine
 from pathlib import Path
@@ -265,3 +268,31 @@ def test_credentials_go_to_an_auth_file(tmp_path: Path, local_registry: LocalReg
     line = calls.read_text()
     assert "s3cret" not in line
     assert "--src-authfile" in line.split()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="chroot needs root")
+def test_hello_app_stand_in_answers_hello_world(
+    store: ImageStore, local_registry: LocalRegistry
+) -> None:
+    run(store.pull_image(spec(HELLO_APP)))
+    hello = store.lookup(HELLO_APP)
+    assert hello is not None
+    port = free_port()
+    proc = subprocess.Popen(
+        ["chroot", str(hello.rootfs), "/bin/httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", "/www"]
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as resp:
+                    body = resp.read().decode()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+    finally:
+        proc.terminate()
+        proc.wait()
+    assert body.startswith("Hello, world!\nVersion: 2.0.0\nHostname: ")

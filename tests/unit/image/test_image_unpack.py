@@ -329,3 +329,17 @@ def test_uncompressed_layer_and_truncated_gzip(box: Sandbox) -> None:
     with pytest.raises(UnpackError) as err:
         unpack_layers([Layer(bad, "sha256:bad")], box.root)
     assert str(err.value).startswith("failed to extract layer sha256:bad: ")
+
+
+def test_diff_ids_are_the_uncompressed_digests(box: Sandbox) -> None:
+    import hashlib
+
+    raw = _tar([Entry("a", data=b"1")], compress=False)
+    p = box.tmp / "layers" / "one.tar.gz"
+    p.write_bytes(gzip.compress(raw))
+    plain = box.tmp / "layers" / "two.tar"
+    plain.write_bytes(raw + bytes(4096))
+    assert unpack_layers([Layer(p, "sha256:one"), Layer(plain, "sha256:two")], box.root) == (
+        f"sha256:{hashlib.sha256(raw).hexdigest()}",
+        f"sha256:{hashlib.sha256(raw + bytes(4096)).hexdigest()}",
+    )

@@ -381,7 +381,7 @@ class ImageStore:
             except ResolveError as exc:
                 raise _PullStepError(f'failed to resolve reference "{name}": {exc}') from None
             return await self._fetch(ref, resolved, creds)
-        except _PullStepError as exc:
+        except (_PullStepError, OSError) as exc:
             raise ImagePullError(f'failed to pull and unpack image "{name}": {exc}') from None
 
     async def _fetch(
