@@ -259,6 +259,8 @@ class PodWorker:
             self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
             return
         state = await read_pod_state(self.deps.runtime, self.uid)
+        if state.sandbox is None:
+            self._write_status(pod, state)
         actions = compute_pod_actions(pod, state)
         if actions.kill_pod:
             await self._kill_pod(obj, pod, state, grace=0, events=False, remove=False)

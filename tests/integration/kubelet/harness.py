@@ -100,10 +100,10 @@ def delete_pod(node: Node, name: str, namespace: str = "default", grace: int = 3
     node.store.update("pods", namespace, name, current)
 
 
-async def wait_for(check: Callable[[], Any], timeout: float = 5.0) -> Any:
+async def wait_for(check: Callable[[], Any], limit: float = 5.0) -> Any:
     """Poll ``check`` (real seconds) until it returns something truthy."""
     loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
+    end = loop.time() + limit
     last_error: Exception | None = None
     while loop.time() < end:
         try:
