@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,11 +46,15 @@ def _skip_reason() -> str | None:
 
 
 @pytest.fixture(scope="module")
-def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+def env() -> Iterator[Env]:
+    """A runtime on a fresh root. The root is made under /tmp with mode 0711 (not
+    pytest's 0700 tmp dirs) so that a user-namespaced pod's mapped root can reach
+    its rootfs, as under containerd's 0711 state dirs."""
     reason = _skip_reason()
     if reason is not None:
         pytest.skip(reason)
-    base = tmp_path_factory.mktemp("rt")
+    base = Path(tempfile.mkdtemp(prefix="seclet-rt-"))
+    base.chmod(0o711)
     images = make_image_store(base / "images")
     runtime = RuncRuntime(base / "root", images, probe_node_facts())
     yield Env(runtime, images, base / "logs", base / "root")
@@ -58,4 +63,7 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
         for sandbox in await runtime.list_pod_sandbox():
             await runtime.remove_pod_sandbox(sandbox.id)
 
-    run(_teardown())
+    try:
+        run(_teardown())
+    finally:
+        shutil.rmtree(base, ignore_errors=True)

@@ -37,6 +37,7 @@ from seclet.runtime.oci.inputs import ContainerSpecInputs, CRIMount, RuntimeCont
 from seclet.runtime.runc import mounts, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.host_devices import host_devices
+from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.records import ContainerRecord, SandboxRecord
 from seclet.securitycontext.seccomp import LOCALHOST, kubelet_seccomp_profile
 
@@ -158,6 +159,8 @@ async def create_container(
         mounts.mount_overlay(
             stored.rootfs, directory / "upper", directory / "work", directory / "rootfs"
         )
+        if has_user_namespace(spec):
+            prepare_mountpoints(directory / "rootfs", spec)
         records.write_json_atomic(directory / "config.json", spec)
         user = spec["process"]["user"]
         lifecycle = req.container.lifecycle

@@ -29,6 +29,7 @@ from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.plan import pod_hostname
 from seclet.runtime.runc import driver, mounts, records
 from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.records import SandboxRecord
 from seclet.runtime.runc.remove_pod_sandbox import discard_sandbox_dir
 from seclet.runtime.runc.sandbox_spec import PAUSE_PATH, SandboxSpecInputs, build_sandbox_spec
@@ -125,6 +126,8 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
                 node=node,
             )
         )
+        if has_user_namespace(oci):
+            prepare_mountpoints(rootfs, oci)
         records.write_json_atomic(directory / "config.json", oci)
         # 4. start
         pid = await driver.start_conmon(
