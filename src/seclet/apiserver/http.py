@@ -240,13 +240,36 @@ async def _list_or_watch(
     )
 
 
+def _bookmark(resource: str, resource_version: int) -> dict[str, Any]:
+    """The BOOKMARK that ends a watch-list's initial events."""
+    return {
+        "kind": LIST_KINDS.get(resource, "List").removesuffix("List"),
+        "apiVersion": "v1",
+        "metadata": {
+            "resourceVersion": str(resource_version),
+            "annotations": {"k8s.io/initial-events-end": "true"},
+        },
+    }
+
+
 async def _watch(request: web.Request, resource: str, namespace: str | None) -> web.StreamResponse:
     q = request.query
     registry = _registry(request)
+    initial: list[tuple[str, dict[str, Any]]] = []
+    since = q.get("resourceVersion", "")
+    if q.get("sendInitialEvents") == "true":
+        # Watch-list (client-go's WatchListClient, on in kubectl 1.35): the current
+        # objects as ADDED, then a BOOKMARK marking the end of the initial events.
+        items, rv = registry.list(
+            resource, namespace, q.get("labelSelector", ""), q.get("fieldSelector", "")
+        )
+        initial = [("ADDED", item) for item in items]
+        initial.append(("BOOKMARK", _bookmark(resource, rv)))
+        since = str(rv) if rv else ""
     events = registry.watch(
         resource,
         namespace,
-        q.get("resourceVersion", ""),
+        since,
         q.get("labelSelector", ""),
         q.get("fieldSelector", ""),
     )
@@ -259,7 +282,7 @@ async def _watch(request: web.Request, resource: str, namespace: str | None) -> 
 
     def encode(kind: str, obj: dict[str, Any]) -> bytes:
         nonlocal first
-        if as_table and kind != "ERROR":
+        if as_table and kind not in ("ERROR", "BOOKMARK"):
             obj = tables.table(
                 resource,
                 [obj],
@@ -271,6 +294,8 @@ async def _watch(request: web.Request, resource: str, namespace: str | None) -> 
         return json.dumps({"type": kind, "object": obj}, separators=(",", ":")).encode() + b"\n"
 
     async def pump() -> None:
+        for kind, obj in initial:
+            await resp.write(encode(kind, obj))
         try:
             async for event in events:
                 await resp.write(encode(event.type, event.object))

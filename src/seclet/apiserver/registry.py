@@ -619,6 +619,14 @@ class Registry:
         )
         if errors:
             raise st.invalid("Pod", name, errors)
+        conflict = st.conflict(
+            "pods",
+            name,
+            "the object has been modified; please apply your changes to the latest "
+            "version and try again",
+        )
+        if expected_rv and expected_rv != meta.get("resourceVersion"):
+            raise conflict
         if obj == current:
             return Result(current)
         try:
@@ -626,12 +634,7 @@ class Registry:
         except NotFoundError:
             raise st.not_found("pods", name) from None
         except ConflictError:
-            raise st.conflict(
-                "pods",
-                name,
-                "the object has been modified; please apply your changes to the latest "
-                "version and try again",
-            ) from None
+            raise conflict from None
 
     # -- nodes and events -------------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """Fixtures: an in-process ``seclet`` API server and the real kubectl against it.
 
 Role: start ``seclet.apiserver.server.Server`` on 127.0.0.1 with a free port, a tmp
-data directory and the in-memory store, on an event loop in a background thread; write
-its kubeconfig; run ``.venv/bin/kubectl`` (installed by ``tools/get_kubectl.py``) with
+data directory, the in-memory store and a ``FakeNode`` as its kubelet
+(``Running.node``), on an event loop in a background thread; write its kubeconfig;
+run ``.venv/bin/kubectl`` (installed by ``tools/get_kubectl.py``) with
 ``--kubeconfig``. Without kubectl the kubectl tests skip locally and fail under ``CI``.
 Callers: pytest (tests/integration/apiserver).
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from integration.apiserver.fakenode import FakeNode
 from seclet.apiserver.server import Server, ServerConfig
 from seclet.store.memory import MemoryStore
 
@@ -33,6 +35,7 @@ class Running:
     server: Server
     kubeconfig: Path
     loop: asyncio.AbstractEventLoop
+    node: FakeNode
 
     @property
     def url(self) -> str:
@@ -55,13 +58,15 @@ def apiserver(tmp_path: Path) -> Iterator[Running]:
     thread = threading.Thread(target=loop.run_forever, daemon=True)
     thread.start()
     kubeconfig = tmp_path / "kubeconfig.yaml"
+    node = FakeNode()
     server = Server(
         ServerConfig(data_dir=tmp_path / "data", port=0, kubeconfig=kubeconfig),
         store=MemoryStore(),
+        node_client=node,
     )
     asyncio.run_coroutine_threadsafe(server.start(), loop).result(10)
     try:
-        yield Running(server, kubeconfig, loop)
+        yield Running(server, kubeconfig, loop, node)
     finally:
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)

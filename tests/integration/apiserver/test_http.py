@@ -24,8 +24,14 @@ from integration.apiserver.conftest import Running
 
 
 def _request(
-    srv: Running, path: str, *, token: str | None = "", method: str = "GET",
-    body: bytes | None = None, headers: dict[str, str] | None = None, timeout: float = 10,
+    srv: Running,
+    path: str,
+    *,
+    token: str | None = "",
+    method: str = "GET",
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    timeout: float = 10,
 ) -> tuple[int, dict[str, str], bytes]:
     ctx = ssl.create_default_context(cafile=str(srv.ca))
     req = urllib.request.Request(srv.url + path, data=body, method=method)
@@ -46,8 +52,13 @@ def _json(data: bytes) -> Any:
 
 def test_unauthorized_without_or_with_wrong_token(apiserver: Running) -> None:
     expected = {
-        "kind": "Status", "apiVersion": "v1", "metadata": {}, "status": "Failure",
-        "message": "Unauthorized", "reason": "Unauthorized", "code": 401,
+        "kind": "Status",
+        "apiVersion": "v1",
+        "metadata": {},
+        "status": "Failure",
+        "message": "Unauthorized",
+        "reason": "Unauthorized",
+        "code": 401,
     }
     code, _, body = _request(apiserver, "/api/v1/pods", token=None)
     assert (code, _json(body)) == (401, expected)
@@ -59,15 +70,19 @@ def test_unauthorized_without_or_with_wrong_token(apiserver: Running) -> None:
 
 def test_body_over_3mib_is_413(apiserver: Running) -> None:
     body = b'{"metadata":{"name":"p","annotations":{"a":"' + b"x" * (3 * 1024 * 1024) + b'"}}}'
-    code, _, out = _request(apiserver, "/api/v1/namespaces/default/pods", method="POST",
-                            body=body, headers={"Content-Type": "application/json"})
+    code, _, out = _request(
+        apiserver,
+        "/api/v1/namespaces/default/pods",
+        method="POST",
+        body=body,
+        headers={"Content-Type": "application/json"},
+    )
     assert code == 413
     assert _json(out)["reason"] == "RequestEntityTooLarge"
 
 
 def test_aggregated_discovery(apiserver: Running) -> None:
-    accept = ("application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,"
-              "application/json")
+    accept = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json"
     code, headers, body = _request(apiserver, "/api", headers={"Accept": accept})
     assert code == 200
     assert headers["Content-Type"].startswith("application/json;g=apidiscovery.k8s.io;v=v2")
@@ -79,15 +94,21 @@ def test_aggregated_discovery(apiserver: Running) -> None:
     assert _json(body)["kind"] == "APIVersions"
 
 
-POD: dict[str, Any] = {"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "w"},
-       "spec": {"containers": [{"name": "c", "image": "busybox"}]}}
+POD: dict[str, Any] = {
+    "apiVersion": "v1",
+    "kind": "Pod",
+    "metadata": {"name": "w"},
+    "spec": {"containers": [{"name": "c", "image": "busybox"}]},
+}
 
 
 def test_watch_from_resource_version_and_expired(apiserver: Running) -> None:
     code, _, body = _request(apiserver, "/api/v1/namespaces/default/pods")
     rv = _json(body)["metadata"]["resourceVersion"]
     code, headers, _ = _request(
-        apiserver, "/api/v1/namespaces/default/pods", method="POST",
+        apiserver,
+        "/api/v1/namespaces/default/pods",
+        method="POST",
         body=json.dumps({**POD, "spec": {**POD["spec"], "foo": 1}}).encode(),
         headers={"Content-Type": "application/json"},
     )
@@ -95,22 +116,24 @@ def test_watch_from_resource_version_and_expired(apiserver: Running) -> None:
     assert headers["Warning"] == '299 - "unknown field \\"spec.foo\\""'
     _request(apiserver, "/api/v1/namespaces/default/pods/w", method="DELETE")
     code, _, body = _request(
-        apiserver, f"/api/v1/namespaces/default/pods?watch=true&resourceVersion={rv}"
-        "&timeoutSeconds=1",
+        apiserver,
+        f"/api/v1/namespaces/default/pods?watch=true&resourceVersion={rv}&timeoutSeconds=1",
     )
     events = [json.loads(line) for line in body.splitlines()]
     # Upstream's store stamps deletionTimestamp (grace 0: the pod is on no node) in an
     # update, then deletes: MODIFIED before DELETED.
     assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [
-        ("ADDED", "w"), ("MODIFIED", "w"), ("DELETED", "w"),
+        ("ADDED", "w"),
+        ("MODIFIED", "w"),
+        ("DELETED", "w"),
     ]
     assert events[1]["object"]["metadata"]["deletionGracePeriodSeconds"] == 0
     store = apiserver.server.store
     assert store is not None
     store._compacted = store.current_resource_version()  # type: ignore[attr-defined]
     code, _, body = _request(
-        apiserver, f"/api/v1/namespaces/default/pods?watch=true&resourceVersion={rv}"
-        "&timeoutSeconds=1",
+        apiserver,
+        f"/api/v1/namespaces/default/pods?watch=true&resourceVersion={rv}&timeoutSeconds=1",
     )
     (event,) = [json.loads(line) for line in body.splitlines()]
     assert event["type"] == "ERROR"
@@ -135,17 +158,30 @@ def test_seclet_server_subprocess(tmp_path: Path) -> None:
     port = _free_port()
     kubeconfig = tmp_path / "kc.yaml"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "seclet", "server", "--data-dir", str(tmp_path / "d"),
-         "--port", str(port), "--kubeconfig", str(kubeconfig)],
-        stderr=subprocess.PIPE, text=True, env={**os.environ},
+        [
+            sys.executable,
+            "-m",
+            "seclet",
+            "server",
+            "--data-dir",
+            str(tmp_path / "d"),
+            "--port",
+            str(port),
+            "--kubeconfig",
+            str(kubeconfig),
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ},
     )
     try:
         ctx = ssl._create_unverified_context()
         deadline = time.monotonic() + 20
         while True:
             try:
-                with urllib.request.urlopen(f"https://127.0.0.1:{port}/healthz", context=ctx,
-                                            timeout=1) as r:
+                with urllib.request.urlopen(
+                    f"https://127.0.0.1:{port}/healthz", context=ctx, timeout=1
+                ) as r:
                     assert r.read() == b"ok"
                 break
             except OSError:

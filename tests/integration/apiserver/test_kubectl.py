@@ -95,8 +95,17 @@ def test_get_pods_table(kubectl: Kubectl) -> None:
     assert row.split()[4].endswith("s")
     wide = kubectl("get", "pods", "-o", "wide")
     assert wide.stdout.splitlines()[0].split() == [
-        "NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED", "NODE",
-        "READINESS", "GATES",
+        "NAME",
+        "READY",
+        "STATUS",
+        "RESTARTS",
+        "AGE",
+        "IP",
+        "NODE",
+        "NOMINATED",
+        "NODE",
+        "READINESS",
+        "GATES",
     ]
 
 
@@ -177,9 +186,7 @@ def test_not_found_and_delete(kubectl: Kubectl) -> None:
     assert out.returncode == 0, out.stderr
     assert out.stdout == 'pod "security-context-demo" deleted from default namespace\n'
     gone = kubectl("delete", "pod", "security-context-demo")
-    assert gone.stderr == (
-        'Error from server (NotFound): pods "security-context-demo" not found\n'
-    )
+    assert gone.stderr == ('Error from server (NotFound): pods "security-context-demo" not found\n')
 
 
 def test_already_exists(kubectl: Kubectl) -> None:
@@ -229,12 +236,14 @@ def test_selectors(kubectl: Kubectl) -> None:
     kubectl("label", "pod", "security-context-demo", "app=demo")
     labelled = kubectl("get", "pods", "-l", "app=demo", "-o", "name")
     assert labelled.stdout == "pod/security-context-demo\n", labelled.stderr
-    by_name = kubectl("get", "pods", "--field-selector", "metadata.name=security-context-demo-2",
-                      "-o", "name")
+    by_name = kubectl(
+        "get", "pods", "--field-selector", "metadata.name=security-context-demo-2", "-o", "name"
+    )
     assert by_name.stdout == "pod/security-context-demo-2\n", by_name.stderr
     pending = kubectl("get", "pods", "-A", "--field-selector", "status.phase=Pending", "-o", "name")
     assert pending.stdout.splitlines() == [
-        "pod/security-context-demo", "pod/security-context-demo-2",
+        "pod/security-context-demo",
+        "pod/security-context-demo-2",
     ]
     none = kubectl("get", "pods", "--field-selector", "spec.nodeName=elsewhere")
     assert none.stderr == "No resources found in default namespace.\n"
