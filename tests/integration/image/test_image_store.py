@@ -296,3 +296,17 @@ def test_hello_app_stand_in_answers_hello_world(
         proc.terminate()
         proc.wait()
     assert body.startswith("Hello, world!\nVersion: 2.0.0\nHostname: ")
+
+
+def test_pull_straight_from_a_loopback_registry(
+    tmp_path: Path, local_registry: LocalRegistry
+) -> None:
+    store = ImageStore(tmp_path / "images", RegistryHosts())
+    ref = f"{local_registry.netloc}/library/busybox:1.28"
+    image_id = run(store.pull_image(spec(ref)))
+    image = run(store.image_status(spec(ref)))
+    assert image is not None
+    assert image.id == image_id
+    assert image.repo_tags == (ref,)
+    digest = local_registry.pushed[BUSYBOX]
+    assert image.repo_digests == (f"{local_registry.netloc}/library/busybox@{digest}",)

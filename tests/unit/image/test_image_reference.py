@@ -145,3 +145,22 @@ def test_https_and_loopback_variants_accepted() -> None:
         Endpoint("http", "127.1.2.3:80"),
         Endpoint("http", "[::1]:5000"),
     )
+
+
+def test_loopback_registry_is_its_own_last_endpoint() -> None:
+    hosts = RegistryHosts.of({"*": ["http://127.0.0.1:5000"]})
+    assert hosts.endpoints(parse_docker_ref("localhost:5001/x")) == (
+        Endpoint("http", "127.0.0.1:5000"),
+        Endpoint("http", "localhost:5001"),
+    )
+    assert hosts.endpoints(parse_docker_ref("127.0.0.1:5000/x")) == (
+        Endpoint("http", "127.0.0.1:5000"),
+    )
+    assert RegistryHosts().endpoints(parse_docker_ref("[::1]:5000/x")) == (
+        Endpoint("http", "[::1]:5000"),
+    )
+    assert RegistryHosts().endpoints(parse_docker_ref("quay.io/x")) == ()
+    (ep,) = RegistryHosts().endpoints(parse_docker_ref("127.0.0.1:5000/x/y:1"))
+    assert ep.manifest_url(parse_docker_ref("127.0.0.1:5000/x/y:1")) == (
+        "http://127.0.0.1:5000/v2/x/y/manifests/1"
+    )

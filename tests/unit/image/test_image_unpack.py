@@ -343,3 +343,34 @@ def test_diff_ids_are_the_uncompressed_digests(box: Sandbox) -> None:
         f"sha256:{hashlib.sha256(raw).hexdigest()}",
         f"sha256:{hashlib.sha256(raw + bytes(4096)).hexdigest()}",
     )
+
+
+def test_sparse_entry_cannot_write_past_the_limit(box: Sandbox) -> None:
+    sparse = Entry(
+        "sparse",
+        data=b"x",
+        pax={
+            "GNU.sparse.size": str(8 * 1024 * 1024),
+            "GNU.sparse.map": "0,1",
+            "GNU.sparse.numblocks": "1",
+            "GNU.sparse.name": "sparse",
+        },
+    )
+    with pytest.raises(UnpackError) as err:
+        box.apply([sparse], limits=UnpackLimits(max_bytes=1024 * 1024))
+    assert str(err.value) == (
+        "failed to extract layer sha256:layer1: image exceeds the unpack limit of "
+        "1048576 uncompressed bytes"
+    )
+    assert box.n == 1
+    assert (box.tmp / "layers/layer1.tar.gz").stat().st_size < 4096
+
+
+def test_zstd_layer_is_refused(box: Sandbox) -> None:
+    p = box.tmp / "layers" / "z"
+    p.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(64))
+    with pytest.raises(UnpackError) as err:
+        unpack_layers([Layer(p, "sha256:z")], box.root)
+    assert str(err.value) == (
+        "failed to extract layer sha256:z: zstd-compressed layers are not supported"
+    )

@@ -5,10 +5,12 @@ registry host of a reference (``docker.io``, ``gcr.io``, ``registry.k8s.io``, or
 ``*`` for any host, containerd's ``_default``) the mirror endpoints a pull tries, in
 order (``http://127.0.0.1:5000``). Plain HTTP is accepted only for loopback
 endpoints (127.0.0.0/8, ``localhost``, ``[::1]``); every other endpoint must be
-HTTPS. Unlike containerd, a host's upstream server (``registry-1.docker.io``) is
-never added after its mirrors: seclet's pulls stay on the configured endpoints, and
-a host with none answers containerd's "no registry answered" result (``<ref>: not
-found``). ``RegistryHosts.endpoints`` says which endpoints a reference is pulled from.
+HTTPS. After the mirrors containerd tries the registry host itself; seclet does so
+only for a loopback registry (``localhost:5000/x``, over plain http as containerd's
+default for localhost). A non-loopback upstream (``registry-1.docker.io``) is never
+added: pulls stay on the configured endpoints, and a host with none answers
+containerd's "no registry answered" result (``<ref>: not found``).
+``RegistryHosts.endpoints`` says which endpoints a reference is pulled from.
 Callers: seclet.runtime.image.store, tests/registry.py, the CLI that builds the store.
 """
 
@@ -104,8 +106,13 @@ class RegistryHosts:
         return cls(tuple(hosts))
 
     def endpoints(self, ref: Reference) -> tuple[Endpoint, ...]:
-        """The mirrors for ``ref.domain``, else those of ``*``, else none."""
+        """The mirrors for ``ref.domain`` (else those of ``*``), then the registry
+        itself when it is a loopback host (containerd's default ``http://`` for
+        localhost registries); a non-loopback upstream is never added."""
         table = dict(self.hosts)
-        if ref.domain in table:
-            return table[ref.domain]
-        return table.get(DEFAULT_HOST_KEY, ())
+        mirrors = table[ref.domain] if ref.domain in table else table.get(DEFAULT_HOST_KEY, ())
+        host = urlsplit(f"//{ref.domain}").hostname or ""
+        itself = Endpoint("http", ref.domain)
+        if is_loopback_host(host) and itself not in mirrors:
+            return (*mirrors, itself)
+        return mirrors

@@ -65,6 +65,7 @@ SKOPEO = "skopeo"
 DEFAULT_LIMITS = UnpackLimits()
 _HEX64 = re.compile(r"^[a-f0-9]{64}$")
 _HEX_PREFIX = re.compile(r"^[a-f0-9]{12,64}$")
+_SKOPEO_MSG = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
 _INT = re.compile(r"^[+-]?[0-9]+$")
 _BLOB_CHUNK = 1024 * 1024
 _MAX_JSON_BLOB = 4 * 1024 * 1024
@@ -83,6 +84,18 @@ def image_user(user: str) -> tuple[int | None, str]:
     if _INT.match(name) and -(2**63) <= int(name) < 2**63:
         return int(name), ""
     return None, name
+
+
+def skopeo_error(stderr: bytes, status: int | None) -> str:
+    """The message of skopeo's last log line (``level=fatal msg="..."``)."""
+    lines = stderr.decode(errors="replace").strip().splitlines()
+    if not lines:
+        return f"skopeo exited with status {status}"
+    m = _SKOPEO_MSG.search(lines[-1])
+    if m is None:
+        return lines[-1]
+    escapes = {"n": "\n", "t": "\t"}
+    return re.sub(r"\\(.)", lambda e: escapes.get(e.group(1), e.group(1)), m.group(1))
 
 
 @dataclass(frozen=True, slots=True)
@@ -396,7 +409,7 @@ class ImageStore:
         await asyncio.to_thread(work.mkdir, 0o700)
         try:
             layout = work / "layout"
-            await self._copy(resolved.endpoint.source(ref, resolved.digest), layout, creds, work)
+            await self._copy(resolved, ref, layout, creds, work)
             image_id, size, config = await asyncio.to_thread(self._unpack, layout, resolved)
         finally:
             await asyncio.to_thread(shutil.rmtree, work, True)
@@ -430,8 +443,14 @@ class ImageStore:
             await self._save()
 
     async def _copy(
-        self, source: str, layout: Path, creds: tuple[str, str] | None, work: Path
+        self,
+        resolved: Resolved,
+        ref: Reference,
+        layout: Path,
+        creds: tuple[str, str] | None,
+        work: Path,
     ) -> None:
+        source = resolved.endpoint.source(ref, resolved.digest)
         args = [
             self.skopeo,
             "--policy",
@@ -443,13 +462,13 @@ class ImageStore:
             "copy",
             "--quiet",
         ]
-        if source.startswith("docker://") and self._plain_http(source):
+        if resolved.endpoint.plain_http:
             args.append("--src-tls-verify=false")
         if creds is None:
             args.append("--src-no-creds")
         else:
             authfile = work / "auth.json"
-            host = source.removeprefix("docker://").split("/", 1)[0]
+            host = resolved.endpoint.netloc
             token = base64.b64encode(f"{creds[0]}:{creds[1]}".encode()).decode()
             data = json.dumps({"auths": {host: {"auth": token}}}).encode()
             await asyncio.to_thread(_write_private, authfile, data)
@@ -475,13 +494,7 @@ class ImageStore:
                 proc.kill()
                 await proc.wait()
         if proc.returncode != 0:
-            text = stderr.decode(errors="replace").strip().splitlines()
-            detail = text[-1] if text else f"skopeo exited with status {proc.returncode}"
-            raise _PullStepError(f"failed to copy: {detail}")
-
-    def _plain_http(self, source: str) -> bool:
-        host = source.removeprefix("docker://").split("/", 1)[0]
-        return any(ep.plain_http and ep.netloc == host for _, eps in self.hosts.hosts for ep in eps)
+            raise _PullStepError(f"failed to copy: {skopeo_error(stderr, proc.returncode)}")
 
     def _unpack(self, layout: Path, resolved: Resolved) -> tuple[str, int, ImageConfig]:
         """Verify and unpack the layout (in a worker thread); (id, size, config)."""

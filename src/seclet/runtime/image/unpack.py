@@ -67,7 +67,8 @@ class UnpackLimits:
     """Bounds for one image: all its layers together."""
 
     max_bytes: int = 16 * 1024**3
-    """Uncompressed tar bytes (headers and contents)."""
+    """Uncompressed tar bytes read (headers and contents), and, separately, bytes
+    written to files (which sparse entries could make larger)."""
     max_entries: int = 1_000_000
     """Tar entries, whiteouts included."""
 
@@ -86,11 +87,20 @@ class _Budget:
     def __init__(self, limits: UnpackLimits) -> None:
         self.limits = limits
         self.bytes = 0
+        self.written = 0
         self.entries = 0
 
     def add_bytes(self, n: int) -> None:
         self.bytes += n
         if self.bytes > self.limits.max_bytes:
+            raise UnpackError(
+                f"image exceeds the unpack limit of {self.limits.max_bytes} uncompressed bytes"
+            )
+
+    def add_written(self, n: int) -> None:
+        """Bytes written to files (more than read for sparse entries)."""
+        self.written += n
+        if self.written > self.limits.max_bytes:
             raise UnpackError(
                 f"image exceeds the unpack limit of {self.limits.max_bytes} uncompressed bytes"
             )
@@ -352,6 +362,7 @@ class _Applier:
             if source is not None:
                 with source:
                     while chunk := source.read(_COPY_CHUNK):
+                        self.budget.add_written(len(chunk))
                         _write_all(fd, chunk)
             self.own_fd(fd, member, mode)
             os.utime(fd, ns=_times(member))
@@ -408,7 +419,7 @@ def _open_layer(raw: IO[bytes], layer: Layer) -> IO[bytes] | gzip.GzipFile:
     if head.startswith(_GZIP_MAGIC):
         return gzip.GzipFile(fileobj=raw, mode="rb")
     if head == _ZSTD_MAGIC:
-        raise UnpackError(f"layer {layer.digest}: zstd-compressed layers are not supported")
+        raise UnpackError("zstd-compressed layers are not supported")
     return raw
 
 
