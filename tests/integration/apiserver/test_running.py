@@ -99,9 +99,7 @@ def test_exec_refusals(apiserver: Running, kubectl: Kubectl) -> None:
     running_pod(apiserver, "p")
     out = kubectl("exec", "nope", "--", "true")
     assert out.returncode == 1
-    assert out.stderr == (
-        'error: error from server (NotFound): pods "nope" not found in namespace "default"\n'
-    )
+    assert out.stderr == 'Error from server (NotFound): pods "nope" not found\n'
     out = kubectl("exec", "p", "-c", "x", "--", "true")
     assert out.returncode == 1
     assert out.stderr.endswith("container x is not valid for pod p\n"), out.stderr
