@@ -1,0 +1,62 @@
+"""compute_pod_actions: what the pod needs next, by table. Callers: pytest."""
+
+from __future__ import annotations
+
+from kubelet_states import cs, pod, state
+
+from seclet.kubelet.actions import PodActions, compute_pod_actions
+
+
+def test_new_pod_creates_sandbox_and_starts_all() -> None:
+    assert compute_pod_actions(pod(("a", "b")), state(ready=None)) == PodActions(
+        create_sandbox=True, containers_to_start=("a", "b")
+    )
+
+
+def test_new_pod_with_init_starts_first_init_only() -> None:
+    assert compute_pod_actions(pod(init=("i1", "i2")), state(ready=None)) == PodActions(
+        create_sandbox=True, next_init_container="i1"
+    )
+
+
+def test_init_sequence() -> None:
+    p = pod(init=("i1", "i2"))
+    assert compute_pod_actions(p, state(cs("i1", "running"))) == PodActions()
+    assert compute_pod_actions(p, state(cs("i1", "exited"))) == PodActions(next_init_container="i2")
+    done = state(cs("i1", "exited"), cs("i2", "exited"))
+    assert compute_pod_actions(p, done) == PodActions(containers_to_start=("app",))
+
+
+def test_failed_init_restarts_or_kills_under_never() -> None:
+    failed = state(cs("i1", "exited", exit_code=1))
+    assert compute_pod_actions(pod(init=("i1",)), failed) == PodActions(next_init_container="i1")
+    assert compute_pod_actions(pod(init=("i1",), restart="Never"), failed) == PodActions(
+        kill_pod=True
+    )
+
+
+def test_restart_policies() -> None:
+    ok, bad = cs("app", "exited"), cs("app", "exited", exit_code=2)
+    assert compute_pod_actions(pod(restart="Always"), state(ok)).containers_to_start == ("app",)
+    assert compute_pod_actions(pod(restart="OnFailure"), state(ok)) == PodActions(kill_pod=True)
+    assert compute_pod_actions(pod(restart="OnFailure"), state(bad)).containers_to_start == ("app",)
+    assert compute_pod_actions(pod(restart="Never"), state(bad)) == PodActions(kill_pod=True)
+
+
+def test_running_and_finished_pods() -> None:
+    assert compute_pod_actions(pod(), state(cs("app", "running"))) == PodActions()
+    # one still running, one finished under Never: nothing to do, not killed
+    p = pod(("a", "b"), restart="Never")
+    assert compute_pod_actions(p, state(cs("a", "running"), cs("b", "exited"))) == PodActions()
+    # the sandbox was stopped when the pod finished: left alone
+    assert compute_pod_actions(p, state(cs("a", "exited"), ready=False)) == PodActions()
+
+
+def test_created_but_not_started_is_started_again() -> None:
+    assert compute_pod_actions(pod(), state(cs("app", "created"))).containers_to_start == ("app",)
+
+
+def test_on_failure_new_sandbox_skips_succeeded() -> None:
+    p = pod(("a", "b"), restart="OnFailure")
+    actions = compute_pod_actions(p, state(cs("a", "exited"), ready=None))
+    assert actions == PodActions(create_sandbox=True, containers_to_start=("b",))
