@@ -42,7 +42,7 @@ EXAMPLES = REPO / "examples"
 BUSYBOX = Path("/bin/busybox")
 APPLETS = (
     "sh", "sleep", "id", "cat", "echo", "touch", "readlink", "stty", "true", "false",
-    "ls", "grep", "head", "kill", "trap", "env", "hostname", "ip", "mkdir", "rm", "test",
+    "ls", "grep", "head", "kill", "trap", "env", "hostname", "ip", "mkdir", "rm", "test", "dd",
 )  # fmt: skip
 BUSYBOX_PASSWD = """root:x:0:0:root:/root:/bin/sh
 daemon:x:1:1:daemon:/usr/sbin:/bin/false

@@ -10,6 +10,7 @@ Callers: pytest.
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from pathlib import Path
@@ -195,5 +196,30 @@ def test_exec_sync_timeout(env: Env) -> None:
         assert out.exit_code == 7
         with pytest.raises(CRIError, match=r"OCI runtime exec failed: .*executable file not found"):
             await env.runtime.exec_sync(cid, ("nosuch",))
+
+    run(body())
+
+
+def _limit_memory(bundle: Path, limit: int) -> None:
+    """What a kubelet memory limit would put in the spec (the builder has no
+    resources step yet): linux.resources.memory.limit."""
+    config = json.loads((bundle / "config.json").read_text())
+    config["linux"]["resources"]["memory"] = {"limit": limit, "swap": limit}
+    (bundle / "config.json").write_text(json.dumps(config))
+
+
+def test_oom_killed_reason(env: Env) -> None:
+    async def body() -> None:
+        pod = simple_pod(
+            "oom", "uid-oom", {"command": ["dd", "if=/dev/zero", "of=/dev/null", "bs=256M"]}
+        )
+        sandbox_cfg = sandbox_config(pod, env.logs)
+        sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
+        cid = await env.runtime.create_container(sandbox_id, container_config(pod), sandbox_cfg)
+        _limit_memory(env.root / "containers" / cid, 16 * 1024 * 1024)
+        await env.runtime.start_container(cid)
+        await _wait_exited(env, cid)
+        status = await env.runtime.container_status(cid)
+        assert (status.exit_code, status.reason) == (137, "OOMKilled")
 
     run(body())

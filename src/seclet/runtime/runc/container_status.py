@@ -4,8 +4,9 @@ Role: the CRI verbs. The state is derived each time, never cached, so it is righ
 after a seclet restart: a start error recorded by StartContainer (``StartError``,
 exit code 128); not started (``CONTAINER_CREATED``); conmon's exit file (exited:
 code, finish time = the file's mtime, reason ``OOMKilled`` when conmon left its
-``oom`` file, else ``Completed`` for 0 and ``Error``); conmon alive (running); else
-runc's own state (conmon gone: ``CONTAINER_UNKNOWN`` unless runc says running).
+``oom`` file or the memory cgroup counted a kill (module ``oom``), else
+``Completed`` for 0 and ``Error``); conmon alive (running); else runc's own state
+(conmon gone: ``CONTAINER_UNKNOWN`` unless runc says running).
 ``user`` is the first process's identity from config.json (``process.user``).
 Callers: seclet.runtime.runc.service, exec_sync, exec.
 """
@@ -27,6 +28,7 @@ from seclet.cri.types import (
 )
 from seclet.runtime.runc import driver, exits, records
 from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.oom import oom_killed
 from seclet.runtime.runc.records import ContainerRecord
 
 
@@ -81,7 +83,7 @@ async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
             return Observed(ContainerState.CONTAINER_UNKNOWN)
     if found is None:
         return Observed(ContainerState.CONTAINER_RUNNING, pid=record.pid)
-    if (config.container_dir(record.id) / "oom").exists():
+    if found.code != 0 and oom_killed(config.container_dir(record.id), record.cgroups_path):
         reason = "OOMKilled"
     elif found.code == 0:
         reason = "Completed"

@@ -186,6 +186,7 @@ async def create_container(
             labels=dict(req.labels),
             annotations=dict(req.annotations),
             rootfs_mounted=True,
+            cgroups_path=str(spec["linux"].get("cgroupsPath", "")),
         )
         records.save(directory, record)
     except BaseException:

@@ -149,7 +149,9 @@ async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
     Steps:
     1. open the sync pipe (``_OCI_SYNCPIPE``), on which conmon answers
        ``{"data": <pid>}`` or ``{"data": -1, "message": "<runc's stderr>"}``;
-    2. spawn conmon (it forks into the background; its first process exits at once);
+    2. spawn conmon in the bundle directory (it writes its ``oom`` file relative to
+       its working directory as well as in the persist dir) — it forks into the
+       background and its first process exits at once;
     3. read the answer (in a thread: conmon writes it after ``runc create`` returns);
     4. a pid > 0 is the answer; else raise ``RuncError`` with runc's text.
     """
@@ -202,6 +204,7 @@ async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
                 stderr=out,
                 pass_fds=(write_fd,),
                 env=env,
+                cwd=bundle,
             )
     finally:
         os.close(write_fd)

@@ -66,6 +66,8 @@ class ContainerRecord:
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     rootfs_mounted: bool = False
+    cgroups_path: str = ""
+    """The spec's ``linux.cgroupsPath`` (cgroupfs driver), for OOM accounting."""
     started_at: int = 0
     pid: int = 0
     start_error: str = ""
