@@ -10,6 +10,7 @@ Usage::
         digests = push_test_images(reg)              # reference -> manifest digest
         store = ImageStore(root, reg.hosts)          # docker.io, gcr.io, registry.k8s.io, *
         ...                                          # (all mirrored to reg.url)
+        reg.mirror_flags                             # ("docker.io=http://127.0.0.1:P", ...)
 
 ``LocalRegistry.start`` writes its own config YAML (storage under the given
 directory, deletes enabled, no auth), starts ``/usr/bin/docker-registry serve``, and
@@ -137,6 +138,11 @@ class LocalRegistry:
     def hosts(self) -> RegistryHosts:
         """docker.io, gcr.io, registry.k8s.io and every other host mirrored here."""
         return RegistryHosts.of({host: [self.url] for host in MIRRORED_HOSTS})
+
+    @property
+    def mirror_flags(self) -> tuple[str, ...]:
+        """The same mirrors as ``--registry-mirror HOST=URL`` values."""
+        return tuple(f"{host}={self.url}" for host in MIRRORED_HOSTS)
 
     def _wait_ready(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout

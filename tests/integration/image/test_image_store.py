@@ -310,3 +310,7 @@ def test_pull_straight_from_a_loopback_registry(
     assert image.repo_tags == (ref,)
     digest = local_registry.pushed[BUSYBOX]
     assert image.repo_digests == (f"{local_registry.netloc}/library/busybox@{digest}",)
+
+
+def test_mirror_flags_name_the_same_hosts(local_registry: LocalRegistry) -> None:
+    assert RegistryHosts.from_flags(local_registry.mirror_flags) == local_registry.hosts

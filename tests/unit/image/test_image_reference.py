@@ -164,3 +164,22 @@ def test_loopback_registry_is_its_own_last_endpoint() -> None:
     assert ep.manifest_url(parse_docker_ref("127.0.0.1:5000/x/y:1")) == (
         "http://127.0.0.1:5000/v2/x/y/manifests/1"
     )
+
+
+def test_from_flags_keeps_the_order_per_host() -> None:
+    hosts = RegistryHosts.from_flags(
+        [
+            "docker.io=http://127.0.0.1:5000",
+            "*=http://127.0.0.1:5002",
+            "docker.io=http://127.0.0.1:5001",
+        ]
+    )
+    assert hosts == RegistryHosts.of(
+        {
+            "docker.io": ["http://127.0.0.1:5000", "http://127.0.0.1:5001"],
+            "*": ["http://127.0.0.1:5002"],
+        }
+    )
+    with pytest.raises(RegistryHostsError) as err:
+        RegistryHosts.from_flags(["http://127.0.0.1:5000"])
+    assert str(err.value) == "registry mirror 'http://127.0.0.1:5000': expected HOST=URL"

@@ -105,6 +105,18 @@ class RegistryHosts:
             hosts.append((host, tuple(Endpoint.parse(u) for u in urls)))
         return cls(tuple(hosts))
 
+    @classmethod
+    def from_flags(cls, values: Iterable[str]) -> RegistryHosts:
+        """From ``--registry-mirror`` values ``HOST=URL`` (a host may repeat: its
+        mirrors are tried in the order given)."""
+        mapping: dict[str, list[str]] = {}
+        for value in values:
+            host, sep, url = value.partition("=")
+            if not sep or not host or not url:
+                raise RegistryHostsError(f"registry mirror {value!r}: expected HOST=URL")
+            mapping.setdefault(host, []).append(url)
+        return cls.of(mapping)
+
     def endpoints(self, ref: Reference) -> tuple[Endpoint, ...]:
         """The mirrors for ``ref.domain`` (else those of ``*``), then the registry
         itself when it is a loopback host (containerd's default ``http://`` for
