@@ -314,3 +314,22 @@ def test_pull_straight_from_a_loopback_registry(
 
 def test_mirror_flags_name_the_same_hosts(local_registry: LocalRegistry) -> None:
     assert RegistryHosts.from_flags(local_registry.mirror_flags) == local_registry.hosts
+
+
+def test_restart_drops_unindexed_image_directories(
+    store: ImageStore, tmp_path: Path, local_registry: LocalRegistry
+) -> None:
+    image_id = run(store.pull_image(spec("busybox:1.28")))
+    orphan = tmp_path / "images" / "images" / ("f" * 64)
+    (orphan / "rootfs").mkdir(parents=True)
+    restarted = ImageStore(tmp_path / "images", local_registry.hosts)
+    assert not orphan.exists()
+    assert restarted.lookup(image_id) is not None
+    assert sorted(p.name for p in (tmp_path / "images" / "images").iterdir()) == [
+        image_id.removeprefix("sha256:")
+    ]
+
+
+def test_pulls_in_successive_event_loops(store: ImageStore) -> None:
+    first = run(store.pull_image(spec("busybox:1.28")))
+    assert run(store.pull_image(spec("busybox:1.28"))) == first

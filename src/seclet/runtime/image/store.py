@@ -301,21 +301,22 @@ class ImageStore:
         self._images_dir.mkdir(mode=0o700, exist_ok=True)
         shutil.rmtree(self._tmp_dir, ignore_errors=True)
         self._tmp_dir.mkdir(mode=0o700)
-        for stale in self._images_dir.glob(".*"):
-            shutil.rmtree(stale, ignore_errors=True)
         (self.root / "policy.json").write_text(
             json.dumps({"default": [{"type": "insecureAcceptAnything"}]})
         )
         (self.root / "registries.conf").write_text("")
         (self.root / "registries.d").mkdir(exist_ok=True)
         index = self.root / INDEX_FILE
-        if not index.exists():
-            return
-        doc = json.loads(index.read_text())
-        for entry in doc.get("images", []):
-            record = _Record.from_json(entry)
-            if self.rootfs(record.image.id).is_dir():
-                self._records[record.image.id] = record
+        if index.exists():
+            doc = json.loads(index.read_text())
+            for entry in doc.get("images", []):
+                record = _Record.from_json(entry)
+                if self.rootfs(record.image.id).is_dir():
+                    self._records[record.image.id] = record
+        known = {image_id.removeprefix("sha256:") for image_id in self._records}
+        for orphan in self._images_dir.iterdir():
+            if orphan.name not in known:  # unpacked, then the index was not saved
+                shutil.rmtree(orphan, ignore_errors=True)
 
     def _index_bytes(self) -> bytes:
         doc = {"version": INDEX_VERSION, "images": [r.to_json() for r in self._records.values()]}
@@ -379,10 +380,12 @@ class ImageStore:
             ) from None
         key = str(ref)
         task = self._pulls.get(key)
-        if task is None:
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
             task = asyncio.create_task(self._pull(ref, auth))
             self._pulls[key] = task
-            task.add_done_callback(lambda _t: self._pulls.pop(key, None))
+            task.add_done_callback(
+                lambda done: self._pulls.pop(key) if self._pulls.get(key) is done else None
+            )
         return await asyncio.shield(task)
 
     async def _pull(self, ref: Reference, auth: AuthConfig | None) -> str:
