@@ -24,7 +24,7 @@ Callers: seclet.kubelet.worker, tests.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from seclet.api import models
@@ -60,6 +60,8 @@ class StatusInputs:
     readiness: Mapping[str, bool]
     """Probe results by container name; a container without an entry and no
     readinessProbe is ready once running."""
+    started: Mapping[str, bool] = field(default_factory=dict)
+    """Startup probe results by container name (no entry: started once running)."""
     terminal: bool = False
     """The pod worker finished the pod (deleted or done): getPhase's ``podIsTerminal``."""
 
@@ -194,14 +196,15 @@ def _container_statuses(
                 waiting["message"] = reason[1]
             status["state"] = {"waiting": waiting}
         running = "running" in status["state"]
+        started = running and inputs.started.get(name, c.startupProbe is None)
         if is_init:
             term = status["state"].get("terminated")
             status["ready"] = bool(term and term.get("exitCode") == 0)
         else:
             probe = inputs.readiness.get(name)
             ready_default = c.readinessProbe is None
-            status["ready"] = running and (ready_default if probe is None else probe)
-        status["started"] = running
+            status["ready"] = started and (ready_default if probe is None else probe)
+        status["started"] = started
         out.append(status)
     if not is_init:
         out.sort(key=lambda s: str(s["name"]))

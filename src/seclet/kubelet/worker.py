@@ -28,7 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +58,7 @@ from seclet.kubelet.events import (
     pod_reference,
 )
 from seclet.kubelet.images import ERR_IMAGE_PULL, IMAGE_PULL_BACKOFF, ImageManager
+from seclet.kubelet.probes import PodProber, has_probes
 from seclet.kubelet.runtimestate import (
     CONTAINER_NAME_LABEL,
     POD_NAME_LABEL,
@@ -117,7 +118,6 @@ class WorkerDeps:
     crash_backoff: Backoff
     userns: UsernsAllocator
     runtime_name: str
-    readiness: dict[str, dict[str, bool]] = field(default_factory=dict)
 
 
 def pod_model(obj: JSONObject) -> models.Pod:
@@ -155,6 +155,8 @@ class PodWorker:
         self._own_rv: str | None = None
         self._retry_at = 0.0
         self._fingerprint: tuple[tuple[str, int], ...] = ()
+        self.prober: PodProber | None = None
+        self._probe_task: asyncio.Task[None] | None = None
 
     # -- driving --------------------------------------------------------------------
 
@@ -168,6 +170,15 @@ class PodWorker:
         self.obj = obj
         if (obj.get("metadata") or {}).get("resourceVersion") != self._own_rv:
             self._wake.set()
+
+    def probe_changed(self) -> None:
+        """A probe result changed: sync (and write the status) now."""
+        self._wake.set()
+
+    def stop_prober(self) -> None:
+        if self._probe_task is not None:
+            self._probe_task.cancel()
+            self._probe_task = None
 
     def start(self) -> asyncio.Task[None]:
         self.task = asyncio.create_task(self.run(), name=f"pod-worker-{self.uid}")
@@ -254,6 +265,11 @@ class PodWorker:
                 self.terminal = True
                 return
             self.admitted = True
+            if has_probes(pod):
+                self.prober = PodProber(self, lambda: pod_model(self.obj))
+                self._probe_task = asyncio.create_task(
+                    self.prober.run(), name=f"pod-prober-{self.uid}"
+                )
         if not await self._volumes_ready(obj, pod):
             self._retry_within(WORKER_BACKOFF)
             self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
@@ -281,6 +297,7 @@ class PodWorker:
         status = self._write_status(pod, state)
         if status is not None and status.get("phase") in ("Succeeded", "Failed"):
             self.terminal = True
+            self.stop_prober()
 
     async def _volumes_ready(self, obj: JSONObject, pod: models.Pod) -> bool:
         if self.volumes is not None:
@@ -471,7 +488,8 @@ class PodWorker:
             node_ip=self.deps.config.node_ip,
             now=self.deps.clock.now(),
             reasons=dict(self.reasons),
-            readiness=self.deps.readiness.get(self.uid, {}),
+            readiness=dict(self.prober.ready) if self.prober else {},
+            started=dict(self.prober.started) if self.prober else {},
             terminal=terminal,
         )
 
@@ -567,7 +585,7 @@ class PodWorker:
         self.deps.userns.release(self.uid)
         self.deps.crash_backoff.forget(f"{self.name}_{self.namespace}_{self.uid}_")
         self.deps.image_manager.forget(self.uid)
-        self.deps.readiness.pop(self.uid, None)
+        self.stop_prober()
         if remove_object:
             self._delete_object()
 
