@@ -92,6 +92,21 @@ def _parser() -> argparse.ArgumentParser:
                      help=f"where to write the kubeconfig (default {DEFAULT_KUBECONFIG})")
     srv.add_argument("--store", choices=("auto", "sqlite", "memory"), default="auto",
                      help="object store (auto: SQLite under the data directory)")
+    srv.add_argument("--no-kubelet", dest="kubelet", action="store_false",
+                     help="serve the API only: pods are stored but not run")
+    srv.add_argument("--registry-mirror", action="append", default=[], metavar="HOST=URL",
+                     help="pull HOST's images from URL (repeatable; HOST * for any other; "
+                     "plain http only for loopback)")
+    srv.add_argument("--node-name", default="", help="this node's name (default: hostname)")
+    srv.add_argument("--root-dir", type=Path, default=None,
+                     help="kubelet root (default DATA_DIR/kubelet; Localhost seccomp "
+                     "profiles in its seccomp/)")
+    srv.add_argument("--pod-logs-dir", type=Path, default=None,
+                     help="container logs (default DATA_DIR/pod-logs)")
+    srv.add_argument("--seccomp-default", action="store_true",
+                     help="RuntimeDefault for containers that set no seccomp profile")
+    srv.add_argument("--allowed-unsafe-sysctls", action="append", default=[],
+                     metavar="PATTERNS", help="unsafe sysctls pods may set (kernel.msg*,...)")
     kc = sub.add_parser("kubeconfig", help="print the kubeconfig seclet server wrote")
     kc.add_argument("--kubeconfig", type=Path, default=DEFAULT_KUBECONFIG,
                     help=f"the file to print (default {DEFAULT_KUBECONFIG})")
