@@ -106,20 +106,24 @@ def _volume_mounts(container: models.Container) -> list[JSON]:
     return out
 
 
+_STATUS_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+
+
 def _resources(container: models.Container) -> JSON:
+    """``resources`` (cpu, memory, ephemeral-storage of the spec, as the runtime
+    applied them) and ``allocatedResources`` (the requests) of a running container
+    (InPlacePodVerticalScaling, GA in 1.35): ``resources: {}`` when none are set."""
     res = container.resources
-    out: JSON = {}
-    if res is None:
-        return out
-    if res.requests:
-        out["allocatedResources"] = dict(res.requests)
+    requests = dict(res.requests) if res is not None else {}
+    limits = dict(res.limits) if res is not None else {}
     spec: JSON = {}
-    if res.limits:
-        spec["limits"] = dict(res.limits)
-    if res.requests:
-        spec["requests"] = dict(res.requests)
-    if spec:
-        out["resources"] = spec
+    if limits:
+        spec["limits"] = {k: v for k, v in limits.items() if k in _STATUS_RESOURCES}
+    if requests:
+        spec["requests"] = {k: v for k, v in requests.items() if k in _STATUS_RESOURCES}
+    out: JSON = {"resources": spec}
+    if requests:
+        out["allocatedResources"] = requests
     return out
 
 
@@ -144,7 +148,8 @@ def _convert(cs: ContainerStatus, container: models.Container, runtime_name: str
     mounts = _volume_mounts(container)
     if mounts:
         status["volumeMounts"] = mounts
-    status.update(_resources(container))
+    if cs.state == ContainerState.CONTAINER_RUNNING:
+        status.update(_resources(container))
     return status
 
 
@@ -171,6 +176,9 @@ def _container_statuses(
                 "lastState": {},
                 "restartCount": 0,
             }
+            mounts = _volume_mounts(c)
+            if mounts:
+                status["volumeMounts"] = mounts
         else:
             status = _convert(latest, c, inputs.runtime_name)
             previous = state.previous(name)

@@ -118,6 +118,7 @@ def test_pod_is_bound_and_running_with_exact_status(tmp_path: Path) -> None:
                         "linux": {"uid": 1000, "gid": 3000, "supplementalGroups": [2000, 3000]}
                     },
                     "volumeMounts": [{"mountPath": "/data/demo", "name": "vol"}],
+                    "resources": {},
                     "ready": True,
                     "started": True,
                 }

@@ -92,6 +92,7 @@ def test_running_exact_container_status() -> None:
             "state": {"running": {"startedAt": rfc3339(T0 + 10)}},
             "lastState": {},
             "user": {"linux": {"uid": 0, "gid": 0, "supplementalGroups": [0]}},
+            "resources": {},
             "ready": True,
             "started": True,
         }
@@ -192,3 +193,45 @@ def test_get_phase_table() -> None:
     assert get_phase(pod(restart="Always"), [], [bad], terminal=True) == "Failed"
     assert get_phase(pod(), [], [wait_after_crash]) == "Running"
     assert get_phase(pod(), [], []) == "Pending"
+
+
+def test_running_resources_and_volume_mounts() -> None:
+    from seclet.api import models
+    from seclet.api.decode import decode
+
+    p = decode(
+        {
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u1", "generation": 1},
+            "spec": {
+                "containers": [
+                    {
+                        "name": "app",
+                        "image": "busybox:1.28",
+                        "resources": {
+                            "requests": {"cpu": "100m", "memory": "64Mi"},
+                            "limits": {"memory": "128Mi", "example.com/dongle": "1"},
+                        },
+                        "volumeMounts": [
+                            {"name": "v", "mountPath": "/v", "readOnly": True},
+                            {"name": "w", "mountPath": "/w"},
+                        ],
+                    }
+                ],
+            },
+        },
+        models.Pod,
+    )
+    waiting = generate_pod_status(p, state(ready=None), {}, inputs())["containerStatuses"][0]
+    assert "resources" not in waiting
+    assert waiting["volumeMounts"] == [
+        {"mountPath": "/v", "name": "v", "readOnly": True, "recursiveReadOnly": "Disabled"},
+        {"mountPath": "/w", "name": "w"},
+    ]
+    running = generate_pod_status(p, state(cs("app", "running")), {}, inputs())
+    c = running["containerStatuses"][0]
+    assert c["resources"] == {
+        "limits": {"memory": "128Mi"},
+        "requests": {"cpu": "100m", "memory": "64Mi"},
+    }
+    assert c["allocatedResources"] == {"cpu": "100m", "memory": "64Mi"}
+    assert c["volumeMounts"] == waiting["volumeMounts"]
