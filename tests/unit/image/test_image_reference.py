@@ -39,6 +39,8 @@ D = "sha256:" + "ab" * 32
         (f"busybox:1.28@{D}", f"docker.io/library/busybox@{D}"),
         ("a__b-c.d:v_1.0-rc", "docker.io/library/a__b-c.d:v_1.0-rc"),
         ("[::1]:5000/x:1", "[::1]:5000/x:1"),
+        ("example.com/" + "a" * 255, "example.com/" + "a" * 255 + ":latest"),
+        ("x/" + "a" * 253, "docker.io/x/" + "a" * 253 + ":latest"),
     ],
 )
 def test_normalisation(ref: str, expected: str) -> None:
@@ -68,7 +70,8 @@ def test_normalisation(ref: str, expected: str) -> None:
             "a" * 64,
             f"invalid repository name ({'a' * 64}), cannot specify 64-byte hexadecimal strings",
         ),
-        ("x/" + "a" * 250, "repository name must not be more than 255 characters"),
+        ("x/" + "a" * 254, "repository name must not be more than 255 characters"),
+        ("example.com/" + "a" * 256, "repository name must not be more than 255 characters"),
         ("busybox:" + "a" * 129, "invalid reference format"),
     ],
 )

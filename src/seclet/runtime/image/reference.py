@@ -18,6 +18,7 @@ DEFAULT_DOMAIN = "docker.io"
 LEGACY_DEFAULT_DOMAIN = "index.docker.io"
 OFFICIAL_REPO_PREFIX = "library/"
 NAME_TOTAL_LENGTH_MAX = 255
+"""``RepositoryNameTotalLengthMax``: the path (without the domain) at most."""
 
 _ALPHANUMERIC = r"[a-z0-9]+"
 _SEPARATOR = r"(?:[._]|__|[-]+)"
@@ -114,7 +115,7 @@ def _parse(s: str) -> tuple[str, str, str]:
             )
         raise InvalidReferenceError("invalid reference format")
     name, tag, digest = m.group(1), m.group(2) or "", m.group(3) or ""
-    if len(name) > NAME_TOTAL_LENGTH_MAX:
+    if len(name.split("/", 1)[-1]) > NAME_TOTAL_LENGTH_MAX:  # the path, not the domain
         raise InvalidReferenceError(
             f"repository name must not be more than {NAME_TOTAL_LENGTH_MAX} characters"
         )
