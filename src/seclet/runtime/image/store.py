@@ -366,7 +366,10 @@ class ImageStore:
             await self._save()
             image_dir = self.rootfs(record.image.id).parent
             trash = self._images_dir / f".removed-{secrets.token_hex(8)}"
-            await asyncio.to_thread(image_dir.rename, trash)
+            try:
+                await asyncio.to_thread(image_dir.rename, trash)
+            except FileNotFoundError:
+                return
         await asyncio.to_thread(shutil.rmtree, trash, True)
 
     # --- pull ------------------------------------------------------------------
