@@ -50,6 +50,7 @@ from seclet.kubelet.admission import SYSCTL_FORBIDDEN, admit_sysctls
 from seclet.kubelet.backoff import Backoff
 from seclet.kubelet.clock import Clock, go_duration
 from seclet.kubelet.config import KubeletConfig
+from seclet.kubelet.env import EnvError, environment, expand_command
 from seclet.kubelet.events import (
     NORMAL,
     WARNING,
@@ -408,16 +409,23 @@ class PodWorker:
         image_user = kubelet_image_user(
             ImageUser(img.uid if img else None, img.username if img else "")
         )
+        spec = pod.spec or models.PodSpec()
+        pod_ip = (
+            deps.config.node_ip if spec.hostNetwork else (state.sandbox.ip if state.sandbox else "")
+        )
         try:
+            env = environment(
+                pod, container, self._lookup, host_ip=deps.config.node_ip, pod_ip=pod_ip
+            )
             verify_run_as_non_root(pod, container, image_user)
-        except RunAsNonRootError as e:
+        except (EnvError, RunAsNonRootError) as e:
             deps.recorder.event(ref, WARNING, "Failed", f"Error: {e}")
             self.reasons[name] = (CREATE_CONTAINER_CONFIG_ERROR, str(e))
             return
         sandbox = state.sandbox
         if sandbox is None:
             return
-        config = self._container_config(pod, container, image.image_ref, restart_count)
+        config = self._container_config(pod, container, image.image_ref, restart_count, env)
         sandbox_config = self._sandbox_config(obj, pod, None)
         try:
             await asyncio.to_thread((Path(self.log_dir) / name).mkdir, 0o755, True, True)
@@ -437,15 +445,23 @@ class PodWorker:
         deps.recorder.event(ref, NORMAL, "Started", f"Started container {name}")
         self.reasons.pop(name, None)
 
+    def _lookup(self, resource: str, namespace: str, name: str) -> JSONObject | None:
+        try:
+            return self.deps.store.get(resource, namespace, name)
+        except NotFoundError:
+            return None
+
     def _container_config(
-        self, pod: models.Pod, container: models.Container, image_ref: str, attempt: int
+        self,
+        pod: models.Pod,
+        container: models.Container,
+        image_ref: str,
+        attempt: int,
+        env: dict[str, str],
     ) -> ContainerConfig:
         name = container.name or ""
-        envs = tuple(
-            KeyValue(key=e.name or "", value=e.value or "")
-            for e in container.env
-            if e.valueFrom is None
-        )
+        envs = tuple(KeyValue(key=k, value=v) for k, v in env.items())
+        command, args = expand_command(container, env)
         plans = self.volumes or ()
         spec = pod.spec or models.PodSpec()
         return ContainerConfig(
@@ -453,8 +469,8 @@ class PodWorker:
             image=ImageSpec(image=image_ref),
             pod=self._cri_pod(pod),
             container=container,
-            command=container.command,
-            args=container.args,
+            command=command,
+            args=args,
             working_dir=container.workingDir or "",
             envs=envs,
             mounts=container_mounts(container, plans),
