@@ -12,12 +12,16 @@ from __future__ import annotations
 
 import asyncio
 import json
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from integration.apiserver.conftest import Kubectl, Running
+import aiohttp
+
+from integration.apiserver.conftest import KUBECTL, Kubectl, Running
 from integration.apiserver.test_http import _request
 from seclet.nodeapi import NodeError
 
@@ -470,3 +474,86 @@ def test_pod_status_subresource(apiserver: Running, kubectl: Kubectl) -> None:
         headers={"Content-Type": "application/json"},
     )
     assert code == 409, data
+
+
+# -- the channel protocol, directly ------------------------------------------------------
+
+
+async def _ws_exec(
+    srv: Running, query: str, send: list[bytes], protocol: str = "v5.channel.k8s.io"
+) -> tuple[str | None, list[tuple[int, bytes]]]:
+    """Open an exec websocket, send ``send`` frames, return every frame received."""
+    ctx = ssl.create_default_context(cafile=str(srv.ca))
+    url = srv.url + "/api/v1/namespaces/default/pods/p/exec?" + query
+    frames: list[tuple[int, bytes]] = []
+    async with (
+        aiohttp.ClientSession() as session,
+        session.ws_connect(
+            url, protocols=(protocol,), ssl=ctx, headers={"Authorization": f"Bearer {srv.token}"}
+        ) as ws,
+    ):
+        for frame in send:
+            await ws.send_bytes(frame)
+        async for msg in ws:
+            if msg.type == aiohttp.WSMsgType.BINARY:
+                frames.append((msg.data[0], msg.data[1:]))
+        return ws.protocol, frames
+
+
+def test_tty_exec_resize_and_close(apiserver: Running) -> None:
+    running_pod(apiserver, "p")
+    query = "command=sh&command=-c&command=read+x;+stty+size;+echo+got+$x&stdin=true&stdout=true&tty=true"
+    protocol, frames = asyncio.run(
+        _ws_exec(apiserver, query, [b"\x04" + b'{"Width":100,"Height":40}', b"\x00abc\n"])
+    )
+    assert protocol == "v5.channel.k8s.io"
+    out = b"".join(data for ch, data in frames if ch == 1)
+    assert b"40 100" in out and b"got abc" in out
+    assert frames[-1] == (3, b'{"metadata":{},"status":"Success"}')
+    assert apiserver.node.sessions[-1].sizes == [(100, 40)]
+
+
+def test_v5_close_ends_stdin_and_exit_status(apiserver: Running) -> None:
+    running_pod(apiserver, "p")
+    query = "command=sh&command=-c&command=cat;+exit+7&stdin=true&stdout=true&stderr=true"
+    _, frames = asyncio.run(_ws_exec(apiserver, query, [b"\x00data", b"\xff\x00"]))
+    assert b"".join(d for ch, d in frames if ch == 1) == b"data"
+    status = json.loads(frames[-1][1])
+    assert frames[-1][0] == 3
+    assert status == {
+        "metadata": {},
+        "status": "Failure",
+        "message": "command terminated with non-zero exit code: command terminated with "
+        "exit code 7",
+        "reason": "NonZeroExitCode",
+        "details": {"causes": [{"reason": "ExitCode", "message": "7"}]},
+    }
+
+
+def test_kubectl_exec_tty_in_a_terminal(apiserver: Running, kubectl: Kubectl) -> None:
+    """``kubectl exec -it`` needs a terminal: run it under ``script``."""
+    running_pod(apiserver, "p")
+    cmd = " ".join(
+        [
+            str(KUBECTL),
+            "--kubeconfig",
+            str(kubectl.kubeconfig),
+            "exec",
+            "-it",
+            "p",
+            "--",
+            "sh",
+            "-c",
+            "'test -t 0 && echo is-a-tty'",
+        ]
+    )
+    out = subprocess.run(
+        ["script", "-qec", cmd, "/dev/null"],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        stdin=subprocess.DEVNULL,
+    )
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "is-a-tty" in out.stdout
