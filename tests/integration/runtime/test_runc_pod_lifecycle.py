@@ -25,7 +25,7 @@ from integration.runtime.podkit import (
     sandbox_config,
     simple_pod,
 )
-from seclet.cri.errors import CRIError, ImageNotFoundError
+from seclet.cri.errors import CRIError, FailedPreconditionError, ImageNotFoundError
 from seclet.cri.types import ContainerState, PodSandboxState
 
 
@@ -183,6 +183,14 @@ def test_stop_kills_after_grace(env: Env) -> None:
         status = await env.runtime.container_status(cid)
         assert (status.exit_code, status.reason) == (137, "Error")
         await env.runtime.stop_container(cid, 1)  # idempotent
+        with pytest.raises(FailedPreconditionError) as info:
+            await env.runtime.start_container(cid)
+        assert info.value.message == (
+            f'failed to set starting state for container "{cid}": '
+            "container is in CONTAINER_EXITED state"
+        )
+        with pytest.raises(FailedPreconditionError, match="container is in CONTAINER_EXITED"):
+            await env.runtime.exec_sync(cid, ("true",))
 
     run(body())
 

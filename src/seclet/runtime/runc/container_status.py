@@ -92,7 +92,8 @@ async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
     return Observed(
         ContainerState.CONTAINER_EXITED,
         exit_code=found.code,
-        finished_at=found.finished_at,
+        # file times come from the kernel's coarse clock: never before the start
+        finished_at=max(found.finished_at, record.started_at),
         reason=reason,
     )
 

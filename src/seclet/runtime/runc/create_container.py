@@ -189,8 +189,10 @@ async def create_container(
             cgroups_path=str(spec["linux"].get("cgroupsPath", "")),
         )
         records.save(directory, record)
-    except BaseException:
+    except BaseException as exc:
         mounts.unmount(directory / "rootfs")
         shutil.rmtree(directory, ignore_errors=True)
+        if isinstance(exc, OSError):
+            raise CRIError(f"failed to create containerd container: {exc}") from None
         raise
     return container_id

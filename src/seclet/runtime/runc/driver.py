@@ -20,15 +20,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from seclet.cri.errors import CRIError
 from seclet.runtime.runc.config import RuntimeConfig
 
 
-class RuncError(Exception):
-    """runc (or conmon) failed; ``message`` is the tool's own error text."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+class RuncError(CRIError):
+    """runc (or conmon) failed; ``message`` is the tool's own error text. A
+    ``CRIError``, so a failure no verb rewords still reaches the user as runc's words."""
 
 
 @dataclass(frozen=True, slots=True)

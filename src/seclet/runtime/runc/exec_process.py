@@ -24,11 +24,6 @@ from seclet.runtime.runc import records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.container_status import observe
 
-_STATE_NAMES = {
-    ContainerState.CONTAINER_CREATED: "CONTAINER_CREATED",
-    ContainerState.CONTAINER_EXITED: "CONTAINER_EXITED",
-    ContainerState.CONTAINER_UNKNOWN: "CONTAINER_UNKNOWN",
-}
 _START_POLL = 0.002
 
 
@@ -50,7 +45,7 @@ async def prepare_exec(
     record = records.load_container(config, container_id)
     seen = await observe(config, record)
     if seen.state != ContainerState.CONTAINER_RUNNING:
-        raise FailedPreconditionError(f"container is in {_STATE_NAMES[seen.state]} state")
+        raise FailedPreconditionError(f"container is in {seen.state.name} state")
     if not cmd:
         raise CRIError("exec command cannot be empty")
     directory = config.container_dir(container_id)

@@ -147,6 +147,9 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
             f'failed to start sandbox "{sandbox_id}": failed to create containerd task: '
             f"failed to create shim task: OCI runtime create failed: {exc.message}: unknown"
         ) from None
+    except OSError as exc:
+        await discard_sandbox_dir(config, sandbox_id)
+        raise CRIError(f"failed to setup sandbox files: {exc}") from None
     except BaseException:
         await discard_sandbox_dir(config, sandbox_id)
         raise

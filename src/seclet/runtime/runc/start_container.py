@@ -10,7 +10,8 @@ Steps:
 1. the container must be created and never started; its sandbox running;
 2. conmon: ``runc create`` with the CRI log file, exit file, persist dir (oom file);
 3. ``runc start``;
-4. record ``started_at`` and the pid — or, on failure, the start error.
+4. record ``started_at`` (taken just before ``runc start``: a short command may
+   exit before runc returns) and the pid — or, on failure, the start error.
 Callers: seclet.runtime.runc.service.
 """
 
@@ -22,18 +23,20 @@ import time
 from pathlib import Path
 
 from seclet.cri.errors import CRIError, FailedPreconditionError
+from seclet.cri.types import ContainerState
 from seclet.runtime.runc import driver, records
 from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.container_status import observe
 
 
 async def start_container(config: RuntimeConfig, container_id: str) -> None:
     # 1. state
     record = records.load_container(config, container_id)
-    if record.started_at or record.start_error:
+    seen = await observe(config, record)
+    if seen.state != ContainerState.CONTAINER_CREATED:
         raise FailedPreconditionError(
-            f'container "{container_id}" is in exited state, not created'
-            if record.start_error or driver_exit_known(config, container_id)
-            else f'container "{container_id}" is in running state, not created'
+            f'failed to set starting state for container "{container_id}": '
+            f"container is in {seen.state.name} state"
         )
     sandbox = records.load_sandbox(config, record.sandbox_id)
     if sandbox.stopped:
@@ -61,6 +64,7 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
         )
         await _record_failure(config, record, message)
         raise CRIError(message) from None
+    started_at = time.time_ns()
     try:
         await driver.runc_start(config, container_id)
     except driver.RuncError as exc:
@@ -68,11 +72,7 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
         await _record_failure(config, record, message)
         raise CRIError(message) from None
     # 4. record
-    records.save(directory, dataclasses.replace(record, started_at=time.time_ns(), pid=pid))
-
-
-def driver_exit_known(config: RuntimeConfig, container_id: str) -> bool:
-    return config.exit_file(container_id).exists()
+    records.save(directory, dataclasses.replace(record, started_at=started_at, pid=pid))
 
 
 def _ensure_log_dir(log_path: str) -> None:

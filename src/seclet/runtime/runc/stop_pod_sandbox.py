@@ -32,7 +32,10 @@ async def stop_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:
         if await exits.wait_exit(config, sandbox_id, _PAUSE_EXIT_WAIT) is None:
             state = await driver.runc_state(config, sandbox_id)
             if state is not None and state.get("status") == "running":
-                raise driver.RuncError(f'failed to stop sandbox container "{sandbox_id}"')
+                raise driver.RuncError(
+                    f'failed to stop sandbox container "{sandbox_id}" in "SANDBOX_READY" '
+                    "state: context deadline exceeded"
+                )
     # 3. /dev/shm
     directory = config.sandbox_dir(sandbox_id)
     if record.shm_mounted:
