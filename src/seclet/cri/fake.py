@@ -84,6 +84,8 @@ class Behaviour:
     exit_code: int | None = None
     run_seconds: float = 0.0
     logs: tuple[tuple[str, str], ...] = ()
+    termination_message: str = ""
+    """Written at start to the mount at the container's terminationMessagePath."""
 
 
 @dataclass(slots=True)
@@ -363,6 +365,8 @@ class FakeRuntime:
         c.started_at = self.time_ns()
         if c.log_path:
             self._write_logs(c)
+        if c.behaviour.termination_message:
+            self._write_termination_message(c)
 
     def _write_logs(self, c: _Container) -> None:
         path = Path(c.log_path)
@@ -372,6 +376,12 @@ class FakeRuntime:
         with path.open("a", encoding="utf-8") as f:
             for stream, line in c.behaviour.logs:
                 f.write(f"{stamp} {stream} F {line}\n")
+
+    def _write_termination_message(self, c: _Container) -> None:
+        target = c.config.container.terminationMessagePath
+        for mount in c.config.mounts:
+            if mount.container_path == target:
+                Path(mount.host_path).write_text(c.behaviour.termination_message)
 
     def _exit(self, c: _Container, code: int, reason: str) -> None:
         c.state = ContainerState.CONTAINER_EXITED

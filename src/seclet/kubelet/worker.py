@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ from seclet.cri.types import (
     ContainerState,
     ImageSpec,
     KeyValue,
+    Mount,
     PodSandboxConfig,
     PodSandboxMetadata,
 )
@@ -66,6 +68,9 @@ from seclet.kubelet.runtimestate import (
     POD_NAMESPACE_LABEL,
     POD_UID_LABEL,
     RESTART_COUNT_ANNOTATION,
+    TERMINATION_LOG_ANNOTATION,
+    TERMINATION_MESSAGE_PATH_ANNOTATION,
+    TERMINATION_MESSAGE_POLICY_ANNOTATION,
     PodRuntimeState,
     read_pod_state,
 )
@@ -425,7 +430,15 @@ class PodWorker:
         sandbox = state.sandbox
         if sandbox is None:
             return
-        config = self._container_config(pod, container, image.image_ref, restart_count, env)
+        try:
+            termination_log = await asyncio.to_thread(self._termination_log, container)
+        except OSError as e:
+            deps.recorder.event(ref, WARNING, "Failed", f"Error: {e}")
+            self.reasons[name] = (CREATE_CONTAINER_CONFIG_ERROR, str(e))
+            return
+        config = self._container_config(
+            pod, container, image.image_ref, restart_count, env, termination_log
+        )
         sandbox_config = self._sandbox_config(obj, pod, None)
         try:
             await asyncio.to_thread((Path(self.log_dir) / name).mkdir, 0o755, True, True)
@@ -445,6 +458,18 @@ class PodWorker:
         deps.recorder.event(ref, NORMAL, "Started", f"Started container {name}")
         self.reasons.pop(name, None)
 
+    def _termination_log(self, container: models.Container) -> str:
+        """The file bound at terminationMessagePath: ``<podDir>/containers/<c>/<8 hex>``,
+        mode 0666 (``makeMounts``); "" when the container sets no path."""
+        if not container.terminationMessagePath:
+            return ""
+        directory = self.pod_dir / "containers" / (container.name or "")
+        directory.mkdir(mode=0o750, parents=True, exist_ok=True)
+        path = directory / f"{secrets.randbits(32):08x}"
+        path.touch()
+        path.chmod(0o666)
+        return str(path)
+
     def _lookup(self, resource: str, namespace: str, name: str) -> JSONObject | None:
         try:
             return self.deps.store.get(resource, namespace, name)
@@ -458,11 +483,25 @@ class PodWorker:
         image_ref: str,
         attempt: int,
         env: dict[str, str],
+        termination_log: str = "",
     ) -> ContainerConfig:
         name = container.name or ""
         envs = tuple(KeyValue(key=k, value=v) for k, v in env.items())
         command, args = expand_command(container, env)
-        plans = self.volumes or ()
+        mounts = container_mounts(container, self.volumes or ())
+        annotations = {
+            RESTART_COUNT_ANNOTATION: str(attempt),
+            TERMINATION_MESSAGE_PATH_ANNOTATION: container.terminationMessagePath or "",
+            TERMINATION_MESSAGE_POLICY_ANNOTATION: container.terminationMessagePolicy or "File",
+        }
+        if termination_log:
+            mounts += (
+                Mount(
+                    container_path=container.terminationMessagePath or "",
+                    host_path=termination_log,
+                ),
+            )
+            annotations[TERMINATION_LOG_ANNOTATION] = termination_log
         spec = pod.spec or models.PodSpec()
         return ContainerConfig(
             metadata=ContainerMetadata(name=name, attempt=attempt),
@@ -473,7 +512,7 @@ class PodWorker:
             args=args,
             working_dir=container.workingDir or "",
             envs=envs,
-            mounts=container_mounts(container, plans),
+            mounts=mounts,
             log_path=f"{name}/{attempt}.log",
             stdin=bool(container.stdin),
             stdin_once=bool(container.stdinOnce),
@@ -485,9 +524,7 @@ class PodWorker:
                 POD_UID_LABEL: self.uid,
             },
             annotations={
-                RESTART_COUNT_ANNOTATION: str(attempt),
-                "io.kubernetes.container.terminationMessagePath": container.terminationMessagePath
-                or "",
+                **annotations,
                 "io.kubernetes.pod.terminationGracePeriod": str(
                     spec.terminationGracePeriodSeconds
                     if spec.terminationGracePeriodSeconds is not None

@@ -474,3 +474,27 @@ def test_forbidden_sysctl_rejects_pod(tmp_path: Path) -> None:
         )
 
     run(tmp_path, body)
+
+
+def test_termination_messages(tmp_path: Path) -> None:
+    async def body(node: Node) -> None:
+        node.runtime.add_image("busybox:1.28")
+        node.runtime.behave(
+            "msg", Behaviour(exit_code=0, run_seconds=1, termination_message="all done")
+        )
+        node.runtime.behave(
+            "fallback",
+            Behaviour(exit_code=2, run_seconds=1, logs=(("stdout", "a"), ("stderr", "boom"))),
+        )
+        create_pod(node, simple_pod("msg", restartPolicy="Never"))
+        fallback = simple_pod("fallback", restartPolicy="Never")
+        fallback["spec"]["containers"][0]["terminationMessagePolicy"] = "FallbackToLogsOnError"
+        create_pod(node, fallback)
+        pod = await wait_for(phase(node, "msg", "Succeeded"))
+        terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+        assert terminated["message"] == "all done"
+        pod = await wait_for(phase(node, "fallback", "Failed"))
+        terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
+        assert terminated["message"] == "a\nboom\n"
+
+    run(tmp_path, body)
