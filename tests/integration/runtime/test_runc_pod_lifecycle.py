@@ -86,8 +86,22 @@ async def _wait_exited(env: Env, cid: str, within: float = 10.0) -> None:
         await asyncio.sleep(0.02)
 
 
+async def _wait_execed(env: Env, cid: str, comm: str) -> None:
+    """Until the first process runs ``comm``: before its execve the process is still
+    runc's init, which a SIGTERM ends (the PID-1 signal rules spare only a process
+    without handlers)."""
+    pid = (await env.runtime.container_status(cid)).pid
+    deadline = time.monotonic() + 5
+    while _read(f"/proc/{pid}/comm").strip() != comm:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+
+
 def _read(path: str) -> str:
-    return Path(path).read_text()
+    try:
+        return Path(path).read_text()
+    except FileNotFoundError:
+        return ""
 
 
 _LOG_LINE = re.compile(
@@ -160,9 +174,13 @@ def test_missing_image_is_not_found(env: Env) -> None:
 
 def test_stop_honours_term_trap_within_grace(env: Env) -> None:
     async def body() -> None:
-        script = 'trap "echo bye; exit 0" TERM; while true; do sleep 0.05; done'
+        script = 'trap "echo bye; exit 0" TERM; echo ready; while true; do sleep 0.05; done'
         cid = await _run_simple(env, "trap", {"command": ["sh", "-c", script]})
-        await asyncio.sleep(0.2)
+        log = (await env.runtime.container_status(cid)).log_path
+        deadline = time.monotonic() + 5
+        while "stdout F ready" not in _read(log):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.01)
         started = time.monotonic()
         await env.runtime.stop_container(cid, 10)
         assert time.monotonic() - started < 3
@@ -176,6 +194,7 @@ def test_stop_honours_term_trap_within_grace(env: Env) -> None:
 def test_stop_kills_after_grace(env: Env) -> None:
     async def body() -> None:
         cid = await _run_simple(env, "stubborn", {"command": ["sleep", "3600"]})
+        await _wait_execed(env, cid, "sleep")
         started = time.monotonic()
         await env.runtime.stop_container(cid, 1)
         elapsed = time.monotonic() - started
