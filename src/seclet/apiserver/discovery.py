@@ -90,6 +90,7 @@ RESOURCES: Final = (
         ("po",),
         ("all",),
         subresources=(
+            ("attach", "PodAttachOptions", ("create", "get")),
             ("exec", "PodExecOptions", ("create", "get")),
             ("log", "Pod", ("get",)),
             ("status", "Pod", ("get", "patch", "update")),

@@ -504,6 +504,8 @@ def make_app(
     r.add_get(pod_path + "/log", streaming.pod_log)
     r.add_route("GET", pod_path + "/exec", streaming.pod_exec)
     r.add_route("POST", pod_path + "/exec", streaming.pod_exec)
+    r.add_route("GET", pod_path + "/attach", streaming.pod_attach)
+    r.add_route("POST", pod_path + "/attach", streaming.pod_attach)
     r.add_get("/api/v1/pods", pods_all)
     r.add_get("/api/v1/nodes", nodes_collection)
     for method in ("GET", "DELETE"):

@@ -1,9 +1,10 @@
-"""The streaming subresources of pods over HTTP: ``pods/log`` and ``pods/exec``.
+"""The streaming subresources of pods over HTTP: ``pods/log``, ``exec`` and ``attach``.
 
 Role: the aiohttp handlers that reach the kubelet through ``NodeClient``: the pod is
 read from the registry (404 ``pods "x" not found``), the query decided by
 ``connect`` (422/400 as upstream), then ``log`` streams ``text/plain`` chunks
-(flushed as they come, for ``follow``) and ``exec`` upgrades to a websocket speaking
+(flushed as they come, for ``follow``) and ``exec`` (``attach``: the node client's
+optional ``attach``) upgrades to a websocket speaking
 the channel protocol of ``channels`` (``v5.channel.k8s.io``) and pumps an
 ``ExecSession``: stdin and resize in, stdout and stderr out, then the exit Status on
 the error channel. A ``NodeError`` before the first log chunk is the response's
@@ -38,6 +39,7 @@ FIRST_CHUNK_WAIT: Final = 0.5
 """Seconds a log request waits for its first chunk (or the node's refusal) before it
 answers 200 and streams; a followed silent container must not hold the headers."""
 NO_NODE_MESSAGE: Final = "error dialing backend: no kubelet is connected to this API server"
+ATTACH_UNSUPPORTED: Final = "Internal error occurred: this node does not support attach"
 
 
 def node_error(err: NodeError) -> st.APIError:
@@ -177,15 +179,25 @@ async def _client(
 
 async def pod_exec(request: web.Request) -> web.StreamResponse:
     """``GET``/``POST /api/v1/namespaces/{ns}/pods/{name}/exec`` (websocket upgrade)."""
+    return await _stream(request, attach=False)
+
+
+async def pod_attach(request: web.Request) -> web.StreamResponse:
+    """``GET``/``POST .../pods/{name}/attach``: the container's own process, when the
+    node client offers ``attach(namespace, pod, container, stdin=, tty=)``."""
+    return await _stream(request, attach=True)
+
+
+async def _stream(request: web.Request, *, attach: bool) -> web.StreamResponse:
     namespace, name = request.match_info["namespace"], request.match_info["name"]
     pod = request.app[REGISTRY_KEY].get("pods", namespace, name)
-    opts = connect.exec_options(_query(request))
+    opts = connect.exec_options(_query(request), attach=attach)
     container = connect.exec_container(pod, opts.container)
     ws = web.WebSocketResponse(protocols=channels.PROTOCOLS, autoping=True, max_msg_size=0)
     if not ws.can_prepare(request).ok:
         raise st.bad_request(
-            "Upgrade request required: seclet serves pods/exec over websockets "
-            f"({', '.join(channels.PROTOCOLS)})"
+            f"Upgrade request required: seclet serves pods/{'attach' if attach else 'exec'} "
+            f"over websockets ({', '.join(channels.PROTOCOLS)})"
         )
     await ws.prepare(request)
     conn = _Channels(ws)
@@ -194,9 +206,15 @@ async def pod_exec(request: web.Request) -> web.StreamResponse:
         await conn.finish(channels.failure(500, "InternalError", NO_NODE_MESSAGE))
         return ws
     try:
-        session = await node.exec(
-            namespace, name, container, opts.command, stdin=opts.stdin, tty=opts.tty
-        )
+        if attach:
+            attach_fn: Callable[..., Awaitable[ExecSession]] | None = getattr(node, "attach", None)
+            if attach_fn is None:
+                raise NodeError(500, "InternalError", ATTACH_UNSUPPORTED)
+            session = await attach_fn(namespace, name, container, stdin=opts.stdin, tty=opts.tty)
+        else:
+            session = await node.exec(
+                namespace, name, container, opts.command, stdin=opts.stdin, tty=opts.tty
+            )
     except NodeError as err:
         await conn.finish(channels.failure(err.code, err.reason, err.message))
         return ws

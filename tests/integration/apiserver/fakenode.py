@@ -2,7 +2,7 @@
 
 Role: implements ``seclet.nodeapi.NodeClient`` without containers: ``container_logs``
 yields the chunks a test put in ``logs`` (or raises the ``NodeError`` put in
-``errors``) and records the options it was asked with; ``exec`` runs the command as a
+``errors``) and records the options it was asked with; ``exec`` (and ``attach``, of ``attach_command``) runs the command as a
 local subprocess (pipes, or a pseudo-terminal with ``tty``) behind an ``ExecSession``.
 Callers: tests/integration/apiserver (conftest wires it into the in-process server).
 """
@@ -95,6 +95,7 @@ class FakeNode:
     asked: list[tuple[Key, LogOptions]] = field(default_factory=list)
     sessions: list[ProcessSession] = field(default_factory=list)
     follow_delay: float = 0.05
+    attach_command: tuple[str, ...] = ("sh", "-c", "echo attached")
 
     async def container_logs(
         self, namespace: str, pod: str, options: LogOptions
@@ -143,3 +144,9 @@ class FakeNode:
         session = ProcessSession(proc, tty, master)
         self.sessions.append(session)
         return session
+
+    async def attach(
+        self, namespace: str, pod: str, container: str, *, stdin: bool, tty: bool
+    ) -> ProcessSession:
+        """The container's "main process": ``attach_command``, started on attach."""
+        return await self.exec(namespace, pod, container, self.attach_command, stdin=stdin, tty=tty)

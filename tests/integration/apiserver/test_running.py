@@ -557,3 +557,12 @@ def test_kubectl_exec_tty_in_a_terminal(apiserver: Running, kubectl: Kubectl) ->
     )
     assert out.returncode == 0, out.stdout + out.stderr
     assert "is-a-tty" in out.stdout
+
+
+def test_kubectl_attach(apiserver: Running, kubectl: Kubectl) -> None:
+    running_pod(apiserver, "p")
+    out = kubectl("attach", "p")
+    assert (out.returncode, out.stdout) == (0, "attached\n"), out.stderr
+    apiserver.node.attach_command = ("cat",)
+    out = kubectl("attach", "-i", "p", stdin="typed\n")
+    assert (out.returncode, out.stdout) == (0, "typed\n"), out.stderr
