@@ -7,7 +7,8 @@ Steps of ``start``:
 1. ask the runtime its version (the node's containerRuntimeVersion and the
    ``<runtime>://`` prefix of container ids); probe the host once (``hostinfo``);
 2. register the node object and start the heartbeat task;
-3. list the pods and start the watch task from that resourceVersion; every pod
+3. list the pods; remove the sandboxes of pods that are gone (deleted while no kubelet
+   ran); start the watch task from that resourceVersion; every pod
    seen goes through ``_handle``: unbound pods are bound (``Binder``), pods bound to
    this node get a worker (one asyncio task per UID), deleted ones tell theirs.
 ``stop`` cancels the watch, the heartbeat and the workers (containers keep running,
@@ -21,7 +22,9 @@ import asyncio
 import contextlib
 import functools
 import logging
+from pathlib import Path
 
+from seclet.cri.errors import CRIError
 from seclet.cri.services import ImageService, RuntimeService
 from seclet.host.facts import NodeFacts
 from seclet.kubelet.backoff import Backoff
@@ -32,8 +35,10 @@ from seclet.kubelet.events import EventRecorder
 from seclet.kubelet.hostinfo import HostInfo, probe_host_info
 from seclet.kubelet.images import ImageManager
 from seclet.kubelet.node import NodeStatusAgent
+from seclet.kubelet.runtimestate import POD_UID_LABEL
 from seclet.kubelet.server import KubeletServer
 from seclet.kubelet.userns import UsernsAllocator
+from seclet.kubelet.volumes import tear_down
 from seclet.kubelet.worker import PodWorker, WorkerDeps
 from seclet.store.api import GoneError, JSONObject, Store, WatchEvent
 
@@ -100,6 +105,7 @@ class Kubelet:
         self.node_agent.register()
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="kubelet-heartbeat"))
         listed = self.store.list("pods")
+        await self._remove_orphans(listed.items)
         for obj in listed.items:
             self._handle("ADDED", obj)
         self._tasks.append(
@@ -162,9 +168,6 @@ class Kubelet:
             return
         worker = self.workers.get(uid)
         if worker is None:
-            phase = (obj.get("status") or {}).get("phase")
-            if phase in ("Succeeded", "Failed") and not meta.get("deletionTimestamp"):
-                return
             assert self._deps is not None
             worker = PodWorker(self._deps, obj)
             self.workers[uid] = worker
@@ -172,6 +175,22 @@ class Kubelet:
             task.add_done_callback(functools.partial(self._finished, uid))
             return
         worker.update(obj)
+
+    async def _remove_orphans(self, pods: list[JSONObject]) -> None:
+        """Sandboxes (and their containers) of pods no longer in the store, left by a
+        kubelet that stopped before their deletion: stop and remove them, as
+        ``HandlePodCleanups`` kills orphaned pods."""
+        known = {(p.get("metadata") or {}).get("uid") for p in pods}
+        for sandbox in await self.runtime.list_pod_sandbox():
+            uid = sandbox.labels.get(POD_UID_LABEL) or sandbox.metadata.uid
+            if uid in known:
+                continue
+            try:
+                await self.runtime.stop_pod_sandbox(sandbox.id)
+                await self.runtime.remove_pod_sandbox(sandbox.id)
+            except CRIError:
+                log.exception("removing orphaned sandbox %s", sandbox.id)
+            await tear_down(str(Path(self.config.root_dir) / "pods" / uid))
 
     def _finished(self, uid: str, _task: asyncio.Task[None]) -> None:
         worker = self.workers.get(uid)

@@ -164,10 +164,6 @@ def _make_empty_dir(plan: VolumePlan) -> bool:
     return fresh
 
 
-def _is_mountpoint(path: str) -> bool:
-    return Path(path).is_mount()
-
-
 async def set_up(plans: tuple[VolumePlan, ...], pod: models.Pod) -> None:
     """Steps 2-4 (idempotent: an existing emptyDir is kept as it is)."""
     sc = (pod.spec or models.PodSpec()).securityContext
@@ -184,17 +180,20 @@ async def set_up(plans: tuple[VolumePlan, ...], pod: models.Pod) -> None:
             await asyncio.to_thread(_check_host_path, plan)
 
 
-async def tear_down(plans: tuple[VolumePlan, ...], pod_dir: str) -> None:
-    """Unmount tmpfs emptyDirs, then remove the pod's directory."""
-    for plan in plans:
-        if plan.kind == "emptyDir" and plan.medium == "Memory" and _is_mountpoint(plan.host_path):
-            proc = await asyncio.create_subprocess_exec(
-                "umount",
-                plan.host_path,
-                stdout=asyncio.subprocess.DEVNULL,
-                stderr=asyncio.subprocess.DEVNULL,
-            )
-            await proc.wait()
+def _mounted_empty_dirs(pod_dir: str) -> list[str]:
+    base = Path(pod_dir) / "volumes" / EMPTY_DIR_PLUGIN
+    if not base.is_dir():
+        return []
+    return [str(p) for p in base.iterdir() if p.is_mount()]
+
+
+async def tear_down(pod_dir: str) -> None:
+    """Unmount the pod's tmpfs emptyDirs, then remove its directory."""
+    for path in await asyncio.to_thread(_mounted_empty_dirs, pod_dir):
+        proc = await asyncio.create_subprocess_exec(
+            "umount", path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+        )
+        await proc.wait()
     await asyncio.to_thread(shutil.rmtree, pod_dir, True)
 
 

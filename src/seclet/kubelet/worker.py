@@ -257,7 +257,10 @@ class PodWorker:
 
     async def _sync(self, obj: JSONObject) -> None:
         pod = pod_model(obj)
+        if (obj.get("status") or {}).get("phase") in ("Succeeded", "Failed"):
+            self.terminal = True
         if self.terminal:
+            self.stop_prober()
             return
         if not self.admitted:
             refusal = admit_sysctls(pod, self.deps.config.allowed_unsafe_sysctls)
@@ -634,7 +637,7 @@ class PodWorker:
         if final.sandbox is not None:
             with contextlib.suppress(CRIError):
                 await self.deps.runtime.remove_pod_sandbox(final.sandbox.id)
-        await tear_down(self.volumes or (), str(self.pod_dir))
+        await tear_down(str(self.pod_dir))
         self.deps.userns.release(self.uid)
         self.deps.crash_backoff.forget(f"{self.name}_{self.namespace}_{self.uid}_")
         self.deps.image_manager.forget(self.uid)

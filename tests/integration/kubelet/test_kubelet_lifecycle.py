@@ -1,0 +1,93 @@
+"""Pod lifecycle edges: terminal pods deleted, orphans after a kubelet restart, tmpfs
+emptyDirs. Callers: pytest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+import pytest
+
+from integration.kubelet.harness import HOST, create_pod, make_node, simple_pod, wait_for
+from seclet.cri.fake import Behaviour
+from seclet.host.facts import NodeFacts
+from seclet.kubelet.kubelet import Kubelet
+
+
+def test_deleted_terminal_pod_is_cleaned_up(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        node.runtime.add_image("busybox:1.28")
+        node.runtime.behave("job", Behaviour(exit_code=0, run_seconds=1))
+        await node.kubelet.start()
+        try:
+            create_pod(node, simple_pod("job", restartPolicy="Never"))
+            await wait_for(lambda: node.pod("job")["status"].get("phase") == "Succeeded")
+            assert node.runtime.containers  # kept for logs
+            node.store.delete("pods", "default", "job")  # the apiserver's immediate delete
+            await wait_for(lambda: not node.runtime.sandboxes and not node.runtime.containers)
+            await wait_for(lambda: not node.kubelet.workers)
+        finally:
+            await node.kubelet.stop()
+
+    asyncio.run(scenario())
+
+
+def test_restart_removes_orphans_and_keeps_running_pods(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        node.runtime.add_image("busybox:1.28")
+        await node.kubelet.start()
+        create_pod(node, simple_pod("keep"))
+        gone = create_pod(node, simple_pod("gone"))
+        await wait_for(lambda: node.pod("keep")["status"].get("phase") == "Running")
+        await wait_for(lambda: node.pod("gone")["status"].get("phase") == "Running")
+        await node.kubelet.stop()
+        node.store.delete("pods", "default", "gone")
+        created = node.runtime.verbs().count("CreateContainer")
+        again = Kubelet(
+            node.store,
+            node.runtime,
+            node.runtime,
+            node.kubelet.config,
+            NodeFacts.reference(),
+            clock=node.clock,
+            host=HOST,
+        )
+        await again.start()
+        try:
+            uids = {s.config.metadata.uid for s in node.runtime.sandboxes.values()}
+            assert gone["metadata"]["uid"] not in uids
+            assert len(uids) == 1
+            await asyncio.sleep(0.2)
+            assert node.runtime.verbs().count("CreateContainer") == created
+            assert node.pod("keep")["status"]["phase"] == "Running"
+        finally:
+            await again.stop()
+
+    asyncio.run(scenario())
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="tmpfs mounts need root")
+def test_memory_empty_dir_is_tmpfs(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        node.runtime.add_image("busybox:1.28")
+        body = simple_pod("mem")
+        body["spec"]["volumes"] = [{"name": "m", "emptyDir": {"medium": "Memory"}}]
+        await node.kubelet.start()
+        try:
+            pod = create_pod(node, body)
+            await wait_for(lambda: node.pod("mem")["status"].get("phase") == "Running")
+            vol = Path(node.kubelet.config.root_dir) / "pods" / pod["metadata"]["uid"]
+            vol = vol / "volumes/kubernetes.io~empty-dir/m"
+            assert vol.is_mount()
+            assert oct(vol.stat().st_mode & 0o7777) == "0o777"
+            node.store.delete("pods", "default", "mem")
+            await wait_for(lambda: not vol.parent.parent.parent.exists())
+        finally:
+            await node.kubelet.stop()
+
+    asyncio.run(scenario())
