@@ -100,6 +100,11 @@ RESOURCES: Final = (
 
 BY_NAME: Final = {r.name: r for r in RESOURCES}
 
+COORDINATION: Final = "coordination.k8s.io"
+COORDINATION_RESOURCES: Final = (Resource("leases", "lease", "Lease", True, _RW),)
+"""``coordination.k8s.io/v1``: the node's Lease (the kubelet's heartbeat), which
+``kubectl describe node`` reads from ``kube-node-lease``."""
+
 
 def api_versions(server_address: str) -> JSONObject:
     """``/api`` (legacy): APIVersions."""
@@ -113,8 +118,13 @@ def api_versions(server_address: str) -> JSONObject:
 
 
 def api_group_list() -> JSONObject:
-    """``/apis`` (legacy): no groups beyond the core one yet."""
-    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": []}
+    """``/apis`` (legacy): the named groups (``coordination.k8s.io``)."""
+    version = {"groupVersion": f"{COORDINATION}/v1", "version": "v1"}
+    return {
+        "kind": "APIGroupList",
+        "apiVersion": "v1",
+        "groups": [{"name": COORDINATION, "versions": [version], "preferredVersion": version}],
+    }
 
 
 def _storage_hash(name: str) -> str:
@@ -122,10 +132,13 @@ def _storage_hash(name: str) -> str:
     return base64.b64encode(digest[:8]).decode()
 
 
-def api_resource_list() -> JSONObject:
-    """``/api/v1``: APIResourceList, resources then their subresources, by name."""
+def api_resource_list(
+    resources: tuple[Resource, ...] = RESOURCES, group_version: str = "v1"
+) -> JSONObject:
+    """``/api/v1`` (or a named group's version): APIResourceList, resources then their
+    subresources, by name."""
     entries: list[JSONObject] = []
-    for r in RESOURCES:
+    for r in resources:
         entry: JSONObject = {
             "name": r.name,
             "singularName": r.singular,
@@ -149,16 +162,15 @@ def api_resource_list() -> JSONObject:
                     "verbs": list(verbs),
                 }
             )
-    return {"kind": "APIResourceList", "groupVersion": "v1", "resources": entries}
+    return {"kind": "APIResourceList", "groupVersion": group_version, "resources": entries}
 
 
-def aggregated_core() -> JSONObject:
-    """``/api`` with aggregated discovery (``apidiscovery.k8s.io/v2``)."""
-    resources: list[JSONObject] = []
-    for r in RESOURCES:
+def _aggregated_resources(resources: tuple[Resource, ...], group: str) -> list[JSONObject]:
+    out: list[JSONObject] = []
+    for r in resources:
         entry: JSONObject = {
             "resource": r.name,
-            "responseKind": {"group": "", "version": "v1", "kind": r.kind},
+            "responseKind": {"group": group, "version": "v1", "kind": r.kind},
             "scope": "Namespaced" if r.namespaced else "Cluster",
             "singularResource": r.singular,
             "verbs": list(r.verbs),
@@ -171,12 +183,18 @@ def aggregated_core() -> JSONObject:
             entry["subresources"] = [
                 {
                     "subresource": sub,
-                    "responseKind": {"group": "", "version": "v1", "kind": kind},
+                    "responseKind": {"group": group, "version": "v1", "kind": kind},
                     "verbs": list(verbs),
                 }
                 for sub, kind, verbs in r.subresources
             ]
-        resources.append(entry)
+        out.append(entry)
+    return out
+
+
+def aggregated_core() -> JSONObject:
+    """``/api`` with aggregated discovery (``apidiscovery.k8s.io/v2``)."""
+    resources = _aggregated_resources(RESOURCES, "")
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": "apidiscovery.k8s.io/v2",
@@ -191,12 +209,18 @@ def aggregated_core() -> JSONObject:
 
 
 def aggregated_groups() -> JSONObject:
-    """``/apis`` with aggregated discovery: no named groups yet."""
+    """``/apis`` with aggregated discovery: ``coordination.k8s.io``."""
+    resources = _aggregated_resources(COORDINATION_RESOURCES, COORDINATION)
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": "apidiscovery.k8s.io/v2",
         "metadata": {},
-        "items": [],
+        "items": [
+            {
+                "metadata": {"name": COORDINATION, "creationTimestamp": None},
+                "versions": [{"version": "v1", "resources": resources, "freshness": "Current"}],
+            }
+        ],
     }
 
 

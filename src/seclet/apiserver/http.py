@@ -42,7 +42,10 @@ LIST_KINDS: Final = {
     "namespaces": "NamespaceList",
     "nodes": "NodeList",
     "events": "EventList",
+    "leases": "LeaseList",
 }
+API_VERSIONS: Final = {"leases": f"{discovery.COORDINATION}/v1"}
+"""Resources outside the core group, by their group/version."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -233,7 +236,7 @@ async def _list_or_watch(
     return _json_response(
         {
             "kind": LIST_KINDS.get(resource, "List"),
-            "apiVersion": "v1",
+            "apiVersion": API_VERSIONS.get(resource, "v1"),
             "metadata": {"resourceVersion": str(rv)},
             "items": [_list_item(o) for o in items],
         }
@@ -244,7 +247,7 @@ def _bookmark(resource: str, resource_version: int) -> dict[str, Any]:
     """The BOOKMARK that ends a watch-list's initial events."""
     return {
         "kind": LIST_KINDS.get(resource, "List").removesuffix("List"),
-        "apiVersion": "v1",
+        "apiVersion": API_VERSIONS.get(resource, "v1"),
         "metadata": {
             "resourceVersion": str(resource_version),
             "annotations": {"k8s.io/initial-events-end": "true"},
@@ -448,6 +451,25 @@ async def events_collection(request: web.Request) -> web.StreamResponse:
     return await _list_or_watch(request, "events", namespace)
 
 
+async def coordination_v1(request: web.Request) -> web.Response:
+    return _json_response(
+        discovery.api_resource_list(
+            discovery.COORDINATION_RESOURCES, f"{discovery.COORDINATION}/v1"
+        )
+    )
+
+
+async def leases_collection(request: web.Request) -> web.StreamResponse:
+    return await _list_or_watch(request, "leases", request.match_info.get("namespace"))
+
+
+async def lease_item(request: web.Request) -> web.StreamResponse:
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    return _object_response(
+        request, "leases", Result(_registry(request).get("leases", namespace, name))
+    )
+
+
 async def events_all(request: web.Request) -> web.StreamResponse:
     return await _list_or_watch(request, "events", None)
 
@@ -512,6 +534,11 @@ def make_app(
         r.add_route(method, "/api/v1/nodes/{name}", node_item)
         r.add_route(method, "/api/v1/namespaces/{namespace}/events/{name}", event_item)
     r.add_get("/api/v1/events", events_all)
+    coordination = f"/apis/{discovery.COORDINATION}/v1"
+    r.add_get(coordination, coordination_v1)
+    r.add_get(coordination + "/leases", leases_collection)
+    r.add_get(coordination + "/namespaces/{namespace}/leases", leases_collection)
+    r.add_get(coordination + "/namespaces/{namespace}/leases/{name}", lease_item)
     r.add_route("GET", "/api/v1/namespaces/{namespace}/events", events_collection)
     r.add_route("POST", "/api/v1/namespaces/{namespace}/events", events_collection)
     return app

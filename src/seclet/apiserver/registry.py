@@ -68,6 +68,8 @@ JSONObject = dict[str, Any]
 SYSTEM_NAMESPACES: Final = ("default", "kube-system", "kube-public", "kube-node-lease")
 IMMORTAL_NAMESPACES: Final = frozenset({"default", "kube-system", "kube-public"})
 NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
+GROUPS: Final = {"leases": "coordination.k8s.io"}
+"""The API group of each resource outside the core group."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,7 +251,7 @@ class Registry:
         try:
             return self.store.get(resource, namespace, name)
         except NotFoundError:
-            raise st.not_found(resource, name) from None
+            raise st.not_found(resource, name, GROUPS.get(resource, "")) from None
 
     def list(
         self,

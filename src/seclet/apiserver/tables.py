@@ -463,12 +463,34 @@ def namespace_row_cells(ns: JSONObject, now: datetime.datetime) -> list[Any]:
     ]
 
 
+LEASE_COLUMNS: Final = [
+    _col("Name", _NAME_DOC, fmt="name"),
+    _col(
+        "Holder",
+        "holderIdentity contains the identity of the holder of a current lease. "
+        "If Coordinated Leader Election is used, the holder identity must be equal to the "
+        "elected LeaseCandidate.metadata.name field.",
+    ),
+    _col("Age", _AGE_DOC),
+]
+
+
+def lease_row_cells(lease: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printLease``."""
+    return [
+        (lease.get("metadata") or {}).get("name", ""),
+        (lease.get("spec") or {}).get("holderIdentity") or "",
+        age(lease, now),
+    ]
+
+
 RowCells = Callable[[JSONObject, datetime.datetime], list[Any]]
 ROWS: Final[dict[str, tuple[list[JSONObject], RowCells]]] = {
     "pods": (POD_COLUMNS, pod_row_cells),
     "namespaces": (NAMESPACE_COLUMNS, namespace_row_cells),
     "nodes": (NODE_COLUMNS, node_row_cells),
     "events": (EVENT_COLUMNS, event_row_cells),
+    "leases": (LEASE_COLUMNS, lease_row_cells),
 }
 
 

@@ -351,12 +351,33 @@ def test_nodes(apiserver: Running, kubectl: Kubectl) -> None:
         "CONTAINER-RUNTIME",
     ]
     assert "192.168.1.10   <none>        Debian GNU/Linux 12   6.1.0-18-amd64" in wide[1]
+    lease = {
+        "apiVersion": "coordination.k8s.io/v1",
+        "kind": "Lease",
+        "metadata": {
+            "name": "n1",
+            "namespace": "kube-node-lease",
+            "creationTimestamp": "2026-01-01T00:00:00Z",
+        },
+        "spec": {
+            "holderIdentity": "n1",
+            "leaseDurationSeconds": 40,
+            "renewTime": "2026-01-01T00:00:10.000000Z",
+        },
+    }
+    on_loop(apiserver, lambda: store.create("leases", "kube-node-lease", "n1", lease))
+    leases = kubectl("get", "leases", "-n", "kube-node-lease")
+    assert leases.stdout.splitlines()[1].split()[:2] == ["n1", "n1"], leases.stderr
     running_pod(apiserver, "p")
     described = kubectl("describe", "node", "n1")
     assert described.returncode == 0, described.stderr
     assert "Name:               n1" in described.stdout
     assert "Roles:              control-plane" in described.stdout
     assert "InternalIP:  192.168.1.10" in described.stdout
+    assert (
+        "Lease:\n  HolderIdentity:  n1\n  AcquireTime:     <unset>\n  RenewTime:       "
+        "Thu, 01 Jan 2026 00:00:10 +0000\n" in described.stdout
+    )
     assert "default                     p" in described.stdout
 
 
