@@ -27,6 +27,7 @@ import os
 import signal
 import struct
 import termios
+import tty
 
 from seclet.cri.streaming import ExecSession
 from seclet.cri.types import ExecRequest
@@ -216,6 +217,9 @@ async def _start_tty(
     # 2. our pty; runc relays the container's pty to its slave side
     master, slave = os.openpty()
     try:
+        # raw before runc starts: runc sets it too, but only once it holds the
+        # container's pty, and output written before that would get a second \r
+        tty.setraw(slave)
         set_window_size(master, 80, 24)
         proc = await driver.spawn_exec_tty(
             config,
