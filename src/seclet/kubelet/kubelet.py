@@ -98,6 +98,7 @@ class Kubelet:
             crash_backoff=Backoff(self.config.backoff_initial, self.config.backoff_max),
             userns=UsernsAllocator(self.config.userns_first_id, self.config.userns_length),
             runtime_name=version.runtime_name,
+            facts=self.node,
         )
         self.node_agent = NodeStatusAgent(
             self.store, self.clock, self.config, self.node, self.host, version

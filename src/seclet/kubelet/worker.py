@@ -47,8 +47,9 @@ from seclet.cri.types import (
     PodSandboxConfig,
     PodSandboxMetadata,
 )
+from seclet.host.facts import NodeFacts
 from seclet.kubelet.actions import compute_pod_actions
-from seclet.kubelet.admission import SYSCTL_FORBIDDEN, admit_sysctls
+from seclet.kubelet.admission import admit
 from seclet.kubelet.backoff import Backoff
 from seclet.kubelet.clock import Clock, go_duration
 from seclet.kubelet.config import KubeletConfig
@@ -124,6 +125,7 @@ class WorkerDeps:
     crash_backoff: Backoff
     userns: UsernsAllocator
     runtime_name: str
+    facts: NodeFacts
 
 
 def pod_model(obj: JSONObject) -> models.Pod:
@@ -263,12 +265,14 @@ class PodWorker:
             self.stop_prober()
             return
         if not self.admitted:
-            refusal = admit_sysctls(pod, self.deps.config.allowed_unsafe_sysctls)
-            if refusal is not None:
-                self.deps.recorder.event(pod_reference(obj), WARNING, SYSCTL_FORBIDDEN, refusal)
+            rejection = admit(pod, self.deps.facts, self.deps.config.allowed_unsafe_sysctls)
+            if rejection is not None:
+                self.deps.recorder.event(
+                    pod_reference(obj), WARNING, rejection.reason, rejection.message
+                )
                 self._write(
                     lambda old: rejected_status(
-                        pod, old, SYSCTL_FORBIDDEN, refusal, self.deps.clock.now()
+                        pod, old, rejection.reason, rejection.message, self.deps.clock.now()
                     )
                 )
                 self.terminal = True
