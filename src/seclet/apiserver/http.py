@@ -493,14 +493,17 @@ def make_app(
     token: str,
     address: Callable[[], str],
     node_client: NodeClient | None = None,
+    *,
+    node_client_source: Callable[[], NodeClient | None] | None = None,
 ) -> web.Application:
     """The application: ``registry`` decides, ``token`` authenticates, ``address()`` is
     what ``/api`` reports as the server's address (known once listening), and
     ``node_client`` is the kubelet that serves ``pods/log`` and ``pods/exec`` (None: no
-    node; those answer 500 ``error dialing backend``)."""
+    node; those answer 500 ``error dialing backend``). ``node_client_source``, when
+    given, is asked on each request instead (a node connected after start)."""
     app = web.Application(middlewares=[_errors_and_auth], client_max_size=MAX_BODY + 1)
     app[REGISTRY_KEY] = registry
-    app[NODE_KEY] = node_client
+    app[NODE_KEY] = node_client_source or (lambda: node_client)
     app[TOKEN_KEY] = token
     app[ADDRESS_KEY] = address
     r = app.router

@@ -67,7 +67,8 @@ class Server:
     port: int = 0
     registry: Registry | None = None
     node_client: NodeClient | None = None
-    """The kubelet serving ``pods/log`` and ``pods/exec`` (None: none reachable)."""
+    """The kubelet serving ``pods/log``, ``exec``, ``attach`` (None: none reachable);
+    may be set after ``start``."""
     _runner: web.AppRunner | None = field(default=None, repr=False)
 
     async def start(self) -> None:
@@ -81,7 +82,7 @@ class Server:
             self.registry,
             self.credentials.token,
             lambda: f"{cfg.bind}:{self.port}",
-            node_client=self.node_client,
+            node_client_source=lambda: self.node_client,
         )
         self._runner = web.AppRunner(
             app, access_log=log, handle_signals=False, shutdown_timeout=2.0

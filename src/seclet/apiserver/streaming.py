@@ -33,7 +33,10 @@ from seclet.nodeapi import NodeClient, NodeError
 
 log = logging.getLogger("seclet.apiserver")
 
-NODE_KEY: Final[web.AppKey[NodeClient | None]] = web.AppKey("node_client")
+NodeClientSource = Callable[[], "NodeClient | None"]
+NODE_KEY: Final[web.AppKey[NodeClientSource]] = web.AppKey("node_client")
+"""How a request finds the kubelet: asked per request, so the server's owner may
+connect the node after the server started."""
 REGISTRY_KEY: Final = web.AppKey("registry", Registry)
 FIRST_CHUNK_WAIT: Final = 0.5
 """Seconds a log request waits for its first chunk (or the node's refusal) before it
@@ -60,7 +63,7 @@ def _query(request: web.Request) -> Mapping[str, Sequence[str]]:
 
 
 def _node(request: web.Request) -> NodeClient:
-    node = request.app.get(NODE_KEY)
+    node = request.app[NODE_KEY]()
     if node is None:
         raise no_node()
     return node
@@ -201,7 +204,7 @@ async def _stream(request: web.Request, *, attach: bool) -> web.StreamResponse:
         )
     await ws.prepare(request)
     conn = _Channels(ws)
-    node = request.app.get(NODE_KEY)
+    node = request.app[NODE_KEY]()
     if node is None:
         await conn.finish(channels.failure(500, "InternalError", NO_NODE_MESSAGE))
         return ws

@@ -587,3 +587,20 @@ def test_kubectl_attach(apiserver: Running, kubectl: Kubectl) -> None:
     apiserver.node.attach_command = ("cat",)
     out = kubectl("attach", "-i", "p", stdin="typed\n")
     assert (out.returncode, out.stdout) == (0, "typed\n"), out.stderr
+
+
+def test_without_a_node(apiserver: Running, kubectl: Kubectl) -> None:
+    running_pod(apiserver, "p")
+    apiserver.server.node_client = None  # the node may come and go after start
+    out = kubectl("logs", "p")
+    assert out.returncode == 1
+    assert out.stderr == (
+        "Error from server: error dialing backend: no kubelet is connected to this API server\n"
+    )
+    out = kubectl("exec", "p", "--", "true")
+    assert out.returncode == 1
+    assert (
+        out.stderr == "error: error dialing backend: no kubelet is connected to this API server\n"
+    )
+    apiserver.server.node_client = apiserver.node
+    assert kubectl("exec", "p", "--", "true").returncode == 0
