@@ -62,6 +62,8 @@ class StatusInputs:
     readinessProbe is ready once running."""
     started: Mapping[str, bool] = field(default_factory=dict)
     """Startup probe results by container name (no entry: started once running)."""
+    evicted: tuple[str, str] | None = None
+    """(reason, message) of an internal eviction (activeDeadlineSeconds): phase Failed."""
     terminal: bool = False
     """The pod worker finished the pod (deleted or done): getPhase's ``podIsTerminal``."""
 
@@ -384,6 +386,8 @@ def generate_pod_status(
     phase = get_phase(pod, init, regular, inputs.terminal)
     if old_phase in TERMINAL:
         phase = old_phase
+    elif inputs.evicted is not None:
+        phase = "Failed"
     ready_to_start = "True" if state.sandbox_ready else "False"
     every = init + regular
     containers_ready = containers_ready_condition(pod, every, phase)
@@ -421,6 +425,8 @@ def generate_pod_status(
         status["reason"] = old_status["reason"]
         if old_status.get("message"):
             status["message"] = old_status["message"]
+    if inputs.evicted is not None and old_phase not in TERMINAL:
+        status["reason"], status["message"] = inputs.evicted
     return status
 
 

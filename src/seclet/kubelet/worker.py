@@ -29,7 +29,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +51,7 @@ from seclet.host.facts import NodeFacts
 from seclet.kubelet.actions import compute_pod_actions
 from seclet.kubelet.admission import admit
 from seclet.kubelet.backoff import Backoff
-from seclet.kubelet.clock import Clock, go_duration
+from seclet.kubelet.clock import Clock, go_duration, parse_rfc3339
 from seclet.kubelet.config import KubeletConfig
 from seclet.kubelet.env import EnvError, environment, expand_command
 from seclet.kubelet.events import (
@@ -99,6 +99,8 @@ log = logging.getLogger(__name__)
 CRASH_LOOP_BACK_OFF = "CrashLoopBackOff"
 CREATE_CONTAINER_ERROR = "CreateContainerError"
 RUN_CONTAINER_ERROR = "RunContainerError"
+DEADLINE_EXCEEDED = "DeadlineExceeded"
+DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 WORKER_BACKOFF = 10.0
 """Seconds before a pod whose sync failed is synced again (upstream's backOffPeriod)."""
 
@@ -283,6 +285,8 @@ class PodWorker:
                 self._probe_task = asyncio.create_task(
                     self.prober.run(), name=f"pod-prober-{self.uid}"
                 )
+        if await self._deadline_exceeded(obj, pod):
+            return
         if not await self._volumes_ready(obj, pod):
             self._retry_within(WORKER_BACKOFF)
             self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
@@ -311,6 +315,35 @@ class PodWorker:
         if status is not None and status.get("phase") in ("Succeeded", "Failed"):
             self.terminal = True
             self.stop_prober()
+
+    async def _deadline_exceeded(self, obj: JSONObject, pod: models.Pod) -> bool:
+        """``activeDeadlineSeconds`` (upstream's activeDeadlineHandler): once the pod has
+        been active longer than its deadline since ``status.startTime``, a Normal
+        ``DeadlineExceeded`` event, its containers are killed and it fails with reason
+        ``DeadlineExceeded``. Otherwise the worker wakes when the deadline comes."""
+        spec = pod.spec or models.PodSpec()
+        deadline = spec.activeDeadlineSeconds
+        started = (obj.get("status") or {}).get("startTime")
+        if deadline is None or not started:
+            return False
+        left = parse_rfc3339(started) + deadline - self.deps.clock.now()
+        if left > 0:
+            self._retry_within(left)
+            return False
+        self.deps.recorder.event(pod_reference(obj), NORMAL, DEADLINE_EXCEEDED, DEADLINE_MESSAGE)
+        state = await read_pod_state(self.deps.runtime, self.uid)
+        grace = spec.terminationGracePeriodSeconds
+        await self._kill_pod(
+            obj, pod, state, grace=30 if grace is None else grace, events=True, remove=False
+        )
+        state = await read_pod_state(self.deps.runtime, self.uid)
+        inputs = replace(
+            self._status_inputs(terminal=True), evicted=(DEADLINE_EXCEEDED, DEADLINE_MESSAGE)
+        )
+        self._write(lambda old: generate_pod_status(pod, state, old, inputs))
+        self.terminal = True
+        self.stop_prober()
+        return True
 
     async def _volumes_ready(self, obj: JSONObject, pod: models.Pod) -> bool:
         if self.volumes is not None:

@@ -91,3 +91,34 @@ def test_memory_empty_dir_is_tmpfs(tmp_path: Path) -> None:
             await node.kubelet.stop()
 
     asyncio.run(scenario())
+
+
+def test_active_deadline_fails_the_pod(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        node.runtime.add_image("busybox:1.28")
+        await node.kubelet.start()
+        try:
+            create_pod(node, simple_pod("late", activeDeadlineSeconds=5))
+            pod = await wait_for(
+                lambda: (p := node.pod("late"))["status"].get("phase") == "Failed" and p
+            )
+            assert pod["status"]["reason"] == "DeadlineExceeded"
+            assert pod["status"]["message"] == (
+                "Pod was active on the node longer than the specified deadline"
+            )
+            cs = pod["status"]["containerStatuses"][0]
+            assert cs["state"]["terminated"]["exitCode"] == 143
+            conditions = {c["type"]: c for c in pod["status"]["conditions"]}
+            assert conditions["Ready"]["reason"] == "PodFailed"
+            lines = node.event_lines("late")
+            assert (
+                "Normal",
+                "DeadlineExceeded",
+                "Pod was active on the node longer than the specified deadline",
+            ) in lines
+            assert ("Normal", "Killing", "Stopping container late") in lines
+        finally:
+            await node.kubelet.stop()
+
+    asyncio.run(scenario())
