@@ -116,6 +116,8 @@ async def pod_log(request: web.Request) -> web.StreamResponse:
                 chunk = await next_chunk()
         except NodeError as err:
             log.info("log stream of %s/%s ended: %s", namespace, name, err.message)
+        except ConnectionError:
+            return resp  # the client went away (kubectl logs -f interrupted)
         await resp.write_eof()
         return resp
     finally:
@@ -170,14 +172,19 @@ async def _client(
             frame = channels.decode(conn.protocol, msg.data)
         except channels.FrameError:
             continue
-        if frame.channel == channels.STDIN and stdin:
-            await session.write_stdin(frame.data)
-        elif frame.channel == channels.RESIZE:
-            size = channels.resize(frame.data)
-            if size is not None:
-                session.resize(*size)
-        elif frame.channel == channels.CLOSE and frame.data[:1] == bytes((channels.STDIN,)):
-            await session.close_stdin()
+        try:
+            if frame.channel == channels.STDIN and stdin:
+                await session.write_stdin(frame.data)
+            elif frame.channel == channels.RESIZE:
+                size = channels.resize(frame.data)
+                if size is not None:
+                    session.resize(*size)
+            elif frame.channel == channels.CLOSE and frame.data[:1] == bytes((channels.STDIN,)):
+                await session.close_stdin()
+        except OSError:
+            # The process stopped reading (it exited): the rest of stdin is dropped, as
+            # a pipe to an exited process drops it; its exit status still follows.
+            continue
 
 
 async def pod_exec(request: web.Request) -> web.StreamResponse:
@@ -251,6 +258,17 @@ async def _stream(request: web.Request, *, attach: bool) -> web.StreamResponse:
         code = work.result()
     except ConnectionError:
         await session.kill()
+        return ws
+    except Exception as exc:  # the session failed: say so on the error channel
+        log.warning("exec in %s/%s failed: %s", namespace, name, exc)
+        await session.kill()
+        await conn.finish(
+            channels.failure(
+                500,
+                "InternalError",
+                f"Internal error occurred: error executing command in container: {exc}",
+            )
+        )
         return ws
     finally:
         if not client.done():

@@ -604,3 +604,29 @@ def test_without_a_node(apiserver: Running, kubectl: Kubectl) -> None:
     )
     apiserver.server.node_client = apiserver.node
     assert kubectl("exec", "p", "--", "true").returncode == 0
+
+
+def test_exec_stdin_to_a_process_that_exits(apiserver: Running, kubectl: Kubectl) -> None:
+    running_pod(apiserver, "p")
+    out = kubectl("exec", "-i", "p", "--", "sh", "-c", "exit 4", stdin="x" * 1_000_000)
+    assert out.returncode == 4
+    # kubectl may also log that its stdin copier met the closed websocket.
+    assert out.stderr.endswith("command terminated with exit code 4\n")
+
+
+def test_kubectl_patch_and_get_status_subresource(apiserver: Running, kubectl: Kubectl) -> None:
+    running_pod(apiserver, "p")
+    out = kubectl(
+        "patch",
+        "pod",
+        "p",
+        "--subresource=status",
+        "--type=merge",
+        "-p",
+        '{"status":{"phase":"Failed","reason":"Evicted"}}',
+    )
+    assert (out.returncode, out.stdout) == (0, "pod/p patched\n"), out.stderr
+    got = kubectl("get", "pod", "p", "--subresource=status", "-o", "jsonpath={.status.phase}")
+    assert got.stdout == "Failed"
+    # printPod: status.reason names the pod's state.
+    assert kubectl("get", "pod", "p").stdout.splitlines()[1].split()[2] == "Evicted"
