@@ -5,8 +5,11 @@ Status ``Unauthorized``; ``/healthz``, ``/livez``, ``/readyz`` open), the body l
 (413 over 3 MiB), JSON/YAML request bodies, query parameters (``fieldValidation``,
 ``dryRun``, ``labelSelector``, ``fieldSelector``, ``watch``, ``resourceVersion``,
 ``timeoutSeconds``), ``Accept`` negotiation (aggregated discovery, server-side
-Tables), ``Warning`` headers, chunked watch streams, and every ``APIError`` as its
-metav1.Status. Decisions stay in ``registry``/``discovery``/``tables``.
+Tables), ``Warning`` headers, chunked watch streams (with watch-list:
+``sendInitialEvents`` ends its initial events with a BOOKMARK), and every
+``APIError`` as its metav1.Status. Resources: namespaces, pods (+ ``status``; ``log``,
+``exec``, ``attach`` in ``streaming``), nodes, events, coordination.k8s.io leases.
+Decisions stay in ``registry``/``discovery``/``tables``/``connect``/``channels``.
 Callers: ``seclet.apiserver.server`` (``make_app``), tests.
 """
 

@@ -1,13 +1,18 @@
-"""The API's resource logic: what kube-apiserver decides for namespaces and pods.
+"""The API's resource logic: what kube-apiserver decides for namespaces, pods, events.
 
 Role: the registry/strategy layer of kube-apiserver over a ``Store``, without HTTP:
 decode (``fieldValidation`` Strict/Warn/Ignore), NamespaceLifecycle admission,
 defaults and create-time fields (uid, creationTimestamp, generation, Pending status
 with qosClass), validation (422), Pod Security admission per namespace labels (403,
 warnings), storage errors mapped to upstream's Status (404/409/410), graceful pod
-deletion (immediate for pods on no node, as upstream), namespace deletion with its
-content, patches (merge, JSON, strategic, apply) followed by update validation, and
-list/watch with label and field selectors. Every refusal is a
+deletion (``BeforeDelete`` + the pod strategy's ``CheckGracefulDelete``: a pod bound
+to a node gets a deletionTimestamp and the kubelet deletes it; immediate for pods on
+no node, terminal pods and grace 0; a later DELETE may only shorten the grace),
+``pods/status`` updates and patches (status, labels and annotations only), event
+creation (core/v1, ``involvedObject.namespace`` checked), deletes of nodes and events
+(Success Status), namespace deletion with its content, patches (merge, JSON,
+strategic, apply) followed by update validation, and list/watch with label and field
+selectors (nodes, events and leases are written by the kubelet into the store). Every refusal is a
 ``seclet.apiserver.status.APIError``; successes are ``Result`` (object + warnings).
 The clock and uid source are injected. Callers: ``seclet.apiserver.http``, tests.
 
