@@ -180,6 +180,8 @@ class FakeRuntime:
         """By container name (first) or image reference as the pod names it."""
         self.exec_results: dict[tuple[str, ...], FakeExecSession] = {}
         self.pull_delay = 0.0
+        self.required_auth: dict[str, AuthConfig] = {}
+        """Normalised reference -> the credentials its registry demands."""
         self._next = 0
 
     # -- scripting ------------------------------------------------------------------
@@ -520,6 +522,13 @@ class FakeRuntime:
         name = normalize_reference(image.image)
         if image.image in self.pull_errors:
             raise ImagePullError(self.pull_errors[image.image])
+        needed = self.required_auth.get(name)
+        if needed is not None and auth != needed:
+            raise ImagePullError(
+                f'failed to pull and unpack image "{name}": failed to resolve reference '
+                f'"{name}": pull access denied, repository does not exist or may require '
+                "authorization: server message: insufficient_scope: authorization failed"
+            )
         found = self.registry.get(name)
         if found is None:
             raise ImagePullError(

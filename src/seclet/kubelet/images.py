@@ -1,9 +1,10 @@
 """Make sure a container's image is on the node, per imagePullPolicy, with events.
 
 Role: upstream's ``images/image_manager.go EnsureImageExists`` and ``pullImage``:
-- present and the policy is not ``Always`` -> Normal ``Pulled``
+- present, accessible to the pod and the policy is not ``Always`` -> Normal ``Pulled``
   ``Container image "<img>" already present on machine and can be accessed by the pod``
-  (the KubeletEnsureSecretPulledImages wording, beta and on in 1.35);
+  (KubeletEnsureSecretPulledImages, beta and on in 1.35: an image this kubelet pulled
+  with credentials is pulled again for a pod without the same credentials);
 - absent under ``Never`` -> Warning ``ErrImageNeverPull``
   ``Container image "<img>" is not present with pull policy of Never``;
 - in back-off (key ``<podUID>_<img>``) -> Normal ``BackOff`` ``Back-off pulling image
@@ -18,13 +19,14 @@ spec's spelling. Callers: seclet.kubelet.worker.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass
 
 from seclet.api import models
 from seclet.cri.errors import CRIError
 from seclet.cri.services import ImageService
-from seclet.cri.types import Image, ImageSpec
+from seclet.cri.types import AuthConfig, Image, ImageSpec
 from seclet.kubelet.backoff import Backoff
 from seclet.kubelet.clock import Clock, go_duration
 from seclet.kubelet.events import NORMAL, WARNING, EventRecorder
@@ -75,9 +77,31 @@ class ImageManager:
         self.clock = clock
         self.backoff = backoff
         self._prev_errors: dict[str, str] = {}
+        self._pulled_with: dict[str, set[str]] = {}
+        """Image id -> the credentials it was pulled with (``""``: none)."""
+
+    @staticmethod
+    def _credential(auth: AuthConfig | None) -> str:
+        if auth is None:
+            return ""
+        digest = hashlib.sha256(f"{auth.username}:{auth.password}".encode()).hexdigest()
+        return digest
+
+    def _accessible(self, image_id: str, auth: AuthConfig | None) -> bool:
+        """KubeletEnsureSecretPulledImages: an image pulled with credentials serves only
+        pods with the same credentials, unless it was also pulled without any;
+        images the kubelet did not pull (preloaded) serve every pod."""
+        pulled = self._pulled_with.get(image_id)
+        if pulled is None or "" in pulled:
+            return True
+        return self._credential(auth) in pulled
 
     async def ensure(
-        self, pod_uid: str, container: models.Container, ref: JSONObject
+        self,
+        pod_uid: str,
+        container: models.Container,
+        ref: JSONObject,
+        auth: AuthConfig | None = None,
     ) -> ImageResult:
         requested = container.image or ""
         spec = ImageSpec(image=with_default_tag(requested))
@@ -88,7 +112,7 @@ class ImageManager:
             msg = f'Failed to inspect image "{requested}": {e.message}'
             self.recorder.event(ref, WARNING, "InspectFailed", msg)
             return ImageResult(reason=ERR_IMAGE_INSPECT, message=msg)
-        if present is not None and policy != "Always":
+        if present is not None and policy != "Always" and self._accessible(present.id, auth):
             self.recorder.event(
                 ref,
                 NORMAL,
@@ -101,10 +125,15 @@ class ImageManager:
             msg = f'Container image "{requested}" is not present with pull policy of Never'
             self.recorder.event(ref, WARNING, ERR_IMAGE_NEVER_PULL, msg)
             return ImageResult(reason=ERR_IMAGE_NEVER_PULL, message=msg)
-        return await self._pull(pod_uid, requested, spec, ref)
+        return await self._pull(pod_uid, requested, spec, ref, auth)
 
     async def _pull(
-        self, pod_uid: str, requested: str, spec: ImageSpec, ref: JSONObject
+        self,
+        pod_uid: str,
+        requested: str,
+        spec: ImageSpec,
+        ref: JSONObject,
+        auth: AuthConfig | None,
     ) -> ImageResult:
         key = f"{pod_uid}_{requested}"
         if self.backoff.in_backoff_since_update(key, self.clock.now()):
@@ -118,7 +147,7 @@ class ImageManager:
         self.recorder.event(ref, NORMAL, "Pulling", f'Pulling image "{requested}"')
         started = time.monotonic()
         try:
-            image_ref = await self.images.pull_image(spec)
+            image_ref = await self.images.pull_image(spec, auth)
         except CRIError as e:
             self.recorder.event(
                 ref, WARNING, "Failed", f'Failed to pull image "{requested}": {e.message}'
@@ -126,6 +155,7 @@ class ImageManager:
             self.backoff.next(key, self.clock.now())
             self._prev_errors[key] = f"{ERR_IMAGE_PULL}: {e.message}"
             return ImageResult(reason=ERR_IMAGE_PULL, message=e.message)
+        self._pulled_with.setdefault(image_ref, set()).add(self._credential(auth))
         took = time.monotonic() - started
         duration = go_duration(int(took * 1000) / 1000)
         image = await self.images.image_status(ImageSpec(image=image_ref))

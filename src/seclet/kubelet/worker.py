@@ -63,6 +63,7 @@ from seclet.kubelet.events import (
 )
 from seclet.kubelet.images import ERR_IMAGE_PULL, IMAGE_PULL_BACKOFF, ImageManager
 from seclet.kubelet.probes import PodProber, has_probes
+from seclet.kubelet.pullsecrets import pull_auth
 from seclet.kubelet.runtimestate import (
     CONTAINER_NAME_LABEL,
     POD_NAME_LABEL,
@@ -442,7 +443,8 @@ class PodWorker:
                 )
                 return
             deps.crash_backoff.next(key, now, finished)
-        image = await deps.image_manager.ensure(self.uid, container, ref)
+        auth = pull_auth(container.image or "", self._pull_secrets(obj, pod))
+        image = await deps.image_manager.ensure(self.uid, container, ref, auth)
         if image.reason:
             if image.reason == IMAGE_PULL_BACKOFF or image.reason == ERR_IMAGE_PULL:
                 self._retry_within(deps.image_manager.retry_in(self.uid, container, now))
@@ -497,6 +499,26 @@ class PodWorker:
             return
         deps.recorder.event(ref, NORMAL, "Started", f"Started container {name}")
         self.reasons.pop(name, None)
+
+    def _pull_secrets(self, obj: JSONObject, pod: models.Pod) -> list[JSONObject]:
+        """The pod's imagePullSecrets that exist; missing ones get upstream's Warning
+        ``FailedToRetrieveImagePullSecret``."""
+        found, missing = [], []
+        for ref in (pod.spec or models.PodSpec()).imagePullSecrets:
+            secret = self._lookup("secrets", self.namespace, ref.name or "")
+            if secret is None:
+                missing.append(ref.name or "")
+            else:
+                found.append(secret)
+        if missing:
+            self.deps.recorder.event(
+                pod_reference(obj),
+                WARNING,
+                "FailedToRetrieveImagePullSecret",
+                f"Unable to retrieve some image pull secrets ({', '.join(missing)}); "
+                "attempting to pull the image may not succeed.",
+            )
+        return found
 
     def _termination_log(self, container: models.Container) -> str:
         """The file bound at terminationMessagePath: ``<podDir>/containers/<c>/<8 hex>``,

@@ -8,6 +8,8 @@ clock (100x). Callers: pytest.
 from __future__ import annotations
 
 import asyncio
+import base64
+import json
 import re
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -496,5 +498,44 @@ def test_termination_messages(tmp_path: Path) -> None:
         pod = await wait_for(phase(node, "fallback", "Failed"))
         terminated = pod["status"]["containerStatuses"][0]["state"]["terminated"]
         assert terminated["message"] == "a\nboom\n"
+
+    run(tmp_path, body)
+
+
+def test_image_pull_secrets(tmp_path: Path) -> None:
+    async def body(node: Node) -> None:
+        from seclet.cri.types import AuthConfig
+
+        node.runtime.add_registry_image("localhost:5000/private:1")
+        node.runtime.required_auth["localhost:5000/private:1"] = AuthConfig(
+            username="u", password="p"
+        )
+        config = {"auths": {"localhost:5000": {"username": "u", "password": "p"}}}
+        node.store.create(
+            "secrets",
+            "default",
+            "regcred",
+            {
+                "metadata": {"name": "regcred", "namespace": "default"},
+                "type": "kubernetes.io/dockerconfigjson",
+                "data": {
+                    ".dockerconfigjson": base64.b64encode(json.dumps(config).encode()).decode()
+                },
+            },
+        )
+        with_secret = simple_pod("priv", image="localhost:5000/private:1")
+        with_secret["spec"]["imagePullSecrets"] = [{"name": "regcred"}, {"name": "missing"}]
+        create_pod(node, with_secret)
+        await wait_for(phase(node, "priv", "Running"))
+        assert (
+            "Warning",
+            "FailedToRetrieveImagePullSecret",
+            "Unable to retrieve some image pull secrets (missing); attempting to pull the "
+            "image may not succeed.",
+        ) in node.event_lines("priv")
+        create_pod(node, simple_pod("nocred", image="localhost:5000/private:1"))
+        pod = await wait_for(waiting_reason(node, "nocred", "ErrImagePull"))
+        message = pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
+        assert "authorization failed" in message
 
     run(tmp_path, body)
