@@ -8,19 +8,26 @@ Role: upstream's ``kuberuntime_manager.go computePodActions`` for seclet's pods
 2. init containers in order: the first without a status is started; a running one is
    waited for; one that exited non-zero is restarted, or under ``Never`` the pod is
    killed (it failed); only when all exited 0 do regular containers start;
-3. regular containers: ``ShouldContainerBeRestarted`` (never-started, created or
-   unknown -> start; exited -> per restartPolicy and exit code); when none runs and
-   none will start, the pod is killed (its sandbox stopped, containers kept for logs).
+3. regular containers: a running one whose spec changed (``container_hash``, kept in
+   the ``io.kubernetes.container.hash`` annotation; resources excluded, as in-place
+   resize does not restart) is killed (``Container <c> definition changed, will be
+   restarted``) and started again whatever the restart policy;
+   ``ShouldContainerBeRestarted`` (never-started, created or unknown -> start; exited
+   -> per restartPolicy and exit code); when none runs and none will start, the pod
+   is killed (its sandbox stopped, containers kept for logs).
 Callers: seclet.kubelet.worker, tests.
 """
 
 from __future__ import annotations
 
+import zlib
 from dataclasses import dataclass
 
 from seclet.api import models
 from seclet.cri.types import ContainerState
 from seclet.kubelet.runtimestate import PodRuntimeState
+
+CONTAINER_HASH_ANNOTATION = "io.kubernetes.container.hash"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +36,14 @@ class PodActions:
     create_sandbox: bool = False
     next_init_container: str | None = None
     containers_to_start: tuple[str, ...] = ()
+    containers_to_kill: tuple[tuple[str, str, str], ...] = ()
+    """(container id, name, Killing event message)."""
+
+
+def container_hash(container: models.Container) -> str:
+    """A stable hash of what the container runs (not its resources)."""
+    text = repr(container._replace(resources=None, resizePolicy=()))
+    return f"{zlib.crc32(text.encode()):08x}"
 
 
 def restart_policy(pod: models.Pod) -> str:
@@ -64,18 +79,18 @@ def compute_pod_actions(pod: models.Pod, state: PodRuntimeState) -> PodActions:
     spec = pod.spec or models.PodSpec()
     policy = restart_policy(pod)
     if state.sandbox is None:
-        to_start = tuple(
+        fresh = tuple(
             c.name or ""
             for c in spec.containers
             if not (policy == "OnFailure" and _succeeded(c.name or "", state))
         )
-        if not to_start:
+        if not fresh:
             return PodActions()
         if spec.initContainers:
             return PodActions(
                 create_sandbox=True, next_init_container=spec.initContainers[0].name or ""
             )
-        return PodActions(create_sandbox=True, containers_to_start=to_start)
+        return PodActions(create_sandbox=True, containers_to_start=fresh)
     if not state.sandbox_ready:
         return PodActions()
     for init in spec.initContainers:
@@ -92,14 +107,22 @@ def compute_pod_actions(pod: models.Pod, state: PodRuntimeState) -> PodActions:
             if policy == "Never":
                 return PodActions(kill_pod=True)
             return PodActions(next_init_container=name)
-    to_start = tuple(
-        c.name or "" for c in spec.containers if should_container_be_restarted(c, pod, state)
-    )
-    running = any(
-        (s := state.latest(c.name or "")) is not None
-        and s.state == ContainerState.CONTAINER_RUNNING
-        for c in spec.containers
-    )
+    to_start: list[str] = []
+    to_kill: list[tuple[str, str, str]] = []
+    running = False
+    for c in spec.containers:
+        name = c.name or ""
+        status = state.latest(name)
+        if status is not None and status.state == ContainerState.CONTAINER_RUNNING:
+            recorded = status.annotations.get(CONTAINER_HASH_ANNOTATION)
+            if recorded and recorded != container_hash(c):
+                message = f"Container {name} definition changed, will be restarted"
+                to_kill.append((status.id, name, message))
+                to_start.append(name)
+            else:
+                running = True
+        elif should_container_be_restarted(c, pod, state):
+            to_start.append(name)
     if not running and not to_start:
         return PodActions(kill_pod=True)
-    return PodActions(containers_to_start=to_start)
+    return PodActions(containers_to_start=tuple(to_start), containers_to_kill=tuple(to_kill))

@@ -48,7 +48,7 @@ from seclet.cri.types import (
     PodSandboxMetadata,
 )
 from seclet.host.facts import NodeFacts
-from seclet.kubelet.actions import compute_pod_actions
+from seclet.kubelet.actions import CONTAINER_HASH_ANNOTATION, compute_pod_actions, container_hash
 from seclet.kubelet.admission import admit
 from seclet.kubelet.backoff import Backoff
 from seclet.kubelet.clock import Clock, go_duration, parse_rfc3339
@@ -304,6 +304,12 @@ class PodWorker:
                 self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
                 return
             state = await read_pod_state(self.deps.runtime, self.uid)
+        for cid, name, message in actions.containers_to_kill:
+            ref = pod_reference(obj, container_field_path(obj, name))
+            self.deps.recorder.event(ref, NORMAL, "Killing", message)
+            grace = (pod.spec or models.PodSpec()).terminationGracePeriodSeconds
+            with contextlib.suppress(CRIError):
+                await self.deps.runtime.stop_container(cid, 30 if grace is None else grace)
         if actions.next_init_container is not None:
             await self._start_container(obj, pod, state, actions.next_init_container)
         for name in actions.containers_to_start:
@@ -553,6 +559,7 @@ class PodWorker:
         mounts = container_mounts(container, self.volumes or ())
         annotations = {
             RESTART_COUNT_ANNOTATION: str(attempt),
+            CONTAINER_HASH_ANNOTATION: container_hash(container),
             TERMINATION_MESSAGE_PATH_ANNOTATION: container.terminationMessagePath or "",
             TERMINATION_MESSAGE_POLICY_ANNOTATION: container.terminationMessagePolicy or "File",
         }

@@ -122,3 +122,34 @@ def test_active_deadline_fails_the_pod(tmp_path: Path) -> None:
             await node.kubelet.stop()
 
     asyncio.run(scenario())
+
+
+def test_image_change_restarts_the_container(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        node.runtime.add_image("busybox:1.28")
+        node.runtime.add_image("busybox:1.36")
+        await node.kubelet.start()
+        try:
+            create_pod(node, simple_pod("web"))
+            await wait_for(lambda: node.pod("web")["status"].get("phase") == "Running")
+            current = node.pod("web")
+            current["spec"]["containers"][0]["image"] = "busybox:1.36"
+            node.store.update("pods", "default", "web", current)
+
+            def restarted() -> dict[str, object] | None:
+                cs = node.pod("web")["status"]["containerStatuses"][0]
+                ok = cs["restartCount"] == 1 and "running" in cs["state"]
+                return cs if ok else None
+
+            cs = await wait_for(restarted)
+            assert cs["image"] == "docker.io/library/busybox:1.36"
+            assert (
+                "Normal",
+                "Killing",
+                "Container web definition changed, will be restarted",
+            ) in node.event_lines("web")
+        finally:
+            await node.kubelet.stop()
+
+    asyncio.run(scenario())

@@ -60,3 +60,24 @@ def test_on_failure_new_sandbox_skips_succeeded() -> None:
     p = pod(("a", "b"), restart="OnFailure")
     actions = compute_pod_actions(p, state(cs("a", "exited"), ready=None))
     assert actions == PodActions(create_sandbox=True, containers_to_start=("b",))
+
+
+def test_changed_definition_is_killed_and_restarted() -> None:
+    from dataclasses import replace
+
+    from seclet.api import models
+    from seclet.kubelet.actions import CONTAINER_HASH_ANNOTATION, container_hash
+
+    p = pod()
+    c = (p.spec or models.PodSpec()).containers[0]
+    same = replace(cs("app", "running"), annotations={CONTAINER_HASH_ANNOTATION: container_hash(c)})
+    assert compute_pod_actions(p, state(same)) == PodActions()
+    other = replace(cs("app", "running"), annotations={CONTAINER_HASH_ANNOTATION: "0"})
+    assert compute_pod_actions(p, state(other)) == PodActions(
+        containers_to_start=("app",),
+        containers_to_kill=(
+            ("app-0", "app", "Container app definition changed, will be restarted"),
+        ),
+    )
+    resized = c._replace(resources=models.ResourceRequirements(limits={"cpu": "1"}))
+    assert container_hash(resized) == container_hash(c)
