@@ -107,8 +107,12 @@ def test_exec_of_missing_binary_fails_with_runc_text(env: Env) -> None:
 def test_exec_kill(env: Env) -> None:
     async def body() -> None:
         cid = await _page_pod(env, "uid-exec-kill")
-        session = await env.runtime.exec(ExecRequest(container_id=cid, cmd=("sleep", "60")))
-        await session.kill()
-        assert await session.wait() == 137
+        for tty in (False, True):
+            session = await env.runtime.exec(
+                ExecRequest(container_id=cid, cmd=("sleep", "60"), tty=tty)
+            )
+            await session.kill()
+            assert await session.wait() == 137
+        assert list((env.root / "sockets").glob("*.sock")) == []
 
     run(body())

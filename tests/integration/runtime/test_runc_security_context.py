@@ -193,3 +193,22 @@ def test_host_network_pod_reports_host_ip(env: Env) -> None:
         assert ns.strip().decode() == _readlink("/proc/self/ns/net")
 
     run(body())
+
+
+def test_host_pid_ipc_and_shared_process_namespace(env: Env) -> None:
+    async def body() -> None:
+        host = simple_pod(
+            "hostpid", "uid-hostpid", {"command": ["sleep", "3600"]}, hostPID=True, hostIPC=True
+        )
+        _, (cid,) = await _start(env, host)
+        for kind in ("pid", "ipc"):
+            got = await env.runtime.exec_sync(cid, ("readlink", f"/proc/self/ns/{kind}"))
+            assert got.stdout.strip().decode() == _readlink(f"/proc/self/ns/{kind}")
+        shared = simple_pod(
+            "sharepid", "uid-sharepid", {"command": ["sleep", "3600"]}, shareProcessNamespace=True
+        )
+        _, (cid,) = await _start(env, shared)
+        comm = await env.runtime.exec_sync(cid, ("cat", "/proc/1/cmdline"))
+        assert comm.stdout == b"/catatonit\x00-P\x00"
+
+    run(body())

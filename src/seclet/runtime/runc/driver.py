@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import signal
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -255,15 +256,41 @@ async def spawn_exec(
     pid_file: Path,
     *,
     stdin: bool,
+    stdout: bool = True,
 ) -> asyncio.subprocess.Process:
     """``runc exec --process`` in the foreground with pipes (runc hands its stdio to the
-    process); the exit status of runc is the process's (128+N when killed by N)."""
+    process); the exit status of runc is the process's (128+N when killed by N).
+    stderr is always a pipe: runc's own errors arrive there before the process runs."""
     return await asyncio.create_subprocess_exec(
         *_process_argv(config, container_id, process_json, pid_file, tty=False),
         stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE if stdout else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )
+
+
+_EXEC_REAPER = """
+import ctypes, os, subprocess, sys
+ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
+pid_file = sys.argv[1]
+rc = subprocess.call(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+try:
+    pid = int(open(pid_file).read())
+except (OSError, ValueError):
+    sys.exit(rc or 255)
+while True:
+    try:
+        got, status = os.waitpid(-1, 0)
+    except ChildProcessError:
+        sys.exit(255)
+    if got == pid:
+        code = os.waitstatus_to_exitcode(status)
+        sys.exit(128 - code if code < 0 else code)
+"""
+"""The parent of a TTY exec: a child subreaper (PR_SET_CHILD_SUBREAPER = 36) that runs
+``runc exec --detach``; the exec'd process, orphaned when runc returns, becomes its
+child, and its exit status (128+N for signal N) becomes the helper's, as
+containerd's shim (also a subreaper) reports it."""
 
 
 async def spawn_exec_tty(
@@ -272,18 +299,31 @@ async def spawn_exec_tty(
     process_json: Path,
     pid_file: Path,
     *,
-    terminal_fd: int,
+    console_socket: str,
 ) -> asyncio.subprocess.Process:
-    """``runc exec --tty`` in the foreground: runc allocates the container's pty and
-    relays it to its own stdio, here the slave side of a pty of ours (``terminal_fd``);
-    runc puts that terminal in raw mode and copies its size to the container's pty at
-    start and on every SIGWINCH."""
+    """``runc exec --detach --tty --console-socket``, as containerd runs a TTY exec:
+    runc sends the master side of the container's new pty to ``console_socket`` and
+    leaves that pty's settings alone (its foreground mode would clear ONLCR on it
+    while the process already runs, so output would depend on timing). runc runs
+    under the ``_EXEC_REAPER`` helper, whose exit status is the process's; runc's own
+    errors arrive on the helper's stderr."""
+    argv = _process_argv(config, container_id, process_json, pid_file, tty=True)
+    argv[argv.index("exec") + 1 : argv.index("exec") + 1] = [
+        "--detach",
+        "--console-socket",
+        console_socket,
+    ]
     return await asyncio.create_subprocess_exec(
-        *_process_argv(config, container_id, process_json, pid_file, tty=True),
-        stdin=terminal_fd,
-        stdout=terminal_fd,
-        stderr=terminal_fd,
-        start_new_session=True,
+        sys.executable,
+        "-I",
+        "-S",
+        "-c",
+        _EXEC_REAPER,
+        str(pid_file),
+        *argv,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.PIPE,
     )
 
 

@@ -1,16 +1,17 @@
 """Exec: a command in a running container as an ``ExecSession`` (kubectl exec).
 
 Role: the CRI verb, in process. Without a TTY, ``runc exec`` runs in the foreground
-with pipes for stdin/stdout/stderr. With a TTY, runc allocates the container's pty
-and, running in the foreground, relays it to its own stdio — here the slave side of
-a pty seclet opens; the session reads and writes the master side. A resize sets the
-master's window size (TIOCSWINSZ) and sends SIGWINCH to runc, which copies the size
-to the container's pty. (runc's ``--console-socket`` hand-over needs ``--detach``,
-which would leave the exec'd process without a parent seclet could wait for; the
-foreground relay keeps the exit code exact without making seclet a subreaper.)
+with pipes for stdin/stdout/stderr (runc hands its stdio to the process). With a TTY,
+as containerd: ``runc exec --detach --tty --console-socket`` allocates the
+container's pty and sends its master side over a Unix socket (``socket.recv_fds``);
+the session reads and writes that master and resizes it with TIOCSWINSZ. runc runs
+under a small subreaper helper (``driver.spawn_exec_tty``) that outlives it and
+reports the process's exit status. (runc's foreground TTY relay is not used: it
+clears ONLCR on the pty while the process already runs, so ``\r\n`` vs
+``\r\r\n`` would depend on timing.)
 Steps of ``exec``:
 1. prepare the process spec (container's process, args = cmd, terminal = tty);
-2. spawn runc (pipes, or our pty's slave);
+2. spawn runc (pipes; or detached with a console socket, receiving the pty);
 3. wait until runc has started the process (pid file) — else containerd's error
    with runc's text;
 4. return the session.
@@ -25,9 +26,9 @@ import errno
 import fcntl
 import os
 import signal
+import socket
 import struct
 import termios
-import tty
 
 from seclet.cri.streaming import ExecSession
 from seclet.cri.types import ExecRequest
@@ -47,9 +48,12 @@ _CHUNK = 32768
 class PipeExecSession:
     """A non-TTY exec: separate stdout and stderr pipes."""
 
-    def __init__(self, proc: asyncio.subprocess.Process, prepared: PreparedExec) -> None:
+    def __init__(
+        self, proc: asyncio.subprocess.Process, prepared: PreparedExec, *, stderr: bool = True
+    ) -> None:
         self._proc = proc
         self._prepared = prepared
+        self._stderr = stderr
 
     @property
     def tty(self) -> bool:
@@ -73,8 +77,15 @@ class PipeExecSession:
         return await out.read(_CHUNK) if out is not None else b""
 
     async def read_stderr(self) -> bytes:
+        """Next stderr chunk; without ``stderr`` asked for, the stream is read and
+        dropped so the process never blocks on a full pipe."""
         err = self._proc.stderr
-        return await err.read(_CHUNK) if err is not None else b""
+        if err is None:
+            return b""
+        chunk = await err.read(_CHUNK)
+        while chunk and not self._stderr:
+            chunk = await err.read(_CHUNK)
+        return chunk
 
     def resize(self, width: int, height: int) -> None:
         return None
@@ -163,11 +174,10 @@ class TtyExecSession:
         return b""
 
     def resize(self, width: int, height: int) -> None:
-        if self._closed:
-            return
-        set_window_size(self._master, width, height)
-        if self._proc.returncode is None:
-            self._proc.send_signal(signal.SIGWINCH)
+        """TIOCSWINSZ on the master; the kernel sends SIGWINCH to the terminal's
+        foreground process group."""
+        if not self._closed:
+            set_window_size(self._master, width, height)
 
     async def wait(self) -> int:
         code = await self._proc.wait()
@@ -200,12 +210,13 @@ async def exec(config: RuntimeConfig, request: ExecRequest) -> ExecSession:
             prepared.process_json,
             prepared.pid_file,
             stdin=request.stdin,
+            stdout=request.stdout,
         )
         if not await wait_started(proc, prepared):
             _, err = await proc.communicate()
             raise exec_failed(prepared, driver.runc_error_text(err))
         # 4. session
-        return PipeExecSession(proc, prepared)
+        return PipeExecSession(proc, prepared, stderr=request.stderr)
     except BaseException:
         prepared.cleanup()
         raise
@@ -214,31 +225,48 @@ async def exec(config: RuntimeConfig, request: ExecRequest) -> ExecSession:
 async def _start_tty(
     config: RuntimeConfig, request: ExecRequest, prepared: PreparedExec
 ) -> ExecSession:
-    # 2. our pty; runc relays the container's pty to its slave side
-    master, slave = os.openpty()
+    # 2. a console socket (bound through /proc/self/fd so the path stays short) and
+    #    runc --detach --tty under the reaper helper
+    loop = asyncio.get_running_loop()
+    dirfd = os.open(config.sockets_dir, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    name = f"{prepared.exec_id[:16]}.sock"
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
-        # raw before runc starts: runc sets it too, but only once it holds the
-        # container's pty, and output written before that would get a second \r
-        tty.setraw(slave)
-        set_window_size(master, 80, 24)
+        listener.bind(f"/proc/self/fd/{dirfd}/{name}")
+        listener.listen(1)
+        listener.setblocking(False)
         proc = await driver.spawn_exec_tty(
             config,
             request.container_id,
             prepared.process_json,
             prepared.pid_file,
-            terminal_fd=slave,
+            console_socket=f"/proc/{os.getpid()}/fd/{dirfd}/{name}",
         )
-    except BaseException:
-        os.close(master)
-        raise
+        accepting = asyncio.ensure_future(loop.sock_accept(listener))
+        exited = asyncio.ensure_future(proc.wait())
+        await asyncio.wait({accepting, exited}, return_when=asyncio.FIRST_COMPLETED)
+        if not accepting.done():
+            accepting.cancel()
+            err = await proc.stderr.read() if proc.stderr is not None else b""
+            raise exec_failed(prepared, driver.runc_error_text(err))
+        exited.cancel()
+        conn, _ = accepting.result()
+        with conn:
+            conn.setblocking(True)
+            _, fds, _, _ = await asyncio.to_thread(socket.recv_fds, conn, 4096, 1)
     finally:
-        os.close(slave)
+        listener.close()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(name, dir_fd=dirfd)
+        os.close(dirfd)
+    if not fds:
+        raise exec_failed(prepared, "console socket: no pty received")
+    master = fds[0]
     os.set_blocking(master, False)
-    # 3. started?
+    # 3. started? (runc --detach returns once the process runs; its pid file is there)
     if not await wait_started(proc, prepared):
-        text = b""
-        with contextlib.suppress(OSError):
-            text = os.read(master, 65536)
         os.close(master)
-        raise exec_failed(prepared, driver.runc_error_text(text))
+        err = await proc.stderr.read() if proc.stderr is not None else b""
+        raise exec_failed(prepared, driver.runc_error_text(err))
+    # 4. session
     return TtyExecSession(proc, prepared, master, request.stdin)
