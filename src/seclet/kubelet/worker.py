@@ -6,14 +6,19 @@ pod UID, as one asyncio task. It wakes on every change of the pod object and eve
 (``seclet.kubelet.status``) after each sync.
 
 Steps of ``_sync``:
-1. decode the pod; a pod already terminal is left alone;
-2. admission on first sight (sysctls) -> rejected pods become Failed;
-3. volumes: plan and set up once (a refused volume -> Warning ``FailedMount``);
-4. read the runtime state; ``compute_pod_actions``;
-5. kill the pod (stop its sandbox) / create the sandbox (userns ids for
-   ``hostUsers: false``) / start the next init container / start containers, each
-   start through ``_start_container`` (back-off, image, runAsNonRoot, create, start);
-6. re-read the runtime and write the status.
+1. decode the pod; a pod already terminal is left alone (never restarted);
+2. admission on first sight (sysctls, OS, AppArmor) -> rejected pods become Failed;
+   the prober task starts for pods with probes;
+3. activeDeadlineSeconds passed -> containers killed, phase Failed (DeadlineExceeded);
+4. volumes: plan and set up once (a refused volume -> Warning ``FailedMount``);
+5. read the runtime state (a first status while there is no sandbox yet);
+   ``compute_pod_actions``;
+6. kill the pod (stop its sandbox) / create the sandbox (userns ids for
+   ``hostUsers: false``) / kill containers whose definition changed / start the next
+   init container / start containers, each start through ``_start_container``
+   (back-off, pull secrets and image, environment and runAsNonRoot, termination-log
+   file, create, start);
+7. re-read the runtime and write the status.
 Steps of ``_terminate`` (deletionTimestamp set, or the object deleted):
 1. ``Killing`` ``Stopping container <c>`` and StopContainer with the grace period for
    each running container; 2. stop and remove the sandbox; 3. tear down volumes,
