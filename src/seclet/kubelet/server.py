@@ -142,11 +142,15 @@ class KubeletServer:
             raise _bad(f"pod {name} does not have a host assigned")
         return pod
 
-    def container_logs(self, namespace: str, pod: str, options: LogOptions) -> AsyncIterator[bytes]:
+    async def container_logs(
+        self, namespace: str, pod: str, options: LogOptions
+    ) -> AsyncIterator[bytes]:
+        """The log's chunks; a refusal is raised when the first chunk is awaited."""
         obj = self._pod(namespace, pod)
         name = resolve_container(obj, options.container)
         cid = log_container_id(obj, name, options.previous)
-        return self._logs(obj, cid, options)
+        async for chunk in self._logs(obj, cid, options):
+            yield chunk
 
     async def _log_path(self, cid: str) -> str:
         try:
