@@ -270,22 +270,26 @@ async def spawn_exec(
 
 
 _EXEC_REAPER = """
-import ctypes, os, subprocess, sys
-ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)
-pid_file = sys.argv[1]
-rc = subprocess.call(sys.argv[2:], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-try:
-    pid = int(open(pid_file).read())
-except (OSError, ValueError):
-    sys.exit(rc or 255)
+import ctypes, os, sys
+ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)
+null = os.open("/dev/null", os.O_RDWR)
+runc = os.posix_spawn(sys.argv[2], sys.argv[2:], os.environ,
+                      file_actions=[(os.POSIX_SPAWN_DUP2, null, 0), (os.POSIX_SPAWN_DUP2, null, 1)])
+pid = -1
 while True:
     try:
         got, status = os.waitpid(-1, 0)
     except ChildProcessError:
-        sys.exit(255)
+        os._exit(255)
+    code = os.waitstatus_to_exitcode(status)
+    code = 128 - code if code < 0 else code
+    if got == runc:
+        try:
+            pid = int(open(sys.argv[1]).read())
+        except (OSError, ValueError):
+            os._exit(code or 255)
     if got == pid:
-        code = os.waitstatus_to_exitcode(status)
-        sys.exit(128 - code if code < 0 else code)
+        os._exit(code)
 """
 """The parent of a TTY exec: a child subreaper (PR_SET_CHILD_SUBREAPER = 36) that runs
 ``runc exec --detach``; the exec'd process, orphaned when runc returns, becomes its
