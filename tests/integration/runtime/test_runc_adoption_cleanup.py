@@ -210,3 +210,26 @@ def test_privileged_container_gets_host_devices(env: Env) -> None:
         assert set(host) <= {d.decode() for d in devices}
 
     run(body())
+
+
+def test_created_container_removed_without_start(env: Env) -> None:
+    async def body() -> None:
+        pod = _two_container_pod("created")
+        sandbox_cfg = sandbox_config(pod, env.logs)
+        sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
+        cid = await env.runtime.create_container(sandbox_id, container_config(pod), sandbox_cfg)
+        status = await env.runtime.container_status(cid)
+        assert (status.state, status.pid, status.started_at) == (
+            ContainerState.CONTAINER_CREATED,
+            0,
+            0,
+        )
+        rootfs = env.root / "containers" / cid / "rootfs"
+        assert _mounts_under(rootfs) != []
+        await env.runtime.remove_container(cid)
+        assert _mounts_under(rootfs) == []
+        assert not (env.root / "containers" / cid).exists()
+        assert await env.runtime.list_containers(ContainerFilter(id=cid)) == ()
+        await env.runtime.remove_pod_sandbox(sandbox_id)
+
+    run(body())
