@@ -250,3 +250,28 @@ def test_oom_killed_reason(env: Env) -> None:
         assert (status.exit_code, status.reason) == (137, "OOMKilled")
 
     run(body())
+
+
+def _rotate(log: Path) -> None:
+    log.rename(log.with_name(log.name + ".1"))
+
+
+def test_reopen_container_log(env: Env) -> None:
+    async def body() -> None:
+        script = "while true; do echo tick; sleep 0.05; done"
+        cid = await _run_simple(env, "rotate", {"command": ["sh", "-c", script]})
+        log = Path((await env.runtime.container_status(cid)).log_path)
+        deadline = time.monotonic() + 5
+        while "tick" not in _read(str(log)):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        _rotate(log)
+        await env.runtime.reopen_container_log(cid)
+        while "tick" not in _read(str(log)):
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.02)
+        await env.runtime.stop_container(cid, 0)
+        with pytest.raises(FailedPreconditionError, match="container is not running"):
+            await env.runtime.reopen_container_log(cid)
+
+    run(body())
