@@ -275,3 +275,29 @@ def test_reopen_container_log(env: Env) -> None:
             await env.runtime.reopen_container_log(cid)
 
     run(body())
+
+
+@pytest.mark.parametrize(
+    ("example", "line", "groups"),
+    [
+        (
+            "security-context-5.yaml",
+            "uid=1000 gid=3000 groups=3000,4000,50000",
+            (3000, 4000, 50000),
+        ),
+        ("security-context-6.yaml", "uid=1000 gid=3000 groups=3000,4000", (3000, 4000)),
+    ],
+)
+def test_supplemental_groups_policy_examples(
+    env: Env, example: str, line: str, groups: tuple[int, ...]
+) -> None:
+    async def body() -> None:
+        _, cid = await _start_pod(env, example, f"uid-{example}")
+        out = (await env.runtime.exec_sync(cid, ("id",))).stdout.decode().strip()
+        # the stand-in image names uid 1000 and gid 50000; the page prints ids only
+        assert re.sub(r"\([^)]*\)", "", out) == line
+        user = (await env.runtime.container_status(cid)).user
+        assert user is not None
+        assert (user.uid, user.gid, user.supplemental_groups) == (1000, 3000, groups)
+
+    run(body())
