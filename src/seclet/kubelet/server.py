@@ -13,9 +13,9 @@ to ``RuntimeService.exec``. Refusals carry upstream's messages:
   be pulled`` / ``trying and failing to pull image`` for the pull reasons),
   ``container "c" in pod "p" is terminated``;
 - exec into a finished pod -> 400 ``cannot exec into a container in a completed pod;
-  current phase is <phase>``; into a container not running -> 404
-  ``container not found ("c")`` (the apiserver prefixes ``unable to upgrade
-  connection: ``).
+  current phase is <phase>``; into a container not running -> ``unable to upgrade
+  connection: container not found ("c")`` (the kubelet's ``container not found`` as
+  the apiserver's proxy reports it, so kubectl prints upstream's line).
 Callers: seclet.cli.server (wires it into the apiserver), tests.
 """
 
@@ -215,7 +215,11 @@ class KubeletServer:
         state = await read_pod_state(self.runtime, uid)
         latest = state.latest(name)
         if latest is None or latest.state != ContainerState.CONTAINER_RUNNING:
-            raise NodeError(404, "NotFound", f'container not found ("{name}")')
+            raise NodeError(
+                500,
+                "InternalError",
+                f'unable to upgrade connection: container not found ("{name}")',
+            )
         try:
             return await self.runtime.exec(
                 ExecRequest(

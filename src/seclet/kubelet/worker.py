@@ -298,6 +298,9 @@ class PodWorker:
             self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
             return
         state = await read_pod_state(self.deps.runtime, self.uid)
+        # What this sync has seen: anything the runtime reports differently later (the
+        # containers started below, or their exits) wakes the next sync, as PLEG does.
+        self._fingerprint = _fingerprint(state)
         if state.sandbox is None:
             self._write_status(pod, state)
         actions = compute_pod_actions(pod, state)
@@ -320,7 +323,6 @@ class PodWorker:
         for name in actions.containers_to_start:
             await self._start_container(obj, pod, state, name)
         state = await read_pod_state(self.deps.runtime, self.uid)
-        self._fingerprint = _fingerprint(state)
         if self.reasons:
             self._retry_within(WORKER_BACKOFF)
         status = self._write_status(pod, state)

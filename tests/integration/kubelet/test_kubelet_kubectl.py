@@ -140,3 +140,13 @@ def test_kubectl_get_node(cluster: Cluster) -> None:
     described = cluster.kubectl("describe", "node", NODE).stdout
     assert "kubelet is posting ready status" in described
     assert "containerd://v2.1.0-fake" in described
+
+
+def test_kubectl_exec_into_a_stopped_container(cluster: Cluster) -> None:
+    cluster.runtime.add_image("busybox:1.28")
+    cluster.runtime.behave("crash", Behaviour(exit_code=1, run_seconds=0))
+    assert cluster.kubectl("run", "crash", "--image=busybox:1.28").returncode == 0
+    cluster.wait("get", "pod", "crash", want="CrashLoopBackOff", limit=20)
+    out = cluster.kubectl("exec", "crash", "--", "true")
+    assert out.returncode == 1
+    assert out.stderr == 'error: unable to upgrade connection: container not found ("crash")\n'
