@@ -130,6 +130,11 @@ class ConmonRequest:
     terminal: bool = False
 
 
+_CONMON_ANSWER_SECONDS = 60.0
+"""How long ``runc create`` under conmon may take before StartContainer gives up (the
+reading thread then ends when conmon closes the pipe)."""
+
+
 def _read_sync_pipe(fd: int) -> bytes:
     """Blocking read of conmon's sync pipe up to the first newline (or EOF)."""
     data = b""
@@ -208,7 +213,15 @@ async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
     finally:
         os.close(write_fd)
     rc = await proc.wait()
-    answer = await asyncio.to_thread(_read_sync_pipe, read_fd)
+    try:
+        answer = await asyncio.wait_for(
+            asyncio.to_thread(_read_sync_pipe, read_fd), _CONMON_ANSWER_SECONDS
+        )
+    except TimeoutError:
+        raise RuncError(
+            f"conmon gave no answer within {_CONMON_ANSWER_SECONDS:g}s "
+            f"(see {bundle / 'conmon.out'})"
+        ) from None
     try:
         data = json.loads(answer.splitlines()[0]) if answer.strip() else {}
     except ValueError:
