@@ -50,6 +50,12 @@ from seclet.cri.types import (
 TimeSource = Callable[[], int]
 
 
+class PullNotFoundError(ImagePullError):
+    """A reference the registry does not have: containerd answers gRPC NotFound."""
+
+    code = "NotFound"
+
+
 def normalize_reference(ref: str) -> str:
     """``busybox`` -> ``docker.io/library/busybox:latest`` (docker's normalisation)."""
     if "@" in ref:
@@ -173,6 +179,8 @@ class FakeRuntime:
         self.registry: dict[str, Image] = {}
         """Images a pull can fetch, by normalised reference."""
         self.pull_errors: dict[str, str] = {}
+        self.sandbox_errors: dict[str, CRIError] = {}
+        """By pod name: RunPodSandbox fails."""
         self.create_errors: dict[str, CRIError] = {}
         """By container name."""
         self.start_errors: dict[str, CRIError] = {}
@@ -245,6 +253,8 @@ class FakeRuntime:
 
     async def run_pod_sandbox(self, config: PodSandboxConfig) -> str:
         self._record("RunPodSandbox", config.metadata.name)
+        if config.metadata.name in self.sandbox_errors:
+            raise self.sandbox_errors[config.metadata.name]
         sid = self._id()
         self.sandboxes[sid] = _Sandbox(sid, config, PodSandboxState.SANDBOX_READY, self.time_ns())
         if config.log_directory:
@@ -531,7 +541,7 @@ class FakeRuntime:
             )
         found = self.registry.get(name)
         if found is None:
-            raise ImagePullError(
+            raise PullNotFoundError(
                 f'failed to pull and unpack image "{name}": failed to resolve reference '
                 f'"{name}": {name}: not found'
             )

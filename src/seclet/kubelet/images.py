@@ -10,7 +10,8 @@ Role: upstream's ``images/image_manager.go EnsureImageExists`` and ``pullImage``
 - in back-off (key ``<podUID>_<img>``) -> Normal ``BackOff`` ``Back-off pulling image
   "<img>"``; the waiting message adds ``: ErrImagePull: <previous error>``;
 - otherwise Normal ``Pulling`` ``Pulling image "<img>"``, then Warning ``Failed``
-  ``Failed to pull image "<img>": <error>`` (and one more back-off step) or Normal
+  ``Failed to pull image "<img>": rpc error: code = <Code> desc = <error>`` (and one
+  more back-off step; the waiting message is the same error) or Normal
   ``Pulled`` ``Successfully pulled image "<img>" in 1.2s (1.2s including waiting).
   Image size: N bytes.``
 An image without tag or digest is looked up as ``<img>:latest``; messages keep the
@@ -30,6 +31,7 @@ from seclet.cri.types import AuthConfig, Image, ImageSpec
 from seclet.kubelet.backoff import Backoff
 from seclet.kubelet.clock import Clock, go_duration
 from seclet.kubelet.events import NORMAL, WARNING, EventRecorder
+from seclet.kubelet.grpcerror import grpc_error
 from seclet.store.api import JSONObject
 
 ERR_IMAGE_PULL = "ErrImagePull"
@@ -109,7 +111,7 @@ class ImageManager:
         try:
             present = await self.images.image_status(spec)
         except CRIError as e:
-            msg = f'Failed to inspect image "{requested}": {e.message}'
+            msg = f'Failed to inspect image "{requested}": {grpc_error(e)}'
             self.recorder.event(ref, WARNING, "InspectFailed", msg)
             return ImageResult(reason=ERR_IMAGE_INSPECT, message=msg)
         if present is not None and policy != "Always" and self._accessible(present.id, auth):
@@ -149,12 +151,13 @@ class ImageManager:
         try:
             image_ref = await self.images.pull_image(spec, auth)
         except CRIError as e:
+            text = grpc_error(e)
             self.recorder.event(
-                ref, WARNING, "Failed", f'Failed to pull image "{requested}": {e.message}'
+                ref, WARNING, "Failed", f'Failed to pull image "{requested}": {text}'
             )
             self.backoff.next(key, self.clock.now())
-            self._prev_errors[key] = f"{ERR_IMAGE_PULL}: {e.message}"
-            return ImageResult(reason=ERR_IMAGE_PULL, message=e.message)
+            self._prev_errors[key] = f"{ERR_IMAGE_PULL}: {text}"
+            return ImageResult(reason=ERR_IMAGE_PULL, message=text)
         self._pulled_with.setdefault(image_ref, set()).add(self._credential(auth))
         took = time.monotonic() - started
         duration = go_duration(int(took * 1000) / 1000)

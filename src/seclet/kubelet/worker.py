@@ -66,6 +66,7 @@ from seclet.kubelet.events import (
     container_field_path,
     pod_reference,
 )
+from seclet.kubelet.grpcerror import grpc_error
 from seclet.kubelet.images import ERR_IMAGE_PULL, IMAGE_PULL_BACKOFF, ImageManager
 from seclet.kubelet.probes import PodProber, has_probes
 from seclet.kubelet.pullsecrets import pull_auth
@@ -383,7 +384,7 @@ class PodWorker:
             await asyncio.to_thread(Path(self.log_dir).mkdir, 0o755, True, True)
             await self.deps.runtime.run_pod_sandbox(config)
         except (CRIError, UsernsExhaustedError, OSError) as e:
-            message = e.message if isinstance(e, CRIError) else str(e)
+            message = grpc_error(e) if isinstance(e, CRIError) else str(e)
             self.deps.recorder.event(
                 pod_reference(obj),
                 WARNING,

@@ -323,8 +323,9 @@ def test_image_pull_failure_then_back_off(tmp_path: Path) -> None:
         create_pod(node, simple_pod("nope", image="nosuch:1"))
         pod = await wait_for(waiting_reason(node, "nope", "ErrImagePull"))
         pull_error = (
-            'failed to pull and unpack image "docker.io/library/nosuch:1": failed to resolve '
-            'reference "docker.io/library/nosuch:1": docker.io/library/nosuch:1: not found'
+            "rpc error: code = NotFound desc = failed to pull and unpack image "
+            '"docker.io/library/nosuch:1": failed to resolve reference '
+            '"docker.io/library/nosuch:1": docker.io/library/nosuch:1: not found'
         )
         assert pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"] == pull_error
         pod = await wait_for(waiting_reason(node, "nope", "ImagePullBackOff"))
@@ -537,5 +538,30 @@ def test_image_pull_secrets(tmp_path: Path) -> None:
         pod = await wait_for(waiting_reason(node, "nocred", "ErrImagePull"))
         message = pod["status"]["containerStatuses"][0]["state"]["waiting"]["message"]
         assert "authorization failed" in message
+
+    run(tmp_path, body)
+
+
+def test_sandbox_failure_event(tmp_path: Path) -> None:
+    async def body(node: Node) -> None:
+        node.runtime.add_image("busybox:1.28")
+        node.runtime.sandbox_errors["nosandbox"] = CRIError("failed to start sandbox: boom")
+        create_pod(node, simple_pod("nosandbox"))
+        await wait_for(
+            lambda: (
+                (
+                    "Warning",
+                    "FailedCreatePodSandBox",
+                    "Failed to create pod sandbox: rpc error: code = Unknown desc = failed to start "
+                    "sandbox: boom",
+                )
+                in node.event_lines("nosandbox")
+            )
+        )
+        pod = node.pod("nosandbox")
+        assert pod["status"]["phase"] == "Pending"
+        assert pod["status"]["containerStatuses"][0]["state"] == {
+            "waiting": {"reason": "ContainerCreating"}
+        }
 
     run(tmp_path, body)
