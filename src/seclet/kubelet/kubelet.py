@@ -8,9 +8,10 @@ Steps of ``start``:
    ``<runtime>://`` prefix of container ids); probe the host once (``hostinfo``);
 2. register the node object and start the heartbeat task;
 3. list the pods; remove the sandboxes of pods that are gone (deleted while no kubelet
-   ran); start the watch task from that resourceVersion; every pod
-   seen goes through ``_handle``: unbound pods are bound (``Binder``), pods bound to
-   this node get a worker (one asyncio task per UID), deleted ones tell theirs.
+   ran); read back the userns ranges of the pods left; start the watch task from that
+   resourceVersion; every pod seen goes through ``_handle``: unbound pods are bound
+   (``Binder``), pods bound to this node get a worker (one asyncio task per UID),
+   deleted ones tell theirs.
 ``stop`` cancels the watch, the heartbeat and the workers (containers keep running,
 as with a restarted kubelet).
 Callers: seclet.cli.server, tests.
@@ -37,7 +38,7 @@ from seclet.kubelet.images import ImageManager
 from seclet.kubelet.node import NodeStatusAgent
 from seclet.kubelet.runtimestate import POD_UID_LABEL
 from seclet.kubelet.server import KubeletServer
-from seclet.kubelet.userns import UsernsAllocator
+from seclet.kubelet.userns import UsernsAllocator, recorded_mappings
 from seclet.kubelet.volumes import tear_down
 from seclet.kubelet.worker import PodWorker, WorkerDeps
 from seclet.store.api import GoneError, JSONObject, Store, WatchEvent
@@ -107,6 +108,9 @@ class Kubelet:
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="kubelet-heartbeat"))
         listed = self.store.list("pods")
         await self._remove_orphans(listed.items)
+        pods_dir = Path(self.config.root_dir) / "pods"
+        for uid, host_id in (await asyncio.to_thread(recorded_mappings, pods_dir)).items():
+            self._deps.userns.record(uid, host_id)
         for obj in listed.items:
             self._handle("ADDED", obj)
         self._tasks.append(

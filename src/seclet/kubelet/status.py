@@ -352,6 +352,30 @@ def containers_ready_condition(pod: models.Pod, statuses: list[JSON], phase: str
     return _condition("ContainersReady", "True")
 
 
+def ready_condition(pod: models.Pod, containers_ready: JSON, old_status: Mapping[str, Any]) -> JSON:
+    """``GeneratePodReadyCondition``: ContainersReady's verdict, then readiness gates
+    (conditions others set on the pod)."""
+    if containers_ready["status"] != "True":
+        return dict(containers_ready, type="Ready")
+    spec = pod.spec or models.PodSpec()
+    existing = {c.get("type"): c for c in old_status.get("conditions") or ()}
+    messages = []
+    for gate in spec.readinessGates:
+        name = gate.conditionType or ""
+        c = existing.get(name)
+        if c is None:
+            messages.append(
+                f'corresponding condition of pod readiness gate "{name}" does not exist.'
+            )
+        elif c.get("status") != "True":
+            messages.append(
+                f'the status of pod readiness gate "{name}" is not "True", but {c.get("status")}'
+            )
+    if messages:
+        return _condition("Ready", "False", "ReadinessGatesNotReady", ", ".join(messages))
+    return _condition("Ready", "True")
+
+
 def _merge_conditions(
     new: list[JSON], old: list[JSON], now: float, generation: int | None
 ) -> list[JSON]:
@@ -391,7 +415,7 @@ def generate_pod_status(
     ready_to_start = "True" if state.sandbox_ready else "False"
     every = init + regular
     containers_ready = containers_ready_condition(pod, every, phase)
-    ready = dict(containers_ready, type="Ready")
+    ready = ready_condition(pod, containers_ready, old_status)
     conditions = [
         _condition("PodReadyToStartContainers", ready_to_start),
         initialized_condition(pod, every, phase),

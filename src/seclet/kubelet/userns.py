@@ -3,7 +3,8 @@
 Role: k/k ``pkg/kubelet/userns/userns_manager.go``: each such pod gets 65536 host
 ids, the first a multiple of 65536, from the configured range, never overlapping;
 the mapping is kept in ``<podDir>/userns`` as upstream writes it
-(``{"uidMappings":[{"hostId":N,"containerId":0,"length":65536}],"gidMappings":[...]}``).
+(``{"uidMappings":[{"hostId":N,"containerId":0,"length":65536}],"gidMappings":[...]}``)
+and read back when the kubelet starts, so ranges of running pods are never reused.
 Callers: seclet.kubelet.worker.
 """
 
@@ -45,6 +46,10 @@ class UsernsAllocator:
     def release(self, pod_uid: str) -> None:
         self._by_pod.pop(pod_uid, None)
 
+    def record(self, pod_uid: str, host_id: int) -> None:
+        """A range already in use (read back from ``<podDir>/userns`` at start)."""
+        self._by_pod[pod_uid] = host_id
+
 
 def mapping_json(host_id: int) -> str:
     one = [{"hostId": host_id, "containerId": 0, "length": USERNS_LENGTH}]
@@ -54,3 +59,24 @@ def mapping_json(host_id: int) -> str:
 def write_mapping(pod_dir: Path, host_id: int) -> None:
     pod_dir.mkdir(parents=True, exist_ok=True)
     (pod_dir / "userns").write_text(mapping_json(host_id), encoding="utf-8")
+
+
+def read_mapping(pod_dir: Path) -> int | None:
+    """The first host id in ``<podDir>/userns``, None when absent or unreadable."""
+    try:
+        data = json.loads((pod_dir / "userns").read_text(encoding="utf-8"))
+        return int(data["uidMappings"][0]["hostId"])
+    except (OSError, ValueError, KeyError, IndexError, TypeError):
+        return None
+
+
+def recorded_mappings(pods_dir: Path) -> dict[str, int]:
+    """Pod uid -> first host id, for every pod directory with a ``userns`` file."""
+    out: dict[str, int] = {}
+    if not pods_dir.is_dir():
+        return out
+    for pod_dir in pods_dir.iterdir():
+        host_id = read_mapping(pod_dir)
+        if host_id is not None:
+            out[pod_dir.name] = host_id
+    return out

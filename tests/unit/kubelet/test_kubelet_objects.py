@@ -160,3 +160,24 @@ def test_unsupported_volumes_refused() -> None:
         plan_volumes(_pod([{"name": "cfg", "configMap": {"name": "x"}}]), "/root")
     with pytest.raises(VolumeError, match='unknown storage medium "HugePages"'):
         plan_volumes(_pod([{"name": "d", "emptyDir": {"medium": "HugePages"}}]), "/root")
+
+
+def test_userns_ranges_survive_a_restart(tmp_path: Path) -> None:
+    from seclet.kubelet.userns import UsernsAllocator, recorded_mappings, write_mapping
+
+    first = UsernsAllocator(65536, 65536 * 4)
+    a = first.allocate("a")
+    b = first.allocate("b")
+    assert (a, b) == (65536, 131072)
+    assert first.allocate("a") == a
+    write_mapping(tmp_path / "a", a)
+    write_mapping(tmp_path / "b", b)
+    again = UsernsAllocator(65536, 65536 * 4)
+    for uid, host_id in recorded_mappings(tmp_path).items():
+        again.record(uid, host_id)
+    assert again.allocate("c") == 196608
+    again.release("a")
+    assert again.allocate("d") == 65536
+    again.allocate("e")
+    with pytest.raises(Exception, match="limit on count of pods with user namespaces exceeded"):
+        again.allocate("f")

@@ -235,3 +235,25 @@ def test_running_resources_and_volume_mounts() -> None:
     }
     assert c["allocatedResources"] == {"cpu": "100m", "memory": "64Mi"}
     assert c["volumeMounts"] == waiting["volumeMounts"]
+
+
+def test_readiness_gates() -> None:
+    p = pod(readinessGates=[{"conditionType": "example.com/lb"}])
+    st = state(cs("app", "running"))
+    status = generate_pod_status(p, st, {}, inputs())
+    ready = {c["type"]: c for c in status["conditions"]}["Ready"]
+    assert ready["status"] == "False"
+    assert ready["reason"] == "ReadinessGatesNotReady"
+    assert ready["message"] == (
+        'corresponding condition of pod readiness gate "example.com/lb" does not exist.'
+    )
+    old = {"conditions": [{"type": "example.com/lb", "status": "False"}]}
+    status = generate_pod_status(p, st, old, inputs())
+    ready = {c["type"]: c for c in status["conditions"]}["Ready"]
+    assert ready["message"] == (
+        'the status of pod readiness gate "example.com/lb" is not "True", but False'
+    )
+    assert status["conditions"][-1]["type"] == "example.com/lb"
+    old = {"conditions": [{"type": "example.com/lb", "status": "True"}]}
+    status = generate_pod_status(p, st, old, inputs())
+    assert {c["type"]: c for c in status["conditions"]}["Ready"]["status"] == "True"
