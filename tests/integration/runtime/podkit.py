@@ -5,7 +5,8 @@ stores (defaults applied, decoded, as tests/unit/oci/podload does);
 ``make_image_store`` lays out busybox-based image roots (``/bin/busybox`` + applet
 symlinks + the image's ``/etc/passwd`` and ``/etc/group``) and answers
 ``ImageLookup`` for busybox:1.28, hello-app:2.0 (``/hello-app`` sleeps) and
-agnhost:2.45; ``sandbox_config`` / ``container_config`` build the CRI requests the
+agnhost:2.45 (by that name, the normalised tag or digest, or the id, as the image
+store answers); ``sandbox_config`` / ``container_config`` build the CRI requests the
 kubelet would send; ``run`` drives a coroutine to completion.
 Callers: tests/integration/runtime.
 """
@@ -34,6 +35,7 @@ from seclet.cri.types import (
     PodSandboxConfig,
     PodSandboxMetadata,
 )
+from seclet.runtime.image.reference import normalize
 from seclet.runtime.image.stored import StoredImage
 from seclet.runtime.oci.inputs import ImageConfig
 
@@ -140,7 +142,15 @@ class TestImages:
     images: dict[str, StoredImage]
 
     def lookup(self, ref: str) -> StoredImage | None:
-        return self.images.get(ref)
+        """By the name the test uses, its normalised repo tag or digest, or the id."""
+        found = self.images.get(ref)
+        if found is not None:
+            return found
+        for stored in self.images.values():
+            i = stored.image
+            if ref == i.id or ref in i.repo_tags or ref in i.repo_digests:
+                return stored
+        return None
 
 
 def make_image_store(base: Path) -> TestImages:
@@ -158,10 +168,11 @@ def make_image_store(base: Path) -> TestImages:
     images: dict[str, StoredImage] = {}
     for index, (ref, (etc, extra, config)) in enumerate(specs.items()):
         root = _image_root(base / f"image{index}", etc, extra)
+        name = normalize(ref)
         image = Image(
             id=f"sha256:{index:064x}",
-            repo_tags=(ref,),
-            repo_digests=(f"{ref.rsplit(':', 1)[0]}@sha256:{index + 100:064x}",),
+            repo_tags=(name,),
+            repo_digests=(f"{name.rsplit(':', 1)[0]}@sha256:{index + 100:064x}",),
             size=0,
         )
         images[ref] = StoredImage(image, root, config)

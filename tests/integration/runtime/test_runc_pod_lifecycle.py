@@ -10,6 +10,7 @@ Callers: pytest.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import re
 import time
@@ -26,7 +27,7 @@ from integration.runtime.podkit import (
     simple_pod,
 )
 from seclet.cri.errors import CRIError, FailedPreconditionError, ImageNotFoundError
-from seclet.cri.types import ContainerState, PodSandboxState
+from seclet.cri.types import ContainerState, ImageSpec, PodSandboxState
 
 
 async def _start_pod(env: Env, pod_file: str, uid: str) -> tuple[str, str]:
@@ -299,5 +300,38 @@ def test_supplemental_groups_policy_examples(
         user = (await env.runtime.container_status(cid)).user
         assert user is not None
         assert (user.uid, user.gid, user.supplemental_groups) == (1000, 3000, groups)
+
+    run(body())
+
+
+def test_status_image_is_the_first_repo_tag(env: Env) -> None:
+    """The kubelet creates with the image id; ContainerStatus answers the image's
+    first repo tag and first repo digest (containerd), ListContainers the id."""
+
+    async def body() -> None:
+        pod = simple_pod("imgtag", "uid-imgtag", {"command": ["sleep", "30"]})
+        stored = env.images.lookup("busybox:1.28")
+        assert stored is not None
+        image_id = stored.image.id
+        sandbox_cfg = sandbox_config(pod, env.logs)
+        sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
+        req = dataclasses.replace(container_config(pod), image=ImageSpec(image=image_id))
+        cid = await env.runtime.create_container(sandbox_id, req, sandbox_cfg)
+        status = await env.runtime.container_status(cid)
+        assert status.image.image == "docker.io/library/busybox:1.28"
+        assert status.image_ref == image_id
+        assert status.image_id == "docker.io/library/busybox@sha256:" + f"{100:064x}"
+        (listed,) = [c for c in await env.runtime.list_containers() if c.id == cid]
+        assert (listed.image.image, listed.image_ref) == (image_id, image_id)
+        hello = load_example("security-context-2.yaml", "uid-imgtag-2")
+        hello_cfg = sandbox_config(hello, env.logs)
+        hello_sandbox = await env.runtime.run_pod_sandbox(hello_cfg)
+        hello_cid = await env.runtime.create_container(
+            hello_sandbox, container_config(hello), hello_cfg
+        )
+        got = await env.runtime.container_status(hello_cid)
+        assert got.image.image == "gcr.io/google-samples/hello-app:2.0"
+        await env.runtime.remove_pod_sandbox(hello_sandbox)
+        await env.runtime.remove_pod_sandbox(sandbox_id)
 
     run(body())

@@ -8,6 +8,15 @@ code, finish time = the file's mtime, reason ``OOMKilled`` when conmon left its
 ``Completed`` for 0 and ``Error``); conmon alive (running); else runc's own state
 (conmon gone: ``CONTAINER_UNKNOWN`` unless runc says running).
 ``user`` is the first process's identity from config.json (``process.user``).
+The image fields are containerd's (``ContainerStatus``): the image the container
+was created from is looked up again at status time; when it is still stored,
+``image`` is its first repo tag (``docker.io/library/busybox:1.28``, not the
+``sha256:`` id the kubelet put in the config) and the digest reference is its first
+repo digest; when it is gone (or untagged/undigested), the config's image and the
+image id stand in. seclet's CRI names these ``image_ref`` (the image id) and
+``image_id`` (the digest reference the kubelet shows as ``imageID``).
+ListContainers reports the config's image and the image id, as containerd does
+(no image lookup there).
 Callers: seclet.runtime.runc.service, exec_sync, exec.
 """
 
@@ -26,6 +35,7 @@ from seclet.cri.types import (
     ImageSpec,
     LinuxContainerUser,
 )
+from seclet.runtime.image.stored import ImageLookup, StoredImage
 from seclet.runtime.runc import driver, exits, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.oom import oom_killed
@@ -98,9 +108,36 @@ async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
     )
 
 
-async def container_status(config: RuntimeConfig, container_id: str) -> ContainerStatus:
+@dataclass(frozen=True, slots=True)
+class StatusImage:
+    """The image fields of a ContainerStatus."""
+
+    image: str
+    """``ImageSpec.image``: the image's first repo tag, else the config's image."""
+    image_ref: str
+    """The image id (``sha256:<config digest>``)."""
+    image_id: str
+    """The first repo digest (``docker.io/library/busybox@sha256:...``), else the id."""
+
+
+def status_image(record: ContainerRecord, stored: StoredImage | None) -> StatusImage:
+    """containerd ``ContainerStatus``: ``repoTags[0]`` and ``repoDigests[0]`` of the
+    image as stored now, the config's image and the image id otherwise."""
+    image, digest_ref = record.image, record.image_ref
+    if stored is not None:
+        if stored.image.repo_tags:
+            image = stored.image.repo_tags[0]
+        if stored.image.repo_digests:
+            digest_ref = stored.image.repo_digests[0]
+    return StatusImage(image=image, image_ref=record.image_ref, image_id=digest_ref)
+
+
+async def container_status(
+    config: RuntimeConfig, images: ImageLookup, container_id: str
+) -> ContainerStatus:
     record = records.load_container(config, container_id)
     seen = await observe(config, record)
+    shown = status_image(record, images.lookup(record.image_ref) if record.image_ref else None)
     return ContainerStatus(
         id=record.id,
         metadata=ContainerMetadata(name=record.name, attempt=record.attempt),
@@ -109,9 +146,9 @@ async def container_status(config: RuntimeConfig, container_id: str) -> Containe
         started_at=record.started_at,
         finished_at=seen.finished_at,
         exit_code=seen.exit_code,
-        image=ImageSpec(image=record.image),
-        image_ref=record.image_ref,
-        image_id=record.image_id,
+        image=ImageSpec(image=shown.image),
+        image_ref=shown.image_ref,
+        image_id=shown.image_id,
         reason=seen.reason,
         message=seen.message,
         labels=FrozenMap(record.labels),

@@ -54,9 +54,12 @@ class ContainerRecord:
     attempt: int
     created_at: int
     image: str
-    """The image as the pod names it (CRI ``ImageSpec.image``)."""
+    """The config's ``ImageSpec.image`` (the kubelet sends the image id)."""
     image_ref: str
+    """The id of the image the container was created from (``sha256:...``);
+    ContainerStatus looks it up again for the repo tag and digest it reports."""
     image_id: str
+    """The image's first repo digest at create time (kept for reference only)."""
     log_path: str
     uid: int
     gid: int

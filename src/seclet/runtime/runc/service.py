@@ -149,7 +149,7 @@ class RuncRuntime:
         return await container_status.list_containers(self.config, filter)
 
     async def container_status(self, container_id: str) -> ContainerStatus:
-        return await container_status.container_status(self.config, container_id)
+        return await container_status.container_status(self.config, self.images, container_id)
 
     async def exec_sync(
         self, container_id: str, cmd: tuple[str, ...], timeout_seconds: int = 0

@@ -1,0 +1,74 @@
+"""ContainerStatus's image fields as containerd reports them, without root.
+
+Role: unit tests of ``container_status.status_image``: the stored image's first
+repo tag and first repo digest; the config's image and the image id when the image
+is gone or has neither.
+Callers: pytest.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from seclet.cri.types import Image
+from seclet.runtime.image.stored import StoredImage
+from seclet.runtime.oci.inputs import ImageConfig
+from seclet.runtime.runc.container_status import StatusImage, status_image
+from seclet.runtime.runc.records import ContainerRecord
+
+IMAGE_ID = "sha256:" + "8c" * 32
+
+
+def _record() -> ContainerRecord:
+    return ContainerRecord(
+        id="cd" * 32,
+        sandbox_id="ab" * 32,
+        name="c",
+        attempt=0,
+        created_at=1,
+        image=IMAGE_ID,  # the kubelet puts the image id in the CreateContainer config
+        image_ref=IMAGE_ID,
+        image_id="",
+        log_path="",
+        uid=0,
+        gid=0,
+        additional_gids=(),
+    )
+
+
+def _stored(tags: tuple[str, ...], digests: tuple[str, ...]) -> StoredImage:
+    image = Image(id=IMAGE_ID, repo_tags=tags, repo_digests=digests, size=0)
+    return StoredImage(image, Path("/nonexistent"), ImageConfig())
+
+
+def test_first_repo_tag_and_first_repo_digest() -> None:
+    stored = _stored(
+        ("gcr.io/google-samples/hello-app:2.0", "gcr.io/google-samples/hello-app:latest"),
+        ("gcr.io/google-samples/hello-app@sha256:" + "2b" * 32, "mirror.local/hello@sha256:00"),
+    )
+    assert status_image(_record(), stored) == StatusImage(
+        image="gcr.io/google-samples/hello-app:2.0",
+        image_ref=IMAGE_ID,
+        image_id="gcr.io/google-samples/hello-app@sha256:" + "2b" * 32,
+    )
+
+
+def test_busybox_tag() -> None:
+    stored = _stored(
+        ("docker.io/library/busybox:1.28",), ("docker.io/library/busybox@sha256:" + "14" * 32,)
+    )
+    got = status_image(_record(), stored)
+    assert got.image == "docker.io/library/busybox:1.28"
+    assert got.image_id == "docker.io/library/busybox@sha256:" + "14" * 32
+
+
+def test_image_gone_or_untagged_falls_back_to_config_image_and_id() -> None:
+    assert status_image(_record(), None) == StatusImage(
+        image=IMAGE_ID, image_ref=IMAGE_ID, image_id=IMAGE_ID
+    )
+    assert status_image(_record(), _stored((), ())) == StatusImage(
+        image=IMAGE_ID, image_ref=IMAGE_ID, image_id=IMAGE_ID
+    )
+    digest_only = _stored((), ("docker.io/library/busybox@sha256:" + "14" * 32,))
+    got = status_image(_record(), digest_only)
+    assert (got.image, got.image_id) == (IMAGE_ID, "docker.io/library/busybox@sha256:" + "14" * 32)
