@@ -846,13 +846,31 @@ class Registry:
         terminating = self.store.update("namespaces", "", name, current)
         for pod in self.store.list("pods", name).items:
             pod_name = (pod.get("metadata") or {}).get("name", "")
-            try:
-                self.store.delete("pods", name, pod_name)
-            except NotFoundError:
-                continue
+            # As the namespace controller: graceful for pods on a node (the kubelet
+            # stops them and deletes them), at once for the others.
+            with contextlib.suppress(st.APIError):
+                self.delete_pod(name, pod_name, {})
+        self.finish_namespace(name)
+        return Result(terminating)
+
+    def finish_namespace(self, name: str) -> bool:
+        """The namespace controller's last step: a Terminating namespace whose pods are
+        all gone loses its remaining content (events, leases) and is deleted."""
+        try:
+            ns = self.store.get("namespaces", "", name)
+        except NotFoundError:
+            return False
+        if (ns.get("status") or {}).get("phase") != "Terminating":
+            return False
+        if self.store.list("pods", name).items:
+            return False
+        for resource in ("events", "leases"):
+            for obj in self.store.list(resource, name).items:
+                with contextlib.suppress(NotFoundError):
+                    self.store.delete(resource, name, (obj.get("metadata") or {}).get("name", ""))
         with contextlib.suppress(NotFoundError):
             self.store.delete("namespaces", "", name)
-        return Result(terminating)
+        return True
 
 
 __all__ = ["Registry", "Result", "decode_body", "forbidden"]

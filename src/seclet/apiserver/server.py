@@ -3,12 +3,16 @@
 Role: the I/O shell around ``http.make_app``: ensure the data directory's credentials
 (``pki``), open the store (SQLite under the data directory when available, else the
 in-memory store), create the system namespaces, listen with TLS on ``bind:port``,
-write the kubeconfig. ``Server`` is usable in-process (tests) and by ``seclet server``.
+write the kubeconfig, and finish Terminating namespaces once the kubelet has deleted
+their last pod (the namespace controller's wait). ``Server`` is usable in-process
+(tests) and by ``seclet server``.
 Callers: ``seclet.cli.server``, tests.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import ssl
 from dataclasses import dataclass, field
@@ -70,6 +74,7 @@ class Server:
     """The kubelet serving ``pods/log``, ``exec``, ``attach`` (None: none reachable);
     may be set after ``start``."""
     _runner: web.AppRunner | None = field(default=None, repr=False)
+    _finalizer: asyncio.Task[None] | None = field(default=None, repr=False)
 
     async def start(self) -> None:
         cfg = self.config
@@ -102,9 +107,28 @@ class Server:
         self.url = server_url(cfg.bind, self.port)
         if cfg.kubeconfig is not None:
             write_kubeconfig(cfg.kubeconfig, self.credentials, self.url)
+        self._finalizer = asyncio.ensure_future(self._finish_namespaces())
         log.info("seclet apiserver listening on %s", self.url)
 
+    async def _finish_namespaces(self) -> None:
+        """The namespace controller's wait: a Terminating namespace goes once the
+        kubelet has deleted its last pod."""
+        store, registry = self.store, self.registry
+        assert store is not None and registry is not None
+        async for event in store.watch("pods", None, store.current_resource_version()):
+            if event.type == "DELETED":
+                namespace = (event.object.get("metadata") or {}).get("namespace", "")
+                try:
+                    registry.finish_namespace(namespace)
+                except Exception:  # keep watching: one failure must not stop the rest
+                    log.exception("finishing namespace %s failed", namespace)
+
     async def stop(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._finalizer
+            self._finalizer = None
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -630,3 +630,30 @@ def test_kubectl_patch_and_get_status_subresource(apiserver: Running, kubectl: K
     assert got.stdout == "Failed"
     # printPod: status.reason names the pod's state.
     assert kubectl("get", "pod", "p").stdout.splitlines()[1].split()[2] == "Evicted"
+
+
+def test_namespace_with_a_running_pod_waits_for_the_kubelet(
+    apiserver: Running, kubectl: Kubectl
+) -> None:
+    assert kubectl("create", "namespace", "ns1").returncode == 0
+    registry, store = apiserver.server.registry, apiserver.server.store
+    assert registry is not None and store is not None
+    body = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": "p"},
+        "spec": {"nodeName": "n1", "containers": [{"name": "c", "image": "busybox"}]},
+    }
+    on_loop(apiserver, lambda: registry.create_pod("ns1", body))
+    out = kubectl("delete", "namespace", "ns1", "--wait=false")
+    assert out.stdout == 'namespace "ns1" deleted\n', out.stderr
+    pod = on_loop(apiserver, lambda: store.get("pods", "ns1", "p"))
+    assert pod["metadata"]["deletionGracePeriodSeconds"] == 30
+    ns = kubectl("get", "namespace", "ns1", "-o", "jsonpath={.status.phase}")
+    assert ns.stdout == "Terminating"
+    on_loop(apiserver, lambda: store.delete("pods", "ns1", "p"))  # the kubelet's last word
+    deadline = time.monotonic() + 5
+    while kubectl("get", "namespace", "ns1").returncode == 0 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    gone = kubectl("get", "namespace", "ns1")
+    assert gone.stderr == 'Error from server (NotFound): namespaces "ns1" not found\n'
