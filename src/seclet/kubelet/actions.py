@@ -7,7 +7,11 @@ Role: upstream's ``kuberuntime_manager.go computePodActions`` for seclet's pods
    a sandbox that is stopped (the pod finished) is left alone;
 2. init containers in order: the first without a status is started; a running one is
    waited for; one that exited non-zero is restarted, or under ``Never`` the pod is
-   killed (it failed); only when all exited 0 do regular containers start;
+   killed (it failed); only when all exited 0 do regular containers start. A sidecar
+   (``restartPolicy: Always`` init container) is started in its turn and, once
+   running, lets the next one start; it is restarted whenever it exits (alongside the
+   regular containers once those started), and stopped with the pod when the regular
+   containers are done;
 3. regular containers: a running one whose spec changed (``container_hash``, kept in
    the ``io.kubernetes.container.hash`` annotation; resources excluded, as in-place
    resize does not restart) is killed (``Container <c> definition changed, will be
@@ -63,10 +67,29 @@ def should_container_be_restarted(
         return False
     if status.state in (ContainerState.CONTAINER_UNKNOWN, ContainerState.CONTAINER_CREATED):
         return True
+    if is_sidecar(container):
+        return True
     policy = restart_policy(pod)
     if policy == "Never":
         return False
     return not (policy == "OnFailure" and status.exit_code == 0)
+
+
+def is_sidecar(container: models.Container) -> bool:
+    """A restartable init container (``restartPolicy: Always``, SidecarContainers GA)."""
+    return container.restartPolicy == "Always"
+
+
+def any_regular_started(pod: models.Pod, state: PodRuntimeState) -> bool:
+    """``HasAnyRegularContainerStarted``: some regular container ran or runs."""
+    for c in (pod.spec or models.PodSpec()).containers:
+        s = state.latest(c.name or "")
+        if s is not None and s.state in (
+            ContainerState.CONTAINER_RUNNING,
+            ContainerState.CONTAINER_EXITED,
+        ):
+            return True
+    return False
 
 
 def _succeeded(name: str, state: PodRuntimeState) -> bool:
@@ -93,9 +116,18 @@ def compute_pod_actions(pod: models.Pod, state: PodRuntimeState) -> PodActions:
         return PodActions(create_sandbox=True, containers_to_start=fresh)
     if not state.sandbox_ready:
         return PodActions()
+    regular_started = any_regular_started(pod, state)
+    sidecars: list[str] = []
     for init in spec.initContainers:
         name = init.name or ""
         status = state.latest(name)
+        if is_sidecar(init):
+            if status is not None and status.state == ContainerState.CONTAINER_RUNNING:
+                continue
+            if status is None or not regular_started:
+                return PodActions(next_init_container=name)
+            sidecars.append(name)
+            continue
         if status is None or status.state in (
             ContainerState.CONTAINER_CREATED,
             ContainerState.CONTAINER_UNKNOWN,
@@ -125,4 +157,6 @@ def compute_pod_actions(pod: models.Pod, state: PodRuntimeState) -> PodActions:
             to_start.append(name)
     if not running and not to_start:
         return PodActions(kill_pod=True)
-    return PodActions(containers_to_start=tuple(to_start), containers_to_kill=tuple(to_kill))
+    return PodActions(
+        containers_to_start=tuple(sidecars + to_start), containers_to_kill=tuple(to_kill)
+    )

@@ -29,7 +29,7 @@ from typing import Any
 
 from seclet.api import models
 from seclet.cri.types import ContainerState, ContainerStatus
-from seclet.kubelet.actions import should_container_be_restarted
+from seclet.kubelet.actions import is_sidecar, should_container_be_restarted
 from seclet.kubelet.clock import rfc3339, rfc3339_ns
 from seclet.kubelet.runtimestate import PodRuntimeState
 
@@ -188,6 +188,7 @@ def _container_statuses(
                 status["lastState"] = _state(previous, inputs.runtime_name)
         done_init = (
             is_init
+            and not is_sidecar(c)
             and latest is not None
             and latest.state == ContainerState.CONTAINER_EXITED
             and latest.exit_code == 0
@@ -207,7 +208,7 @@ def _container_statuses(
             status["state"] = {"waiting": waiting}
         running = "running" in status["state"]
         started = running and inputs.started.get(name, c.startupProbe is None)
-        if is_init:
+        if is_init and not is_sidecar(c):
             term = status["state"].get("terminated")
             status["ready"] = bool(term and term.get("exitCode") == 0)
         else:
@@ -228,14 +229,26 @@ def _find(statuses: list[JSON], name: str) -> JSON | None:
     return None
 
 
+def _regular_started(pod: models.Pod, regular: list[JSON]) -> bool:
+    """``HasAnyRegularContainerStarted`` on API statuses."""
+    for c in (pod.spec or models.PodSpec()).containers:
+        st = _find(regular, c.name or "")
+        if st is not None and ("running" in st["state"] or "terminated" in st["state"]):
+            return True
+    return False
+
+
 def get_phase(
     pod: models.Pod, init: list[JSON], regular: list[JSON], terminal: bool = False
 ) -> str:
-    """upstream ``getPhase`` (no restartable init containers)."""
+    """upstream ``getPhase``: regular init containers, then sidecars (restartable init
+    containers, whose terminations do not count), then regular containers."""
     spec = pod.spec or models.PodSpec()
     policy = spec.restartPolicy or "Always"
     pending_init = failed_init = 0
     for c in spec.initContainers:
+        if is_sidecar(c):
+            continue
         s = _find(init, c.name or "")
         if s is None:
             pending_init += 1
@@ -255,6 +268,27 @@ def get_phase(
         else:
             pending_init += 1
     unknown = running = waiting = stopped = succeeded = 0
+    for c in spec.initContainers:
+        if not is_sidecar(c):
+            continue
+        s = _find(init, c.name or "")
+        if s is None:
+            unknown += 1
+            continue
+        st, last = s["state"], s["lastState"]
+        if "running" in st:
+            if not s.get("started"):
+                pending_init += 1
+            running += 1
+        elif "terminated" in st:
+            pass
+        elif "waiting" in st:
+            if "terminated" not in last:
+                pending_init += 1
+                waiting += 1
+        else:
+            pending_init += 1
+            unknown += 1
     for c in spec.containers:
         s = _find(regular, c.name or "")
         if s is None:
@@ -276,18 +310,18 @@ def get_phase(
             unknown += 1
     if failed_init and policy == "Never":
         return "Failed"
-    if pending_init or waiting:
+    if (pending_init and not _regular_started(pod, regular)) or waiting:
         return "Pending"
     if running and not unknown:
         return "Running"
-    if running:
-        return "Pending"
-    if stopped and not unknown:
-        if policy == "Always" and not terminal:
+    if not running and stopped and not unknown:
+        if terminal:
+            return "Succeeded" if stopped == succeeded else "Failed"
+        if policy == "Always":
             return "Running"
         if stopped == succeeded:
             return "Succeeded"
-        if policy == "Never" or terminal:
+        if policy == "Never":
             return "Failed"
         return "Running"
     return "Pending"
@@ -311,7 +345,7 @@ def initialized_condition(pod: models.Pod, statuses: list[JSON], phase: str) -> 
         s = _find(statuses, c.name or "")
         if s is None:
             unknown.append(c.name or "")
-        elif not s.get("ready"):
+        elif not s.get("started" if is_sidecar(c) else "ready"):
             incomplete.append(c.name or "")
     if phase == "Succeeded" and not unknown:
         return _condition("Initialized", "True", "PodCompleted")
@@ -332,7 +366,7 @@ def initialized_condition(pod: models.Pod, statuses: list[JSON], phase: str) -> 
 def containers_ready_condition(pod: models.Pod, statuses: list[JSON], phase: str) -> JSON:
     spec = pod.spec or models.PodSpec()
     unknown, unready = [], []
-    for c in spec.containers:
+    for c in (*(i for i in spec.initContainers if is_sidecar(i)), *spec.containers):
         s = _find(statuses, c.name or "")
         if s is None:
             unknown.append(c.name or "")

@@ -306,7 +306,10 @@ class PodWorker:
             self._write_status(pod, state)
         actions = compute_pod_actions(pod, state)
         if actions.kill_pod:
-            await self._kill_pod(obj, pod, state, grace=0, events=False, remove=False)
+            grace = (pod.spec or models.PodSpec()).terminationGracePeriodSeconds
+            await self._kill_pod(
+                obj, pod, state, grace=30 if grace is None else grace, events=True, remove=False
+            )
         if actions.create_sandbox:
             if not await self._create_sandbox(obj, pod):
                 self._retry_within(WORKER_BACKOFF)

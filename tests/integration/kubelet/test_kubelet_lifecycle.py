@@ -153,3 +153,42 @@ def test_image_change_restarts_the_container(tmp_path: Path) -> None:
             await node.kubelet.stop()
 
     asyncio.run(scenario())
+
+
+def test_sidecar_runs_beside_the_job_and_stops_with_it(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        node.runtime.add_image("busybox:1.28")
+        node.runtime.behave("job", Behaviour(exit_code=0, run_seconds=3))
+        node.runtime.behave("init", Behaviour(exit_code=0, run_seconds=1))
+        body = simple_pod("job", restartPolicy="Never")
+        body["spec"]["initContainers"] = [
+            {"name": "proxy", "image": "busybox:1.28", "restartPolicy": "Always"},
+            {"name": "init", "image": "busybox:1.28"},
+        ]
+        await node.kubelet.start()
+        try:
+            create_pod(node, body)
+            running = await wait_for(
+                lambda: (p := node.pod("job"))["status"].get("phase") == "Running" and p
+            )
+            proxy, init = running["status"]["initContainerStatuses"]
+            assert proxy["name"] == "proxy"
+            assert "running" in proxy["state"]
+            assert proxy["ready"] is True
+            assert proxy["started"] is True
+            assert init["state"]["terminated"]["reason"] == "Completed"
+            conditions = {c["type"]: c for c in running["status"]["conditions"]}
+            assert conditions["Initialized"]["status"] == "True"
+            created = [a for v, a in node.runtime.calls if v == "CreateContainer"]
+            assert created == ["proxy", "init", "job"]
+            done = await wait_for(
+                lambda: (p := node.pod("job"))["status"].get("phase") == "Succeeded" and p
+            )
+            proxy = done["status"]["initContainerStatuses"][0]
+            assert "terminated" in proxy["state"]
+            assert ("Normal", "Killing", "Stopping container proxy") in node.event_lines("job")
+        finally:
+            await node.kubelet.stop()
+
+    asyncio.run(scenario())

@@ -81,3 +81,41 @@ def test_changed_definition_is_killed_and_restarted() -> None:
     )
     resized = c._replace(resources=models.ResourceRequirements(limits={"cpu": "1"}))
     assert container_hash(resized) == container_hash(c)
+
+
+def test_sidecars() -> None:
+    from seclet.api import models
+    from seclet.api.decode import decode
+
+    p = decode(
+        {
+            "metadata": {"name": "p", "namespace": "ns", "uid": "u1"},
+            "spec": {
+                "restartPolicy": "Never",
+                "initContainers": [
+                    {"name": "side", "image": "busybox", "restartPolicy": "Always"},
+                    {"name": "init", "image": "busybox"},
+                ],
+                "containers": [{"name": "app", "image": "busybox"}],
+            },
+        },
+        models.Pod,
+    )
+    assert compute_pod_actions(p, state()) == PodActions(next_init_container="side")
+    side = cs("side", "running")
+    assert compute_pod_actions(p, state(side)) == PodActions(next_init_container="init")
+    # a sidecar that died before the app started is restarted first, in its turn
+    dead = cs("side", "exited", exit_code=1)
+    assert compute_pod_actions(p, state(dead)) == PodActions(next_init_container="side")
+    done_init = cs("init", "exited")
+    assert compute_pod_actions(p, state(side, done_init)) == PodActions(
+        containers_to_start=("app",)
+    )
+    # after the app started, a dead sidecar restarts beside it (restartPolicy Never or not)
+    app = cs("app", "running")
+    assert compute_pod_actions(p, state(dead, done_init, app)) == PodActions(
+        containers_to_start=("side",)
+    )
+    # the app finished: the pod (and its sidecar) is stopped
+    finished = cs("app", "exited")
+    assert compute_pod_actions(p, state(side, done_init, finished)) == PodActions(kill_pod=True)

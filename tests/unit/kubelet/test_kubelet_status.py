@@ -257,3 +257,31 @@ def test_readiness_gates() -> None:
     old = {"conditions": [{"type": "example.com/lb", "status": "True"}]}
     status = generate_pod_status(p, st, old, inputs())
     assert {c["type"]: c for c in status["conditions"]}["Ready"]["status"] == "True"
+
+
+def test_get_phase_with_sidecars() -> None:
+    from seclet.api import models
+    from seclet.api.decode import decode
+
+    p = decode(
+        {
+            "metadata": {"name": "p", "namespace": "ns"},
+            "spec": {
+                "restartPolicy": "Never",
+                "initContainers": [{"name": "side", "image": "b", "restartPolicy": "Always"}],
+                "containers": [{"name": "app", "image": "b"}],
+            },
+        },
+        models.Pod,
+    )
+    side_run = {"name": "side", "state": {"running": {}}, "lastState": {}, "started": True}
+    side_starting = dict(side_run, started=False)
+    side_dead = {"name": "side", "state": {"terminated": {"exitCode": 137}}, "lastState": {}}
+    app_wait = {"name": "app", "state": {"waiting": {}}, "lastState": {}}
+    app_run = {"name": "app", "state": {"running": {}}, "lastState": {}}
+    app_ok = {"name": "app", "state": {"terminated": {"exitCode": 0}}, "lastState": {}}
+    assert get_phase(p, [side_starting], [app_wait]) == "Pending"
+    assert get_phase(p, [side_run], [app_run]) == "Running"
+    assert get_phase(p, [side_run], [app_ok]) == "Running"
+    assert get_phase(p, [side_dead], [app_ok]) == "Succeeded"
+    assert get_phase(p, [side_starting], [app_run]) == "Running"
