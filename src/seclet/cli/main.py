@@ -23,6 +23,7 @@ from seclet.cli.report import EXIT_UNUSABLE
 # imports, and ``seclet server`` starts without the explain machinery.
 DEFAULT_DATA_DIR = Path("/var/lib/seclet")
 DEFAULT_KUBECONFIG = Path("/etc/seclet/kubeconfig.yaml")
+DEFAULT_REGISTRIES_CONF = Path("/etc/containers/registries.conf")
 
 EXIT_USAGE = 2
 
@@ -76,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
         default="/var/lib/kubelet/seccomp",
         help="where Localhost seccomp profiles live (kubelet's <root-dir>/seccomp)",
     )
+    e.add_argument(
+        "--image",
+        metavar="REF",
+        help="a stored image (seclet images ls) whose config, /etc/passwd and /etc/group "
+        "are read (no pull); replaces --image-root and --image-config",
+    )
+    e.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                   help=f"seclet server's state directory, for --image ({DEFAULT_DATA_DIR})")
     e.add_argument("-o", "--output", choices=("text", "json"), default="text")
     e.add_argument(
         "--node",
@@ -97,6 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--registry-mirror", action="append", default=[], metavar="HOST=URL",
                      help="pull HOST's images from URL (repeatable; HOST * for any other; "
                      "plain http only for loopback)")
+    srv.add_argument("--registries-conf", type=Path, default=None, metavar="PATH",
+                     help="containers-registries.conf(5) file whose [[registry]] mirrors "
+                     "pulls use after the --registry-mirror ones (default "
+                     f"{DEFAULT_REGISTRIES_CONF} when it exists; drop-ins from the "
+                     "registries.conf.d/ beside it; '' for none)")
     srv.add_argument("--node-name", default="", help="this node's name (default: hostname)")
     srv.add_argument("--root-dir", type=Path, default=None,
                      help="kubelet root (default DATA_DIR/kubelet; Localhost seccomp "
@@ -107,6 +121,17 @@ def _parser() -> argparse.ArgumentParser:
                      help="RuntimeDefault for containers that set no seccomp profile")
     srv.add_argument("--allowed-unsafe-sysctls", action="append", default=[],
                      metavar="PATTERNS", help="unsafe sysctls pods may set (kernel.msg*,...)")
+    img = sub.add_parser("images", help="import, list and remove the node's images")
+    data_help = f"seclet server's state directory (default {DEFAULT_DATA_DIR})"
+    img.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=data_help)
+    isub = img.add_subparsers(dest="images_command", required=True, metavar="SUBCOMMAND")
+    imp = isub.add_parser("import", help="import docker-archive or oci-archive tars")
+    imp.add_argument("files", nargs="+", metavar="FILE")
+    ls = isub.add_parser("ls", help="list images as crictl images does")
+    rm = isub.add_parser("rm", help="remove images as crictl rmi does")
+    rm.add_argument("refs", nargs="+", metavar="REF", help="reference or image id")
+    for leaf in (imp, ls, rm):
+        leaf.add_argument("--data-dir", type=Path, default=argparse.SUPPRESS, help=data_help)
     kc = sub.add_parser("kubeconfig", help="print the kubeconfig seclet server wrote")
     kc.add_argument("--kubeconfig", type=Path, default=DEFAULT_KUBECONFIG,
                     help=f"the file to print (default {DEFAULT_KUBECONFIG})")

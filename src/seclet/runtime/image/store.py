@@ -19,13 +19,35 @@ with its content store and snapshotter:
    ``<root>/images.json`` (0600, written to a temporary file and renamed), so a new
    ``ImageStore`` on the same root knows every image.
 
+Several processes may open one root (``seclet server`` and ``seclet images``):
+
+- every change of the index or of ``<root>/images`` (commit of an unpacked image,
+  tags, removal, the sweep at open) happens under an exclusive ``flock`` on
+  ``<root>/lock``, after re-reading the index, so no writer loses another's change;
+  the index is replaced by an atomic rename, and an image directory appears (rename
+  from the process's staging) in the same locked step that records it;
+- readers take no lock: every lookup compares the index file's inode with the one it
+  last read (whose file it keeps open, so the inode cannot be reused) and re-reads it
+  when another process replaced it, so a running server sees ``seclet images
+  import``/``rm`` at its next lookup;
+- each process stages under its own ``<root>/tmp/<token>/``, kept alive by an
+  ``flock`` on ``<root>/tmp/<token>.lock``; the sweep at open removes only the
+  directories whose lock nobody holds, and image directories the index does not name.
+
+``import_archive`` imports a docker-archive or oci-archive tar (``archive``) by
+``skopeo copy``-ing each image (a docker-archive's through ``dir:``, which keeps its
+config, so the image id is docker's, and its layers as they are; an oci-archive's
+straight to ``oci:``) into an OCI layout and taking the same verify, unpack and
+commit steps as a pull; its size is the manifest, config and layers as stored.
+
 Concurrent pulls of one reference share one pull. A tag moves to the image pulled
-last, as in containerd. Errors are ``ImagePullError`` with containerd's CRI text:
+or imported last, as in containerd. Errors are ``ImagePullError`` with containerd's CRI text:
 ``failed to pull and unpack image "<ref>": failed to resolve reference "<ref>": ...``.
 ``Image.size`` is containerd's ``images.Image.Size``: the resolved manifest (or
 index and the chosen manifest), the config and the compressed layers.
 Callers: seclet.runtime.runc (ImageLookup), the kubelet through seclet.cri
-(ImageService), the CLI that builds the node, tests.
+(ImageService), the CLI that builds the node, ``seclet images`` and ``seclet explain
+--image``, tests.
 """
 
 from __future__ import annotations
@@ -33,19 +55,21 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import fcntl
 import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from seclet.cri.errors import ImagePullError
 from seclet.cri.types import AuthConfig, Image, ImageSpec
+from seclet.runtime.image.archive import ArchiveError, read_archive
 from seclet.runtime.image.config import ImageConfigError, parse_image_config
 from seclet.runtime.image.hosts import RegistryHosts
 from seclet.runtime.image.reference import (
@@ -60,6 +84,7 @@ from seclet.runtime.image.unpack import Layer, UnpackError, UnpackLimits, unpack
 from seclet.runtime.oci.inputs import ImageConfig
 
 INDEX_FILE = "images.json"
+LOCK_FILE = "lock"
 INDEX_VERSION = 1
 SKOPEO = "skopeo"
 DEFAULT_LIMITS = UnpackLimits()
@@ -69,6 +94,18 @@ _SKOPEO_MSG = re.compile(r'msg="((?:[^"\\]|\\.)*)"')
 _INT = re.compile(r"^[+-]?[0-9]+$")
 _BLOB_CHUNK = 1024 * 1024
 _MAX_JSON_BLOB = 4 * 1024 * 1024
+
+
+class ImageImportError(Exception):
+    """An archive that cannot be imported; ``str()`` says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class ImportedImage:
+    """One image of an imported archive: its id and the references now naming it."""
+
+    image_id: str
+    references: tuple[str, ...]
 
 
 class _PullStepError(Exception):
@@ -242,6 +279,73 @@ def _read_layout(layout: Path) -> _Layout:
     )
 
 
+def _flock(path: Path, *, blocking: bool) -> int | None:
+    """An fd of ``path`` (created 0600) holding an exclusive ``flock``; None when
+    another open file holds it and ``blocking`` is false. Closing the fd unlocks."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
+    except BlockingIOError:
+        os.close(fd)
+        return None
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+@contextlib.contextmanager
+def _locked(path: Path) -> Iterator[None]:
+    fd = _flock(path, blocking=True)
+    assert fd is not None
+    try:
+        yield
+    finally:
+        os.close(fd)
+
+
+@dataclass(frozen=True, slots=True)
+class _Staged:
+    """A verified image, unpacked under the process's staging directory (``staging``
+    is None when its image directory already existed)."""
+
+    image_id: str
+    config: ImageConfig
+    size: int
+    staging: Path | None
+
+
+def _dir_to_layout(copied: Path, layout: Path) -> None:
+    """Present a skopeo ``dir:`` copy (``manifest.json`` and blobs named by their
+    sha256 hex) as a one-image OCI layout, blobs hard-linked; ``_read_layout``
+    verifies every digest as for a pull."""
+    blobs = layout / "blobs" / "sha256"
+    blobs.mkdir(parents=True)
+    for blob in copied.iterdir():
+        if _HEX64.match(blob.name):
+            os.link(blob, blobs / blob.name)
+    manifest = (copied / "manifest.json").read_bytes()
+    digest = hashlib.sha256(manifest).hexdigest()
+    (blobs / digest).write_bytes(manifest)
+    media_type = json.loads(manifest).get("mediaType", "")
+    desc = {"mediaType": media_type, "digest": f"sha256:{digest}", "size": len(manifest)}
+    (layout / "index.json").write_text(json.dumps({"schemaVersion": 2, "manifests": [desc]}))
+    (layout / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
+
+
+def _symlink_absolute(link: Path, target: Path) -> None:
+    link.symlink_to(target.absolute())
+
+
+def _write_if_changed(path: Path, data: bytes) -> None:
+    """Replace ``path`` atomically, only when its content differs (another process
+    may be reading it right now)."""
+    with contextlib.suppress(OSError):
+        if path.read_bytes() == data:
+            return
+    _write_private(path, data)
+
+
 def _write_private(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` (0600) by a temporary file and an atomic rename."""
     tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}")
@@ -278,6 +382,9 @@ class ImageStore:
         self.limits = limits
         self.skopeo = skopeo
         self._records: dict[str, _Record] = {}
+        self._index_fd: int | None = None
+        self._index_id: tuple[int, int] | None = None
+        self._work_lock_fd: int | None = None
         self._pulls: dict[str, asyncio.Task[str]] = {}
         self._lock = asyncio.Lock()
         self._open()
@@ -299,31 +406,119 @@ class ImageStore:
     def _open(self) -> None:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._images_dir.mkdir(mode=0o700, exist_ok=True)
-        shutil.rmtree(self._tmp_dir, ignore_errors=True)
-        self._tmp_dir.mkdir(mode=0o700)
-        (self.root / "policy.json").write_text(
-            json.dumps({"default": [{"type": "insecureAcceptAnything"}]})
-        )
-        (self.root / "registries.conf").write_text("")
-        (self.root / "registries.d").mkdir(exist_ok=True)
-        index = self.root / INDEX_FILE
-        if index.exists():
-            doc = json.loads(index.read_text())
+        self._tmp_dir.mkdir(mode=0o700, exist_ok=True)
+        with _locked(self.root / LOCK_FILE):
+            policy = {"default": [{"type": "insecureAcceptAnything"}]}
+            _write_if_changed(self.root / "policy.json", json.dumps(policy).encode())
+            _write_if_changed(self.root / "registries.conf", b"")
+            (self.root / "registries.d").mkdir(exist_ok=True)
+            self._refresh(strict=True)
+            self._sweep()
+            token = secrets.token_hex(8)
+            self._work_lock_fd = _flock(self._tmp_dir / f"{token}.lock", blocking=False)
+            self._work = self._tmp_dir / token
+            self._work.mkdir(mode=0o700)
+
+    def close(self) -> None:
+        """Remove this process's staging directory and release it and the index."""
+        if self._work_lock_fd is not None:
+            shutil.rmtree(self._work, ignore_errors=True)
+            self._work.with_name(f"{self._work.name}.lock").unlink(missing_ok=True)
+        for fd in (self._index_fd, self._work_lock_fd):
+            if fd is not None:
+                os.close(fd)
+        self._index_fd = self._work_lock_fd = None
+        self._index_id = None
+
+    def _sweep(self) -> None:
+        """Under the store lock: remove staging directories of processes that are
+        gone, and image directories the index does not name (a crash, or an older
+        version, left them)."""
+        for entry in self._tmp_dir.iterdir():
+            if entry.name.endswith(".lock"):
+                fd = _flock(entry, blocking=False)
+                if fd is None:
+                    continue  # its process is alive
+                try:
+                    shutil.rmtree(entry.with_suffix(""), ignore_errors=True)
+                    entry.unlink(missing_ok=True)
+                finally:
+                    os.close(fd)
+            elif not entry.with_name(f"{entry.name}.lock").exists():
+                if entry.is_dir() and not entry.is_symlink():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
+        known = {image_id.removeprefix("sha256:") for image_id in self._records}
+        for orphan in self._images_dir.iterdir():
+            if orphan.name not in known:
+                shutil.rmtree(orphan, ignore_errors=True)
+
+    def _refresh(self, *, strict: bool = False) -> None:
+        """Re-read the index when another process replaced it (see the module doc).
+
+        The file last read stays open, so its inode is never reused while it is the
+        one compared with. A file that cannot be read keeps the records as they were
+        (raises with ``strict``, at open)."""
+        path = self.root / INDEX_FILE
+        try:
+            st = path.stat()
+        except FileNotFoundError:
+            if self._index_id is not None or strict:
+                self._adopt(None, None, {})
+            return
+        if (st.st_dev, st.st_ino) == self._index_id:
+            return
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return  # replaced again meanwhile; the next lookup reads it
+        try:
+            fst = os.fstat(fd)
+            with os.fdopen(os.dup(fd), "rb") as fh:
+                doc = json.loads(fh.read())
+            records: dict[str, _Record] = {}
             for entry in doc.get("images", []):
                 record = _Record.from_json(entry)
                 if self.rootfs(record.image.id).is_dir():
-                    self._records[record.image.id] = record
-        known = {image_id.removeprefix("sha256:") for image_id in self._records}
-        for orphan in self._images_dir.iterdir():
-            if orphan.name not in known:  # unpacked, then the index was not saved
-                shutil.rmtree(orphan, ignore_errors=True)
+                    records[record.image.id] = record
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            os.close(fd)
+            if strict:
+                raise
+            return
+        self._adopt(fd, (fst.st_dev, fst.st_ino), records)
+
+    def _adopt(
+        self, fd: int | None, index_id: tuple[int, int] | None, records: dict[str, _Record]
+    ) -> None:
+        if self._index_fd is not None:
+            os.close(self._index_fd)
+        self._index_fd, self._index_id, self._records = fd, index_id, records
 
     def _index_bytes(self) -> bytes:
         doc = {"version": INDEX_VERSION, "images": [r.to_json() for r in self._records.values()]}
         return json.dumps(doc, indent=1).encode()
 
     async def _save(self) -> None:
+        """Write the index (only inside ``_writing``) and adopt the new file."""
         await asyncio.to_thread(_write_private, self.root / INDEX_FILE, self._index_bytes())
+        self._refresh()
+
+    @contextlib.asynccontextmanager
+    async def _writing(self) -> AsyncIterator[None]:
+        """The store lock of this process and, across processes, the ``flock`` on
+        ``<root>/lock``, with the index re-read under it."""
+        async with self._lock:
+            delay = 0.002
+            while (fd := _flock(self.root / LOCK_FILE, blocking=False)) is None:
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 0.05)
+            try:
+                self._refresh()
+                yield
+            finally:
+                os.close(fd)
 
     # --- lookups ---------------------------------------------------------------
 
@@ -342,15 +537,18 @@ class ImageStore:
         return matches[0] if len(matches) == 1 else None
 
     def lookup(self, ref: str) -> StoredImage | None:
+        self._refresh()
         record = self._find(ref)
         if record is None:
             return None
         return StoredImage(record.image, self.rootfs(record.image.id), record.config)
 
     async def list_images(self) -> tuple[Image, ...]:
+        self._refresh()
         return tuple(r.image for r in self._records.values())
 
     async def image_status(self, image: ImageSpec) -> Image | None:
+        self._refresh()
         record = self._find(image.image)
         return None if record is None else record.image
 
@@ -358,7 +556,7 @@ class ImageStore:
 
     async def remove_image(self, image: ImageSpec) -> None:
         """Remove the image and all its references; absent images are not an error."""
-        async with self._lock:
+        async with self._writing():
             record = self._find(image.image)
             if record is None:
                 return
@@ -407,46 +605,55 @@ class ImageStore:
         self, ref: Reference, resolved: Resolved, creds: tuple[str, str] | None
     ) -> str:
         repo_digest = f"{ref.name}@{resolved.digest}"
-        known = self._find(repo_digest)
-        if known is not None:
-            await self._tag(known.image.id, ref, repo_digest)
-            return known.image.id
-        work = self._tmp_dir / f"pull-{secrets.token_hex(8)}"
+        tags = () if ref.digest else (str(ref),)
+        async with self._writing():
+            known = self._find(repo_digest)
+            if known is not None:
+                self._name(known.image.id, tags, (repo_digest,))
+                await self._save()
+                return known.image.id
+        work = self._work / f"pull-{secrets.token_hex(8)}"
         await asyncio.to_thread(work.mkdir, 0o700)
         try:
             layout = work / "layout"
             await self._copy(resolved, ref, layout, creds, work)
-            image_id, size, config = await asyncio.to_thread(self._unpack, layout, resolved)
+            staged = await asyncio.to_thread(self._unpack, layout, work, resolved)
+            return await self._commit(staged, tags, (repo_digest,))
         finally:
             await asyncio.to_thread(shutil.rmtree, work, True)
-        async with self._lock:
+
+    async def _commit(self, staged: _Staged, tags: Sequence[str], digests: Sequence[str]) -> str:
+        """Under the store lock: move the unpacked image into place (unless there),
+        record it, point ``tags`` and ``digests`` at it and save the index."""
+        image_id = staged.image_id
+        final = self.rootfs(image_id).parent
+        async with self._writing():
+            if not final.is_dir():
+                if staged.staging is None:
+                    raise _PullStepError(f"image {image_id} was removed while being stored")
+                await asyncio.to_thread(staged.staging.rename, final)
             if image_id not in self._records:
-                self._records[image_id] = _Record(_image(image_id, (), (), size, config), config)
-        await self._tag(image_id, ref, repo_digest)
+                image = _image(image_id, (), (), staged.size, staged.config)
+                self._records[image_id] = _Record(image, staged.config)
+            self._name(image_id, tags, digests)
+            await self._save()
         return image_id
 
-    async def _tag(self, image_id: str, ref: Reference, repo_digest: str) -> None:
-        """Point ``ref`` (and the repo digest) at ``image_id``, moving a tag that
-        named another image, and save the index."""
-        tag = str(ref)
-        async with self._lock:
-            for other_id, other in list(self._records.items()):
-                if other_id != image_id and tag in other.image.repo_tags:
-                    tags = tuple(t for t in other.image.repo_tags if t != tag)
-                    self._records[other_id] = replace(
-                        other, image=replace(other.image, repo_tags=tags)
-                    )
-            record = self._records[image_id]
-            tags = record.image.repo_tags
-            digests = record.image.repo_digests
-            if not ref.digest and tag not in tags:
-                tags = (*tags, tag)
-            if repo_digest not in digests:
-                digests = (*digests, repo_digest)
-            self._records[image_id] = replace(
-                record, image=replace(record.image, repo_tags=tags, repo_digests=digests)
-            )
-            await self._save()
+    def _name(self, image_id: str, tags: Sequence[str], digests: Sequence[str]) -> None:
+        """Point ``tags`` (and the repo digests) at ``image_id``, moving a tag that
+        named another image (inside ``_writing``; the caller saves)."""
+        for other_id, other in list(self._records.items()):
+            if other_id != image_id and any(t in other.image.repo_tags for t in tags):
+                kept = tuple(t for t in other.image.repo_tags if t not in tags)
+                self._records[other_id] = replace(other, image=replace(other.image, repo_tags=kept))
+        record = self._records[image_id]
+        have_tags = record.image.repo_tags
+        have_digests = record.image.repo_digests
+        have_tags = (*have_tags, *(t for t in tags if t not in have_tags))
+        have_digests = (*have_digests, *(d for d in digests if d not in have_digests))
+        self._records[image_id] = replace(
+            record, image=replace(record.image, repo_tags=have_tags, repo_digests=have_digests)
+        )
 
     async def _copy(
         self,
@@ -457,17 +664,7 @@ class ImageStore:
         work: Path,
     ) -> None:
         source = resolved.endpoint.source(ref, resolved.digest)
-        args = [
-            self.skopeo,
-            "--policy",
-            str(self.root / "policy.json"),
-            "--registries.d",
-            str(self.root / "registries.d"),
-            "--tmpdir",
-            str(work),
-            "copy",
-            "--quiet",
-        ]
+        args = []
         if resolved.endpoint.plain_http:
             args.append("--src-tls-verify=false")
         if creds is None:
@@ -479,7 +676,32 @@ class ImageStore:
             data = json.dumps({"auths": {host: {"auth": token}}}).encode()
             await asyncio.to_thread(_write_private, authfile, data)
             args += ["--src-authfile", str(authfile)]
-        args += [source, f"oci:{layout}:image"]
+        await self._skopeo_copy(args, source, layout, work)
+
+    async def _skopeo_copy(
+        self, options: Sequence[str], source: str, layout: Path, work: Path
+    ) -> None:
+        """``skopeo copy <options> <source> oci:<layout>:image`` with the store's
+        policy and an empty registries.conf; its fatal message as ``_PullStepError``."""
+        await self._skopeo(options, source, f"oci:{layout}:image", work)
+
+    async def _skopeo(
+        self, options: Sequence[str], source: str, destination: str, work: Path
+    ) -> None:
+        args = [
+            self.skopeo,
+            "--policy",
+            str(self.root / "policy.json"),
+            "--registries.d",
+            str(self.root / "registries.d"),
+            "--tmpdir",
+            str(work),
+            "copy",
+            "--quiet",
+            *options,
+            source,
+            destination,
+        ]
         env = {
             "PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin"),
             "HOME": str(work),
@@ -502,21 +724,24 @@ class ImageStore:
         if proc.returncode != 0:
             raise _PullStepError(f"failed to copy: {skopeo_error(stderr, proc.returncode)}")
 
-    def _unpack(self, layout: Path, resolved: Resolved) -> tuple[str, int, ImageConfig]:
-        """Verify and unpack the layout (in a worker thread); (id, size, config)."""
+    def _unpack(self, layout: Path, work: Path, resolved: Resolved | None) -> _Staged:
+        """Verify the layout and unpack it under ``work`` (in a worker thread). The
+        size is containerd's: the resolved manifest or index (the layout's manifest
+        for an import), the chosen manifest under an index, the config, the layers."""
         try:
             pulled = _read_layout(layout)
             config = parse_image_config(pulled.config_text)
         except (OSError, ValueError, KeyError, TypeError, ImageConfigError) as exc:
             raise _PullStepError(f"failed to read pulled image: {exc}") from None
         image_id = pulled.config_digest
-        size = resolved.size + pulled.config_size + sum(pulled.layer_sizes)
-        if resolved.is_index:
+        size = pulled.config_size + sum(pulled.layer_sizes)
+        if resolved is None:
             size += pulled.manifest_size
-        final = self.rootfs(image_id).parent
-        if final.is_dir():
-            return image_id, size, config
-        staging = self._images_dir / f".unpack-{secrets.token_hex(8)}"
+        else:
+            size += resolved.size + (pulled.manifest_size if resolved.is_index else 0)
+        if self.rootfs(image_id).parent.is_dir():
+            return _Staged(image_id, config, size, None)
+        staging = work / f"unpack-{secrets.token_hex(8)}"
         (staging / "rootfs").mkdir(parents=True, mode=0o700)
         try:
             (staging / "rootfs").chmod(0o755)
@@ -525,13 +750,47 @@ class ImageStore:
                 if want != got:
                     raise _PullStepError(f"wrong diff id calculated on extraction {want!r}")
             (staging / "config.json").write_text(pulled.config_text)
-            try:
-                staging.rename(final)
-            except OSError:
-                if not final.is_dir():
-                    raise
         except UnpackError as exc:
-            raise _PullStepError(str(exc)) from None
-        finally:
             shutil.rmtree(staging, ignore_errors=True)
-        return image_id, size, config
+            raise _PullStepError(str(exc)) from None
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        return _Staged(image_id, config, size, staging)
+
+    # --- import ----------------------------------------------------------------
+
+    async def import_archive(self, archive: Path) -> tuple[ImportedImage, ...]:
+        """Import every image of a docker-archive or oci-archive tar (``archive``
+        names them); each is verified, unpacked and committed as a pull is, and its
+        references move to it. Raises ``ImageImportError``."""
+        try:
+            contents = await asyncio.to_thread(read_archive, archive)
+        except ArchiveError as exc:
+            raise ImageImportError(f"{archive}: {exc}") from None
+        work = self._work / f"import-{secrets.token_hex(8)}"
+        await asyncio.to_thread(work.mkdir, 0o700)
+        imported = []
+        try:
+            link = work / "archive"  # skopeo splits its argument at the first ":"
+            await asyncio.to_thread(_symlink_absolute, link, archive)
+            for n, entry in enumerate(contents.images):
+                layout = work / f"layout-{n}"
+                try:
+                    if entry.transport == "docker-archive":
+                        # dir: keeps the archive's manifest, config (so the image id
+                        # is docker's) and layers as they are; oci: would rewrite them.
+                        copied = work / f"dir-{n}"
+                        await self._skopeo([], entry.source(link), f"dir:{copied}", work)
+                        await asyncio.to_thread(_dir_to_layout, copied, layout)
+                    else:
+                        await self._skopeo_copy([], entry.source(link), layout, work)
+                    staged = await asyncio.to_thread(self._unpack, layout, work, None)
+                    image_id = await self._commit(staged, entry.references, ())
+                except (_PullStepError, OSError) as exc:
+                    name = ", ".join(entry.references) or f"image {n}"
+                    raise ImageImportError(f"{archive}: {name}: {exc}") from None
+                imported.append(ImportedImage(image_id, entry.references))
+        finally:
+            await asyncio.to_thread(shutil.rmtree, work, True)
+        return tuple(imported)
