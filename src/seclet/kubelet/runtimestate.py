@@ -144,3 +144,13 @@ def with_termination_message(status: ContainerStatus) -> ContainerStatus:
         return status
     joined = f"{status.message}: {message}" if status.message else message
     return replace(status, message=joined)
+
+
+def dead_to_remove(state: PodRuntimeState, keep: int = 1) -> tuple[ContainerStatus, ...]:
+    """Container GC (``MaxPerPodContainer`` 1): per container name, the exited
+    containers beyond the newest ``keep`` ones (pure)."""
+    out: list[ContainerStatus] = []
+    for attempts in state.containers.values():
+        dead = [s for s in attempts if s.state == ContainerState.CONTAINER_EXITED]
+        out.extend(dead[keep:])
+    return tuple(out)

@@ -80,6 +80,7 @@ from seclet.kubelet.runtimestate import (
     TERMINATION_MESSAGE_PATH_ANNOTATION,
     TERMINATION_MESSAGE_POLICY_ANNOTATION,
     PodRuntimeState,
+    dead_to_remove,
     read_pod_state,
 )
 from seclet.kubelet.status import StatusInputs, generate_pod_status, rejected_status
@@ -327,12 +328,23 @@ class PodWorker:
         for name in actions.containers_to_start:
             await self._start_container(obj, pod, state, name)
         state = await read_pod_state(self.deps.runtime, self.uid)
+        await self._collect_garbage(state)
         if self.reasons:
             self._retry_within(WORKER_BACKOFF)
         status = self._write_status(pod, state)
         if status is not None and status.get("phase") in ("Succeeded", "Failed"):
             self.terminal = True
             self.stop_prober()
+
+    async def _collect_garbage(self, state: PodRuntimeState) -> None:
+        """Remove dead containers beyond the newest one per name, and their CRI log
+        files (the kubelet's container GC with ``MaxPerPodContainer`` 1). The kept one is
+        what ``lastState`` and ``kubectl logs --previous`` read."""
+        for status in dead_to_remove(state):
+            with contextlib.suppress(CRIError):
+                await self.deps.runtime.remove_container(status.id)
+            if status.log_path:
+                await asyncio.to_thread(Path(status.log_path).unlink, True)
 
     async def _deadline_exceeded(self, obj: JSONObject, pod: models.Pod) -> bool:
         """``activeDeadlineSeconds`` (upstream's activeDeadlineHandler): once the pod has

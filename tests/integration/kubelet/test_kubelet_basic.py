@@ -273,6 +273,7 @@ def test_crash_loop_back_off(tmp_path: Path) -> None:
 
         pod = await wait_for(twenty, limit=10)
         assert pod["status"]["containerStatuses"][0]["restartCount"] == 2
+        assert len(node.runtime.containers) == 1  # dead ones beyond the newest are removed
         backoffs = [e for e in node.events("crash") if e["reason"] == "BackOff"]
         assert backoffs[0]["message"] == (
             f"Back-off restarting failed container crash in pod crash_default({uid})"

@@ -119,3 +119,13 @@ def test_sidecars() -> None:
     # the app finished: the pod (and its sidecar) is stopped
     finished = cs("app", "exited")
     assert compute_pod_actions(p, state(side, done_init, finished)) == PodActions(kill_pod=True)
+
+
+def test_container_gc_keeps_the_newest_dead_one() -> None:
+    from seclet.kubelet.runtimestate import dead_to_remove
+
+    running = cs("app", "running", attempt=3)
+    dead = [cs("app", "exited", exit_code=1, attempt=n) for n in (2, 1, 0)]
+    assert [s.id for s in dead_to_remove(state(running, *dead))] == ["app-1", "app-0"]
+    assert [s.id for s in dead_to_remove(state(*dead))] == ["app-1", "app-0"]
+    assert dead_to_remove(state(running, dead[0])) == ()
