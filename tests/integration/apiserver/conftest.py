@@ -52,6 +52,15 @@ class Running:
         return self.server.credentials.ca_cert
 
 
+async def _drain() -> None:
+    """Let handlers the server's shutdown cancelled finish before the loop closes."""
+    current = asyncio.current_task()
+    pending = [t for t in asyncio.all_tasks() if t is not current]
+    for task in pending:
+        task.cancel()
+    await asyncio.gather(*pending, return_exceptions=True)
+
+
 @pytest.fixture
 def apiserver(tmp_path: Path) -> Iterator[Running]:
     loop = asyncio.new_event_loop()
@@ -69,6 +78,7 @@ def apiserver(tmp_path: Path) -> Iterator[Running]:
         yield Running(server, kubeconfig, loop, node)
     finally:
         asyncio.run_coroutine_threadsafe(server.stop(), loop).result(10)
+        asyncio.run_coroutine_threadsafe(_drain(), loop).result(10)
         loop.call_soon_threadsafe(loop.stop)
         thread.join(5)
         loop.close()
