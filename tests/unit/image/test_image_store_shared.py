@@ -1,0 +1,173 @@
+"""One image store root shared by several processes (``seclet server`` and
+``seclet images``): readers see another process's index, writers wait for the store
+lock and never lose another's change, the sweep at open spares live staging.
+
+The "other process" writes the index as the store does (a temporary file renamed
+over ``images.json``) and holds the store's ``flock`` on its own open file, which
+conflicts with the store's exactly as another process's would. No skopeo needed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from seclet.cri.types import ImageSpec
+from seclet.runtime.image.hosts import RegistryHosts
+from seclet.runtime.image.store import ImageStore
+
+BUSYBOX = "sha256:" + "b" * 64
+AGNHOST = "sha256:" + "a" * 64
+
+
+def entry(image_id: str, *tags: str) -> dict[str, Any]:
+    return {
+        "id": image_id,
+        "repo_tags": list(tags),
+        "repo_digests": [],
+        "size": 1000,
+        "config": {"entrypoint": None, "cmd": ["sh"], "env": [], "user": "", "working_dir": ""},
+    }
+
+
+def write_index(root: Path, *entries: dict[str, Any], text: str | None = None) -> None:
+    """What another process's store does: image directories, then the index renamed."""
+    for e in entries:
+        (root / "images" / e["id"].removeprefix("sha256:") / "rootfs").mkdir(
+            parents=True, exist_ok=True
+        )
+    tmp = root / ".images.json.other"
+    tmp.write_text(text if text is not None else json.dumps({"version": 1, "images": entries}))
+    tmp.replace(root / "images.json")
+
+
+def index_tags(root: Path) -> dict[str, list[str]]:
+    doc = json.loads((root / "images.json").read_text())
+    return {e["id"]: e["repo_tags"] for e in doc["images"]}
+
+
+@pytest.fixture
+def root(tmp_path: Path) -> Path:
+    return tmp_path / "images"
+
+
+@pytest.fixture
+def store(root: Path) -> ImageStore:
+    return ImageStore(root, RegistryHosts())
+
+
+def test_lookups_see_another_process_import_and_removal(store: ImageStore, root: Path) -> None:
+    assert store.lookup("busybox:1.28") is None
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    stored = store.lookup("busybox:1.28")
+    assert stored is not None
+    assert stored.image.id == BUSYBOX
+    assert stored.rootfs == root / "images" / ("b" * 64) / "rootfs"
+    assert [i.id for i in asyncio.run(store.list_images())] == [BUSYBOX]
+    write_index(root)
+    assert store.lookup("busybox:1.28") is None
+    assert asyncio.run(store.image_status(ImageSpec(image=BUSYBOX))) is None
+
+
+def test_a_replaced_index_with_the_same_size_and_mtime_is_seen(
+    store: ImageStore, root: Path
+) -> None:
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    assert store.lookup("busybox:1.28") is not None
+    before = (root / "images.json").stat()
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.29"))
+    os.utime(root / "images.json", ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = (root / "images.json").stat()
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert store.lookup("busybox:1.28") is None
+    assert store.lookup("busybox:1.29") is not None
+
+
+def test_an_unreadable_index_keeps_the_images_known(store: ImageStore, root: Path) -> None:
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    assert store.lookup("busybox:1.28") is not None
+    write_index(root, text="{not json")
+    assert store.lookup("busybox:1.28") is not None
+    write_index(root, entry(AGNHOST, "registry.k8s.io/e2e-test-images/agnhost:2.45"))
+    assert store.lookup("busybox:1.28") is None
+    assert store.lookup("registry.k8s.io/e2e-test-images/agnhost:2.45") is not None
+
+
+def test_index_entries_without_their_directory_are_not_images(
+    store: ImageStore, root: Path
+) -> None:
+    write_index(root, entry(AGNHOST, "docker.io/a/b:1"))
+    entries = [entry(AGNHOST, "docker.io/a/b:1"), entry(BUSYBOX, "docker.io/library/busybox:1.28")]
+    write_index(root, text=json.dumps({"version": 1, "images": entries}))  # no busybox dir
+    assert store.lookup("busybox:1.28") is None
+    assert store.lookup("a/b:1") is not None
+
+
+def test_a_writer_waits_for_the_lock_and_keeps_the_other_writers_change(
+    store: ImageStore, root: Path
+) -> None:
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    assert store.lookup("busybox:1.28") is not None
+    other = os.open(root / "lock", os.O_RDWR)
+    fcntl.flock(other, fcntl.LOCK_EX)
+
+    async def scenario() -> None:
+        removal = asyncio.create_task(store.remove_image(ImageSpec(image="busybox:1.28")))
+        await asyncio.sleep(0.3)
+        assert not removal.done()
+        # the other process, holding the lock, adds an image the store has not read
+        write_index(
+            root,
+            entry(BUSYBOX, "docker.io/library/busybox:1.28"),
+            entry(AGNHOST, "registry.k8s.io/e2e-test-images/agnhost:2.45"),
+        )
+        os.close(other)
+        await asyncio.wait_for(removal, 5)
+
+    asyncio.run(scenario())
+    assert index_tags(root) == {AGNHOST: ["registry.k8s.io/e2e-test-images/agnhost:2.45"]}
+    assert not (root / "images" / ("b" * 64)).exists()
+    assert store.lookup("registry.k8s.io/e2e-test-images/agnhost:2.45") is not None
+
+
+def test_opening_sweeps_only_what_nobody_owns(store: ImageStore, root: Path) -> None:
+    tmp = root / "tmp"
+    [live] = [p for p in tmp.iterdir() if p.is_dir()]
+    (live / "unpack-1" / "rootfs").mkdir(parents=True)  # a staging image of the live store
+    (tmp / "dead").mkdir()
+    (tmp / "dead" / "layout").mkdir()
+    (tmp / "dead.lock").touch()  # its process is gone: nobody holds the lock
+    (tmp / "pull-0123").mkdir()  # an older version's work directory
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    (root / "images" / ("c" * 64) / "rootfs").mkdir(parents=True)  # not in the index
+    (root / "images" / ".unpack-0123").mkdir()  # an older version's staging
+
+    second = ImageStore(root, RegistryHosts())
+    remaining = sorted(p.name for p in tmp.iterdir())
+    assert live.name in remaining
+    assert (live / "unpack-1" / "rootfs").is_dir()
+    assert "dead" not in remaining
+    assert "dead.lock" not in remaining
+    assert "pull-0123" not in remaining
+    assert len(remaining) == 4  # two stores: a directory and a lock each
+    assert sorted(p.name for p in (root / "images").iterdir()) == ["b" * 64]
+    assert second.lookup("busybox:1.28") is not None
+
+    second.close()
+    assert sorted(p.name for p in tmp.iterdir()) == sorted([live.name, f"{live.name}.lock"])
+    store.close()
+    assert list(tmp.iterdir()) == []
+
+
+def test_opening_leaves_shared_files_alone_when_unchanged(root: Path) -> None:
+    first = ImageStore(root, RegistryHosts())
+    policy = (root / "policy.json").stat()
+    ImageStore(root, RegistryHosts()).close()
+    assert (root / "policy.json").stat().st_ino == policy.st_ino  # a running skopeo reads it
+    first.close()
