@@ -3,7 +3,10 @@
 Role: ``NodeFacts`` is the single description of the machine that the pure layers
 (securitycontext, runtime.oci) consult: architecture, kernel release, the
 capabilities a container can be granted, which LSMs are on, seccomp and user
-namespace support, cgroup layout and the hard rlimits. It is produced once by
+namespace support, cgroup layout, the hard rlimits, and what resource translation
+needs: memory capacity, the lowest oom_score_adj runc may set (containerd's
+``restrict_oom_score_adj`` when the host lacks CAP_SYS_RESOURCE), the swap controller
+and the huge page sizes. It is produced once by
 ``seclet.host.probe.probe_node_facts`` (the only I/O) and passed in as a value;
 nothing reads it from a global. ``NodeFacts.reference()`` is a fixed value modelled
 on the project's build machine so that golden files are deterministic.
@@ -74,6 +77,20 @@ class NodeFacts:
     hostname: str = "seclet-node"
     in_user_namespace: bool = False
     """seclet itself runs inside a non-initial user namespace (rootless)."""
+    memory_capacity: int = 25_276_063_744
+    """Bytes of RAM as cadvisor's ``MachineInfo.MemoryCapacity`` (``MemTotal`` x 1024):
+    the denominator of a Burstable container's oom_score_adj."""
+    oom_score_adj_floor: int | None = 0
+    """The lowest ``process.oomScoreAdj`` runc can set here, or None for no floor.
+    Without CAP_SYS_RESOURCE no process may lower an oom_score_adj below its own,
+    so ``runc create`` would fail on -997 (Guaranteed); seclet then behaves as
+    containerd with ``restrict_oom_score_adj = true``: a lower value becomes the
+    daemon's own ``/proc/self/oom_score_adj``. None when the capability is there."""
+    swap_controller: bool = True
+    """The memory cgroup accounts swap (v1 ``memory.memsw.limit_in_bytes``; v2
+    ``memory.swap.max``): kubelet and containerd then pin swap to the memory limit."""
+    hugepage_sizes: tuple[str, ...] = ("1GB", "2MB")
+    """``/sys/kernel/mm/hugepages`` sizes as libcontainer names them, in directory order."""
 
     @classmethod
     def reference(cls) -> NodeFacts:
@@ -81,7 +98,9 @@ class NodeFacts:
 
         Debian 12 x86_64, kernel 6.18, bounding set ``000001fffeffffff`` (no
         CAP_SYS_RESOURCE), no AppArmor, no SELinux, seccomp and user namespaces
-        available, cgroup v1 hybrid, hard rlimits nofile 20000 / nproc 96365.
+        available, cgroup v1 hybrid, hard rlimits nofile 20000 / nproc 96365,
+        MemTotal 24683656 kB, seclet's oom_score_adj 0 (the floor, as CAP_SYS_RESOURCE
+        is missing), swap accounting on, 1 GB and 2 MB huge pages.
         """
         return cls(
             arch="x86_64",
@@ -116,6 +135,10 @@ class NodeFacts:
             ),
             hostname="seclet-node",
             in_user_namespace=False,
+            memory_capacity=25_276_063_744,
+            oom_score_adj_floor=0,
+            swap_controller=True,
+            hugepage_sizes=("1GB", "2MB"),
         )
 
     # The derived tables below are memoised on the (frozen, hashable) field values

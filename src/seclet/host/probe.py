@@ -6,8 +6,13 @@ Role: reads ``/proc/self/status`` (capability sets), ``/proc/sys/kernel/cap_last
 support (``Seccomp:`` in status and ``/proc/sys/kernel/seccomp/actions_avail``),
 user namespace support (``/proc/self/ns/user`` and ``max_user_namespaces``), the
 cgroup layout (``/sys/fs/cgroup/cgroup.controllers`` = v2; ``/sys/fs/cgroup/unified``
-= hybrid; else v1), ``/proc/self/uid_map`` (are we in a user namespace) and the hard
-rlimits. Roots are parameters so tests can point it at a fake tree.
+= hybrid; else v1), ``/proc/self/uid_map`` (are we in a user namespace), the hard
+rlimits, ``MemTotal`` of ``/proc/meminfo``, ``/proc/self/oom_score_adj`` (the floor
+when CAP_SYS_RESOURCE is not in the effective set: this host's bounding set lacks
+it), the swap controller (v1 ``memory/memory.memsw.limit_in_bytes``, v2
+``<own cgroup>/memory.swap.max``, as kubelet and containerd look) and
+``/sys/kernel/mm/hugepages``. Roots are parameters so tests can point it at a fake
+tree.
 Callers: ``seclet server`` / the CLI at start-up; never the pure layers.
 """
 
@@ -68,6 +73,62 @@ def _hard_rlimits() -> tuple[tuple[str, int | None], ...]:
     return tuple(out)
 
 
+CAP_SYS_RESOURCE = 24
+_HUGEPAGE_UNITS = ("B", "KB", "MB", "GB", "TB", "PB")
+
+
+def hugepage_size_name(dirname: str) -> str | None:
+    """libcontainer ``HugePageSizes`` naming: ``hugepages-2048kB`` -> ``2MB``."""
+    value = dirname.removeprefix("hugepages-")
+    if value == dirname or not value.endswith("kB") or not value[:-2].isdigit():
+        return None
+    size = float(int(value[:-2]) << 10)
+    unit = 0
+    while size >= 1024 and unit < len(_HUGEPAGE_UNITS) - 1:
+        size /= 1024
+        unit += 1
+    number = str(int(size)) if size.is_integer() else repr(size)
+    return number + _HUGEPAGE_UNITS[unit]
+
+
+def _hugepage_sizes(sys: Path) -> tuple[str, ...]:
+    try:
+        names = sorted(p.name for p in (sys / "kernel/mm/hugepages").iterdir())
+    except OSError:
+        return ()
+    return tuple(n for n in map(hugepage_size_name, names) if n is not None)
+
+
+def _memory_capacity(proc: Path) -> int:
+    for line in (_read(proc / "meminfo") or "").splitlines():
+        key, _, rest = line.partition(":")
+        if key == "MemTotal":
+            fields = rest.split()
+            if fields and fields[0].isdigit():
+                return int(fields[0]) * 1024
+    return 0
+
+
+def _oom_score_adj_floor(proc: Path, cap_eff: int) -> int | None:
+    if cap_eff & (1 << CAP_SYS_RESOURCE):
+        return None
+    text = (_read(proc / "self/oom_score_adj") or "").strip()
+    try:
+        return int(text)
+    except ValueError:
+        return 0
+
+
+def _swap_controller(proc: Path, sys: Path, cgroup_mode: str) -> bool:
+    if cgroup_mode != "v2":
+        return (sys / "fs/cgroup/memory/memory.memsw.limit_in_bytes").exists()
+    for line in (_read(proc / "self/cgroup") or "").splitlines():
+        if line.startswith("0::"):
+            own = line[3:].lstrip("/")
+            return (sys / "fs/cgroup" / own / "memory.swap.max").exists()
+    return False
+
+
 def probe_node_facts(proc: Path = Path("/proc"), sys: Path = Path("/sys")) -> NodeFacts:
     """Look at this machine once."""
     status = parse_status(_read(proc / "self/status") or "")
@@ -113,4 +174,8 @@ def probe_node_facts(proc: Path = Path("/proc"), sys: Path = Path("/sys")) -> No
         rlimits_hard=_hard_rlimits(),
         hostname=socket.gethostname(),
         in_user_namespace=in_userns,
+        memory_capacity=_memory_capacity(proc),
+        oom_score_adj_floor=_oom_score_adj_floor(proc, cap_eff),
+        swap_controller=_swap_controller(proc, sys, cgroup_mode),
+        hugepage_sizes=_hugepage_sizes(sys),
     )

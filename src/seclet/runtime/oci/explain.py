@@ -8,7 +8,8 @@ SELinux, read-only rootfs and masked/read-only paths. Capabilities are predicted
 through runc (capset of the spec sets) and ``execve`` of a binary without file
 capabilities or set-uid bits: root gets ``bounding | inheritable`` (limited to the
 old permitted set under no_new_privs), a non-root uid keeps only its ambient set,
-which containerd always clears.
+which containerd always clears. ``resources_line`` is the one-line summary of the
+spec's cgroup resources and oom_score_adj.
 Callers: seclet.runtime.oci.builder, the CLI's ``explain``.
 """
 
@@ -198,3 +199,24 @@ def summarise_process(
         privileged=privileged,
         unknown_capabilities=unknown,
     )
+
+
+def resources_line(spec: dict[str, Any]) -> str:
+    """``cpu shares 256, quota 50000/100000; memory 67108864 (swap 67108864);
+    oom_score_adj 998``: what the container's cgroup and first process get."""
+    resources = spec.get("linux", {}).get("resources", {})
+    cpu = resources.get("cpu", {})
+    memory = resources.get("memory", {})
+    parts = [f"cpu shares {cpu.get('shares', 'default')}"]
+    if "quota" in cpu:
+        parts[0] += f", quota {cpu['quota']}/{cpu.get('period', 'default')}"
+    else:
+        parts[0] += ", no quota"
+    if "limit" in memory:
+        swap = f" (swap {memory['swap']})" if "swap" in memory else ""
+        parts.append(f"memory {memory['limit']}{swap}")
+    else:
+        parts.append("memory unlimited")
+    adj = spec.get("process", {}).get("oomScoreAdj")
+    parts.append(f"oom_score_adj {adj if adj is not None else 'inherited'}")
+    return "; ".join(parts)

@@ -3,7 +3,8 @@
 Role: turns ``ContainerSpecInputs`` into a frozen ``SpecPlan``: the kubelet's CRI
 security context (``linux_container_security_context``), the image user as the
 kubelet and containerd see it, the resolved uid/gid/additionalGids, the AppArmor and
-SELinux labels, the seccomp decision, the pod hostname and the container id. The
+SELinux labels, the seccomp decision, the pod hostname, the container id and the
+kubelet's CRI ``LinuxContainerResources`` (seclet.runtime.oci.resources). The
 steps in seclet.runtime.oci.steps only copy these values into the spec, in
 containerd's order, so every decision has one place and one test.
 Callers: seclet.runtime.oci.builder, seclet.runtime.oci.steps.
@@ -16,6 +17,7 @@ from functools import lru_cache
 
 from seclet.api import models
 from seclet.runtime.oci.inputs import ContainerSpecInputs
+from seclet.runtime.oci.resources import LinuxContainerResources, linux_container_resources
 from seclet.securitycontext.apparmor import apparmor_enabled_for_runtime, runtime_apparmor_profile
 from seclet.securitycontext.linux_context import (
     LinuxContainerSecurityContext,
@@ -55,6 +57,8 @@ class SpecPlan:
     seccomp: SeccompDecision
     hostname: str
     container_id: str
+    resources: LinuxContainerResources
+    """What the kubelet sends as ``ContainerConfig.linux.resources``."""
 
 
 def pod_hostname(pod: models.Pod) -> str:
@@ -111,5 +115,8 @@ def make_plan(inputs: ContainerSpecInputs) -> SpecPlan:
     if not cid:
         md = pod.metadata or _NO_META
         cid = f"{md.namespace or 'default'}_{md.name or ''}_{container.name or ''}"
+    resources = linux_container_resources(pod, container, node)
     # Positional: SpecPlan's field order (cheaper than keywords for a frozen dataclass).
-    return SpecPlan(inputs, cri, image_user, user, apparmor, labels, seccomp, hostname, cid)
+    return SpecPlan(
+        inputs, cri, image_user, user, apparmor, labels, seccomp, hostname, cid, resources
+    )

@@ -355,13 +355,63 @@ def with_rootfs_readonly(spec: Spec, plan: SpecPlan) -> None:
         spec["root"]["readonly"] = True
 
 
+def with_resources(spec: Spec, plan: SpecPlan) -> None:
+    """``customopts.WithResources`` on the kubelet's CRI resources: cpu period, quota
+    and shares when non-zero, the memory limit, swap pinned to the limit when the
+    node accounts swap (or the kubelet's swap limit), ``unified`` copied. ``cpu``
+    and ``memory`` exist even when empty, as containerd allocates both. Huge page
+    limits are not written: containerd's ``disable_hugetlb_controller`` defaults to
+    true."""
+    r = plan.resources
+    resources = spec["linux"]["resources"]
+    cpu = resources.setdefault("cpu", {})
+    memory = resources.setdefault("memory", {})
+    if r.cpu_period:
+        cpu["period"] = r.cpu_period
+    if r.cpu_quota:
+        cpu["quota"] = r.cpu_quota
+    if r.cpu_shares:
+        cpu["shares"] = r.cpu_shares
+    swap_accounted = plan.inputs.node.swap_controller
+    if r.memory_limit_in_bytes:
+        memory["limit"] = r.memory_limit_in_bytes
+        if r.memory_swap_limit_in_bytes == 0 and swap_accounted:
+            memory["swap"] = r.memory_limit_in_bytes
+    if r.memory_swap_limit_in_bytes and swap_accounted:
+        memory["swap"] = r.memory_swap_limit_in_bytes
+    if r.unified:
+        resources.setdefault("unified", {}).update(r.unified)
+
+
+def cgroups_path(parent: str, container_id: str) -> str:
+    """containerd ``getCgroupsPath``: a systemd slice parent gives
+    ``<slice>:cri-containerd:<id>``, a cgroupfs one ``<parent>/<id>`` (cleaned)."""
+    base = posixpath.basename(parent.rstrip("/")) if parent.strip("/") else "/"
+    if base.endswith(".slice"):
+        return f"{base}:cri-containerd:{container_id}"
+    joined = posixpath.normpath(posixpath.join(parent, container_id))
+    return "/" + joined.lstrip("/") if joined.startswith("//") else joined  # Go's Clean
+
+
 def with_cgroups_path(spec: Spec, plan: SpecPlan) -> None:
-    """cgroupfs driver: ``<cgroup parent>/<container id>``; else containerd's default."""
+    """``oci.WithCgroup`` when the sandbox has a cgroup parent (the kubelet's pod
+    cgroup); else containerd's default ``/k8s.io/<id>`` stays."""
     parent = plan.inputs.runtime.cgroup_parent
     if parent:
-        spec["linux"]["cgroupsPath"] = posixpath.join(parent, plan.container_id)
+        spec["linux"]["cgroupsPath"] = cgroups_path(parent, plan.container_id)
     else:
         spec["linux"]["cgroupsPath"] = "/" + CONTAINERD_NAMESPACE + "/" + plan.container_id
+
+
+def with_oom_score_adj(spec: Spec, plan: SpecPlan) -> None:
+    """``customopts.WithOOMScoreAdj``: the kubelet's oom_score_adj, raised to the
+    node's floor as ``restrict_oom_score_adj`` does (``NodeFacts.oom_score_adj_floor``:
+    without CAP_SYS_RESOURCE runc could not set a lower value)."""
+    adj = plan.resources.oom_score_adj
+    floor = plan.inputs.node.oom_score_adj_floor
+    if floor is not None and adj < floor:
+        adj = floor
+    spec["process"]["oomScoreAdj"] = adj
 
 
 def with_sys_bind_for_host_network_userns(spec: Spec, plan: SpecPlan) -> None:
@@ -550,8 +600,10 @@ STEPS: tuple[tuple[str, Step], ...] = (
     ("with_selinux_labels", with_selinux_labels),
     ("with_no_new_privileges", with_no_new_privileges),
     ("with_rootfs_readonly", with_rootfs_readonly),
+    ("with_resources", with_resources),
     ("with_cgroups_path", with_cgroups_path),
     ("with_sys_bind_for_host_network_userns", with_sys_bind_for_host_network_userns),
+    ("with_oom_score_adj", with_oom_score_adj),
     ("with_pod_namespaces", with_pod_namespaces),
     ("with_hostname", with_hostname),
     ("with_sandbox_supplemental_groups", with_sandbox_supplemental_groups),
