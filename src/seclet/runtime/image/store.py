@@ -56,6 +56,7 @@ import asyncio
 import base64
 import contextlib
 import fcntl
+import gzip
 import hashlib
 import json
 import os
@@ -333,8 +334,16 @@ def _dir_to_layout(copied: Path, layout: Path) -> None:
     (layout / "oci-layout").write_text(json.dumps({"imageLayoutVersion": "1.0.0"}))
 
 
-def _symlink_absolute(link: Path, target: Path) -> None:
-    link.symlink_to(target.absolute())
+def _plain_tar(archive: Path, link: Path) -> None:
+    """``link`` names ``archive`` for skopeo: a symbolic link to it, or, for a gzip'd
+    tar (which skopeo 1.9 cannot read), a decompressed copy."""
+    with archive.open("rb") as fh:
+        if fh.read(2) != b"\x1f\x8b":
+            link.symlink_to(archive.absolute())
+            return
+        fh.seek(0)
+        with gzip.GzipFile(fileobj=fh, mode="rb") as src, link.open("xb") as dst:
+            shutil.copyfileobj(src, dst, _BLOB_CHUNK)
 
 
 def _write_if_changed(path: Path, data: bytes) -> None:
@@ -773,7 +782,10 @@ class ImageStore:
         imported = []
         try:
             link = work / "archive"  # skopeo splits its argument at the first ":"
-            await asyncio.to_thread(_symlink_absolute, link, archive)
+            try:
+                await asyncio.to_thread(_plain_tar, archive, link)
+            except (OSError, EOFError) as exc:
+                raise ImageImportError(f"{archive}: {exc}") from None
             for n, entry in enumerate(contents.images):
                 layout = work / f"layout-{n}"
                 try:
