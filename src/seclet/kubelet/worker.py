@@ -154,6 +154,18 @@ def _with_seccomp_default(pod: models.Pod) -> models.Pod:
     return pod._replace(spec=spec._replace(securityContext=psc))
 
 
+def restart_count_from_logs(directory: Path) -> int:
+    """upstream ``calcRestartCountByLogDir``: with no container left in the runtime
+    (a node reboot), count on from the newest ``<n>.log`` of the container's log
+    directory so its log files are not overwritten; 0 when there are none."""
+    try:
+        names = [p.name for p in directory.iterdir()]
+    except OSError:
+        return 0
+    counts = [int(n[:-4]) for n in names if n.endswith(".log") and n[:-4].isdigit()]
+    return max(counts) + 1 if counts else 0
+
+
 class PodWorker:
     def __init__(self, deps: WorkerDeps, obj: JSONObject) -> None:
         self.deps = deps
@@ -480,7 +492,12 @@ class PodWorker:
             deps.recorder.event(ref, WARNING, "Failed", f"Error: {image.reason}")
             self.reasons[name] = (image.reason, image.message)
             return
-        restart_count = latest.metadata.attempt + 1 if latest is not None else 0
+        if latest is not None:
+            restart_count = latest.metadata.attempt + 1
+        else:
+            restart_count = await asyncio.to_thread(
+                restart_count_from_logs, Path(self.log_dir) / name
+            )
         img = image.image
         image_user = kubelet_image_user(
             ImageUser(img.uid if img else None, img.username if img else "")

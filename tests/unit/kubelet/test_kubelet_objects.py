@@ -181,3 +181,13 @@ def test_userns_ranges_survive_a_restart(tmp_path: Path) -> None:
     again.allocate("e")
     with pytest.raises(Exception, match="limit on count of pods with user namespaces exceeded"):
         again.allocate("f")
+
+
+def test_restart_count_from_logs(tmp_path: Path) -> None:
+    from seclet.kubelet.worker import restart_count_from_logs
+
+    assert restart_count_from_logs(tmp_path / "missing") == 0
+    (tmp_path / "0.log").touch()
+    (tmp_path / "3.log").touch()
+    (tmp_path / "x.log").touch()
+    assert restart_count_from_logs(tmp_path) == 4
