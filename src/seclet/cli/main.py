@@ -106,11 +106,11 @@ def _parser() -> argparse.ArgumentParser:
     srv.add_argument("--registry-mirror", action="append", default=[], metavar="HOST=URL",
                      help="pull HOST's images from URL (repeatable; HOST * for any other; "
                      "plain http only for loopback)")
-    srv.add_argument("--registries-conf", type=Path, default=None, metavar="PATH",
+    srv.add_argument("--registries-conf", default=None, metavar="PATH",
                      help="containers-registries.conf(5) file whose [[registry]] mirrors "
                      "pulls use after the --registry-mirror ones (default "
-                     f"{DEFAULT_REGISTRIES_CONF} when it exists; drop-ins from the "
-                     "registries.conf.d/ beside it; '' for none)")
+                     f"{DEFAULT_REGISTRIES_CONF} when it or its drop-in directory "
+                     "exists; drop-ins from the registries.conf.d/ beside it; '' for none)")
     srv.add_argument("--node-name", default="", help="this node's name (default: hostname)")
     srv.add_argument("--root-dir", type=Path, default=None,
                      help="kubelet root (default DATA_DIR/kubelet; Localhost seccomp "

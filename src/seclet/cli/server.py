@@ -6,7 +6,8 @@ configurations of each part, wire the parts together and serve until SIGINT/SIGT
 Steps of ``_serve``:
 1. open the object store (SQLite under the data directory) once, for everyone;
 2. with ``--kubelet`` (the default): probe the node's facts once, open the image
-   store (``<data>/images``, pulling through ``--registry-mirror``s), start the runc
+   store (``<data>/images``, pulling through the ``--registry-mirror``s, then the
+   mirrors of ``--registries-conf``, see ``registry_hosts``), start the runc
    runtime (``<data>/runtime``) and build the kubelet on the CRI seam;
 3. start the API server with the kubelet as its ``NodeClient`` (logs, exec) and print
    where it serves and where the kubeconfig is;
@@ -29,10 +30,16 @@ from pathlib import Path
 
 from seclet.api.featuregates import FeatureGates
 from seclet.apiserver.server import Server, ServerConfig, open_store
+from seclet.cli.main import DEFAULT_REGISTRIES_CONF
 from seclet.host.probe import probe_node_facts
 from seclet.kubelet.config import KubeletConfig
 from seclet.kubelet.kubelet import Kubelet
 from seclet.runtime.image.hosts import RegistryHosts, RegistryHostsError
+from seclet.runtime.image.registries_conf import (
+    RegistriesConfError,
+    load_registries_conf,
+    mirror_table,
+)
 from seclet.runtime.image.store import ImageStore
 from seclet.runtime.runc.service import RuncRuntime
 
@@ -43,8 +50,25 @@ class UsageError(ValueError):
     """A flag value that cannot be used (printed as ``seclet server: error: ...``)."""
 
 
-def registry_hosts(mirrors: Sequence[str]) -> RegistryHosts:
-    """``--registry-mirror HOST=URL`` (repeatable; ``*`` for every other host)."""
+def registries_conf_path(flag: str | None) -> Path | None:
+    """``--registries-conf``: the file given; unset, the system file when it (or its
+    drop-in directory) exists; ``''``, none."""
+    if flag is None:
+        default = DEFAULT_REGISTRIES_CONF
+        present = default.exists() or (default.parent / "registries.conf.d").is_dir()
+        return default if present else None
+    if flag == "":
+        return None
+    path = Path(flag)
+    if not path.is_file():
+        raise UsageError(f"--registries-conf {flag}: not a readable file")
+    return path
+
+
+def registry_hosts(mirrors: Sequence[str], registries_conf: Path | None = None) -> RegistryHosts:
+    """``--registry-mirror HOST=URL`` (repeatable; ``*`` for every other host), then
+    for each registry the endpoints ``registries_conf`` names (after the flags' for
+    a host both name)."""
     table: dict[str, list[str]] = {}
     for item in mirrors:
         host, sep, url = item.partition("=")
@@ -52,9 +76,21 @@ def registry_hosts(mirrors: Sequence[str]) -> RegistryHosts:
             raise UsageError(f"--registry-mirror {item!r}: expected HOST=URL")
         table.setdefault(host, []).append(url)
     try:
-        return RegistryHosts.of(table)
+        RegistryHosts.of(table)
     except RegistryHostsError as exc:
         raise UsageError(f"--registry-mirror: {exc}") from None
+    if registries_conf is not None:
+        try:
+            conf = mirror_table(load_registries_conf(registries_conf))
+        except RegistriesConfError as exc:
+            raise UsageError(f"--registries-conf: {exc}") from None
+        for host, urls in conf.items():
+            have = table.setdefault(host, [])
+            have.extend(u for u in urls if u not in have)
+    try:
+        return RegistryHosts.of(table)
+    except RegistryHostsError as exc:
+        raise UsageError(f"--registries-conf {registries_conf}: {exc}") from None
 
 
 def kubelet_config(args: argparse.Namespace) -> KubeletConfig:
@@ -76,7 +112,7 @@ async def _serve(config: ServerConfig, args: argparse.Namespace) -> None:
     store = open_store(config)
     kubelet: Kubelet | None = None
     if args.kubelet:
-        hosts = registry_hosts(args.registry_mirror)
+        hosts = registry_hosts(args.registry_mirror, registries_conf_path(args.registries_conf))
         kcfg = kubelet_config(args)
         facts = await asyncio.to_thread(probe_node_facts)
         data = config.data_dir.absolute()
@@ -126,7 +162,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
         gates=gates,
     )
     try:
-        registry_hosts(args.registry_mirror)
+        registry_hosts(args.registry_mirror, registries_conf_path(args.registries_conf))
     except UsageError as exc:
         print(f"seclet server: error: {exc}", file=sys.stderr)
         return 2
