@@ -94,8 +94,14 @@ def _host_block_devices() -> list[str]:
     return [p.name for p in Path("/dev").iterdir() if p.is_block_device()]
 
 
+def _pod_cgroup_exists(parent: str) -> bool:
+    return (Path("/sys/fs/cgroup/memory") / parent.lstrip("/")).exists()
+
+
 def _cgroup_exists(object_id: str) -> bool:
-    return Path(f"/sys/fs/cgroup/memory/k8s.io/{object_id}").exists()
+    """The object's memory cgroup, under any pod cgroup (or containerd's default)."""
+    root = Path("/sys/fs/cgroup/memory")
+    return any(root.glob(f"kubepods/**/{object_id}")) or (root / "k8s.io" / object_id).exists()
 
 
 def test_readopt_list_and_remove_leaves_nothing(env: Env) -> None:
@@ -137,6 +143,8 @@ def test_readopt_list_and_remove_leaves_nothing(env: Env) -> None:
         assert not (env.root / "sandboxes" / sandbox_id).exists()
         assert not (env.root / "runc" / sandbox_id).exists()
         assert not _cgroup_exists(sandbox_id)
+        # the pod cgroup seclet chose (no kubelet cgroup parent) goes with the sandbox
+        assert not _pod_cgroup_exists("/kubepods/besteffort/poduid-adopt")
         assert _gone_soon([pause_pid, *conmons])
         with pytest.raises(NotFoundError, match="not found"):
             await again.container_status(a)

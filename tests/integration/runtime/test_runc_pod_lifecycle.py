@@ -228,27 +228,75 @@ def test_exec_sync_timeout(env: Env) -> None:
     run(body())
 
 
-def _limit_memory(bundle: Path, limit: int) -> None:
-    """What a kubelet memory limit would put in the spec (the builder has no
-    resources step yet): linux.resources.memory.limit."""
-    config = json.loads((bundle / "config.json").read_text())
-    config["linux"]["resources"]["memory"] = {"limit": limit, "swap": limit}
-    (bundle / "config.json").write_text(json.dumps(config))
+def _cgroup_file(cgroups_path: str, controller: str, name: str) -> Path:
+    return Path("/sys/fs/cgroup") / controller / cgroups_path.lstrip("/") / name
 
 
 def test_oom_killed_reason(env: Env) -> None:
+    """A real ``resources.limits.memory``: the kubelet's numbers reach the spec, runc
+    puts the container in a memory cgroup under the pod's, the kernel kills."""
+
     async def body() -> None:
         pod = simple_pod(
-            "oom", "uid-oom", {"command": ["dd", "if=/dev/zero", "of=/dev/null", "bs=256M"]}
+            "oom",
+            "uid-oom",
+            {
+                "command": ["dd", "if=/dev/zero", "of=/dev/null", "bs=256M"],
+                "resources": {"limits": {"memory": "16Mi", "cpu": "500m"}},
+            },
         )
         sandbox_cfg = sandbox_config(pod, env.logs)
         sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
         cid = await env.runtime.create_container(sandbox_id, container_config(pod), sandbox_cfg)
-        _limit_memory(env.root / "containers" / cid, 16 * 1024 * 1024)
+        spec = json.loads((env.root / "containers" / cid / "config.json").read_text())
+        assert spec["linux"]["cgroupsPath"] == f"/kubepods/pod{'uid-oom'}/{cid}"  # Guaranteed
+        assert spec["linux"]["resources"]["memory"] == {"limit": 16777216, "swap": 16777216}
+        assert spec["linux"]["resources"]["cpu"] == {
+            "shares": 512,
+            "quota": 50000,
+            "period": 100000,
+        }
+        floor = env.runtime.node.oom_score_adj_floor
+        assert spec["process"]["oomScoreAdj"] == (-997 if floor is None else max(-997, floor))
         await env.runtime.start_container(cid)
+        cgroups_path = spec["linux"]["cgroupsPath"]
+        limit = _cgroup_file(cgroups_path, "memory", "memory.limit_in_bytes")
+        if limit.exists():  # cgroup v1 / hybrid
+            assert limit.read_text().strip() == "16777216"
+            quota = _cgroup_file(cgroups_path, "cpu", "cpu.cfs_quota_us")
+            assert quota.read_text().strip() == "50000"
         await _wait_exited(env, cid)
         status = await env.runtime.container_status(cid)
         assert (status.exit_code, status.reason) == (137, "OOMKilled")
+        await env.runtime.remove_pod_sandbox(sandbox_id)
+        assert not _cgroup_file("/kubepods/poduid-oom", "memory", "").exists()
+
+    run(body())
+
+
+def test_oom_score_adj_reaches_the_process(env: Env) -> None:
+    """BestEffort 1000, Burstable by the formula, Guaranteed -997 raised to this
+    host's floor (runc would refuse -997 without CAP_SYS_RESOURCE)."""
+
+    async def body() -> None:
+        node = env.runtime.node
+        cases = [
+            ("adj-be", {}, 1000),
+            (
+                "adj-g",
+                {"resources": {"limits": {"cpu": "100m", "memory": "64Mi"}}},
+                -997 if node.oom_score_adj_floor is None else max(-997, node.oom_score_adj_floor),
+            ),
+            (
+                "adj-b",
+                {"resources": {"requests": {"memory": "64Mi"}}},
+                1000 - (1000 * 67108864) // node.memory_capacity,
+            ),
+        ]
+        for name, fields, expected in cases:
+            cid = await _run_simple(env, name, {"command": ["sleep", "30"], **fields})
+            pid = (await env.runtime.container_status(cid)).pid
+            assert _read(f"/proc/{pid}/oom_score_adj").strip() == str(expected)
 
     run(body())
 

@@ -301,9 +301,10 @@ def linux_container_resources(
 _QOS_DIR = {GUARANTEED: "", BURSTABLE: "burstable", BEST_EFFORT: "besteffort"}
 
 
-def pod_cgroup_parent(pod: models.Pod) -> str:
+def pod_cgroup_parent(pod: models.Pod, uid: str | None = None) -> str:
     """The kubelet's pod cgroup, cgroupfs driver (``cgroupsPerQOS``, root ``/``):
-    ``/kubepods[/burstable|/besteffort]/pod<uid>``."""
-    uid = (pod.metadata.uid if pod.metadata is not None else None) or ""
+    ``/kubepods[/burstable|/besteffort]/pod<uid>`` (``uid`` defaults to the pod's)."""
+    if uid is None:
+        uid = (pod.metadata.uid if pod.metadata is not None else None) or ""
     qos_dir = _QOS_DIR.get(pod_qos_class(pod), "burstable")
     return f"{KUBEPODS}/{qos_dir}/pod{uid}" if qos_dir else f"{KUBEPODS}/pod{uid}"

@@ -11,6 +11,7 @@ way containerd's CRI plugin drives runc, one module per verb:
 ``reopen_container_log``. Support: ``config`` (``RuntimeConfig`` + disk layout),
 ``records`` (JSON state, re-adoption), ``driver`` (the one module that starts runc
 and conmon), ``mounts`` (overlay, shm), ``mountpoints`` (userns), ``exits``
-(conmon exit files), ``oom``, ``host_devices``.
+(conmon exit files), ``oom``, ``host_devices``, ``pod_cgroup`` (removing the pod
+cgroup seclet chose when the kubelet sent no cgroup parent).
 Callers: seclet.cli.server (wires it to the kubelet), tests.
 """

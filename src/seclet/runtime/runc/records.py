@@ -37,6 +37,10 @@ class SandboxRecord:
     host_ipc: bool
     log_directory: str = ""
     cgroup_parent: str = ""
+    """The pod cgroup the sandbox and its containers nest under."""
+    pod_cgroup_owned: bool = False
+    """``cgroup_parent`` was computed here (the kubelet sent none): removing the
+    sandbox also removes the pod cgroup directories once empty."""
     userns_host_id: int | None = None
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)

@@ -5,7 +5,8 @@ not an error. Steps:
 1. stop the sandbox (kills containers and pause, unmounts /dev/shm);
 2. remove every container of the sandbox;
 3. ``discard_sandbox_dir``: ``runc delete --force``, unmount leftovers, delete the
-   exit file and the sandbox directory.
+   exit file and the sandbox directory, and the pod cgroup when seclet chose it
+   (``pod_cgroup``).
 Callers: seclet.runtime.runc.service; run_pod_sandbox (undo on failure).
 """
 
@@ -15,17 +16,21 @@ import shutil
 
 from seclet.runtime.runc import driver, mounts, records
 from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.pod_cgroup import remove_pod_cgroup
 from seclet.runtime.runc.remove_container import remove_container
 from seclet.runtime.runc.stop_pod_sandbox import stop_pod_sandbox
 
 
 async def discard_sandbox_dir(config: RuntimeConfig, sandbox_id: str) -> None:
     """Delete the pause container in runc and everything under its directory."""
+    record = records.find_sandbox(config, sandbox_id)
     await driver.runc_delete(config, sandbox_id)
     directory = config.sandbox_dir(sandbox_id)
     mounts.unmount(directory / "shm")
     config.exit_file(sandbox_id).unlink(missing_ok=True)
     shutil.rmtree(directory, ignore_errors=True)
+    if record is not None and record.pod_cgroup_owned and record.cgroup_parent:
+        remove_pod_cgroup(record.cgroup_parent)
 
 
 async def remove_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:

@@ -4,7 +4,10 @@ Role: the CRI verb, as containerd's ``RunPodSandbox`` with catatonit as pause.
 Steps:
 1. decide: a new id, the namespace modes, the namespaced sysctls (refused for a
    namespace shared with the host, kubelet's wording), the hostname (the node's for
-   hostNetwork);
+   hostNetwork), the cgroup parent: the kubelet's, or when it sends none the pod
+   cgroup a kubelet with the cgroupfs driver would make
+   (``/kubepods/<qos>/pod<uid>``, ``resources.pod_cgroup_parent``), so container
+   limits land in a real memory/cpu cgroup under the pod's;
 2. lay out ``<root>/sandboxes/<id>``: ``hostname``, ``hosts`` and ``resolv.conf``
    (copies of the host's, as containerd's ``setupSandboxFiles``), the pod's
    ``/dev/shm`` tmpfs (host ``/dev/shm`` for hostIPC), an empty ``rootfs/``;
@@ -27,6 +30,7 @@ from seclet.cri.errors import CRIError
 from seclet.cri.types import PodSandboxConfig
 from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.plan import pod_hostname
+from seclet.runtime.oci.resources import pod_cgroup_parent
 from seclet.runtime.runc import driver, mounts, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
@@ -61,6 +65,7 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         raise CRIError(str(exc)) from None
     hostname = node.hostname if ns.network == NODE else (req.hostname or pod_hostname(pod))
     psc = spec.securityContext
+    cgroup_parent = req.cgroup_parent or pod_cgroup_parent(pod, uid=req.metadata.uid)
     seccomp = kubelet_seccomp_profile(
         pod,
         models.Container(),
@@ -82,7 +87,8 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         host_pid=ns.pid == NODE,
         host_ipc=ns.ipc == NODE,
         log_directory=req.log_directory,
-        cgroup_parent=req.cgroup_parent,
+        cgroup_parent=cgroup_parent,
+        pod_cgroup_owned=not req.cgroup_parent,
         userns_host_id=req.userns_host_id,
         labels=dict(req.labels),
         annotations=dict(req.annotations),
@@ -117,7 +123,7 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
                 catatonit=config.catatonit,
                 shm_source=shm_source,
                 log_directory=req.log_directory,
-                cgroup_parent=req.cgroup_parent,
+                cgroup_parent=cgroup_parent,
                 userns_host_id=req.userns_host_id if req.userns_host_id is not None else 65536,
                 run_as_user=psc.runAsUser if psc is not None else None,
                 run_as_group=psc.runAsGroup if psc is not None else None,

@@ -23,12 +23,12 @@ Callers: seclet.runtime.runc.run_pod_sandbox.
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass, field
 from typing import Any
 
 from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.base import default_unix_spec
+from seclet.runtime.oci.steps import cgroups_path
 from seclet.runtime.runc.config import CONTAINERD_NAMESPACE
 from seclet.securitycontext.capabilities import DEFAULT_CAPABILITIES
 from seclet.securitycontext.namespaces import NODE, POD, USERNS_LENGTH, NamespaceOptions
@@ -114,7 +114,7 @@ def build_sandbox_spec(inputs: SandboxSpecInputs) -> dict[str, Any]:
     linux["resources"]["cpu"] = {"shares": 2}
     spec["root"]["readonly"] = True
     if inputs.cgroup_parent:
-        linux["cgroupsPath"] = posixpath.join(inputs.cgroup_parent, inputs.sandbox_id)
+        linux["cgroupsPath"] = cgroups_path(inputs.cgroup_parent, inputs.sandbox_id)
     spec["annotations"] = {
         "io.kubernetes.cri.container-type": "sandbox",
         "io.kubernetes.cri.sandbox-id": inputs.sandbox_id,
