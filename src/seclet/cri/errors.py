@@ -42,5 +42,13 @@ class ImagePullError(CRIError):
     ``Failed to pull image "<ref>": ``."""
 
 
+class ImagePullNotFoundError(ImagePullError):
+    """``PullImage`` of a reference no registry has: containerd answers gRPC NotFound
+    (``errdefs.ErrNotFound`` from the resolver), so the kubelet shows
+    ``rpc error: code = NotFound desc = ...``."""
+
+    code = "NotFound"
+
+
 class ImageNotFoundError(NotFoundError):
     """The image is not in the store (PullImage never called or removed)."""

@@ -25,6 +25,7 @@ from seclet.cri.errors import (
     CRIError,
     FailedPreconditionError,
     ImagePullError,
+    ImagePullNotFoundError,
     NotFoundError,
 )
 from seclet.cri.streaming import ExecSession
@@ -48,12 +49,6 @@ from seclet.cri.types import (
 )
 
 TimeSource = Callable[[], int]
-
-
-class PullNotFoundError(ImagePullError):
-    """A reference the registry does not have: containerd answers gRPC NotFound."""
-
-    code = "NotFound"
 
 
 def normalize_reference(ref: str) -> str:
@@ -541,7 +536,7 @@ class FakeRuntime:
             )
         found = self.registry.get(name)
         if found is None:
-            raise PullNotFoundError(
+            raise ImagePullNotFoundError(
                 f'failed to pull and unpack image "{name}": failed to resolve reference '
                 f'"{name}": {name}: not found'
             )

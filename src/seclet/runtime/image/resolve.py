@@ -54,6 +54,10 @@ class ResolveError(Exception):
     """No endpoint resolved the reference; ``str()`` is containerd's resolver error."""
 
 
+class ResolveNotFoundError(ResolveError):
+    """Every endpoint answered 404, or there is none (containerd's ``ErrNotFound``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class Resolved:
     """Where and what a reference resolved to."""
@@ -149,4 +153,6 @@ async def resolve(
                     first_error = f"{ref}: manifest digest mismatch: got {digest}"
                 continue
             return Resolved(endpoint, digest, media_type.split(";")[0].strip(), int(length))
-    raise ResolveError(first_error or f"{ref}: not found")
+    if first_error is None:
+        raise ResolveNotFoundError(f"{ref}: not found")
+    raise ResolveError(first_error)

@@ -68,7 +68,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from seclet.cri.errors import ImagePullError
+from seclet.cri.errors import ImagePullError, ImagePullNotFoundError
 from seclet.cri.types import AuthConfig, Image, ImageSpec
 from seclet.runtime.image.archive import ArchiveError, read_archive
 from seclet.runtime.image.config import ImageConfigError, parse_image_config
@@ -79,7 +79,7 @@ from seclet.runtime.image.reference import (
     normalize,
     parse_docker_ref,
 )
-from seclet.runtime.image.resolve import Resolved, ResolveError, resolve
+from seclet.runtime.image.resolve import Resolved, ResolveError, ResolveNotFoundError, resolve
 from seclet.runtime.image.stored import StoredImage
 from seclet.runtime.image.unpack import Layer, UnpackError, UnpackLimits, unpack_layers
 from seclet.runtime.oci.inputs import ImageConfig
@@ -604,6 +604,11 @@ class ImageStore:
         try:
             try:
                 resolved = await resolve(ref, self.hosts, creds)
+            except ResolveNotFoundError as exc:
+                raise ImagePullNotFoundError(
+                    f'failed to pull and unpack image "{name}": '
+                    f'failed to resolve reference "{name}": {exc}'
+                ) from None
             except ResolveError as exc:
                 raise _PullStepError(f'failed to resolve reference "{name}": {exc}') from None
             return await self._fetch(ref, resolved, creds)
