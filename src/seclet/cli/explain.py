@@ -10,7 +10,9 @@ Callers: ``seclet.cli.main``.
 
 Steps of ``run``:
 1. node facts: probed once (default) or the documented reference node;
-2. the image's account files (``--image-root``) and config (``--image-config``);
+2. the image's account files (``--image-root``) and config (``--image-config``), or
+   both from an image of the node's image store (``--image REF``: ``seclet server
+   --data-dir``'s ``images/``, as ``seclet images ls`` lists it; never pulled);
 3. per object: refusals and validation as ``validate``; per container (init
    containers first, then containers, as the kubelet starts them): build and render;
    a container the runtime would refuse prints the kubelet's reason.
@@ -33,7 +35,9 @@ from seclet.cli.report import EXIT_UNUSABLE, Failure, finish
 from seclet.host.facts import NodeFacts
 from seclet.host.probe import probe_node_facts
 from seclet.runtime.image.config import ImageConfigError, parse_image_config
+from seclet.runtime.image.hosts import RegistryHosts
 from seclet.runtime.image.rootfs import ImageFileError, read_image_file
+from seclet.runtime.image.store import INDEX_FILE, ImageStore
 from seclet.runtime.oci.builder import ContainerBuild, SpecError, build_container
 from seclet.runtime.oci.explain import CapabilitySet, EffectiveProcess
 from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig, RuntimeContext
@@ -44,15 +48,41 @@ from seclet.securitycontext.users import image_user_from_config, kubelet_image_u
 
 @dataclass(frozen=True, slots=True)
 class ImageFiles:
-    """What ``--image-root`` and ``--image-config`` supplied."""
+    """What ``--image-root`` and ``--image-config`` (or ``--image``) supplied."""
 
     config: ImageConfig
     passwd: str | None
     group: str | None
 
 
+def _stored_image_files(ref: str, data_dir: Path) -> ImageFiles | str:
+    """Step 2 for ``--image``: the stored image's config and account files."""
+    root = data_dir / "images"
+    if not (root / INDEX_FILE).is_file():
+        return f"error: --image {ref}: no image store in {root} (see seclet images import)"
+    try:
+        store = ImageStore(root, RegistryHosts())
+    except OSError as exc:
+        return f"error: --image {ref}: image store {root}: {exc.strerror or exc}"
+    try:
+        stored = store.lookup(ref)
+        if stored is None:
+            return f"error: --image {ref}: no such image in {root} (see seclet images ls)"
+        passwd = read_image_file(stored.rootfs, "/etc/passwd")
+        group = read_image_file(stored.rootfs, "/etc/group")
+    except ImageFileError as exc:
+        return f"error: --image {ref}: {exc}"
+    finally:
+        store.close()
+    return ImageFiles(stored.config, passwd, group)
+
+
 def _image_files(args: argparse.Namespace) -> ImageFiles | str:
     """Step 2: the image's config and account files, or an error text."""
+    if args.image:
+        if args.image_root or args.image_config:
+            return "error: --image cannot be combined with --image-root or --image-config"
+        return _stored_image_files(args.image, Path(args.data_dir))
     config = ImageConfig()
     if args.image_config:
         try:
@@ -121,8 +151,11 @@ def _localhost_profiles(pod: Pod, seccomp_root: str) -> dict[str, str]:
     if spec is None:
         return {}
     names: list[str] = []
-    for sc in (spec.securityContext, *(c.securityContext for c in spec.initContainers),
-               *(c.securityContext for c in spec.containers)):
+    for sc in (
+        spec.securityContext,
+        *(c.securityContext for c in spec.initContainers),
+        *(c.securityContext for c in spec.containers),
+    ):
         profile = sc.seccompProfile if sc is not None else None
         if profile is not None and profile.type == "Localhost" and profile.localhostProfile:
             names.append(profile.localhostProfile)
@@ -186,7 +219,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
                 continue
             except SpecError as exc:
                 line = f"pod/{admitted.name} container {ctr.name}: CreateContainerError: {exc}"
-                if str(exc) == "no command specified" and not args.image_config:
+                if str(exc) == "no command specified" and not (args.image_config or args.image):
                     line += " (the image's Entrypoint/Cmd are unknown: pass --image-config)"
                 failures.append(Failure(line, line, False))
                 continue

@@ -325,3 +325,17 @@ def test_concurrent_writers_lose_nothing(archives: Archives, data: Path) -> None
     assert sorted(t for i in asyncio.run(fresh.list_images()) for t in i.repo_tags) == tags
     fresh.close()
     server.close()
+
+
+def test_explain_reads_an_imported_image(
+    capsys: pytest.CaptureFixture[str], archives: Archives, data: Path
+) -> None:
+    assert cli(capsys, data, "import", str(archives.agnhost_oci))[0] == 0
+    pod = REPO / "examples" / "security-context-5.yaml"
+    code = main(
+        ["explain", "--node", "reference", "-f", str(pod), "--image", AGNHOST,
+         "--data-dir", str(data)]
+    )  # fmt: skip
+    out, err = capsys.readouterr()
+    assert (code, err) == (0, "")
+    assert "  id:           uid=1000 gid=3000 groups=3000,4000,50000\n" in out
