@@ -65,6 +65,9 @@ def test_page_pod_id_and_status(env: Env) -> None:
         assert sandbox.state == PodSandboxState.SANDBOX_READY
         assert sandbox.ip == ""
         assert sandbox.pid > 0
+        floor = env.runtime.node.oom_score_adj_floor
+        pause_adj = -998 if floor is None else max(-998, floor)
+        assert _read(f"/proc/{sandbox.pid}/oom_score_adj").strip() == str(pause_adj)
         host = (await env.runtime.exec_sync(cid, ("hostname",))).stdout.decode().strip()
         assert host == "security-context-demo"
 

@@ -6,10 +6,12 @@ Callers: pytest.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
+from seclet.host.facts import NodeFacts
 from seclet.runtime.runc.sandbox_spec import SandboxSpecInputs, build_sandbox_spec
 from seclet.securitycontext.namespaces import CONTAINER, NODE, POD, NamespaceOptions
 
@@ -54,6 +56,15 @@ def test_default_sandbox() -> None:
     pause = next(m for m in spec["mounts"] if m["destination"] == "/catatonit")
     assert pause["source"] == "/usr/bin/catatonit"
     assert spec["annotations"]["io.kubernetes.cri.container-type"] == "sandbox"
+    assert spec["process"]["oomScoreAdj"] == 0  # -998 raised to the reference node's floor
+
+
+def test_sandbox_oom_score_adj_without_a_floor() -> None:
+    """containerd's defaultSandboxOOMAdj where the daemon may lower it."""
+    free = replace(NodeFacts.reference(), oom_score_adj_floor=None)
+    assert _spec(node=free)["process"]["oomScoreAdj"] == -998
+    raised = replace(NodeFacts.reference(), oom_score_adj_floor=-500)
+    assert _spec(node=raised)["process"]["oomScoreAdj"] == -500
 
 
 @pytest.mark.parametrize(

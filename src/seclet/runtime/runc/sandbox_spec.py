@@ -13,11 +13,13 @@ order:
 5. mounts: catatonit bound read-only at ``/catatonit``; ``/dev/shm`` is the pod's shm
    (read-only for pause, as containerd binds it);
 6. the pod's namespaced sysctls (``linux.sysctl``); CPU shares 2
-   (``WithDefaultSandboxShares``); read-only rootfs; cgroups path; CRI annotations;
+   (``WithDefaultSandboxShares``); read-only rootfs; cgroups path; oom_score_adj
+   -998 (``WithPodOOMScoreAdj``) raised to the node's floor as
+   ``restrict_oom_score_adj`` does (this host lacks CAP_SYS_RESOURCE: 0); CRI
+   annotations;
 7. seccomp: RuntimeDefault when the pod-level profile asks for it (or
    ``--seccomp-default`` with none set).
-Not done: ``oomScoreAdj -998`` (the host lacks CAP_SYS_RESOURCE, so runc could not
-lower it); Localhost seccomp for the pause process.
+Not done: Localhost seccomp for the pause process.
 Callers: seclet.runtime.runc.run_pod_sandbox.
 """
 
@@ -35,6 +37,8 @@ from seclet.securitycontext.namespaces import NODE, POD, USERNS_LENGTH, Namespac
 from seclet.securitycontext.seccomp import runtime_default_profile
 
 PAUSE_PATH = "/catatonit"
+SANDBOX_OOM_SCORE_ADJ = -998
+"""containerd ``defaultSandboxOOMAdj``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -115,6 +119,10 @@ def build_sandbox_spec(inputs: SandboxSpecInputs) -> dict[str, Any]:
     spec["root"]["readonly"] = True
     if inputs.cgroup_parent:
         linux["cgroupsPath"] = cgroups_path(inputs.cgroup_parent, inputs.sandbox_id)
+    floor = inputs.node.oom_score_adj_floor
+    process["oomScoreAdj"] = (
+        SANDBOX_OOM_SCORE_ADJ if floor is None else max(SANDBOX_OOM_SCORE_ADJ, floor)
+    )
     spec["annotations"] = {
         "io.kubernetes.cri.container-type": "sandbox",
         "io.kubernetes.cri.sandbox-id": inputs.sandbox_id,
