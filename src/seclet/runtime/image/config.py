@@ -1,7 +1,7 @@
 """Read an OCI image config (the JSON ``skopeo inspect --config`` prints).
 
 Role: turn an image config document into the builder's frozen ``ImageConfig``
-(``User``, ``Entrypoint``, ``Cmd``, ``Env``, ``WorkingDir``). Accepts the whole
+(``User``, ``Entrypoint``, ``Cmd``, ``Env``, ``WorkingDir``, ``StopSignal``). Accepts the whole
 image config (``{"config": {...}, "rootfs": ...}``) or only its ``config`` object.
 Callers: ``seclet.cli.explain`` (``--image-config``), later the image store.
 """
@@ -37,7 +37,7 @@ def parse_image_config(text: str) -> ImageConfig:
     inner = doc.get("config", doc)
     if not isinstance(inner, dict):
         raise ImageConfigError("config: expected an object")
-    for key in ("User", "WorkingDir"):
+    for key in ("User", "WorkingDir", "StopSignal"):
         if key in inner and not isinstance(inner[key], (str, type(None))):
             raise ImageConfigError(f"config.{key}: expected a string")
     env = _strings(inner, "Env")
@@ -47,4 +47,5 @@ def parse_image_config(text: str) -> ImageConfig:
         env=env if env is not None else ImageConfig().env,
         user=inner.get("User") or "",
         working_dir=inner.get("WorkingDir") or "",
+        stop_signal=inner.get("StopSignal") or "",
     )

@@ -1,6 +1,7 @@
 """Frozen inputs of the OCI spec builder.
 
-Role: ``ImageConfig`` (the OCI image config fields the runtime reads),
+Role: ``ImageConfig`` (the OCI image config fields the runtime reads, StopSignal
+included),
 ``CRIMount`` (a volume/host-file bind the kubelet asks for, host path already
 resolved by the I/O shell), ``RuntimeContext`` (where the container lives on this
 node: ids, rootfs, sandbox namespaces, seccomp root, cgroup parent, userns mapping,
@@ -32,6 +33,10 @@ class ImageConfig:
     env: tuple[str, ...] = ("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",)
     user: str = ""
     working_dir: str = ""
+    stop_signal: str = ""
+    """``config.StopSignal`` as the image states it (``SIGQUIT``, ``3``, ``RTMIN+3``);
+    "" when unset. StopContainer uses it when the container sets no
+    ``lifecycle.stopSignal``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
