@@ -156,6 +156,7 @@ class _Record:
                 "env": list(c.env),
                 "user": c.user,
                 "working_dir": c.working_dir,
+                "stop_signal": c.stop_signal,
             },
         }
 
@@ -168,6 +169,7 @@ class _Record:
             env=tuple(c["env"]),
             user=c["user"],
             working_dir=c["working_dir"],
+            stop_signal=c.get("stop_signal", ""),
         )
         return cls(
             _image(
