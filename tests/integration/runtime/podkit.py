@@ -5,7 +5,7 @@ stores (defaults applied, decoded, as tests/unit/oci/podload does);
 ``make_image_store`` lays out busybox-based image roots (``/bin/busybox`` + applet
 symlinks + the image's ``/etc/passwd`` and ``/etc/group``) and answers
 ``ImageLookup`` for busybox:1.28, hello-app:2.0 (``/hello-app`` sleeps) and
-agnhost:2.45 (by that name, the normalised tag or digest, or the id, as the image
+agnhost:2.45, busybox:stop-usr1 (StopSignal SIGUSR1) (by that name, the normalised tag or digest, or the id, as the image
 store answers); ``sandbox_config`` / ``container_config`` build the CRI requests the
 kubelet would send; ``run`` drives a coroutine to completion.
 Callers: tests/integration/runtime.
@@ -164,6 +164,7 @@ def make_image_store(base: Path) -> TestImages:
         "registry.k8s.io/e2e-test-images/agnhost:2.45": (
             agnhost_etc, {}, ImageConfig(entrypoint=("/bin/sh",)),
         ),
+        "busybox:stop-usr1": (busybox_etc, {}, ImageConfig(cmd=("sh",), stop_signal="SIGUSR1")),
     }  # fmt: skip
     images: dict[str, StoredImage] = {}
     for index, (ref, (etc, extra, config)) in enumerate(specs.items()):

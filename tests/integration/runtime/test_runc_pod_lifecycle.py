@@ -195,6 +195,42 @@ def test_stop_honours_term_trap_within_grace(env: Env) -> None:
     run(body())
 
 
+_STOP_SCRIPT = (
+    'trap "echo usr1; exit 0" USR1; trap "echo term; exit 1" TERM; '
+    "echo ready; while true; do sleep 0.05; done"
+)
+
+
+async def _stop_with(env: Env, name: str, container: dict[str, object]) -> tuple[int, str]:
+    cid = await _run_simple(env, name, {"command": ["sh", "-c", _STOP_SCRIPT], **container})
+    log = (await env.runtime.container_status(cid)).log_path
+    deadline = time.monotonic() + 5
+    while "stdout F ready" not in _read(log):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.01)
+    await env.runtime.stop_container(cid, 10)
+    status = await env.runtime.container_status(cid)
+    return status.exit_code, _read(status.log_path)
+
+
+def test_stop_signal_image_then_lifecycle(env: Env) -> None:
+    """containerd: lifecycle.stopSignal > the image's StopSignal > SIGTERM."""
+
+    async def body() -> None:
+        code, log = await _stop_with(env, "stop-image", {"image": "busybox:stop-usr1"})
+        assert code == 0 and "stdout F usr1" in log
+        code, log = await _stop_with(
+            env,
+            "stop-lifecycle",
+            {"image": "busybox:stop-usr1", "lifecycle": {"stopSignal": "SIGTERM"}},
+        )
+        assert code == 1 and "stdout F term" in log
+        code, log = await _stop_with(env, "stop-default", {})
+        assert code == 1 and "stdout F term" in log
+
+    run(body())
+
+
 def test_stop_kills_after_grace(env: Env) -> None:
     async def body() -> None:
         cid = await _run_simple(env, "stubborn", {"command": ["sleep", "3600"]})

@@ -15,7 +15,8 @@ Steps:
 5. ``build_container`` — ``SpecError`` becomes ``CRIError`` with its message;
    privileged with host devices: every host device node is added;
 6. the container directory: overlay rootfs (image lower, upper/work here),
-   config.json, the record (uid/gid/groups for ``status.user``, log path, stop signal).
+   config.json, the record (uid/gid/groups for ``status.user``, log path, the stop
+   signal: ``lifecycle.stopSignal``, else the image's StopSignal, else SIGTERM).
 Callers: seclet.runtime.runc.service.
 """
 
@@ -39,6 +40,7 @@ from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.host_devices import host_devices
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.records import ContainerRecord, SandboxRecord
+from seclet.runtime.runc.stop_container import stop_signal
 from seclet.securitycontext.seccomp import LOCALHOST, kubelet_seccomp_profile
 
 _HOST_SHM = "/dev/shm"  # noqa: S108
@@ -164,7 +166,9 @@ async def create_container(
         records.write_json_atomic(directory / "config.json", spec)
         user = spec["process"]["user"]
         lifecycle = req.container.lifecycle
-        stop_signal = (lifecycle.stopSignal if lifecycle is not None else None) or "SIGTERM"
+        signal = stop_signal(
+            lifecycle.stopSignal if lifecycle is not None else None, stored.config.stop_signal
+        )
         log_path = ""
         if sandbox_config.log_directory and req.log_path:
             log_path = posixpath.join(sandbox_config.log_directory, req.log_path)
@@ -181,7 +185,7 @@ async def create_container(
             uid=int(user.get("uid", 0)),
             gid=int(user.get("gid", 0)),
             additional_gids=tuple(int(g) for g in user.get("additionalGids", ())),
-            stop_signal=stop_signal,
+            stop_signal=signal,
             terminal=bool(spec["process"].get("terminal", False)),
             labels=dict(req.labels),
             annotations=dict(req.annotations),
