@@ -20,7 +20,7 @@ import pytest
 
 from seclet.cri.types import ImageSpec
 from seclet.runtime.image.hosts import RegistryHosts
-from seclet.runtime.image.store import ImageStore
+from seclet.runtime.image.store import ImageStore, overlay_lower_dirs
 
 BUSYBOX = "sha256:" + "b" * 64
 AGNHOST = "sha256:" + "a" * 64
@@ -171,3 +171,51 @@ def test_opening_leaves_shared_files_alone_when_unchanged(root: Path) -> None:
     ImageStore(root, RegistryHosts()).close()
     assert (root / "policy.json").stat().st_ino == policy.st_ino  # a running skopeo reads it
     first.close()
+
+
+def test_overlay_lower_dirs_of_mountinfo() -> None:
+    mountinfo = (
+        "204 27 0:109 / /d/rootfs rw,relatime - overlay overlay rw,lowerdir=/a/x\\040y/rootfs"
+        ":/b,upperdir=/d/upper,workdir=/d/work,uuid=on\n"
+        "26 1 8:1 / / rw,relatime shared:1 - ext4 /dev/sda1 rw,lowerdir=/not/overlay\n"
+        "30 1 0:5 / /x rw - tmpfs tmpfs rw\n"
+    )
+    assert overlay_lower_dirs(mountinfo) == frozenset({"/a/x y/rootfs", "/b"})
+
+
+def test_removing_an_image_a_container_still_mounts_keeps_its_files(
+    store: ImageStore, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    rootfs = root / "images" / ("b" * 64) / "rootfs"
+    (rootfs / "bin").mkdir()
+    (rootfs / "bin" / "sh").write_text("#!")
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        f"204 27 0:109 / /c/rootfs rw - overlay overlay rw,lowerdir={rootfs},upperdir=/u,"
+        "workdir=/w\n"
+    )
+    monkeypatch.setattr("seclet.runtime.image.store.MOUNTINFO", mountinfo)
+    asyncio.run(store.remove_image(ImageSpec(image="busybox:1.28")))
+    assert store.lookup("busybox:1.28") is None
+    assert index_tags(root) == {}
+    [kept] = list((root / "images").iterdir())
+    assert kept.name.startswith(f".removed-{'b' * 64}-")
+    assert (kept / "rootfs" / "bin" / "sh").read_text() == "#!"
+
+    ImageStore(root, RegistryHosts()).close()  # still mounted: the sweep keeps it
+    assert kept.is_dir()
+    mountinfo.write_text("")
+    ImageStore(root, RegistryHosts()).close()  # unmounted: swept
+    assert list((root / "images").iterdir()) == []
+
+
+def test_removing_an_unused_image_deletes_its_files(
+    store: ImageStore, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text("")
+    monkeypatch.setattr("seclet.runtime.image.store.MOUNTINFO", mountinfo)
+    asyncio.run(store.remove_image(ImageSpec(image=BUSYBOX)))
+    assert list((root / "images").iterdir()) == []

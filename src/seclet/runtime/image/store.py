@@ -34,6 +34,11 @@ Several processes may open one root (``seclet server`` and ``seclet images``):
   ``flock`` on ``<root>/tmp/<token>.lock``; the sweep at open removes only the
   directories whose lock nobody holds, and image directories the index does not name.
 
+``remove_image`` renames the image directory away under the lock and deletes it
+unless a mounted overlay (``/proc/self/mountinfo``) still has its ``rootfs`` as a
+lower directory: a running container keeps its files, as with containerd, and a
+later open's sweep deletes them once nothing mounts them.
+
 ``import_archive`` imports a docker-archive or oci-archive tar (``archive``) by
 ``skopeo copy``-ing each image (a docker-archive's through ``dir:``, which keeps its
 config, so the image id is docker's, and its layers as they are; an oci-archive's
@@ -86,6 +91,8 @@ from seclet.runtime.oci.inputs import ImageConfig
 
 INDEX_FILE = "images.json"
 LOCK_FILE = "lock"
+MOUNTINFO = Path("/proc/self/mountinfo")
+_REMOVED = re.compile(r"^\.removed-([a-f0-9]{64})-[a-f0-9]+$")
 INDEX_VERSION = 1
 SKOPEO = "skopeo"
 DEFAULT_LIMITS = UnpackLimits()
@@ -282,6 +289,26 @@ def _read_layout(layout: Path) -> _Layout:
     )
 
 
+def _mountinfo_unescape(field: str) -> str:
+    return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
+
+
+def overlay_lower_dirs(mountinfo: str) -> frozenset[str]:
+    """Every ``lowerdir`` of the overlay mounts a ``/proc/<pid>/mountinfo`` lists."""
+    lowers: set[str] = set()
+    for line in mountinfo.splitlines():
+        _, sep, tail = line.partition(" - ")
+        fields = tail.split(" ")
+        if not sep or len(fields) < 3 or fields[0] != "overlay":
+            continue
+        for option in fields[2].split(","):
+            if option.startswith("lowerdir="):
+                lowers.update(
+                    _mountinfo_unescape(d) for d in option[len("lowerdir=") :].split(":") if d
+                )
+    return frozenset(lowers)
+
+
 def _flock(path: Path, *, blocking: bool) -> int | None:
     """An fd of ``path`` (created 0600) holding an exclusive ``flock``; None when
     another open file holds it and ``blocking`` is false. Closing the fd unlocks."""
@@ -461,9 +488,21 @@ class ImageStore:
                 else:
                     entry.unlink(missing_ok=True)
         known = {image_id.removeprefix("sha256:") for image_id in self._records}
+        in_use = self._lower_dirs_in_use()
         for orphan in self._images_dir.iterdir():
+            removed = _REMOVED.match(orphan.name)
+            if removed and str(self.rootfs(removed.group(1))) in in_use:
+                continue  # a removed image a running container still has as its lower
             if orphan.name not in known:
                 shutil.rmtree(orphan, ignore_errors=True)
+
+    def _lower_dirs_in_use(self) -> frozenset[str]:
+        """The overlay lower directories mounted now (the runtime mounts each
+        container's rootfs with its image's ``rootfs`` as the lower)."""
+        try:
+            return overlay_lower_dirs(MOUNTINFO.read_text(errors="replace"))
+        except OSError:
+            return frozenset()
 
     def _refresh(self, *, strict: bool = False) -> None:
         """Re-read the index when another process replaced it (see the module doc).
@@ -566,20 +605,30 @@ class ImageStore:
     # --- remove ----------------------------------------------------------------
 
     async def remove_image(self, image: ImageSpec) -> None:
-        """Remove the image and all its references; absent images are not an error."""
+        """Remove the image and all its references; absent images are not an error.
+
+        The image directory is renamed away under the store lock; its files are
+        deleted unless a mounted overlay still has them as its lower directory (a
+        running container keeps its root filesystem, as with containerd, whose
+        snapshots outlive the image record): then the sweep of a later open deletes
+        them once nothing mounts them."""
         async with self._writing():
             record = self._find(image.image)
             if record is None:
                 return
             del self._records[record.image.id]
             await self._save()
-            image_dir = self.rootfs(record.image.id).parent
-            trash = self._images_dir / f".removed-{secrets.token_hex(8)}"
+            rootfs = self.rootfs(record.image.id)
+            trash = self._images_dir / (
+                f".removed-{record.image.id.removeprefix('sha256:')}-{secrets.token_hex(8)}"
+            )
             try:
-                await asyncio.to_thread(image_dir.rename, trash)
+                await asyncio.to_thread(rootfs.parent.rename, trash)
             except FileNotFoundError:
                 return
-        await asyncio.to_thread(shutil.rmtree, trash, True)
+        in_use = await asyncio.to_thread(self._lower_dirs_in_use)
+        if str(rootfs) not in in_use:
+            await asyncio.to_thread(shutil.rmtree, trash, True)
 
     # --- pull ------------------------------------------------------------------
 
