@@ -17,7 +17,9 @@ Steps of ``generate_pod_status``:
 2. phase (``getPhase``), sticky once terminal;
 3. conditions PodReadyToStartContainers, Initialized, Ready, ContainersReady,
    PodScheduled, each with ``observedGeneration`` (PodObservedGenerationTracking);
-4. hostIP(s), podIP(s), startTime (kept), qosClass (kept), observedGeneration.
+4. hostIP(s), podIP(s) (a ready sandbox's; a terminal pod whose sandbox was stopped
+   keeps the ones it had, as upstream's ``preserveDataFromBeforeStopping``), startTime
+   (kept), qosClass (kept), observedGeneration.
 Callers: seclet.kubelet.worker, tests.
 """
 
@@ -468,10 +470,15 @@ def generate_pod_status(
     }
     if meta.generation is None:
         del status["observedGeneration"]
-    pod_ip = inputs.node_ip if spec.hostNetwork else (state.sandbox.ip if state.sandbox else "")
+    pod_ip = inputs.node_ip if spec.hostNetwork else ""
+    if not spec.hostNetwork and state.sandbox is not None and state.sandbox_ready:
+        pod_ip = state.sandbox.ip
     if pod_ip:
         status["podIP"] = pod_ip
         status["podIPs"] = [{"ip": pod_ip}]
+    elif phase in TERMINAL and old_status.get("podIP"):
+        status["podIP"] = old_status["podIP"]
+        status["podIPs"] = old_status.get("podIPs") or [{"ip": old_status["podIP"]}]
     status["startTime"] = old_status.get("startTime") or rfc3339(inputs.now)
     if init:
         status["initContainerStatuses"] = init

@@ -61,6 +61,12 @@ def write_mapping(pod_dir: Path, host_id: int) -> None:
     (pod_dir / "userns").write_text(mapping_json(host_id), encoding="utf-8")
 
 
+def remove_mapping(pod_dir: Path) -> None:
+    """Forget ``<podDir>/userns`` (upstream ``releaseWithLock`` removes the mappings
+    file), so a restarted kubelet does not hold a released range."""
+    (pod_dir / "userns").unlink(missing_ok=True)
+
+
 def read_mapping(pod_dir: Path) -> int | None:
     """The first host id in ``<podDir>/userns``, None when absent or unreadable."""
     try:

@@ -12,7 +12,8 @@ Role: the part of upstream's volume manager seclet supports today.
   skipped (no mount); other volume types are refused with a ``FailedMount`` message.
 Steps of ``set_up``: 1. plan every volume (refuse unsupported ones, before touching
 disk); 2. create each emptyDir (tmpfs mount for Memory); 3. apply fsGroup ownership
-to each emptyDir; 4. check/create hostPaths.
+to each emptyDir; 4. check/create hostPaths. ``tear_down_volumes`` (a terminal pod)
+removes only ``<podDir>/volumes``; ``tear_down`` (a deleted pod) the whole directory.
 Callers: seclet.kubelet.worker.
 """
 
@@ -187,13 +188,26 @@ def _mounted_empty_dirs(pod_dir: str) -> list[str]:
     return [str(p) for p in base.iterdir() if p.is_mount()]
 
 
-async def tear_down(pod_dir: str) -> None:
-    """Unmount the pod's tmpfs emptyDirs, then remove its directory."""
+async def _unmount_empty_dirs(pod_dir: str) -> None:
     for path in await asyncio.to_thread(_mounted_empty_dirs, pod_dir):
         proc = await asyncio.create_subprocess_exec(
             "umount", path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
         )
         await proc.wait()
+
+
+async def tear_down_volumes(pod_dir: str) -> None:
+    """A terminal pod's volumes (upstream unmounts them once the pod is terminated,
+    before ``SyncTerminatedPod`` finishes): unmount its tmpfs emptyDirs and remove
+    ``<podDir>/volumes``; the rest of the pod directory (termination-log files, the
+    userns file) stays until the pod is deleted."""
+    await _unmount_empty_dirs(pod_dir)
+    await asyncio.to_thread(shutil.rmtree, str(Path(pod_dir) / "volumes"), True)
+
+
+async def tear_down(pod_dir: str) -> None:
+    """Unmount the pod's tmpfs emptyDirs, then remove its directory."""
+    await _unmount_empty_dirs(pod_dir)
     await asyncio.to_thread(shutil.rmtree, pod_dir, True)
 
 

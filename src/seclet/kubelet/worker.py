@@ -6,7 +6,8 @@ pod UID, as one asyncio task. It wakes on every change of the pod object and eve
 (``seclet.kubelet.status``) after each sync.
 
 Steps of ``_sync``:
-1. decode the pod; a pod already terminal is left alone (never restarted);
+1. decode the pod; a pod already terminal is never restarted: it is finished
+   (``_finish``) and left alone;
 2. admission on first sight (sysctls, OS, AppArmor) -> rejected pods become Failed;
    the prober task starts for pods with probes;
 3. activeDeadlineSeconds passed -> containers killed, phase Failed (DeadlineExceeded);
@@ -18,7 +19,14 @@ Steps of ``_sync``:
    init container / start containers, each start through ``_start_container``
    (back-off, pull secrets and image, environment and runAsNonRoot, termination-log
    file, create, start);
-7. re-read the runtime and write the status.
+7. re-read the runtime and write the status; a terminal phase finishes the pod.
+Steps of ``_finish`` (a terminal pod: upstream's ``SyncTerminatingPod`` then
+``SyncTerminatedPod``; once per worker, so again after a kubelet restart):
+1. kill the pod: ``Killing`` + StopContainer for any container still running, then
+   StopPodSandbox (the pause process goes; containers and their logs are kept for
+   ``kubectl logs`` until the pod is deleted); when something was stopped, the status
+   is written again (PodReadyToStartContainers False, pod IPs kept);
+2. tear down its volumes (``<podDir>/volumes``) and release its userns ids.
 Steps of ``_terminate`` (deletionTimestamp set, or the object deleted):
 1. ``Killing`` ``Stopping container <c>`` and StopContainer with the grace period for
    each running container; 2. stop and remove the sandbox; 3. tear down volumes,
@@ -84,7 +92,12 @@ from seclet.kubelet.runtimestate import (
     read_pod_state,
 )
 from seclet.kubelet.status import StatusInputs, generate_pod_status, rejected_status
-from seclet.kubelet.userns import UsernsAllocator, UsernsExhaustedError, write_mapping
+from seclet.kubelet.userns import (
+    UsernsAllocator,
+    UsernsExhaustedError,
+    remove_mapping,
+    write_mapping,
+)
 from seclet.kubelet.volumes import (
     VolumeError,
     VolumePlan,
@@ -92,6 +105,7 @@ from seclet.kubelet.volumes import (
     plan_volumes,
     set_up,
     tear_down,
+    tear_down_volumes,
 )
 from seclet.securitycontext.nonroot import (
     CREATE_CONTAINER_CONFIG_ERROR,
@@ -177,6 +191,8 @@ class PodWorker:
         self.deleted = False
         self.done = False
         self.terminal = False
+        self.finished = False
+        """``_finish`` ran for this terminal pod."""
         self.admitted = False
         self.volumes: tuple[VolumePlan, ...] | None = None
         self.reasons: dict[str, tuple[str, str]] = {}
@@ -285,6 +301,7 @@ class PodWorker:
             self.terminal = True
         if self.terminal:
             self.stop_prober()
+            await self._finish(obj, pod)
             return
         if not self.admitted:
             rejection = admit(pod, self.deps.facts, self.deps.config.allowed_unsafe_sysctls)
@@ -298,6 +315,7 @@ class PodWorker:
                     )
                 )
                 self.terminal = True
+                await self._finish(obj, pod)
                 return
             self.admitted = True
             if has_probes(pod):
@@ -347,6 +365,24 @@ class PodWorker:
         if status is not None and status.get("phase") in ("Succeeded", "Failed"):
             self.terminal = True
             self.stop_prober()
+            await self._finish(obj, pod)
+
+    async def _finish(self, obj: JSONObject, pod: models.Pod) -> None:
+        """The steps of ``_finish`` above (idempotent: nothing left to stop, nothing
+        written)."""
+        if self.finished:
+            return
+        state = await read_pod_state(self.deps.runtime, self.uid)
+        if state.running() or state.sandbox_ready:
+            grace = (pod.spec or models.PodSpec()).terminationGracePeriodSeconds
+            await self._kill_pod(
+                obj, pod, state, grace=30 if grace is None else grace, events=True, remove=False
+            )
+            self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid), True)
+        await tear_down_volumes(str(self.pod_dir))
+        self.deps.userns.release(self.uid)
+        await asyncio.to_thread(remove_mapping, self.pod_dir)
+        self.finished = True
 
     async def _collect_garbage(self, state: PodRuntimeState) -> None:
         """Remove dead containers beyond the newest one per name, and their CRI log
@@ -385,6 +421,7 @@ class PodWorker:
         self._write(lambda old: generate_pod_status(pod, state, old, inputs))
         self.terminal = True
         self.stop_prober()
+        await self._finish(obj, pod)
         return True
 
     async def _volumes_ready(self, obj: JSONObject, pod: models.Pod) -> bool:
