@@ -1,0 +1,904 @@
+"""Benchmark: the whole node (``seclet server``) beside raw runc, in one run.
+
+Role: issue #3's node targets, measured side by side so a noisy machine moves both
+columns alike — create → Running within 2x a raw ``runc run -d`` of the same busybox
+rootfs, an exec round trip within 1.5x ``runc exec`` into the same container, the
+server's idle RSS at most 60 MB, and the API ready within 1 s of the process's exec.
+Callers: developers and reviewers by hand (root, with runc, conmon, catatonit, skopeo
+and docker-registry installed, as for the e2e tests). Not part of the test command.
+Run: ``.venv/bin/python -m bench.node [--rounds N] [--execs N] [--json]``.
+
+Steps:
+1. start a local docker-registry with the stand-in test images
+   (``tests/registry.py``) and build a raw OCI bundle (``runc spec``, non-terminal,
+   ``sleep 3600``) whose rootfs is the busybox image's own layer;
+2. start ``seclet server`` on a fresh data directory as ``tests/e2e/node.py`` does and
+   time, from the process's exec, the first ``/readyz`` 200, the first authenticated
+   ``GET /api`` 200 and the Node ``Ready``; read the server's RSS once the node is
+   ready;
+3. pull the image once with a warm-up pod, then per round, in alternating order:
+   ``runc run -d`` + ``runc delete -f`` of the raw bundle, and a pod created through
+   the API (raw HTTPS with the kubeconfig's token) until a watch sees it Running with
+   its container started, then deleted until the watch sees it gone and its runc
+   containers are gone; in each round's pod, exec ``true`` through the API websocket
+   (``v5.channel.k8s.io``, request to exit Status) interleaved with ``runc exec`` of
+   the same container, ``kubectl exec`` (kubectl's own start-up included, for
+   information) and ``runc exec`` into the raw container;
+4. the server's and conmon's RSS/PSS with 1 and 10 idle pods, then the 10 deleted;
+5. two warm restarts of the server (same data directory): ready times again;
+6. print medians, min–max, ratios and the targets (``--json``: the same as JSON);
+   everything started (pods, server, registry, runc containers, temp dirs) is removed,
+   also on failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import base64
+import contextlib
+import http.client
+import importlib.util
+import json
+import os
+import shutil
+import signal
+import ssl
+import statistics
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+import aiohttp
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from registry import MIRRORED_HOSTS, LocalRegistry, free_port, push_test_images  # noqa: E402
+
+SECLET = Path(sys.prefix) / "bin" / "seclet"
+KUBECTL = Path(sys.prefix) / "bin" / "kubectl"
+IMAGE = "busybox:1.28"
+NAMESPACE = "default"
+CREATE_RATIO_TARGET = 2.0
+EXEC_RATIO_TARGET = 1.5
+RSS_TARGET_MB = 60.0
+READY_TARGET_S = 1.0
+IDLE_SETTLE_S = 2.0
+"""Seconds the node is left alone before its memory is read."""
+POLL_S = 0.002
+
+JSONObject = dict[str, Any]
+
+
+class BenchError(RuntimeError):
+    """Something the benchmark needs did not happen."""
+
+
+# -- samples -------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    """Named lists of seconds (or MB, for memory)."""
+
+    values: dict[str, list[float]] = field(default_factory=dict)
+
+    def add(self, name: str, value: float) -> None:
+        self.values.setdefault(name, []).append(value)
+
+    def median(self, name: str) -> float | None:
+        got = self.values.get(name)
+        return statistics.median(got) if got else None
+
+    def spread(self, name: str) -> tuple[float, float] | None:
+        got = self.values.get(name)
+        return (min(got), max(got)) if got else None
+
+
+def timed_run(argv: list[str], *, check: bool = True) -> float:
+    """Seconds ``argv`` took. Its stdio is /dev/null and a file, never a pipe: a
+    detached container inherits runc's and would hold a pipe open."""
+    with tempfile.TemporaryFile() as err:
+        t0 = time.perf_counter()
+        code = subprocess.call(
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+        )
+        elapsed = time.perf_counter() - t0
+        if check and code != 0:
+            err.seek(0)
+            text = err.read().decode(errors="replace")[-2000:]
+            raise BenchError(f"{' '.join(argv)} -> {code}: {text}")
+    return elapsed
+
+
+# -- the raw runc baseline -----------------------------------------------------------
+
+
+def _build_tool() -> Any:
+    """``tools/build_test_images.py`` as a module (the stand-in images' layers)."""
+    path = REPO / "tools" / "build_test_images.py"
+    spec = importlib.util.spec_from_file_location("seclet_bench_build_test_images", path)
+    if spec is None or spec.loader is None:
+        raise ImportError(path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+@dataclass
+class RawRunc:
+    """A bundle of the busybox image's layer and a runc state root of its own."""
+
+    bundle: Path
+    root: Path
+    started: set[str] = field(default_factory=set)
+
+    @classmethod
+    def prepare(cls, directory: Path) -> RawRunc:
+        tool = _build_tool()
+        busybox = next(i for i in tool.stand_in_images() if i.repository == "library/busybox")
+        rootfs = directory / "bundle" / "rootfs"
+        rootfs.mkdir(parents=True)
+        for entries in busybox.layers:
+            tar_path = directory / "layer.tar"
+            tar_path.write_bytes(cast(bytes, tool.layer_tar(entries)))
+            with tarfile.open(tar_path) as tar:
+                tar.extractall(rootfs, filter="fully_trusted")
+            tar_path.unlink()
+        bundle = rootfs.parent
+        subprocess.run(["runc", "spec", "--bundle", str(bundle)], check=True)
+        config_path = bundle / "config.json"
+        spec_doc = json.loads(config_path.read_text())
+        spec_doc["process"]["terminal"] = False
+        spec_doc["process"]["args"] = ["sleep", "3600"]
+        spec_doc["process"]["env"] = [json.loads(busybox.config)["Env"][0]]
+        config_path.write_text(json.dumps(spec_doc))
+        root = directory / "runc-root"
+        root.mkdir()
+        return cls(bundle, root)
+
+    def argv(self, *args: str) -> list[str]:
+        return ["runc", "--root", str(self.root), *args]
+
+    def run(self, container_id: str) -> float:
+        """``runc run -d``: returns once the container's process runs."""
+        self.started.add(container_id)
+        return timed_run(self.argv("run", "-d", "--bundle", str(self.bundle), container_id))
+
+    def delete(self, container_id: str) -> float:
+        elapsed = timed_run(self.argv("delete", "-f", container_id))
+        self.started.discard(container_id)
+        return elapsed
+
+    def exec(self, container_id: str) -> float:
+        return timed_run(self.argv("exec", container_id, "true"))
+
+    def cleanup(self) -> None:
+        for cid in list(self.started):
+            subprocess.run(self.argv("delete", "-f", cid), capture_output=True, check=False)
+        self.started.clear()
+
+
+# -- memory --------------------------------------------------------------------------
+
+
+def _status_kb(pid: int, key: str) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(key + ":"):
+            return float(line.split()[1])
+    return 0.0
+
+
+def _pss_kb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+        if line.startswith("Pss:"):
+            return float(line.split()[1])
+    return 0.0
+
+
+def rss_mb(pid: int) -> tuple[float, float]:
+    """(VmRSS, PSS) of ``pid`` in MB."""
+    return _status_kb(pid, "VmRSS") / 1024, _pss_kb(pid) / 1024
+
+
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) ``pid`` has used itself."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def conmons(data_dir: Path) -> list[int]:
+    """Pids of the conmon processes of this node (their command line names its data)."""
+    found = []
+    needle = str(data_dir).encode()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        with contextlib.suppress(OSError):
+            if (entry / "comm").read_text().strip() != "conmon":
+                continue
+            if needle in (entry / "cmdline").read_bytes():
+                found.append(int(entry.name))
+    return found
+
+
+# -- the node ------------------------------------------------------------------------
+
+
+def _https(
+    port: int, path: str, *, token: str | None, context: ssl.SSLContext, timeout: float = 2
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=timeout)
+    try:
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        return resp.status, resp.read()
+    finally:
+        conn.close()
+
+
+def _unverified() -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    context.check_hostname = False
+    context.verify_mode = ssl.CERT_NONE
+    return context
+
+
+@dataclass
+class ReadyTimes:
+    readyz: float
+    api: float
+    node: float
+
+
+@dataclass
+class Server:
+    """``seclet server`` as a process (the flags of tests/e2e/node.py, a fixed port)."""
+
+    data_dir: Path
+    kubeconfig: Path
+    mirrors: tuple[str, ...]
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+    port: int = 0
+    token: str = ""
+    ca_pem: str = ""
+
+    @property
+    def pid(self) -> int:
+        assert self.process is not None
+        return self.process.pid
+
+    @property
+    def url(self) -> str:
+        return f"https://127.0.0.1:{self.port}"
+
+    def ssl_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cadata=self.ca_pem)
+
+    def start(self, timeout: float = 30.0) -> ReadyTimes:
+        """Start and time (from just before the exec) /readyz, GET /api, Node Ready."""
+        self.port = free_port()
+        args = [str(SECLET), "server", "--data-dir", str(self.data_dir), "--port"]
+        args += [str(self.port), "--kubeconfig", str(self.kubeconfig)]
+        for mirror in self.mirrors:
+            args += ["--registry-mirror", mirror]
+        if self.kubeconfig.exists():
+            self.kubeconfig.unlink()
+        insecure = _unverified()
+        with self.log_path.open("ab") as log:
+            t0 = time.perf_counter()
+            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+        deadline = t0 + timeout
+
+        def poll(probe: Callable[[], bool]) -> float:
+            while time.perf_counter() < deadline:
+                if self.process is not None and self.process.poll() is not None:
+                    raise BenchError(f"seclet server exited:\n{self.log()}")
+                with contextlib.suppress(OSError, http.client.HTTPException):
+                    if probe():
+                        return time.perf_counter() - t0
+                time.sleep(POLL_S)
+            raise BenchError(f"seclet server not ready in {timeout}s:\n{self.log()}")
+
+        readyz = poll(lambda: _https(self.port, "/readyz", token=None, context=insecure)[0] == 200)
+
+        def api_ok() -> bool:
+            if not self.token:
+                if not self.kubeconfig.exists():
+                    return False
+                self._read_kubeconfig()
+            return _https(self.port, "/api", token=self.token, context=self.ssl_context())[0] == 200
+
+        api = poll(api_ok)
+
+        def node_ready() -> bool:
+            code, body = _https(
+                self.port, "/api/v1/nodes", token=self.token, context=self.ssl_context()
+            )
+            if code != 200:
+                return False
+            for item in json.loads(body).get("items", []):
+                for cond in item.get("status", {}).get("conditions", []):
+                    if cond.get("type") == "Ready" and cond.get("status") == "True":
+                        return True
+            return False
+
+        node = poll(node_ready)
+        return ReadyTimes(readyz, api, node)
+
+    def _read_kubeconfig(self) -> None:
+        doc = yaml.safe_load(self.kubeconfig.read_text())
+        self.token = doc["users"][0]["user"]["token"]
+        ca = doc["clusters"][0]["cluster"]["certificate-authority-data"]
+        self.ca_pem = base64.b64decode(ca).decode()
+
+    def log(self) -> str:
+        with contextlib.suppress(OSError):
+            return self.log_path.read_text(errors="replace")[-5000:]
+        return ""
+
+    def stop(self) -> float:
+        """SIGTERM and wait (kill after 30 s); seconds to exit."""
+        if self.process is None or self.process.poll() is not None:
+            return 0.0
+        t0 = time.perf_counter()
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.token = ""
+        return time.perf_counter() - t0
+
+
+def _runc_ids(runc_root: Path) -> set[str]:
+    """The containers in a runc state root (one directory each)."""
+    with contextlib.suppress(FileNotFoundError):
+        return {p.name for p in runc_root.iterdir()}
+    return set()
+
+
+def pod_manifest(name: str) -> JSONObject:
+    return {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {
+            "terminationGracePeriodSeconds": 0,
+            "containers": [{"name": "main", "image": IMAGE, "command": ["sleep", "3600"]}],
+        },
+    }
+
+
+def _started(pod: JSONObject) -> str | None:
+    """The container's runc id once the pod is Running with every container started."""
+    status = pod.get("status") or {}
+    if status.get("phase") != "Running":
+        return None
+    statuses = status.get("containerStatuses") or []
+    if not statuses or not all("running" in (cs.get("state") or {}) for cs in statuses):
+        return None
+    return str(statuses[0].get("containerID", "")).partition("://")[2] or None
+
+
+class PodWatch:
+    """One watch on the namespace's pods; futures for Running and for gone, stamped
+    with ``perf_counter`` as the event is read."""
+
+    def __init__(self) -> None:
+        self.running: dict[str, asyncio.Future[tuple[float, str]]] = {}
+        self.gone: dict[str, asyncio.Future[float]] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def expect(self, name: str) -> None:
+        loop = asyncio.get_running_loop()
+        self.running[name] = loop.create_future()
+        self.gone[name] = loop.create_future()
+
+    async def start(self, session: aiohttp.ClientSession, base: str) -> None:
+        async with session.get(f"{base}/api/v1/namespaces/{NAMESPACE}/pods") as resp:
+            resp.raise_for_status()
+            rv = (await resp.json())["metadata"]["resourceVersion"]
+        self.task = asyncio.create_task(self._run(session, base, rv))
+
+    async def _run(self, session: aiohttp.ClientSession, base: str, rv: str) -> None:
+        params = {"watch": "1", "resourceVersion": rv}
+        timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
+        url = f"{base}/api/v1/namespaces/{NAMESPACE}/pods"
+        async with session.get(url, params=params, timeout=timeout) as resp:
+            resp.raise_for_status()
+            async for line in resp.content:
+                now = time.perf_counter()
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                obj = event.get("object") or {}
+                name = (obj.get("metadata") or {}).get("name", "")
+                if event.get("type") == "DELETED":
+                    gone = self.gone.get(name)
+                    if gone is not None and not gone.done():
+                        gone.set_result(now)
+                    continue
+                running = self.running.get(name)
+                if running is not None and not running.done():
+                    cid = _started(obj)
+                    if cid is not None:
+                        running.set_result((now, cid))
+
+    async def stop(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self.task
+
+
+@dataclass
+class Client:
+    """Raw HTTPS to the API server with the kubeconfig's token."""
+
+    server: Server
+    session: aiohttp.ClientSession
+    watch: PodWatch
+    runc_root: Path
+    exec_session: aiohttp.ClientSession
+    """A new TLS connection per exec, as kubectl and the Python client make."""
+    created: set[str] = field(default_factory=set)
+
+    @property
+    def base(self) -> str:
+        return self.server.url
+
+    def _runc_ids(self) -> set[str]:
+        return _runc_ids(self.runc_root)
+
+    async def create(self, name: str, limit_s: float = 60) -> tuple[float, str, set[str]]:
+        """Seconds from the POST to the watch's Running; the container's id; the pod's
+        runc ids (sandbox and container)."""
+        self.watch.expect(name)
+        before = self._runc_ids()
+        t0 = time.perf_counter()
+        async with self.session.post(
+            f"{self.base}/api/v1/namespaces/{NAMESPACE}/pods", json=pod_manifest(name)
+        ) as resp:
+            if resp.status != 201:
+                raise BenchError(f"create {name}: {resp.status} {await resp.text()}")
+        self.created.add(name)
+        try:
+            t1, cid = await asyncio.wait_for(self.watch.running[name], limit_s)
+        except TimeoutError:
+            pod = await self.get(name)
+            raise BenchError(
+                f"pod {name} not Running in {limit_s}s: {json.dumps(pod.get('status'))}\n"
+                f"{self.server.log()}"
+            ) from None
+        return t1 - t0, cid, self._runc_ids() - before
+
+    async def get(self, name: str) -> JSONObject:
+        async with self.session.get(f"{self.base}/api/v1/namespaces/{NAMESPACE}/pods/{name}") as r:
+            return cast(JSONObject, await r.json())
+
+    async def delete(
+        self, name: str, runc_ids: set[str], limit_s: float = 60
+    ) -> tuple[float, float]:
+        """Seconds from the DELETE to the watch's DELETED, and to its runc containers gone."""
+        t0 = time.perf_counter()
+        async with self.session.delete(f"{self.base}/api/v1/namespaces/{NAMESPACE}/pods/{name}"):
+            pass
+        t_api = await asyncio.wait_for(self.watch.gone[name], limit_s) - t0
+        self.created.discard(name)
+        deadline = t0 + limit_s
+        while self._runc_ids() & runc_ids:
+            if time.perf_counter() > deadline:
+                raise BenchError(f"runc containers of {name} still there after {limit_s}s")
+            await asyncio.sleep(POLL_S)
+        return t_api, time.perf_counter() - t0
+
+    async def exec_ws(self, name: str) -> float:
+        """Seconds from the websocket request to the exec's exit Status (``true``)."""
+        query = urllib.parse.urlencode(
+            [("command", "true"), ("stdout", "true"), ("stderr", "true")]
+        )
+        url = f"{self.base}/api/v1/namespaces/{NAMESPACE}/pods/{name}/exec?{query}"
+        t0 = time.perf_counter()
+        async with self.exec_session.ws_connect(
+            url, protocols=("v5.channel.k8s.io", "v4.channel.k8s.io"), autoping=False
+        ) as ws:
+            async for msg in ws:
+                if msg.type != aiohttp.WSMsgType.BINARY or not msg.data:
+                    continue
+                if msg.data[0] == 3:
+                    elapsed = time.perf_counter() - t0
+                    status = json.loads(msg.data[1:])
+                    if status.get("status") != "Success":
+                        raise BenchError(f"exec in {name}: {status}")
+                    return elapsed
+        raise BenchError(f"exec in {name}: no status")
+
+    async def get_fresh(self, name: str) -> float:
+        """A GET of the pod on a new TLS connection (what every exec pays first)."""
+        connector = aiohttp.TCPConnector(ssl=self.server.ssl_context(), force_close=True)
+        headers = {"Authorization": f"Bearer {self.server.token}"}
+        async with aiohttp.ClientSession(connector=connector, headers=headers) as session:
+            t0 = time.perf_counter()
+            url = f"{self.base}/api/v1/namespaces/{NAMESPACE}/pods/{name}"
+            async with session.get(url) as resp:
+                await resp.read()
+            return time.perf_counter() - t0
+
+    async def delete_all(self) -> None:
+        for name in list(self.created):
+            with contextlib.suppress(Exception):
+                async with self.session.delete(
+                    f"{self.base}/api/v1/namespaces/{NAMESPACE}/pods/{name}"
+                ):
+                    pass
+            self.created.discard(name)
+
+
+def kubectl_exec(server: Server, name: str) -> float:
+    env = {**os.environ, "KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "true"}
+    t0 = time.perf_counter()
+    subprocess.run(
+        [str(KUBECTL), "--kubeconfig", str(server.kubeconfig), "exec", name, "--", "true"],
+        check=True,
+        capture_output=True,
+        env=env,
+    )
+    return time.perf_counter() - t0
+
+
+# -- the run -------------------------------------------------------------------------
+
+
+def record_memory(samples: Samples, label: str, server: Server) -> None:
+    rss, pss = rss_mb(server.pid)
+    samples.add(f"rss_{label}", rss)
+    samples.add(f"pss_{label}", pss)
+    pids = conmons(server.data_dir)
+    if pids:
+        each = [rss_mb(p) for p in pids]
+        samples.add(f"conmon_count_{label}", len(pids))
+        samples.add(f"conmon_rss_each_{label}", statistics.median(r for r, _ in each))
+        samples.add(f"conmon_rss_sum_{label}", sum(r for r, _ in each))
+        samples.add(f"conmon_pss_sum_{label}", sum(p for _, p in each))
+
+
+async def pod_phase(
+    server: Server, raw: RawRunc, samples: Samples, rounds: int, execs: int
+) -> None:
+    headers = {"Authorization": f"Bearer {server.token}"}
+    connector = aiohttp.TCPConnector(ssl=server.ssl_context())
+    runc_root = server.data_dir / "runtime" / "runc"
+    fresh = aiohttp.TCPConnector(ssl=server.ssl_context(), force_close=True)
+    async with (
+        aiohttp.ClientSession(connector=connector, headers=headers) as session,
+        aiohttp.ClientSession(connector=fresh, headers=headers) as exec_session,
+    ):
+        watch = PodWatch()
+        await watch.start(session, server.url)
+        client = Client(server, session, watch, runc_root, exec_session)
+        try:
+            await _pod_rounds(client, server, raw, samples, rounds, execs)
+        finally:
+            await client.delete_all()
+            await watch.stop()
+            await _wait_runc_empty(runc_root)
+
+
+async def _pod_rounds(
+    client: Client, server: Server, raw: RawRunc, samples: Samples, rounds: int, execs: int
+) -> None:
+    # warm-up: the image pull, the first sandbox, the first exec, and runc's own caches
+    t, cid, ids = await client.create("bench-warmup", limit_s=120)
+    samples.add("first_pod_running_with_pull", t)
+    seclet_root = ["runc", "--root", str(client.runc_root)]
+    await client.exec_ws("bench-warmup")
+    timed_run([*seclet_root, "exec", cid, "true"])
+    await client.delete("bench-warmup", ids)
+    raw.run("bench-raw-warmup")
+    raw.exec("bench-raw-warmup")
+    raw.delete("bench-raw-warmup")
+
+    raw_exec_id = "bench-raw-exec"
+    raw.run(raw_exec_id)
+    for i in range(rounds):
+        name = f"bench-{i}"
+        raw_id = f"bench-raw-{i}"
+        seclet_first = i % 2 == 0
+        if not seclet_first:
+            samples.add("runc_run", raw.run(raw_id))
+        cpu0 = cpu_s(server.pid)
+        t, cid, ids = await client.create(name)
+        samples.add("create_running", t)
+        samples.add("create_cpu", cpu_s(server.pid) - cpu0)
+        if seclet_first:
+            samples.add("runc_run", raw.run(raw_id))
+        for j in range(execs):
+            if (i + j) % 2 != 0:
+                samples.add("runc_exec_same", timed_run([*seclet_root, "exec", cid, "true"]))
+            cpu0 = cpu_s(server.pid)
+            samples.add("exec_ws", await client.exec_ws(name))
+            samples.add("exec_cpu", cpu_s(server.pid) - cpu0)
+            if (i + j) % 2 == 0:
+                samples.add("runc_exec_same", timed_run([*seclet_root, "exec", cid, "true"]))
+            samples.add("runc_exec_raw", raw.exec(raw_exec_id))
+        samples.add("https_get_fresh", await client.get_fresh(name))
+        samples.add("kubectl_exec", kubectl_exec(server, name))
+        if not seclet_first:
+            samples.add("runc_delete", raw.delete(raw_id))
+        cpu0 = cpu_s(server.pid)
+        t_api, t_gone = await client.delete(name, ids)
+        samples.add("delete_cpu", cpu_s(server.pid) - cpu0)
+        if seclet_first:
+            samples.add("runc_delete", raw.delete(raw_id))
+        samples.add("delete_api", t_api)
+        samples.add("delete_runc_gone", t_gone)
+    raw.delete(raw_exec_id)
+
+    # idle memory with 1 and 10 pods
+    created: dict[str, set[str]] = {}
+    _, _, created["bench-idle-0"] = await client.create("bench-idle-0")
+    await asyncio.sleep(IDLE_SETTLE_S)
+    record_memory(samples, "1pod", server)
+    t0 = time.perf_counter()
+    results = await asyncio.gather(*(client.create(f"bench-idle-{k}") for k in range(1, 10)))
+    samples.add("create_9_concurrent", time.perf_counter() - t0)
+    for k, (_, _, ids) in enumerate(results, start=1):
+        created[f"bench-idle-{k}"] = ids
+    await asyncio.sleep(IDLE_SETTLE_S)
+    record_memory(samples, "10pods", server)
+    t0 = time.perf_counter()
+    await asyncio.gather(*(client.delete(n, ids) for n, ids in created.items()))
+    samples.add("delete_10_concurrent", time.perf_counter() - t0)
+    await asyncio.sleep(IDLE_SETTLE_S)
+    record_memory(samples, "after", server)
+
+
+async def _wait_runc_empty(runc_root: Path, limit_s: float = 30) -> None:
+    deadline = time.perf_counter() + limit_s
+    while time.perf_counter() < deadline:
+        if not _runc_ids(runc_root):
+            return
+        await asyncio.sleep(0.05)
+
+
+# -- clean-up ------------------------------------------------------------------------
+
+
+def _mounts_under(directory: Path) -> list[str]:
+    prefix = str(directory) + "/"
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = line.split()[4].replace("\\040", " ")
+        if point.startswith(prefix):
+            points.append(point)
+    return points
+
+
+def force_cleanup(tmp: Path, server: Server | None) -> None:
+    """What a failed run may leave: runc containers, conmons, mounts, files."""
+    if server is not None:
+        runc_root = server.data_dir / "runtime" / "runc"
+        with contextlib.suppress(FileNotFoundError):
+            for entry in runc_root.iterdir():
+                subprocess.run(
+                    ["runc", "--root", str(runc_root), "delete", "-f", entry.name],
+                    capture_output=True,
+                    check=False,
+                )
+        for pid in conmons(server.data_dir):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+    for point in sorted(_mounts_under(tmp), key=len, reverse=True):
+        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+    shutil.rmtree(tmp, ignore_errors=True)
+
+
+# -- the report ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Row:
+    label: str
+    metric: str
+    baseline: str | None = None
+    baseline_label: str = ""
+    ratio_target: float | None = None
+    abs_target: float | None = None
+    unit: str = "ms"
+
+
+ROWS = (
+    Row("create → Running", "create_running", "runc_run", "runc run -d", CREATE_RATIO_TARGET),
+    Row("exec true, API websocket", "exec_ws", "runc_exec_same", "runc exec", EXEC_RATIO_TARGET),
+    Row("  server CPU per create (info)", "create_cpu"),
+    Row("  server CPU per exec (info)", "exec_cpu"),
+    Row("  kubectl exec (info)", "kubectl_exec", "runc_exec_same", "runc exec"),
+    Row("  fresh TLS GET pod (info)", "https_get_fresh"),
+    Row("  runc exec, raw bundle (info)", "runc_exec_raw"),
+    Row("delete → gone from API", "delete_api", "runc_delete", "runc delete -f"),
+    Row("delete → runc state gone", "delete_runc_gone", "runc_delete", "runc delete -f"),
+    Row("  server CPU per delete (info)", "delete_cpu"),
+    Row("first pod, with pull", "first_pod_running_with_pull"),
+    Row("9 pods at once → Running", "create_9_concurrent"),
+    Row("10 pods at once → gone", "delete_10_concurrent"),
+    Row("ready /readyz, cold", "ready_readyz_cold", abs_target=READY_TARGET_S),
+    Row("ready GET /api, cold", "ready_api_cold", abs_target=READY_TARGET_S),
+    Row("  Node Ready, cold (info)", "ready_node_cold"),
+    Row("ready /readyz, warm", "ready_readyz_warm", abs_target=READY_TARGET_S),
+    Row("ready GET /api, warm", "ready_api_warm", abs_target=READY_TARGET_S),
+    Row("  Node Ready, warm (info)", "ready_node_warm"),
+    Row("  SIGTERM → exit (info)", "stop"),
+    Row("server RSS, idle start", "rss_start", abs_target=RSS_TARGET_MB, unit="MB"),
+    Row("server PSS, idle start", "pss_start", unit="MB"),
+    Row("server RSS, 1 pod", "rss_1pod", abs_target=RSS_TARGET_MB, unit="MB"),
+    Row("server RSS, 10 pods", "rss_10pods", abs_target=RSS_TARGET_MB, unit="MB"),
+    Row("server PSS, 10 pods", "pss_10pods", unit="MB"),
+    Row("server RSS, after run", "rss_after", unit="MB"),
+    Row("conmon processes, 10 pods", "conmon_count_10pods", unit="n"),
+    Row("conmon RSS each, 10 pods", "conmon_rss_each_10pods", unit="MB"),
+    Row("conmon RSS sum, 10 pods", "conmon_rss_sum_10pods", unit="MB"),
+    Row("conmon PSS sum, 10 pods", "conmon_pss_sum_10pods", unit="MB"),
+)
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return "-"
+    if unit == "ms":
+        return f"{value * 1000:.1f}"
+    if unit == "n":
+        return f"{value:.0f}"
+    return f"{value:.1f}"
+
+
+def report(samples: Samples) -> list[JSONObject]:
+    out: list[JSONObject] = []
+    for row in ROWS:
+        med = samples.median(row.metric)
+        if med is None:
+            continue
+        spread = samples.spread(row.metric)
+        base = samples.median(row.baseline) if row.baseline else None
+        ratio = med / base if base else None
+        target = ""
+        met: bool | None = None
+        if row.ratio_target is not None and ratio is not None:
+            target, met = f"≤ {row.ratio_target:g}x", ratio <= row.ratio_target
+        elif row.abs_target is not None:
+            shown = row.abs_target * 1000 if row.unit == "ms" else row.abs_target
+            target, met = f"≤ {shown:g} {row.unit}", med <= row.abs_target
+        out.append(
+            {
+                "metric": row.label.strip(),
+                "unit": row.unit,
+                "seclet": med * 1000 if row.unit == "ms" else med,
+                "min": (spread[0] * 1000 if row.unit == "ms" else spread[0]) if spread else None,
+                "max": (spread[1] * 1000 if row.unit == "ms" else spread[1]) if spread else None,
+                "n": len(samples.values[row.metric]),
+                "baseline": base * 1000 if base is not None else None,
+                "baseline_name": row.baseline_label,
+                "ratio": ratio,
+                "target": target,
+                "met": met,
+                "_row": row,
+            }
+        )
+    return out
+
+
+def print_table(rows: list[JSONObject]) -> None:
+    head = ("metric", "unit", "seclet (min–max)", "n", "baseline", "ratio", "target", "met?")
+    lines = [head]
+    for r in rows:
+        row: Row = r["_row"]
+        spread = f"{_fmt(r['seclet'] / (1000 if row.unit == 'ms' else 1), row.unit)}"
+        if r["n"] > 1:
+            lo, hi = r["min"], r["max"]
+            spread += f" ({lo:.1f}–{hi:.1f})"
+        base = f"{r['baseline']:.1f} {row.baseline_label}" if r["baseline"] is not None else ""
+        ratio = f"{r['ratio']:.2f}x" if r["ratio"] is not None else ""
+        met = "" if r["met"] is None else ("yes" if r["met"] else "NO")
+        lines.append((row.label, row.unit, spread, str(r["n"]), base, ratio, r["target"], met))
+    widths = [max(len(line[i]) for line in lines) for i in range(len(head))]
+    for line in lines:
+        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)).rstrip())
+
+
+# -- main ----------------------------------------------------------------------------
+
+
+def _missing() -> list[str]:
+    missing = [n for n in ("runc", "conmon", "catatonit", "skopeo") if shutil.which(n) is None]
+    missing += [
+        str(p) for p in (SECLET, KUBECTL, Path("/usr/bin/docker-registry")) if not p.exists()
+    ]
+    if os.geteuid() != 0:
+        missing.append("root")
+    return missing
+
+
+def run(args: argparse.Namespace, samples: Samples) -> None:
+    tmp = Path(tempfile.mkdtemp(prefix="seclet-bench-node-"))
+    reg: LocalRegistry | None = None
+    raw: RawRunc | None = None
+    server: Server | None = None
+    try:
+        reg = LocalRegistry.start(tmp / "registry")
+        push_test_images(reg)
+        raw = RawRunc.prepare(tmp / "raw")
+        node_dir = tmp / "node"
+        node_dir.mkdir()
+        server = Server(
+            data_dir=node_dir / "data",
+            kubeconfig=node_dir / "kubeconfig.yaml",
+            mirrors=tuple(f"{host}={reg.url}" for host in MIRRORED_HOSTS),
+            log_path=node_dir / "seclet-server.log",
+        )
+        ready = server.start()
+        samples.add("ready_readyz_cold", ready.readyz)
+        samples.add("ready_api_cold", ready.api)
+        samples.add("ready_node_cold", ready.node)
+        time.sleep(IDLE_SETTLE_S)
+        record_memory(samples, "start", server)
+        asyncio.run(pod_phase(server, raw, samples, args.rounds, args.execs))
+        for _ in range(args.restarts):
+            samples.add("stop", server.stop())
+            ready = server.start()
+            samples.add("ready_readyz_warm", ready.readyz)
+            samples.add("ready_api_warm", ready.api)
+            samples.add("ready_node_warm", ready.node)
+        if args.keep_log is not None:
+            shutil.copy(server.log_path, args.keep_log)
+    finally:
+        if raw is not None:
+            raw.cleanup()
+        if server is not None:
+            server.stop()
+        if reg is not None:
+            reg.stop()
+        force_cleanup(tmp, server)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.node", description=__doc__)
+    parser.add_argument("--rounds", type=int, default=10, help="pods created and deleted")
+    parser.add_argument("--execs", type=int, default=3, help="exec pairs per pod")
+    parser.add_argument("--restarts", type=int, default=2, help="warm restarts timed")
+    parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    parser.add_argument("--keep-log", type=Path, help="copy the server's log here")
+    args = parser.parse_args(argv)
+    missing = _missing()
+    if missing:
+        print(f"bench.node needs: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    samples = Samples()
+    t0 = time.perf_counter()
+    run(args, samples)
+    rows = report(samples)
+    if args.json:
+        for r in rows:
+            del r["_row"]
+        doc = {"rows": rows, "samples": samples.values, "seconds": time.perf_counter() - t0}
+        print(json.dumps(doc, indent=1))
+    else:
+        print_table(rows)
+        print(f"({time.perf_counter() - t0:.0f} s; ms medians over rounds, MB for memory)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
