@@ -339,3 +339,28 @@ def test_explain_reads_an_imported_image(
     out, err = capsys.readouterr()
     assert (code, err) == (0, "")
     assert "  id:           uid=1000 gid=3000 groups=3000,4000,50000\n" in out
+
+
+def test_a_digest_name_is_a_repo_digest(
+    capsys: pytest.CaptureFixture[str], archives: Archives, data: Path, tmp_path: Path
+) -> None:
+    layout = tmp_path / "by-digest"
+    shutil.copytree(archives.layouts[BUSYBOX], layout)
+    index = json.loads((layout / "index.json").read_text())
+    digest = index["manifests"][0]["digest"]
+    name = f"docker.io/library/busybox@{digest}"
+    index["manifests"][0]["annotations"] = {"io.containerd.image.name": name}
+    (layout / "index.json").write_text(json.dumps(index))
+    archive = tmp_path / "by-digest.tar"
+    tar_directory(layout, archive)
+    image_id, size = layout_facts(archives.layouts[BUSYBOX])
+    code, out, err = cli(capsys, data, "import", str(archive))
+    assert (code, out, err) == (0, f"Imported: {name} {image_id}\n", "")
+    code, out, _ = cli(capsys, data, "ls")
+    assert out == (
+        "IMAGE                       TAG                 IMAGE ID            SIZE\n"
+        f"docker.io/library/busybox   <none>              {image_id[7:20]}       "
+        f"{human_size(size)}\n"
+    )
+    code, out, _ = cli(capsys, data, "rm", name)
+    assert (code, out) == (0, f"Deleted: {name}\n")

@@ -854,7 +854,10 @@ class ImageStore:
                     else:
                         await self._skopeo_copy([], entry.source(link), layout, work)
                     staged = await asyncio.to_thread(self._unpack, layout, work, None)
-                    image_id = await self._commit(staged, entry.references, ())
+                    refs = entry.references  # a name@digest is a repo digest, not a tag
+                    tags = tuple(r for r in refs if "@" not in r)
+                    digests = tuple(r for r in refs if "@" in r)
+                    image_id = await self._commit(staged, tags, digests)
                 except (_PullStepError, OSError) as exc:
                     name = ", ".join(entry.references) or f"image {n}"
                     raise ImageImportError(f"{archive}: {name}: {exc}") from None
