@@ -310,3 +310,26 @@ def test_explain_resources_line() -> None:
     assert resources_line(_spec(_pod(_ctr()))) == (
         "cpu shares 2, no quota; memory unlimited; oom_score_adj 1000"
     )
+
+
+def test_memo_keeps_every_input_apart() -> None:
+    c = _ctr(requests={"memory": "4000000000"})
+    small = replace(REF, memory_capacity=8_000_000_000)
+    assert linux_container_resources(_pod(c), c, small).oom_score_adj == 500
+    assert (
+        linux_container_resources(_pod(c), c, REF).oom_score_adj
+        == 1000 - (1000 * 4_000_000_000) // CAPACITY
+    )
+    critical = _pod(c, priorityClassName="system-node-critical", priority=2000001000)
+    assert linux_container_resources(critical, c, small).oom_score_adj == -997
+    stated = _pod(c)._replace(status=models.PodStatus(qosClass="BestEffort"))
+    assert linux_container_resources(stated, c, small).oom_score_adj == 1000
+    v1_no_swap = replace(small, swap_controller=False)
+    limited = _ctr(limits={"memory": "64Mi"})
+    assert linux_container_resources(_pod(limited), limited, small).memory_swap_limit_in_bytes == (
+        67108864
+    )
+    assert (
+        linux_container_resources(_pod(limited), limited, v1_no_swap).memory_swap_limit_in_bytes
+        == 0
+    )

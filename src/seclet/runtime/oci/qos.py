@@ -7,7 +7,8 @@ when set, decide alone (``PodLevelResources``, on in 1.35). ``pod_qos`` reads th
 defaulted wire body (the apiserver's ``status.qosClass`` on create, re-exported by
 ``seclet.apiserver.qos``); ``pod_qos_class`` reads a decoded ``models.Pod`` as the
 kubelet's ``GetPodQOS`` does: ``status.qosClass`` when the apiserver set it, else
-computed. Quantities are compared exactly. Pure.
+computed. Quantities are compared exactly; parsing and the class are memoised on
+the (frozen) quantity spellings. Pure.
 Callers: seclet.apiserver (via seclet.apiserver.qos), seclet.runtime.oci.resources.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from seclet.api import models
@@ -30,12 +32,24 @@ ResourceMap = Mapping[str, Any]
 """A ``ResourceList``: resource name -> quantity (string or number)."""
 
 
+@lru_cache(maxsize=4096)
+def _cached_quantity(raw: str | int | float) -> Fraction | None:
+    return parse_quantity(raw)
+
+
+def quantity(raw: object) -> Fraction | None:
+    """``parse_quantity`` memoised on the (few, repeated) quantity spellings."""
+    if isinstance(raw, (str, int, float)):
+        return _cached_quantity(raw)
+    return parse_quantity(raw)
+
+
 def _sum_into(total: dict[str, Fraction], values: ResourceMap | None) -> set[str]:
     found: set[str] = set()
     for name, raw in (values or {}).items():
         if name not in _COMPUTE:
             continue
-        q = parse_quantity(raw)
+        q = quantity(raw)
         if q is not None and q > 0:
             total[name] = total.get(name, Fraction(0)) + q
             found.add(name)
@@ -86,8 +100,27 @@ def pod_qos(pod: dict[str, Any]) -> str:
     )
 
 
-def _pair(res: models.ResourceRequirements | None) -> tuple[ResourceMap | None, ResourceMap | None]:
-    return (res.requests, res.limits) if res is not None else (None, None)
+_Frozen = tuple[tuple[str, Any], ...]
+_NONE_PAIR: tuple[_Frozen, _Frozen] = ((), ())
+
+
+def frozen_resources(res: models.ResourceRequirements | None) -> tuple[_Frozen, _Frozen]:
+    """(requests, limits) as tuples of items: hashable, for memo keys."""
+    if res is None:
+        return _NONE_PAIR
+    return tuple(res.requests.items()), tuple(res.limits.items())
+
+
+@lru_cache(maxsize=1024)
+def _compute_frozen(
+    pod_level: tuple[_Frozen, _Frozen] | None, containers: tuple[tuple[_Frozen, _Frozen], ...]
+) -> str:
+    def thaw(pair: tuple[_Frozen, _Frozen]) -> tuple[ResourceMap, ResourceMap]:
+        return dict(pair[0]), dict(pair[1])
+
+    return compute_qos(
+        thaw(pod_level) if pod_level is not None else None, (thaw(p) for p in containers)
+    )
 
 
 def pod_qos_class(pod: models.Pod) -> str:
@@ -97,7 +130,9 @@ def pod_qos_class(pod: models.Pod) -> str:
     spec = pod.spec or models.PodSpec()
     pod_level = None
     if spec.resources is not None and (spec.resources.requests or spec.resources.limits):
-        pod_level = _pair(spec.resources)
-    return compute_qos(
-        pod_level, (_pair(c.resources) for c in (*spec.containers, *spec.initContainers))
+        pod_level = frozen_resources(spec.resources)
+    containers = tuple(
+        frozen_resources(c.resources) for c in (*spec.containers, *spec.initContainers)
     )
+    # memoised: a pod's containers share it, and manifests repeat a few shapes
+    return _compute_frozen(pod_level, containers)

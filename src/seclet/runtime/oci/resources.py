@@ -33,13 +33,20 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import lru_cache
 from typing import Any
 
 from seclet.api import models
 from seclet.api.schema import FrozenMap
 from seclet.host.facts import NodeFacts
-from seclet.runtime.oci.qos import BEST_EFFORT, BURSTABLE, GUARANTEED, pod_qos_class
-from seclet.validation.containers import parse_quantity
+from seclet.runtime.oci.qos import (
+    BEST_EFFORT,
+    BURSTABLE,
+    GUARANTEED,
+    frozen_resources,
+    pod_qos_class,
+    quantity,
+)
 
 MIN_SHARES = 2
 MAX_SHARES = 262144
@@ -81,7 +88,7 @@ class LinuxContainerResources:
 
 
 def _quantity(values: Mapping[str, Any], name: str) -> Fraction:
-    q = parse_quantity(values.get(name)) if name in values else None
+    q = quantity(values[name]) if name in values else None
     return q if q is not None else Fraction(0)
 
 
@@ -90,13 +97,27 @@ def _ceil(q: Fraction) -> int:
     return math.ceil(q) if q >= 0 else -math.ceil(-q)
 
 
+@lru_cache(maxsize=4096)
+def _units(raw: str | int | float, scale: int) -> int:
+    q = quantity(raw)
+    return _ceil(q * scale) if q is not None else 0
+
+
 def value(values: Mapping[str, Any], name: str) -> int:
     """``ResourceList.<Name>().Value()``: whole units, 0 when absent."""
-    return _ceil(_quantity(values, name))
+    raw = values.get(name)
+    if raw is None:
+        return 0
+    return _units(raw, 1) if isinstance(raw, (str, int, float)) else _ceil(_quantity(values, name))
 
 
 def milli_value(values: Mapping[str, Any], name: str) -> int:
     """``ResourceList.<Name>().MilliValue()``."""
+    raw = values.get(name)
+    if raw is None:
+        return 0
+    if isinstance(raw, (str, int, float)):
+        return _units(raw, 1000)
     return _ceil(_quantity(values, name) * 1000)
 
 
@@ -258,7 +279,7 @@ def hugepage_limits(
     for name in resources.limits:
         if not name.startswith(_HUGEPAGE_PREFIX):
             continue
-        size = parse_quantity(name.removeprefix(_HUGEPAGE_PREFIX))
+        size = quantity(name.removeprefix(_HUGEPAGE_PREFIX))
         if size is None or size <= 0:  # HugePageSizeFromResourceName refuses these
             continue
         unit = _hugepage_unit_size(_ceil(size))
@@ -267,10 +288,53 @@ def hugepage_limits(
     return tuple(HugepageLimit(size, required.get(size, 0)) for size in page_sizes)
 
 
+_MEMO: dict[tuple[object, ...], LinuxContainerResources] = {}
+_MEMO_MAX = 2048
+
+
+def _shape(containers: tuple[models.Container, ...]) -> tuple[object, ...]:
+    return tuple((c.name, c.restartPolicy, frozen_resources(c.resources)) for c in containers)
+
+
 def linux_container_resources(
     pod: models.Pod, container: models.Container, node: NodeFacts
 ) -> LinuxContainerResources:
-    """kubelet ``generateLinuxContainerResources`` for this node (see the module doc)."""
+    """kubelet ``generateLinuxContainerResources`` for this node (see the module doc).
+
+    Memoised on everything it reads, as frozen values: the pod's resource shape
+    (pod-level, every container's name, restartPolicy, requests and limits), the
+    container, the QoS the apiserver stated, criticality and the node's facts.
+    """
+    spec = pod.spec or models.PodSpec()
+    key = (
+        frozen_resources(spec.resources) if spec.resources is not None else None,
+        _shape(spec.containers),
+        _shape(spec.initContainers),
+        container.name,
+        container.restartPolicy,
+        frozen_resources(container.resources),
+        pod.status.qosClass if pod.status is not None else None,
+        is_node_critical_pod(pod),
+        node.memory_capacity,
+        node.hugepage_sizes,
+        node.unified_cgroups,
+        node.swap_controller,
+    )
+    try:
+        hit = _MEMO.get(key)
+    except TypeError:  # an unhashable quantity value: compute without the memo
+        return _linux_container_resources(pod, container, node)
+    if hit is None:
+        hit = _linux_container_resources(pod, container, node)
+        if len(_MEMO) >= _MEMO_MAX:
+            _MEMO.clear()
+        _MEMO[key] = hit
+    return hit
+
+
+def _linux_container_resources(
+    pod: models.Pod, container: models.Container, node: NodeFacts
+) -> LinuxContainerResources:
     res = _resources(container)
     cpu_limit = milli_value(_limit(pod, container, "cpu"), "cpu")
     memory_limit = value(_limit(pod, container, "memory"), "memory")
