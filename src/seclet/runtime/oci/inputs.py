@@ -64,7 +64,10 @@ class RuntimeContext:
     rootfs: str = "rootfs"
     """``root.path`` (relative to the bundle, as containerd writes it)."""
     cgroup_parent: str = ""
-    """kubelet's pod cgroup (cgroupfs driver); "" -> containerd's ``/k8s.io/<id>``."""
+    """The sandbox's cgroup parent: the kubelet's pod cgroup (cgroupfs driver,
+    ``/kubepods/<qos>/pod<uid>``; the runc runtime computes it with
+    ``resources.pod_cgroup_parent`` when the kubelet sends none); "" -> containerd's
+    ``/k8s.io/<id>``."""
     seccomp_root: str = DEFAULT_SECCOMP_ROOT
     seccomp_default: bool = False
     """kubelet ``--seccomp-default``: unset profiles mean RuntimeDefault."""
