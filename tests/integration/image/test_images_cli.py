@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import tarfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +57,7 @@ class Archives:
     agnhost_oci: Path
     hello_docker: Path
     agnhost_as_busybox: Path
+    hello_as_busybox: Path
     two_images_oci: Path
     layouts: dict[str, Path]
 
@@ -92,6 +94,7 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> Archives:
         work / "agnhost-oci.tar",
         work / "hello-docker.tar.gz",
         work / "agnhost-as-busybox.tar",
+        work / "hello-as-busybox.tar",
         work / "two-images-oci.tar",
         layouts,
     )
@@ -105,6 +108,7 @@ def archives(tmp_path_factory: pytest.TempPathFactory) -> Archives:
     skopeo(
         policy, f"oci:{layouts[AGNHOST]}:2.45", f"docker-archive:{a.agnhost_as_busybox}:{BUSYBOX}"
     )
+    skopeo(policy, f"oci:{layouts[HELLO]}:2.0", f"docker-archive:{a.hello_as_busybox}:{BUSYBOX}")
     # two images in one oci-archive: busybox named, agnhost with a bare tag
     both = work / "both"
     shutil.copytree(layouts[BUSYBOX], both)
@@ -364,3 +368,56 @@ def test_a_digest_name_is_a_repo_digest(
     )
     code, out, _ = cli(capsys, data, "rm", name)
     assert (code, out) == (0, f"Deleted: {name}\n")
+
+
+def test_racing_importers_and_removers_leave_a_consistent_store(
+    archives: Archives, data: Path
+) -> None:
+    """Three processes import and remove the same images in turn while this one
+    looks them up; afterwards the index and the image directories agree."""
+    script = (
+        "import sys\n"
+        "from seclet.cli.main import main\n"
+        "data, archive, ref = sys.argv[1:]\n"
+        "for _ in range(3):\n"
+        "    assert main(['images', '--data-dir', data, 'import', archive]) == 0\n"
+        "    main(['images', '--data-dir', data, 'rm', ref])\n"
+        "assert main(['images', '--data-dir', data, 'import', archive]) == 0\n"
+    )
+    server = ImageStore(data / "images", RegistryHosts())
+    work = [
+        (archives.busybox_docker, BUSYBOX),
+        (archives.agnhost_oci, AGNHOST),
+        (archives.hello_as_busybox, BUSYBOX),
+    ]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", script, str(data), str(archive), ref],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for archive, ref in work
+    ]
+    seen = 0
+    while any(p.poll() is None for p in procs):
+        for ref in (BUSYBOX, AGNHOST):
+            if server.lookup(ref) is not None:
+                seen += 1
+        time.sleep(0.01)
+    for proc in procs:
+        _, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert seen > 0
+    images = asyncio.run(server.list_images())
+    tags = [t for i in images for t in i.repo_tags]
+    assert sorted(tags) == sorted(set(tags))  # a tag names one image
+    assert AGNHOST in tags  # its only remover imported it last (busybox:1.28 has two)
+    assert HELLO not in tags
+    on_disk = {p.name for p in (data / "images" / "images").iterdir()}
+    assert on_disk == {i.id.removeprefix("sha256:") for i in images}
+    left = sorted(p.name for p in (data / "images" / "tmp").iterdir())
+    assert len(left) == 2  # only this store's staging directory and its lock
+    assert left[1] == f"{left[0]}.lock"
+    server.close()
+    assert sorted(p.name for p in (data / "images" / "tmp").iterdir()) == []

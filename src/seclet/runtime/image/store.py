@@ -682,20 +682,37 @@ class ImageStore:
         try:
             layout = work / "layout"
             await self._copy(resolved, ref, layout, creds, work)
-            staged = await asyncio.to_thread(self._unpack, layout, work, resolved)
-            return await self._commit(staged, tags, (repo_digest,))
+            return await self._store(layout, work, resolved, tags, (repo_digest,))
         finally:
             await asyncio.to_thread(shutil.rmtree, work, True)
 
+    async def _store(
+        self,
+        layout: Path,
+        work: Path,
+        resolved: Resolved | None,
+        tags: Sequence[str],
+        digests: Sequence[str],
+    ) -> str:
+        """Verify, unpack (unless the image directory exists) and commit a layout;
+        unpack after all when another process removed the directory meanwhile."""
+        staged = await asyncio.to_thread(self._unpack, layout, work, resolved, False)
+        image_id = await self._commit(staged, tags, digests)
+        if image_id:
+            return image_id
+        staged = await asyncio.to_thread(self._unpack, layout, work, resolved, True)
+        return await self._commit(staged, tags, digests)
+
     async def _commit(self, staged: _Staged, tags: Sequence[str], digests: Sequence[str]) -> str:
         """Under the store lock: move the unpacked image into place (unless there),
-        record it, point ``tags`` and ``digests`` at it and save the index."""
+        record it, point ``tags`` and ``digests`` at it and save the index. "" when
+        nothing was unpacked and the image directory is gone (removed meanwhile)."""
         image_id = staged.image_id
         final = self.rootfs(image_id).parent
         async with self._writing():
             if not final.is_dir():
                 if staged.staging is None:
-                    raise _PullStepError(f"image {image_id} was removed while being stored")
+                    return ""
                 await asyncio.to_thread(staged.staging.rename, final)
             if image_id not in self._records:
                 image = _image(image_id, (), (), staged.size, staged.config)
@@ -789,10 +806,11 @@ class ImageStore:
         if proc.returncode != 0:
             raise _PullStepError(f"failed to copy: {skopeo_error(stderr, proc.returncode)}")
 
-    def _unpack(self, layout: Path, work: Path, resolved: Resolved | None) -> _Staged:
-        """Verify the layout and unpack it under ``work`` (in a worker thread). The
-        size is containerd's: the resolved manifest or index (the layout's manifest
-        for an import), the chosen manifest under an index, the config, the layers."""
+    def _unpack(self, layout: Path, work: Path, resolved: Resolved | None, always: bool) -> _Staged:
+        """Verify the layout and unpack it under ``work`` (in a worker thread), unless
+        the image directory exists and not ``always``. The size is containerd's: the
+        resolved manifest or index (the layout's manifest for an import), the chosen
+        manifest under an index, the config, the layers."""
         try:
             pulled = _read_layout(layout)
             config = parse_image_config(pulled.config_text)
@@ -804,7 +822,7 @@ class ImageStore:
             size += pulled.manifest_size
         else:
             size += resolved.size + (pulled.manifest_size if resolved.is_index else 0)
-        if self.rootfs(image_id).parent.is_dir():
+        if not always and self.rootfs(image_id).parent.is_dir():
             return _Staged(image_id, config, size, None)
         staging = work / f"unpack-{secrets.token_hex(8)}"
         (staging / "rootfs").mkdir(parents=True, mode=0o700)
@@ -853,11 +871,10 @@ class ImageStore:
                         await asyncio.to_thread(_dir_to_layout, copied, layout)
                     else:
                         await self._skopeo_copy([], entry.source(link), layout, work)
-                    staged = await asyncio.to_thread(self._unpack, layout, work, None)
                     refs = entry.references  # a name@digest is a repo digest, not a tag
                     tags = tuple(r for r in refs if "@" not in r)
                     digests = tuple(r for r in refs if "@" in r)
-                    image_id = await self._commit(staged, tags, digests)
+                    image_id = await self._store(layout, work, None, tags, digests)
                 except (_PullStepError, OSError) as exc:
                     name = ", ".join(entry.references) or f"image {n}"
                     raise ImageImportError(f"{archive}: {name}: {exc}") from None
