@@ -6,13 +6,14 @@ to the runtime only through the CRI Protocols.
 Steps of ``start``:
 1. ask the runtime its version (the node's containerRuntimeVersion and the
    ``<runtime>://`` prefix of container ids); probe the host once (``hostinfo``);
-2. register the node object and start the heartbeat task;
+2. register the node object and start the heartbeat task and the node lease task
+   (``kube-node-lease/<node>`` renewed every 10 s, ``nodelease``);
 3. list the pods; remove the sandboxes of pods that are gone (deleted while no kubelet
    ran); read back the userns ranges of the pods left; start the watch task from that
    resourceVersion; every pod seen goes through ``_handle``: unbound pods are bound
    (``Binder``), pods bound to this node get a worker (one asyncio task per UID),
    deleted ones tell theirs.
-``stop`` cancels the watch, the heartbeat and the workers (containers keep running,
+``stop`` cancels the watch, the heartbeat, the lease and the workers (containers keep running,
 as with a restarted kubelet).
 Callers: seclet.cli.server, tests.
 """
@@ -36,6 +37,7 @@ from seclet.kubelet.events import EventRecorder
 from seclet.kubelet.hostinfo import HostInfo, probe_host_info
 from seclet.kubelet.images import ImageManager
 from seclet.kubelet.node import NodeStatusAgent
+from seclet.kubelet.nodelease import NodeLeaseController
 from seclet.kubelet.runtimestate import POD_UID_LABEL
 from seclet.kubelet.server import KubeletServer
 from seclet.kubelet.userns import UsernsAllocator, recorded_mappings
@@ -69,6 +71,7 @@ class Kubelet:
         self.binder = Binder(store, self.clock, config.node_name)
         self.workers: dict[str, PodWorker] = {}
         self.node_agent: NodeStatusAgent | None = None
+        self.lease: NodeLeaseController | None = None
         self.server = KubeletServer(store, runtime, self.clock, config.node_name)
         self._deps: WorkerDeps | None = None
         self._tasks: list[asyncio.Task[None]] = []
@@ -106,6 +109,8 @@ class Kubelet:
         )
         self.node_agent.register()
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="kubelet-heartbeat"))
+        self.lease = NodeLeaseController(self.store, self.clock, self.config.node_name)
+        self._tasks.append(asyncio.create_task(self.lease.run(), name="kubelet-node-lease"))
         listed = self.store.list("pods")
         await self._remove_orphans(listed.items)
         pods_dir = Path(self.config.root_dir) / "pods"

@@ -1,7 +1,8 @@
 """The real kubectl against the API server with this kubelet on the fake runtime.
 
 Role: the kubelet's objects as kubectl shows them: ``get pods`` columns, ``logs``,
-``exec``, graceful ``delete`` finished by the kubelet, ``get events``, nodes.
+``exec``, graceful ``delete`` finished by the kubelet, ``get events``, nodes (with the
+node's Lease in ``describe node``).
 Skips without ``.venv/bin/kubectl`` (tools/get_kubectl.py installs it).
 Callers: pytest.
 """
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -140,6 +142,20 @@ def test_kubectl_get_node(cluster: Cluster) -> None:
     described = cluster.kubectl("describe", "node", NODE).stdout
     assert "kubelet is posting ready status" in described
     assert "containerd://v2.1.0-fake" in described
+    lease = re.search(
+        r"\nLease:\n  HolderIdentity:  (\S+)\n  AcquireTime:     (.+)\n  RenewTime:       (.+)\n",
+        described,
+    )
+    assert lease is not None, described
+    assert lease.group(1) == NODE
+    assert lease.group(2) == "<unset>"
+    assert re.fullmatch(r"\w{3}, \d\d \w{3} \d{4} \d\d:\d\d:\d\d \+0000", lease.group(3))
+    got = json.loads(
+        cluster.kubectl("get", "lease", NODE, "-n", "kube-node-lease", "-o", "json").stdout
+    )
+    assert got["spec"]["holderIdentity"] == NODE
+    assert got["spec"]["leaseDurationSeconds"] == 40
+    assert got["metadata"]["ownerReferences"][0]["kind"] == "Node"
 
 
 def test_kubectl_exec_into_a_stopped_container(cluster: Cluster) -> None:

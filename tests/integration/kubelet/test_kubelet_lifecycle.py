@@ -1,5 +1,5 @@
 """Pod lifecycle edges: terminal pods deleted, orphans after a kubelet restart, tmpfs
-emptyDirs. Callers: pytest.
+emptyDirs, the node Lease renewed. Callers: pytest.
 """
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from integration.kubelet.harness import HOST, create_pod, make_node, simple_pod, wait_for
+from integration.kubelet.harness import HOST, NODE, create_pod, make_node, simple_pod, wait_for
 from seclet.cri.fake import Behaviour
 from seclet.host.facts import NodeFacts
+from seclet.kubelet.clock import parse_rfc3339
 from seclet.kubelet.kubelet import Kubelet
 
 
@@ -188,6 +189,38 @@ def test_sidecar_runs_beside_the_job_and_stops_with_it(tmp_path: Path) -> None:
             proxy = done["status"]["initContainerStatuses"][0]
             assert "terminated" in proxy["state"]
             assert ("Normal", "Killing", "Stopping container proxy") in node.event_lines("job")
+        finally:
+            await node.kubelet.stop()
+
+    asyncio.run(scenario())
+
+
+def test_node_lease_is_created_and_renewed(tmp_path: Path) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        await node.kubelet.start()
+        try:
+            first = await wait_for(lambda: node.store.get("leases", "kube-node-lease", NODE))
+            uid = node.store.get("nodes", "", NODE)["metadata"]["uid"]
+            assert first["metadata"]["ownerReferences"] == [
+                {"apiVersion": "v1", "kind": "Node", "name": NODE, "uid": uid}
+            ]
+            assert first["spec"]["holderIdentity"] == NODE
+            assert first["spec"]["leaseDurationSeconds"] == 40
+            renewed = await wait_for(
+                lambda: (
+                    (lease := node.store.get("leases", "kube-node-lease", NODE))["spec"][
+                        "renewTime"
+                    ]
+                    != first["spec"]["renewTime"]
+                    and lease
+                )
+            )
+            gap = parse_rfc3339(renewed["spec"]["renewTime"]) - parse_rfc3339(
+                first["spec"]["renewTime"]
+            )
+            assert 9.0 <= gap <= 15.0  # every 10 s of (scaled) clock time
+            assert renewed["metadata"]["uid"] == first["metadata"]["uid"]
         finally:
             await node.kubelet.stop()
 
