@@ -30,6 +30,7 @@ import pytest
 
 from seclet.cli.images import human_size
 from seclet.cli.main import main
+from seclet.cri.types import ImageSpec
 from seclet.runtime.image.hosts import RegistryHosts
 from seclet.runtime.image.store import ImageStore
 
@@ -421,3 +422,30 @@ def test_racing_importers_and_removers_leave_a_consistent_store(
     assert left[1] == f"{left[0]}.lock"
     server.close()
     assert sorted(p.name for p in (data / "images" / "tmp").iterdir()) == []
+
+
+def test_an_import_unpacks_again_when_the_image_is_removed_meanwhile(
+    archives: Archives, data: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = ImageStore(data / "images", RegistryHosts())
+    asyncio.run(store.import_archive(archives.agnhost_oci))
+    other = ImageStore(data / "images", RegistryHosts())  # another process's store
+    original = ImageStore._unpack
+    skipped: list[bool] = []
+
+    def racing(self: ImageStore, layout: Path, work: Path, resolved: None, always: bool) -> Any:
+        staged = original(self, layout, work, resolved, always)
+        skipped.append(staged.staging is None)
+        if staged.staging is None:  # the directory existed; now it goes away
+            asyncio.run(other.remove_image(ImageSpec(image=AGNHOST)))
+        return staged
+
+    monkeypatch.setattr(ImageStore, "_unpack", racing)
+    [imported] = asyncio.run(store.import_archive(archives.agnhost_oci))
+    assert skipped == [True, False]
+    stored = store.lookup(AGNHOST)
+    assert stored is not None
+    assert stored.image.id == imported.image_id
+    assert (stored.rootfs / "etc" / "group").is_file()
+    other.close()
+    store.close()
