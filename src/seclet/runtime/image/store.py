@@ -7,14 +7,15 @@ with its content store and snapshotter:
 1. ``pull_image`` normalises the reference (``busybox:1.28`` ->
    ``docker.io/library/busybox:1.28``), resolves it on the mirrors to a manifest
    digest (``resolve``), and ``skopeo copy``-ies exactly that digest
-   (``docker://<mirror>/<path>@<digest>``) into a temporary OCI layout under
-   ``<root>/tmp`` (``--src-tls-verify=false`` only for a loopback http mirror; a
+   (``docker://<mirror>/<path>@<digest>``) into a temporary OCI layout under the
+   process's ``<root>/tmp/<token>/`` (``--src-tls-verify=false`` only for a loopback http mirror; a
    policy file under ``<root>`` accepts any image, so no ``/etc/containers`` file is
    read; credentials go in a 0600 auth file, never on the command line).
 2. It reads the layout's index, manifest and config, checks every blob's sha256, and
-   unpacks the layers in order (``unpack``, bounded by ``UnpackLimits``) into
-   ``<root>/images/<config hex>/rootfs``, checking each layer's diff id against the
-   config's ``rootfs.diff_ids``; the directory appears by an atomic rename.
+   unpacks the layers in order (``unpack``, bounded by ``UnpackLimits``) into a
+   staging directory beside the layout, checking each layer's diff id against the
+   config's ``rootfs.diff_ids``; it becomes ``<root>/images/<config hex>/rootfs`` by
+   an atomic rename, under the store lock (below), unless the image is there already.
 3. The image record (tags, repo digests, size, config) is saved in
    ``<root>/images.json`` (0600, written to a temporary file and renamed), so a new
    ``ImageStore`` on the same root knows every image.
@@ -46,8 +47,8 @@ straight to ``oci:``) into an OCI layout and taking the same verify, unpack and
 commit steps as a pull; its size is the manifest, config and layers as stored.
 
 Concurrent pulls of one reference share one pull. A tag moves to the image pulled
-or imported last, as in containerd. Errors are ``ImagePullError`` with containerd's CRI text:
-``failed to pull and unpack image "<ref>": failed to resolve reference "<ref>": ...``.
+or imported last, as in containerd. Errors are ``ImagePullError`` with containerd's
+CRI text: ``failed to pull and unpack image "<ref>": failed to resolve reference "<ref>": ...``.
 ``Image.size`` is containerd's ``images.Image.Size``: the resolved manifest (or
 index and the chosen manifest), the config and the compressed layers.
 Callers: seclet.runtime.runc (ImageLookup), the kubelet through seclet.cri
