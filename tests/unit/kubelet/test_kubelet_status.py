@@ -5,9 +5,10 @@ Callers: pytest.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
-from kubelet_states import T0, cs, pod, state
+from kubelet_states import T0, cs, pod, sandbox, state
 
 from seclet.kubelet.clock import rfc3339
 from seclet.kubelet.status import StatusInputs, generate_pod_status, get_phase
@@ -285,3 +286,23 @@ def test_get_phase_with_sidecars() -> None:
     assert get_phase(p, [side_run], [app_ok]) == "Running"
     assert get_phase(p, [side_dead], [app_ok]) == "Succeeded"
     assert get_phase(p, [side_starting], [app_run]) == "Running"
+
+
+def test_pod_ip_of_a_ready_sandbox_only_and_kept_once_terminal() -> None:
+    ready = replace(
+        state(cs("app", "exited"), ready=True), sandbox=replace(sandbox(), ip="10.0.0.5")
+    )
+    stopped = replace(ready, sandbox=replace(sandbox(False), ip="10.0.0.5"))
+    never = pod(restart="Never")
+    running = generate_pod_status(never, ready, {}, inputs())
+    assert (running["phase"], running["podIP"], running["podIPs"]) == (
+        "Succeeded",
+        "10.0.0.5",
+        [{"ip": "10.0.0.5"}],
+    )
+    finished = generate_pod_status(never, stopped, running, inputs(terminal=True))
+    assert (finished["podIP"], finished["podIPs"]) == ("10.0.0.5", [{"ip": "10.0.0.5"}])
+    ready_to_start = [c for c in finished["conditions"] if c["type"] == "PodReadyToStartContainers"]
+    assert ready_to_start[0]["status"] == "False"
+    restarting = generate_pod_status(pod(), stopped, {"podIP": "10.0.0.5"}, inputs())
+    assert "podIP" not in restarting and "podIPs" not in restarting
