@@ -14,8 +14,9 @@ Steps:
    ``sleep 3600``) whose rootfs is the busybox image's own layer;
 2. start ``seclet server`` on a fresh data directory as ``tests/e2e/node.py`` does and
    time, from the process's exec, the first ``/readyz`` 200, the first authenticated
-   ``GET /api`` 200 and the Node ``Ready``; read the server's RSS once the node is
-   ready;
+   ``GET /api`` 200 and the Node ``Ready``, beside a bare ``python -c "import
+   seclet.cli.server"`` (the import floor: its time, RSS and PSS); read the server's
+   RSS and PSS once the node is ready;
 3. pull the image once with a warm-up pod, then per round, in alternating order:
    ``runc run -d`` + ``runc delete -f`` of the raw bundle, and a pod created through
    the API (raw HTTPS with the kubeconfig's token) until a watch sees it Running with
@@ -230,6 +231,29 @@ def conmons(data_dir: Path) -> list[int]:
             if needle in (entry / "cmdline").read_bytes():
                 found.append(int(entry.name))
     return found
+
+
+_IMPORT_ONLY = (
+    "import seclet.cli.server\n"
+    "from pathlib import Path\n"
+    "s = Path('/proc/self/status').read_text().splitlines()\n"
+    "r = Path('/proc/self/smaps_rollup').read_text().splitlines()\n"
+    "print(*(l.split()[1] for l in s if l.startswith('VmRSS:')),"
+    " *(l.split()[1] for l in r if l.startswith('Pss:')))\n"
+)
+
+
+def import_floor(samples: Samples) -> None:
+    """What the server pays before it does anything: a Python process importing
+    ``seclet.cli.server`` (its time from exec, and its RSS/PSS then)."""
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, "-c", _IMPORT_ONLY], capture_output=True, text=True, check=True
+    )
+    samples.add("import_s", time.perf_counter() - t0)
+    rss_kb, pss_kb = out.stdout.split()
+    samples.add("import_rss", float(rss_kb) / 1024)
+    samples.add("import_pss", float(pss_kb) / 1024)
 
 
 # -- the node ------------------------------------------------------------------------
@@ -735,18 +759,63 @@ ROWS = (
     Row("first pod, with pull", "first_pod_running_with_pull"),
     Row("9 pods at once → Running", "create_9_concurrent"),
     Row("10 pods at once → gone", "delete_10_concurrent"),
-    Row("ready /readyz, cold", "ready_readyz_cold", abs_target=READY_TARGET_S),
-    Row("ready GET /api, cold", "ready_api_cold", abs_target=READY_TARGET_S),
+    Row(
+        "ready /readyz, cold",
+        "ready_readyz_cold",
+        "import_s",
+        "import only",
+        abs_target=READY_TARGET_S,
+    ),
+    Row(
+        "ready GET /api, cold",
+        "ready_api_cold",
+        "import_s",
+        "import only",
+        abs_target=READY_TARGET_S,
+    ),
     Row("  Node Ready, cold (info)", "ready_node_cold"),
-    Row("ready /readyz, warm", "ready_readyz_warm", abs_target=READY_TARGET_S),
-    Row("ready GET /api, warm", "ready_api_warm", abs_target=READY_TARGET_S),
+    Row(
+        "ready /readyz, warm",
+        "ready_readyz_warm",
+        "import_s",
+        "import only",
+        abs_target=READY_TARGET_S,
+    ),
+    Row(
+        "ready GET /api, warm",
+        "ready_api_warm",
+        "import_s",
+        "import only",
+        abs_target=READY_TARGET_S,
+    ),
     Row("  Node Ready, warm (info)", "ready_node_warm"),
     Row("  SIGTERM → exit (info)", "stop"),
-    Row("server RSS, idle start", "rss_start", abs_target=RSS_TARGET_MB, unit="MB"),
-    Row("server PSS, idle start", "pss_start", unit="MB"),
-    Row("server RSS, 1 pod", "rss_1pod", abs_target=RSS_TARGET_MB, unit="MB"),
-    Row("server RSS, 10 pods", "rss_10pods", abs_target=RSS_TARGET_MB, unit="MB"),
-    Row("server PSS, 10 pods", "pss_10pods", unit="MB"),
+    Row(
+        "server RSS, idle start",
+        "rss_start",
+        "import_rss",
+        "import only",
+        abs_target=RSS_TARGET_MB,
+        unit="MB",
+    ),
+    Row("server PSS, idle start", "pss_start", "import_pss", "import only", unit="MB"),
+    Row(
+        "server RSS, 1 pod",
+        "rss_1pod",
+        "import_rss",
+        "import only",
+        abs_target=RSS_TARGET_MB,
+        unit="MB",
+    ),
+    Row(
+        "server RSS, 10 pods",
+        "rss_10pods",
+        "import_rss",
+        "import only",
+        abs_target=RSS_TARGET_MB,
+        unit="MB",
+    ),
+    Row("server PSS, 10 pods", "pss_10pods", "import_pss", "import only", unit="MB"),
     Row("server RSS, after run", "rss_after", unit="MB"),
     Row("conmon processes, 10 pods", "conmon_count_10pods", unit="n"),
     Row("conmon RSS each, 10 pods", "conmon_rss_each_10pods", unit="MB"),
@@ -789,7 +858,7 @@ def report(samples: Samples) -> list[JSONObject]:
                 "min": (spread[0] * 1000 if row.unit == "ms" else spread[0]) if spread else None,
                 "max": (spread[1] * 1000 if row.unit == "ms" else spread[1]) if spread else None,
                 "n": len(samples.values[row.metric]),
-                "baseline": base * 1000 if base is not None else None,
+                "baseline": (base * 1000 if row.unit == "ms" else base) if base else None,
                 "baseline_name": row.baseline_label,
                 "ratio": ratio,
                 "target": target,
@@ -848,6 +917,7 @@ def run(args: argparse.Namespace, samples: Samples) -> None:
             mirrors=tuple(f"{host}={reg.url}" for host in MIRRORED_HOSTS),
             log_path=node_dir / "seclet-server.log",
         )
+        import_floor(samples)
         ready = server.start()
         samples.add("ready_readyz_cold", ready.readyz)
         samples.add("ready_api_cold", ready.api)
@@ -857,6 +927,7 @@ def run(args: argparse.Namespace, samples: Samples) -> None:
         asyncio.run(pod_phase(server, raw, samples, args.rounds, args.execs))
         for _ in range(args.restarts):
             samples.add("stop", server.stop())
+            import_floor(samples)
             ready = server.start()
             samples.add("ready_readyz_warm", ready.readyz)
             samples.add("ready_api_warm", ready.api)
