@@ -2,8 +2,8 @@
 
 Role: k/k ``kubelet_pods.go makeEnvironmentVariables`` and
 ``third_party/forked/golang/expansion``:
-- ``expand``: ``$(NAME)`` -> the value when defined, else left as written;
-  ``$$`` -> ``$``; an unclosed ``$(`` is kept;
+- ``expand`` (``seclet.api.expansion``): ``$(NAME)`` -> the value when defined, else
+  left as written; ``$$`` -> ``$``; an unclosed ``$(`` is kept;
 - ``environment``: ``envFrom`` (configMapRef / secretRef, with ``prefix``; keys that
   are not valid variable names are skipped), then ``env`` in order, each ``value``
   expanded against the variables defined before it; ``valueFrom.fieldRef``
@@ -26,6 +26,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from seclet.api import models
+from seclet.api.expansion import expand
 
 Lookup = Callable[[str, str, str], Mapping[str, Any] | None]
 """(resource, namespace, name) -> the object, or None when it does not exist."""
@@ -35,37 +36,6 @@ _ENV_NAME = re.compile(r"^[-._a-zA-Z][-._a-zA-Z0-9]*$")
 
 class EnvError(Exception):
     """The container's environment cannot be built (CreateContainerConfigError)."""
-
-
-def expand(text: str, values: Mapping[str, str]) -> str:
-    """``expansion.Expand`` with ``MappingFuncFor(values)``."""
-    out: list[str] = []
-    checkpoint = 0
-    cursor = 0
-    n = len(text)
-    while cursor < n:
-        if text[cursor] == "$" and cursor + 1 < n:
-            out.append(text[checkpoint:cursor])
-            nxt = text[cursor + 1]
-            if nxt == "$":
-                out.append("$")
-                advance = 1
-            elif nxt == "(":
-                close = text.find(")", cursor + 2)
-                if close == -1:
-                    out.append("$(")
-                    advance = 1
-                else:
-                    name = text[cursor + 2 : close]
-                    out.append(values.get(name, f"$({name})"))
-                    advance = close - cursor
-            else:
-                out.append("$" + nxt)
-                advance = 1
-            cursor += advance
-            checkpoint = cursor + 1
-        cursor += 1
-    return "".join(out) + text[checkpoint:]
 
 
 def expand_command(

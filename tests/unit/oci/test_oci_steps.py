@@ -199,6 +199,26 @@ def test_command_and_env_expansion() -> None:
     assert s["process"]["cwd"] == "/w"
 
 
+def test_kubelet_cri_command_and_envs_are_used_verbatim() -> None:
+    """containerd takes CRI's command, args and envs as the kubelet expanded them: an
+    escaped ``$$(GREETING)`` the kubelet turned into ``$(GREETING)`` stays literal."""
+    c = models.Container(
+        name="c",
+        args=("$$(GREETING)",),
+        env=(models.EnvVar(name="GREETING", value="hi"),),
+    )
+    pod = models.Pod(metadata=models.ObjectMeta(name="p"), spec=models.PodSpec(containers=(c,)))
+    rt = RuntimeContext(
+        cri_command=(),
+        cri_args=("$(GREETING)",),
+        cri_envs=(("GREETING", "hi"), ("FROM_FIELD", "default")),
+    )
+    image = ImageConfig(entrypoint=("/ep",), env=("PATH=/x", "GREETING=img"))
+    s = build_container_spec(ContainerSpecInputs(pod=pod, container=c, image=image, runtime=rt))
+    assert s["process"]["args"] == ["/ep", "$(GREETING)"]
+    assert s["process"]["env"] == ["PATH=/x", "HOSTNAME=p", "GREETING=hi", "FROM_FIELD=default"]
+
+
 def test_no_command() -> None:
     c = models.Container(name="c")
     pod = models.Pod(metadata=models.ObjectMeta(name="p"), spec=models.PodSpec(containers=(c,)))

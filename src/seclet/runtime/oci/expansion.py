@@ -1,10 +1,11 @@
-"""Kubelet ``$(VAR)`` expansion of command, args and env values.
+"""The container environment and command as the kubelet would expand them, for
+specs built without a kubelet (``seclet explain``).
 
-Role: k/k ``third_party/forked/golang/expansion`` ``Expand`` with the kubelet's
-mapping (an undefined ``$(VAR)`` stays literally; ``$$`` is an escaped ``$``), and
-the container environment the kubelet computes from literal ``env`` entries (each
-value expanded against the ones before it). ``valueFrom`` sources need the API and
-are supplied by the shell through ``RuntimeContext.extra_env``. Order: extra env,
+Role: ``container_env``: the environment the kubelet computes from literal ``env``
+entries (each value expanded with ``seclet.api.expansion.expand`` against the ones
+before it). A running node never uses this: the kubelet sends its complete, expanded
+command, args and envs through CRI (``RuntimeContext.cri_*``). ``valueFrom`` sources
+need the API and are supplied through ``RuntimeContext.extra_env``. Order: extra env,
 then the container's, a repeated name replacing in place (the kubelet's own order
 comes from a Go map and is not stable; this one is).
 Callers: seclet.runtime.oci.steps.
@@ -12,43 +13,10 @@ Callers: seclet.runtime.oci.steps.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 
 from seclet.api import models
-
-
-def expand(text: str, env: Mapping[str, str]) -> str:
-    """``expansion.Expand(text, MappingFuncFor(env))``."""
-    if "$" not in text:
-        return text
-    out: list[str] = []
-    checkpoint = 0
-    cursor = 0
-    n = len(text)
-    while cursor < n:
-        if text[cursor] == "$" and cursor + 1 < n:
-            out.append(text[checkpoint:cursor])
-            nxt = text[cursor + 1]
-            if nxt == "$":
-                out.append("$")
-                advance = 1
-            elif nxt == "(":
-                close = text.find(")", cursor + 2)
-                if close == -1:
-                    out.append("$(")
-                    advance = 1
-                else:
-                    name = text[cursor + 2 : close]
-                    out.append(env.get(name, f"$({name})"))
-                    advance = close - cursor
-            else:
-                out.append("$" + nxt)
-                advance = 1
-            cursor += advance
-            checkpoint = cursor + 1
-        cursor += 1
-    out.append(text[checkpoint:])
-    return "".join(out)
+from seclet.api.expansion import expand
 
 
 def container_env(

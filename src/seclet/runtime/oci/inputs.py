@@ -77,7 +77,16 @@ class RuntimeContext:
     """First host id of the pod's 65536-wide user namespace mapping (hostUsers: false)."""
     mounts: tuple[CRIMount, ...] = ()
     extra_env: tuple[tuple[str, str], ...] = ()
-    """Environment the kubelet adds before the container's own (service links, ...)."""
+    """Without ``cri_envs``: environment added before the container's own literal env."""
+    cri_command: tuple[str, ...] | None = None
+    """CRI ``ContainerConfig.command``: the kubelet's, already ``$(VAR)``-expanded and
+    used verbatim (empty: the image's Entrypoint). None: no kubelet (``seclet explain``)
+    - the pod's command is expanded here."""
+    cri_args: tuple[str, ...] = ()
+    """CRI ``ContainerConfig.args`` (with ``cri_command``)."""
+    cri_envs: tuple[tuple[str, str], ...] | None = None
+    """CRI ``ContainerConfig.envs``: the kubelet's complete environment (valueFrom,
+    envFrom resolved), appended to the image's. None: computed from the pod."""
     extra_supplemental_groups: tuple[int, ...] = ()
     image_name: str = ""
     privileged_without_host_devices: bool = False

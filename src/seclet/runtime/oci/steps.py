@@ -22,8 +22,9 @@ from functools import lru_cache
 from typing import Any
 
 from seclet.api import models
+from seclet.api.expansion import expand
 from seclet.runtime.oci.base import DEFAULT_PATH_ENV
-from seclet.runtime.oci.expansion import container_env, expand
+from seclet.runtime.oci.expansion import container_env
 from seclet.runtime.oci.plan import CONTAINERD_NAMESPACE, SpecError, SpecPlan
 from seclet.securitycontext.capabilities import CapabilitySets, apply_cri_capabilities
 from seclet.securitycontext.namespaces import CONTAINER, NODE, POD, USERNS_LENGTH
@@ -116,9 +117,13 @@ def with_relative_root(spec: Spec, plan: SpecPlan) -> None:
 
 
 def with_process_args(spec: Spec, plan: SpecPlan) -> None:
-    """``customopts.WithProcessArgs`` on the kubelet's expanded command and args."""
-    c, image = plan.inputs.container, plan.inputs.image
-    if "$" in "".join(c.command) or "$" in "".join(c.args):
+    """``customopts.WithProcessArgs`` on the kubelet's expanded command and args (CRI's
+    when the kubelet sent them, else expanded here from the pod)."""
+    c, image, rt = plan.inputs.container, plan.inputs.image, plan.inputs.runtime
+    if rt.cri_command is not None:
+        command = list(rt.cri_command)
+        args = list(rt.cri_args)
+    elif "$" in "".join(c.command) or "$" in "".join(c.args):
         env = dict(container_env(c, plan.inputs.runtime.extra_env))
         command = [expand(a, env) for a in c.command]
         args = [expand(a, env) for a in c.args]
@@ -165,10 +170,13 @@ def with_hostname_env(spec: Spec, plan: SpecPlan) -> None:
 
 
 def with_env(spec: Spec, plan: SpecPlan) -> None:
-    """Image env first, then the container's (later wins, in place)."""
+    """Image env first, then the container's (later wins, in place): CRI's envs when
+    the kubelet sent them, else computed here from the pod."""
     inputs = plan.inputs
     env: Sequence[str] = inputs.image.env
-    if inputs.container.env or inputs.runtime.extra_env:
+    if inputs.runtime.cri_envs is not None:
+        env = [*env, *(f"{k}={v}" for k, v in inputs.runtime.cri_envs)]
+    elif inputs.container.env or inputs.runtime.extra_env:
         pairs = container_env(inputs.container, inputs.runtime.extra_env)
         env = [*env, *(f"{k}={v}" for k, v in pairs)]
     if len(env) == 1:
