@@ -6,13 +6,16 @@ catatonit pause process left, as upstream's pod worker kills a terminal pod) whi
 with SIGKILL and started again on the same data directory adopts the containers still
 running (same container id, restartCount 0, exec works), reports the exit conmon
 recorded while it was down (exit code 7, reason Error), starts nothing twice and
-keeps every log line. The restart test runs its own node (not the session one).
+keeps every log line. The restart test runs its own node (not the session one). The
+node's Lease is renewed every 10 s and ``kubectl describe node`` shows it.
 Callers: pytest (tests/e2e).
 """
 
 from __future__ import annotations
 
+import datetime
 import json
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -163,6 +166,32 @@ def test_completed_pod_stops_its_sandbox_and_keeps_its_logs(node: Node) -> None:
         assert pod["status"]["containerStatuses"][0]["restartCount"] == 0
     finally:
         node.delete("done-demo")
+
+
+def test_node_lease_is_renewed_and_described(node: Node) -> None:
+    name = node.kubectl("get", "nodes", "-o", "jsonpath={.items[0].metadata.name}").stdout
+
+    def renew_time() -> str:
+        out = node.kubectl(
+            "get", "lease", name, "-n", "kube-node-lease", "-o", "jsonpath={.spec.renewTime}"
+        )
+        return out.stdout
+
+    first = renew_time()
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", first), first
+    deadline = time.monotonic() + 15
+    second = first
+    while second == first and time.monotonic() < deadline:
+        time.sleep(0.5)
+        second = renew_time()
+    gap = _seconds(second) - _seconds(first)
+    assert 9.5 <= gap <= 10.5, (first, second)
+    described = node.kubectl("describe", "node", name).stdout
+    assert f"\nLease:\n  HolderIdentity:  {name}\n  AcquireTime:     <unset>\n" in described
+
+
+def _seconds(micro_time: str) -> float:
+    return datetime.datetime.strptime(micro_time, "%Y-%m-%dT%H:%M:%S.%fZ").timestamp()
 
 
 def test_killed_seclet_adopts_its_containers_after_a_restart(
