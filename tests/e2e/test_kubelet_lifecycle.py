@@ -201,13 +201,16 @@ def test_killed_seclet_adopts_its_containers_after_a_restart(
     own = Node(data_dir=tmp_path / "data", kubeconfig=tmp_path / "kubeconfig.yaml", mirrors=mirrors)
     own.start()
     try:
+        before: dict[str, dict[str, Any]] = {}
         _apply(own, "early", '["echo", "early"]')
         _wait_phase(own, "early", "Succeeded")
+        before["early"] = _main(own, "early")
         _apply(own, "sleeper", '["sh", "-c", "echo up; exec sleep 3600"]', restart="Always")
         own.wait_running("sleeper")
+        before["sleeper"] = _main(own, "sleeper")
         _apply(own, "exiter", '["sh", "-c", "echo one; sleep 2; echo two; exit 7"]')
         own.wait_running("exiter")
-        before = {name: _main(own, name) for name in ("early", "sleeper", "exiter")}
+        before["exiter"] = _main(own, "exiter")
         assert "running" in before["exiter"]["state"], before["exiter"]
         exiter_id = before["exiter"]["containerID"].removeprefix("runc://")
 
