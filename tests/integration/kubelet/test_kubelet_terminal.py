@@ -3,7 +3,9 @@
 Role: upstream's pod worker once a pod is Succeeded or Failed (``SyncTerminatingPod``
 kills the pod: StopPodSandbox, no container removed; ``SyncTerminatedPod`` tears its
 volumes down), the conditions it then reports, ``kubectl logs`` still answering, and
-a restarted kubelet finishing a terminal pod whose sandbox still runs. Callers: pytest.
+a restarted kubelet finishing a terminal pod whose sandbox still runs, and reporting the
+exit of a container that ended while no kubelet ran (nothing started twice).
+Callers: pytest.
 """
 
 from __future__ import annotations
@@ -152,6 +154,63 @@ def test_restarted_kubelet_stops_a_terminal_pods_sandbox(tmp_path: Path) -> None
             assert verbs.count("RunPodSandbox") == 1
             assert verbs.count("StartContainer") == 1
             assert node.pod("job")["status"]["phase"] == "Succeeded"
+        finally:
+            await again.stop()
+
+    asyncio.run(scenario())
+
+
+def test_restarted_kubelet_reports_exits_it_missed_and_starts_nothing_twice(
+    tmp_path: Path,
+) -> None:
+    async def scenario() -> None:
+        node = make_node(tmp_path)
+        node.runtime.add_image("busybox:1.28")
+        node.runtime.behave("exiter", Behaviour(exit_code=7, run_seconds=50))
+        await node.kubelet.start()
+        create_pod(node, simple_pod("sleeper"))
+        create_pod(node, simple_pod("exiter", restartPolicy="Never"))
+        await wait_for(
+            lambda: all(
+                node.pod(n)["status"].get("phase") == "Running" for n in ("sleeper", "exiter")
+            )
+        )
+        before = {n: node.pod(n)["status"]["containerStatuses"][0] for n in ("sleeper", "exiter")}
+        await node.kubelet.stop()
+        await asyncio.sleep(0.6)  # 60 s of clock time: the exiter exits meanwhile
+        again = Kubelet(
+            node.store,
+            node.runtime,
+            node.runtime,
+            node.kubelet.config,
+            NodeFacts.reference(),
+            clock=node.clock,
+            host=HOST,
+        )
+        await again.start()
+        try:
+            pod = await wait_for(
+                lambda: (p := node.pod("exiter"))["status"].get("phase") == "Failed" and p
+            )
+            exiter = pod["status"]["containerStatuses"][0]
+            terminated = exiter["state"]["terminated"]
+            assert (terminated["exitCode"], terminated["reason"]) == (7, "Error")
+            assert exiter["containerID"] == before["exiter"]["containerID"]
+            assert exiter["restartCount"] == 0
+            await wait_for(
+                lambda: (
+                    {s.config.metadata.name: s.state for s in node.runtime.sandboxes.values()}
+                    == {
+                        "sleeper": PodSandboxState.SANDBOX_READY,
+                        "exiter": PodSandboxState.SANDBOX_NOTREADY,
+                    }
+                )
+            )
+            sleeper = node.pod("sleeper")["status"]
+            assert sleeper["phase"] == "Running"
+            assert sleeper["containerStatuses"][0] == before["sleeper"]
+            verbs = node.runtime.verbs()
+            assert (verbs.count("RunPodSandbox"), verbs.count("StartContainer")) == (2, 2)
         finally:
             await again.stop()
 
