@@ -6,6 +6,7 @@ Modules:
 - ``kubelet``: ``Kubelet`` (start/stop, watch, pod workers, node registration);
 - ``config``: ``KubeletConfig``; ``clock``: time source and spellings;
 - ``binder``: the single node's scheduler; ``node`` + ``hostinfo``: the Node object;
+  ``nodelease``: the node's Lease in ``kube-node-lease``;
 - ``worker``: one pod's lifecycle; ``actions``: ``compute_pod_actions`` (pure);
 - ``runtimestate``: the runtime's view of a pod; ``status``: PodStatus (pure);
 - ``images``: pull policy, back-off, events; ``pullsecrets``: registry credentials;
