@@ -1044,8 +1044,9 @@ def test_allowed_unsafe_sysctl(registry: LocalRegistry, tmp_path: Path) -> None:
         phase = _wait_phase(other, "sysctl-allowed", ("Succeeded", "Failed"))
         assert phase == "Succeeded", other.kubectl("describe", "pod", "sysctl-allowed").stdout
         assert other.kubectl("logs", "sysctl-allowed").stdout == "kernel.msgmax = 65536\n"
-        other.kubectl("delete", "pod", "sysctl-allowed", "--grace-period=0", check=False)
     finally:
+        # as the session's node: delete every pod (and its rootfs mount) before stopping
+        other.kubectl("delete", "pods", "--all", "--grace-period=0", "--wait=true", check=False)
         assert other.stop() == 0, other.log()
 
 
