@@ -10,7 +10,8 @@ import pytest
 
 from seclet.api import models
 from seclet.api.decode import decode
-from seclet.kubelet.env import EnvError, environment, expand, expand_command
+from seclet.api.expansion import expand
+from seclet.kubelet.env import EnvError, environment, expand_command
 
 
 @pytest.mark.parametrize(
