@@ -5,14 +5,15 @@ configurations of each part, wire the parts together and serve until SIGINT/SIGT
 
 Steps of ``_serve``:
 1. open the object store (SQLite under the data directory) once, for everyone;
-2. with ``--kubelet`` (the default): probe the node's facts once, open the image
-   store (``<data>/images``, pulling through the ``--registry-mirror``s, then the
-   mirrors of ``--registries-conf``, see ``registry_hosts``), start the runc
-   runtime (``<data>/runtime``) and build the kubelet on the CRI seam;
-3. start the API server with the kubelet as its ``NodeClient`` (logs, exec) and print
-   where it serves and where the kubeconfig is;
-4. start the kubelet (node registration, pod workers);
-5. on a signal: stop the kubelet (containers keep running, as when a kubelet
+2. start the API server and print where it serves and where the kubeconfig is (it
+   is ready before the node modules are even imported);
+3. unless ``--no-kubelet``: import the node's modules, probe the node's facts once,
+   open the image store (``<data>/images``, pulling through the
+   ``--registry-mirror``s, then the mirrors of ``--registries-conf``, see
+   ``registry_hosts``), the runc runtime (``<data>/runtime``), build the kubelet on
+   the CRI seam, start it (node registration, pod workers) and hand it to the API
+   server as its ``NodeClient`` (logs, exec);
+4. on a signal: stop the kubelet (containers keep running, as when a kubelet
    restarts; the next start re-adopts them), then the API server, then the store.
 Callers: ``seclet.cli.main`` (the ``server`` subcommand).
 """
@@ -27,21 +28,22 @@ import socket
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from seclet.api.featuregates import FeatureGates
 from seclet.apiserver.server import Server, ServerConfig, open_store
 from seclet.cli.main import DEFAULT_REGISTRIES_CONF
-from seclet.host.probe import probe_node_facts
 from seclet.kubelet.config import KubeletConfig
-from seclet.kubelet.kubelet import Kubelet
 from seclet.runtime.image.hosts import RegistryHosts, RegistryHostsError
 from seclet.runtime.image.registries_conf import (
     RegistriesConfError,
     load_registries_conf,
     mirror_table,
 )
-from seclet.runtime.image.store import ImageStore
-from seclet.runtime.runc.service import RuncRuntime
+from seclet.store.api import Store
+
+if TYPE_CHECKING:
+    from seclet.kubelet.kubelet import Kubelet
 
 log = logging.getLogger("seclet.server")
 
@@ -107,25 +109,38 @@ def kubelet_config(args: argparse.Namespace) -> KubeletConfig:
     )
 
 
-async def _serve(config: ServerConfig, args: argparse.Namespace) -> None:
+async def _start_node(store: Store, config: ServerConfig, args: argparse.Namespace) -> Kubelet:
+    """Probe the node, open the image store and the runtime, start the kubelet.
+
+    Imported here, after the API listens: the kubelet and runtime modules are a good
+    part of start-up time, and the API is useful (and ``/readyz`` true) before them.
+    """
+    from seclet.host.probe import probe_node_facts  # noqa: PLC0415 - after the API listens
+    from seclet.kubelet.kubelet import Kubelet  # noqa: PLC0415 - after the API listens
+    from seclet.runtime.image.store import ImageStore  # noqa: PLC0415 - after the API listens
+    from seclet.runtime.runc.service import RuncRuntime  # noqa: PLC0415 - after the API listens
+
+    hosts = registry_hosts(args.registry_mirror, registries_conf_path(args.registries_conf))
+    kcfg = kubelet_config(args)
+    facts = await asyncio.to_thread(probe_node_facts)
+    data = config.data_dir.absolute()
+    images = ImageStore(data / "images", hosts)
+    runtime = RuncRuntime(
+        data / "runtime",
+        images,
+        facts,
+        seccomp_root=Path(kcfg.root_dir) / "seccomp",
+        seccomp_default=kcfg.seccomp_default,
+    )
+    kubelet = Kubelet(store, runtime, images, kcfg, facts)
+    await kubelet.start()
+    return kubelet
+
+
+async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
     """The steps in the module docstring."""
     store = open_store(config)
-    kubelet: Kubelet | None = None
-    if args.kubelet:
-        hosts = registry_hosts(args.registry_mirror, registries_conf_path(args.registries_conf))
-        kcfg = kubelet_config(args)
-        facts = await asyncio.to_thread(probe_node_facts)
-        data = config.data_dir.absolute()
-        images = ImageStore(data / "images", hosts)
-        runtime = RuncRuntime(
-            data / "runtime",
-            images,
-            facts,
-            seccomp_root=Path(kcfg.root_dir) / "seccomp",
-            seccomp_default=kcfg.seccomp_default,
-        )
-        kubelet = Kubelet(store, runtime, images, kcfg, facts)
-    server = Server(config, store=store, node_client=kubelet.node_client if kubelet else None)
+    server = Server(config, store=store)
     await server.start()
     print(
         f"seclet: serving {server.url}; kubeconfig: {config.kubeconfig}",
@@ -136,11 +151,18 @@ async def _serve(config: ServerConfig, args: argparse.Namespace) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    kubelet: Kubelet | None = None
     try:
-        if kubelet is not None:
-            await kubelet.start()
+        if args.kubelet:
+            try:
+                kubelet = await _start_node(store, config, args)
+            except (OSError, ValueError) as exc:
+                print(f"seclet server: error: the node did not start: {exc}", file=sys.stderr)
+                return 1
+            server.node_client = kubelet.node_client
             log.info("kubelet started for node %s", kubelet.config.node_name)
         await stop.wait()
+        return 0
     finally:
         if kubelet is not None:
             await kubelet.stop()
@@ -166,5 +188,4 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     except UsageError as exc:
         print(f"seclet server: error: {exc}", file=sys.stderr)
         return 2
-    asyncio.run(_serve(config, args))
-    return 0
+    return asyncio.run(_serve(config, args))
