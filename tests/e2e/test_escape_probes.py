@@ -257,7 +257,7 @@ def _pod(
     main: dict[str, Any] = {
         "name": "probe",
         "image": BUSYBOX,
-        "command": ["sh", "-c", f"( {script} ) 2>&1; echo rc=$?"],
+        "command": ["sh", "-c", f"exec 2>&1; ( {script} ); echo rc=$?"],
         "securityContext": sc,
     }
     spec: dict[str, Any] = {
@@ -381,15 +381,27 @@ def test_control_with_the_privilege_succeeds(results: Results, key: str) -> None
     ), got
 
 
+def _host_pids_running(needle: str) -> list[int]:
+    """Host pids whose command line contains ``needle`` (as ``pgrep -f``)."""
+    pids = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            except OSError:
+                continue
+            if needle in cmdline:
+                pids.append(int(entry.name))
+    return sorted(pids)
+
+
 def test_another_pods_processes_are_out_of_reach(results: Results) -> None:
     """Reach another pod's processes: the target pod's shell has a host pid that the
     prober pod's PID namespace does not contain (ESRCH), and ``ps`` in the prober
     shows none of the target's processes."""
-    found = subprocess.run(
-        ["pgrep", "-f", f"echo target-{results.run}"], capture_output=True, text=True, check=False
-    )
-    assert found.stdout.split(), "the target pod's process is not visible on the host"
-    pid = int(found.stdout.split()[0])
+    pids = _host_pids_running(f"echo target-{results.run}")
+    assert pids, "the target pod's process is not visible on the host"
+    pid = pids[0]
     out = results.node.kubectl(
         "exec",
         results.names["prober"],

@@ -22,6 +22,7 @@ Callers: pytest (tests/e2e), ``.ci/run``.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import re
 import shutil
@@ -142,11 +143,20 @@ NEW_FILE_0644 = NEW_FILE_0660.replace("umask 0117", "umask 0133")
 VOLUME_MODE = "stat -c 'perms %A owner %u:%g' /test-volume; stat -f -c 'fs %T' /test-volume"
 
 
+_LIBC = ctypes.CDLL(None, use_errno=True)
+_IPC_PRIVATE, _IPC_CREAT, _IPC_RMID = 0, 0o1000, 0
+
+
 def _host_ipc_shm() -> int:
-    out = subprocess.run(["ipcmk", "-M", "4096"], capture_output=True, text=True, check=True)
-    m = re.search(r"(\d+)\s*$", out.stdout.strip())
-    assert m is not None, out.stdout
-    return int(m.group(1))
+    """A System V shared memory segment in the host's IPC namespace (``ipcmk -M``)."""
+    shm_id = int(_LIBC.shmget(_IPC_PRIVATE, 4096, _IPC_CREAT | 0o600))
+    if shm_id < 0:
+        raise OSError(ctypes.get_errno(), "shmget")
+    return shm_id
+
+
+def _remove_shm(shm_id: int) -> None:
+    _LIBC.shmctl(shm_id, _IPC_RMID, None)
 
 
 @dataclass
@@ -605,7 +615,7 @@ def host_things() -> Iterator[Host]:
         listener.close()
         sleeper.kill()
         sleeper.wait()
-        subprocess.run(["ipcrm", "-m", str(shm)], check=False)
+        _remove_shm(shm)
 
 
 @pytest.fixture(scope="module")
@@ -1361,7 +1371,7 @@ def test_host_pid(batch: Batch) -> None:
 def test_host_ipc(batch: Batch) -> None:
     """e2e_node/security_context_test.go "when creating a pod in the host IPC namespace
     should show the shared memory ID in the host IPC containers" and "should not show
-    the shared memory ID in the non-hostIPC containers" (``ipcmk -M`` on the host)."""
+    the shared memory ID in the non-hostIPC containers" (a segment made on the host as ``ipcmk -M`` does)."""
     assert str(batch.host.shm_id) in batch.log("hostipc-true").split()
     assert batch.log("hostipc-false") == ""
 
