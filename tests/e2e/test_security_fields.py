@@ -352,6 +352,16 @@ def build_cases(host: Host, with_nnp: bool, run: str) -> dict[str, Case]:
             ),
             until="rejected",
         ),
+        "apparmor-annotation": Case(
+            spec(container(["true"])),
+            until="rejected",
+            annotations={
+                "container.apparmor.security.beta.kubernetes.io/test-container": "runtime/default"
+            },
+        ),
+        "windows-options-ignored": Case(
+            spec(container(["id", "-u"], sc={"windowsOptions": {"runAsUserName": "ContainerUser"}}))
+        ),
         "apparmor-unconfined": Case(
             spec(container(["true"], sc={"appArmorProfile": {"type": "Unconfined"}}))
         ),
@@ -983,7 +993,9 @@ def test_seccomp_localhost_profile_missing(batch: Batch) -> None:
 # ================================================================ AppArmor
 
 
-@pytest.mark.parametrize("case", ["apparmor-runtime-default", "apparmor-localhost"])
+@pytest.mark.parametrize(
+    "case", ["apparmor-runtime-default", "apparmor-localhost", "apparmor-annotation"]
+)
 def test_apparmor_requested_on_a_node_without_apparmor_is_rejected(batch: Batch, case: str) -> None:
     """kubelet appArmorAdmitHandler on a host without AppArmor (this one): phase
     Failed, reason ``AppArmor``, upstream's message, a Warning event. The upstream
@@ -1003,6 +1015,29 @@ def test_apparmor_requested_on_a_node_without_apparmor_is_rejected(batch: Batch,
 def test_apparmor_unconfined_or_unset_runs(batch: Batch, case: str) -> None:
     """isRequired is false for Unconfined or no profile: admitted and run."""
     assert batch.phase(case) == "Succeeded"
+
+
+def test_windows_options_on_linux(batch: Batch, node: Node) -> None:
+    """windowsOptions on Linux: ignored by a Linux node when the pod names no OS
+    (runs as the image's root); refused by validation for ``os.name: linux``
+    (validateLinux)."""
+    assert batch.log("windows-options-ignored") == "0\n"
+    name = f"windows-options-{uuid.uuid4().hex[:6]}"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": {
+            **spec(container(["true"], sc={"windowsOptions": {"runAsUserName": "ContainerUser"}})),
+            "os": {"name": "linux"},
+        },
+    }
+    out = node.kubectl("create", "-f", "-", stdin=json.dumps(pod), check=False)
+    assert out.returncode == 1
+    assert out.stderr.rstrip("\n").endswith(
+        f'The Pod "{name}" is invalid: spec.containers[0].securityContext.windowsOptions: '
+        "Forbidden: windows options cannot be set for a linux pod"
+    ), out.stderr
 
 
 def test_apparmor_profiles_enforced() -> None:
