@@ -100,6 +100,7 @@ def spec(
 
 
 SLEEP = ["sleep", "3600"]
+NET_VIEW = "netstat -ln; echo ifaces $(awk -F: 'NR>2 {gsub(/ /, \"\", $1); print $1}' /proc/net/dev | sort); hostname"
 SECCOMP_GREP = ["grep", "Seccomp:", "/proc/self/status"]
 IP_LINK = ["sh", "-c", "ip link add dummy0 type dummy || true"]
 
@@ -473,7 +474,7 @@ def build_cases(host: Host, with_nnp: bool, run: str) -> dict[str, Case]:
         },
         **{
             f"hostnetwork-{b}": Case(
-                spec(container(["sh", "-c", "netstat -ln; hostname"]), hostNetwork=b == "true")
+                spec(container(["sh", "-c", NET_VIEW]), hostNetwork=b == "true")
             )
             for b in ("true", "false")
         },
@@ -1415,13 +1416,20 @@ def test_host_network(batch: Batch) -> None:
     """e2e_node/security_context_test.go "when creating a pod in the host network
     namespace should listen on same port in the host network containers" and
     "shouldn't show the same port in the non-hostnetwork containers"; the host's
-    hostname only with hostNetwork."""
+    hostname and network interfaces only with hostNetwork (else only ``lo``)."""
     port = f":{batch.host.port} "
     on_host, isolated = batch.log("hostnetwork-true"), batch.log("hostnetwork-false")
     assert port in on_host, on_host
     assert port not in isolated, isolated
     assert on_host.splitlines()[-1] == batch.host.hostname
     assert isolated.splitlines()[-1] == batch.names["hostnetwork-false"]
+    assert on_host.splitlines()[-2] == "ifaces " + " ".join(_host_interfaces())
+    assert isolated.splitlines()[-2] == "ifaces lo"
+
+
+def _host_interfaces() -> list[str]:
+    lines = Path("/proc/net/dev").read_text().splitlines()[2:]
+    return sorted(line.split(":")[0].strip() for line in lines)
 
 
 def test_share_process_namespace(batch: Batch) -> None:
