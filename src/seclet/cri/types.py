@@ -167,10 +167,11 @@ class ContainerStatus:
     exit_code: int = 0
     image: ImageSpec
     image_ref: str = ""
-    """The image id the container runs (``sha256:<config digest>``)."""
+    """What the kubelet shows as ``status.containerStatuses[].imageID``: containerd
+    gives the image's first repo digest (``docker.io/library/busybox@sha256:...``),
+    else its id."""
     image_id: str = ""
-    """The pulled image's digest reference for ``status.containerStatuses[].imageID``
-    (``docker.io/library/busybox@sha256:...``)."""
+    """The image id the container runs (``sha256:<config digest>``)."""
     reason: str = ""
     """Exited: ``Completed``, ``Error``, ``OOMKilled``, ``ContainerCannotRun``."""
     message: str = ""

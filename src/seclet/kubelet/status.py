@@ -136,7 +136,7 @@ def _convert(cs: ContainerStatus, container: models.Container, runtime_name: str
         "name": container.name or "",
         "restartCount": cs.metadata.attempt,
         "image": cs.image.image,
-        "imageID": cs.image_id,
+        "imageID": cs.image_ref,
         "containerID": _container_id(runtime_name, cs.id),
         "state": _state(cs, runtime_name),
         "lastState": {},

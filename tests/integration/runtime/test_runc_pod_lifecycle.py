@@ -406,8 +406,8 @@ def test_status_image_is_the_first_repo_tag(env: Env) -> None:
         cid = await env.runtime.create_container(sandbox_id, req, sandbox_cfg)
         status = await env.runtime.container_status(cid)
         assert status.image.image == "docker.io/library/busybox:1.28"
-        assert status.image_ref == image_id
-        assert status.image_id == "docker.io/library/busybox@sha256:" + f"{100:064x}"
+        assert status.image_id == image_id
+        assert status.image_ref == "docker.io/library/busybox@sha256:" + f"{100:064x}"
         (listed,) = [c for c in await env.runtime.list_containers() if c.id == cid]
         assert (listed.image.image, listed.image_ref) == (image_id, image_id)
         hello = load_example("security-context-2.yaml", "uid-imgtag-2")

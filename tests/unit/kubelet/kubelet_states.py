@@ -75,7 +75,8 @@ def cs(
         finished_at=(T0 + finished) * S if state == "exited" else 0,
         exit_code=exit_code,
         image=ImageSpec(image="docker.io/library/busybox:1.28"),
-        image_id="docker.io/library/busybox@sha256:abc",
+        image_ref="docker.io/library/busybox@sha256:abc",
+        image_id="sha256:" + "e9" * 32,
         reason=("Completed" if exit_code == 0 else "Error") if state == "exited" else "",
         user=LinuxContainerUser(uid=0, gid=0, supplemental_groups=(0,)) if user else None,
     )

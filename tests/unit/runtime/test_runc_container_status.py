@@ -48,8 +48,8 @@ def test_first_repo_tag_and_first_repo_digest() -> None:
     )
     assert status_image(_record(), stored) == StatusImage(
         image="gcr.io/google-samples/hello-app:2.0",
-        image_ref=IMAGE_ID,
-        image_id="gcr.io/google-samples/hello-app@sha256:" + "2b" * 32,
+        image_ref="gcr.io/google-samples/hello-app@sha256:" + "2b" * 32,
+        image_id=IMAGE_ID,
     )
 
 
@@ -59,7 +59,7 @@ def test_busybox_tag() -> None:
     )
     got = status_image(_record(), stored)
     assert got.image == "docker.io/library/busybox:1.28"
-    assert got.image_id == "docker.io/library/busybox@sha256:" + "14" * 32
+    assert got.image_ref == "docker.io/library/busybox@sha256:" + "14" * 32
 
 
 def test_image_gone_or_untagged_falls_back_to_config_image_and_id() -> None:
@@ -71,4 +71,4 @@ def test_image_gone_or_untagged_falls_back_to_config_image_and_id() -> None:
     )
     digest_only = _stored((), ("docker.io/library/busybox@sha256:" + "14" * 32,))
     got = status_image(_record(), digest_only)
-    assert (got.image, got.image_id) == (IMAGE_ID, "docker.io/library/busybox@sha256:" + "14" * 32)
+    assert (got.image, got.image_ref) == (IMAGE_ID, "docker.io/library/busybox@sha256:" + "14" * 32)

@@ -13,8 +13,8 @@ was created from is looked up again at status time; when it is still stored,
 ``image`` is its first repo tag (``docker.io/library/busybox:1.28``, not the
 ``sha256:`` id the kubelet put in the config) and the digest reference is its first
 repo digest; when it is gone (or untagged/undigested), the config's image and the
-image id stand in. seclet's CRI names these ``image_ref`` (the image id) and
-``image_id`` (the digest reference the kubelet shows as ``imageID``).
+image id stand in. As in CRI, ``image_ref`` is the digest reference (the kubelet's
+``imageID``) and ``image_id`` the image id.
 ListContainers reports the config's image and the image id, as containerd does
 (no image lookup there).
 Callers: seclet.runtime.runc.service, exec_sync, exec.
@@ -115,9 +115,9 @@ class StatusImage:
     image: str
     """``ImageSpec.image``: the image's first repo tag, else the config's image."""
     image_ref: str
-    """The image id (``sha256:<config digest>``)."""
-    image_id: str
     """The first repo digest (``docker.io/library/busybox@sha256:...``), else the id."""
+    image_id: str
+    """The image id (``sha256:<config digest>``)."""
 
 
 def status_image(record: ContainerRecord, stored: StoredImage | None) -> StatusImage:
@@ -129,7 +129,7 @@ def status_image(record: ContainerRecord, stored: StoredImage | None) -> StatusI
             image = stored.image.repo_tags[0]
         if stored.image.repo_digests:
             digest_ref = stored.image.repo_digests[0]
-    return StatusImage(image=image, image_ref=record.image_ref, image_id=digest_ref)
+    return StatusImage(image=image, image_ref=digest_ref, image_id=record.image_ref)
 
 
 async def container_status(

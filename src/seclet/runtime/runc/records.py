@@ -60,8 +60,9 @@ class ContainerRecord:
     image: str
     """The config's ``ImageSpec.image`` (the kubelet sends the image id)."""
     image_ref: str
-    """The id of the image the container was created from (``sha256:...``);
-    ContainerStatus looks it up again for the repo tag and digest it reports."""
+    """The id of the image the container was created from (``sha256:...``; containerd's
+    ``container.ImageRef``); ContainerStatus looks it up again for the repo tag and
+    digest it reports."""
     image_id: str
     """The image's first repo digest at create time (kept for reference only)."""
     log_path: str
