@@ -15,8 +15,8 @@ Steps:
 2. start ``seclet server`` on a fresh data directory as ``tests/e2e/node.py`` does and
    time, from the process's exec, the first ``/readyz`` 200, the first authenticated
    ``GET /api`` 200 and the Node ``Ready``, beside a bare ``python -c "import
-   seclet.cli.server"`` (the import floor: its time, RSS and PSS); read the server's
-   RSS and PSS once the node is ready;
+   seclet.cli.main, seclet.cli.server"`` (the import floor: its time, RSS and PSS);
+   read the server's RSS and PSS once the node is ready;
 3. pull the image once with a warm-up pod, then per round, in alternating order:
    ``runc run -d`` + ``runc delete -f`` of the raw bundle, and a pod created through
    the API (raw HTTPS with the kubeconfig's token) until a watch sees it Running with
@@ -30,6 +30,13 @@ Steps:
 6. print medians, min–max, ratios and the targets (``--json``: the same as JSON);
    everything started (pods, server, registry, runc containers, temp dirs) is removed,
    also on failure.
+Notes: the pods set ``terminationGracePeriodSeconds: 0``, so the API removes a bound
+pod at once (upstream's ``CheckGracefulDelete``) and the kubelet tears it down after;
+"runc state gone" (its sandbox's and container's directories leave ``<data>/runtime/runc``)
+is the figure to hold against ``runc delete -f``. Every exec opens a new TLS connection,
+as kubectl and the Python client do; "fresh TLS GET" is that connection's floor.
+Server CPU figures come from /proc/<pid>/stat (10 ms ticks). The ready and memory
+targets are absolute, so their rows also show the import floor as a ratio.
 """
 
 from __future__ import annotations
@@ -234,7 +241,7 @@ def conmons(data_dir: Path) -> list[int]:
 
 
 _IMPORT_ONLY = (
-    "import seclet.cli.server\n"
+    "import seclet.cli.main, seclet.cli.server\n"
     "from pathlib import Path\n"
     "s = Path('/proc/self/status').read_text().splitlines()\n"
     "r = Path('/proc/self/smaps_rollup').read_text().splitlines()\n"
@@ -245,7 +252,8 @@ _IMPORT_ONLY = (
 
 def import_floor(samples: Samples) -> None:
     """What the server pays before it does anything: a Python process importing
-    ``seclet.cli.server`` (its time from exec, and its RSS/PSS then)."""
+    ``seclet.cli.main`` and ``seclet.cli.server`` (its time from exec, and its RSS/PSS
+    then)."""
     t0 = time.perf_counter()
     out = subprocess.run(
         [sys.executable, "-c", _IMPORT_ONLY], capture_output=True, text=True, check=True
