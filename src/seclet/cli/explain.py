@@ -39,7 +39,7 @@ from seclet.runtime.image.hosts import RegistryHosts
 from seclet.runtime.image.rootfs import ImageFileError, read_image_file
 from seclet.runtime.image.store import INDEX_FILE, ImageStore
 from seclet.runtime.oci.builder import ContainerBuild, SpecError, build_container
-from seclet.runtime.oci.explain import CapabilitySet, EffectiveProcess
+from seclet.runtime.oci.explain import CapabilitySet, EffectiveProcess, resources_line
 from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig, RuntimeContext
 from seclet.securitycontext.nonroot import RunAsNonRootError, verify_run_as_non_root
 from seclet.securitycontext.seccomp import SeccompError, check_localhost_profile
@@ -132,6 +132,7 @@ def render_text(pod: Pod, ctr: Container, build: ContainerBuild, namespace: str)
         f"  {'Root fs:':<14}{'read-only' if p.readonly_rootfs else 'read-write'}",
         f"  {'Masked:':<14}{' '.join(p.masked_paths) or 'none'}",
         f"  {'Read-only:':<14}{' '.join(p.readonly_paths) or 'none'}",
+        f"  {'Resources:':<14}{resources_line(build.spec)}",
     ]
     lines.extend(f"  warning: {w}" for w in build.warnings)
     return "\n".join(lines)

@@ -207,6 +207,28 @@ def test_explain_json(capsys: pytest.CaptureFixture[str]) -> None:
     assert r["spec"]["process"]["noNewPrivileges"] is True
 
 
+def test_explain_resources(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    """The kubelet's CRI resources as containerd writes them: requests cpu 250m -> 256
+    shares, limits cpu 500m -> quota 50000 per 100000, memory 64Mi -> 67108864 (swap
+    equal on cgroup v1), Burstable's oom_score_adj from the reference node's memory."""
+    text = POD + (
+        "    resources:\n"
+        "      requests: {cpu: 250m, memory: 64Mi}\n"
+        "      limits: {cpu: 500m, memory: 64Mi}\n"
+    )
+    code, out, _ = run(capsys, "explain", "--node", "reference", "-f", write(tmp_path, text))
+    assert code == 0
+    line = next(x for x in out.splitlines() if x.startswith("  Resources:"))
+    assert line.startswith(
+        "  Resources:    cpu shares 256, quota 50000/100000; memory 67108864 (swap 67108864);"
+        " oom_score_adj "
+    ), line
+    best_effort = run(capsys, "explain", "--node", "reference", "-f", write(tmp_path, POD))[1]
+    assert "  Resources:    cpu shares 2, no quota; memory unlimited; oom_score_adj 1000\n" in (
+        best_effort
+    )
+
+
 def test_explain_run_as_non_root_refusal(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     text = POD.replace("spec:\n", "spec:\n  securityContext:\n    runAsNonRoot: true\n")
     code, out, _ = run(capsys, "explain", "--node", "reference", "-f", write(tmp_path, text))
