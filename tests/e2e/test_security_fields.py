@@ -207,7 +207,7 @@ def build_cases(host: Host, with_nnp: bool, run: str) -> dict[str, Case]:
         "rootfs-ro-emptydir": Case(
             spec(
                 container(
-                    ["sh", "-c", "touch /scratch/f && echo volume-writable; touch /f"],
+                    ["sh", "-c", "exec 2>&1; touch /scratch/f && echo volume-writable; touch /f"],
                     sc={"readOnlyRootFilesystem": True},
                     volumeMounts=[{"name": "scratch", "mountPath": "/scratch"}],
                 ),
@@ -315,7 +315,11 @@ def build_cases(host: Host, with_nnp: bool, run: str) -> dict[str, Case]:
         "seccomp-localhost": Case(
             spec(
                 container(
-                    ["sh", "-c", "grep Seccomp: /proc/self/status; mkdir /tmp/d; echo mkdir=$?"],
+                    [
+                        "sh",
+                        "-c",
+                        "exec 2>&1; grep Seccomp: /proc/self/status; mkdir /tmp/d; echo mkdir=$?",
+                    ],
                     sc={
                         "seccompProfile": {
                             "type": "Localhost",
