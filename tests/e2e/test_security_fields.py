@@ -31,6 +31,7 @@ import subprocess
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -602,6 +603,25 @@ class Batch:
         return json.dumps({k: v.get("status") for k, v in self.pods.items()}, indent=1)[:20000]
 
 
+def _prefetch_logs(
+    node: Node, names: dict[str, str], pods: dict[str, dict[str, Any]]
+) -> dict[str, str]:
+    """``kubectl logs`` of every started container, eight at a time."""
+    wanted = [
+        (case, s["name"])
+        for case, pod in pods.items()
+        for s in pod.get("status", {}).get("containerStatuses", [])
+        if "terminated" in s.get("state", {}) or "running" in s.get("state", {})
+    ]
+
+    def fetch(item: tuple[str, str]) -> tuple[str, str | None]:
+        out = node.kubectl("logs", names[item[0]], "-c", item[1], check=False)
+        return f"{item[0]}/{item[1]}", out.stdout if out.returncode == 0 else None
+
+    with ThreadPoolExecutor(8) as pool:
+        return {key: log for key, log in pool.map(fetch, wanted) if log is not None}
+
+
 def _settled(case: Case, pod: dict[str, Any]) -> bool:
     status = pod.get("status", {})
     phase = status.get("phase", "")
@@ -681,7 +701,7 @@ def batch(
                     if e.get("reason") == "FailedCreatePodSandBox" and by_name.get(name) in pending:
                         stuck.add(by_name[name])
             time.sleep(0.25)
-        yield Batch(node, names, pods, {}, host_things, nnp)
+        yield Batch(node, names, pods, _prefetch_logs(node, names, pods), host_things, nnp)
     finally:
         node.kubectl(
             "delete",
