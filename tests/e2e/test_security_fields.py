@@ -1092,6 +1092,37 @@ def test_unsafe_sysctl_not_allowlisted(batch: Batch) -> None:
     )
 
 
+@pytest.mark.parametrize(
+    ("host", "sysctl", "value"),
+    [
+        ("hostIPC", "kernel.shm_rmid_forced", "1"),
+        ("hostNetwork", "net.ipv4.ip_local_port_range", "1024 65000"),
+    ],
+)
+def test_namespaced_sysctl_with_host_namespace_is_refused(
+    node: Node, host: str, sysctl: str, value: str
+) -> None:
+    """validateSysctls (ValidateHostSysctl): a sysctl of the IPC or network namespace
+    cannot be set on a pod that shares that namespace with the host."""
+    name = f"sysctl-host-{uuid.uuid4().hex[:6]}"
+    pod = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": name},
+        "spec": spec(
+            container(["true"]),
+            pod_sc={"sysctls": [{"name": sysctl, "value": value}]},
+            **{host: True},
+        ),
+    }
+    out = node.kubectl("create", "-f", "-", stdin=json.dumps(pod), check=False)
+    assert out.returncode == 1
+    assert out.stderr.rstrip("\n").endswith(
+        f'The Pod "{name}" is invalid: spec.securityContext.sysctls[0].name: Invalid value: '
+        f"\"{sysctl}\": may not be specified when '{host}' is true"
+    ), out.stderr
+
+
 @pytest.mark.xfail(
     strict=True,
     reason="seclet leaves the kernel defaults (1024, '1 0') in the pod's network namespace; "
