@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import signal
 import socket
 import sys
@@ -139,6 +140,13 @@ async def _start_node(store: Store, config: ServerConfig, args: argparse.Namespa
 
 async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
     """The steps in the module docstring."""
+    if sys.version_info < (3, 12) and hasattr(os, "pidfd_open"):
+        # 3.11's default child watcher starts a thread per subprocess (runc, conmon:
+        # about nine per pod create and delete); a pidfd watcher waits in the loop.
+        # 3.12 and later use pidfds by default.
+        watcher = asyncio.PidfdChildWatcher()
+        watcher.attach_loop(asyncio.get_running_loop())
+        asyncio.set_child_watcher(watcher)
     store = open_store(config)
     server = Server(config, store=store)
     await server.start()
