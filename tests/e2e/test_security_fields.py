@@ -1123,11 +1123,6 @@ def test_namespaced_sysctl_with_host_namespace_is_refused(
     ), out.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seclet leaves the kernel defaults (1024, '1 0') in the pod's network namespace; "
-    "containerd 2.x (enable_unprivileged_ports/icmp, on by default) sets 0 and '0 2147483647'",
-)
 def test_sandbox_opens_low_ports_and_icmp_by_default(batch: Batch) -> None:
     """containerd 2.x ``sandboxContainerSpec`` (podsandbox/sandbox_run_linux.go): a
     pod not on the host network gets ``net.ipv4.ip_unprivileged_port_start=0`` and

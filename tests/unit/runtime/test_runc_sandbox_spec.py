@@ -46,7 +46,11 @@ def test_default_sandbox() -> None:
     assert spec["linux"]["cgroupsPath"] == "/k8s.io/abc"
     assert spec["linux"]["resources"]["cpu"] == {"shares": 2}
     assert "seccomp" not in spec["linux"]
-    assert "sysctl" not in spec["linux"]
+    # containerd 2: enable_unprivileged_ports and enable_unprivileged_icmp
+    assert spec["linux"]["sysctl"] == {
+        "net.ipv4.ip_unprivileged_port_start": "0",
+        "net.ipv4.ping_group_range": "0 2147483647",
+    }
     destinations = [m["destination"] for m in spec["mounts"]]
     assert "/run" not in destinations
     assert destinations.count("/dev/shm") == 1
@@ -86,6 +90,13 @@ def test_namespaces(options: NamespaceOptions, expected: list[str]) -> None:
     assert ("hostname" in spec) == (options.network != NODE)
 
 
+def test_host_network_sandbox_gets_no_unprivileged_net_sysctls() -> None:
+    """The defaults apply only to a network namespace of the pod's own."""
+    assert "sysctl" not in _spec(namespaces=NamespaceOptions(network=NODE))["linux"]
+    userns = _spec(namespaces=NamespaceOptions(userns=POD))["linux"]["sysctl"]
+    assert userns == {"net.ipv4.ip_unprivileged_port_start": "0"}
+
+
 def test_user_namespace_mapping_and_user() -> None:
     spec = _spec(
         namespaces=NamespaceOptions(userns=POD),
@@ -101,13 +112,19 @@ def test_user_namespace_mapping_and_user() -> None:
 
 def test_sysctls_cgroup_parent_and_seccomp() -> None:
     spec = _spec(
-        sysctls={"net.ipv4.ip_local_port_range": "32768 60999", "kernel.shm_rmid_forced": "1"},
+        sysctls={
+            "net.ipv4.ip_local_port_range": "32768 60999",
+            "kernel.shm_rmid_forced": "1",
+            "net.ipv4.ping_group_range": "1 0",
+        },
         cgroup_parent="/kubepods/besteffort/podu1",
         runtime_default_seccomp=True,
     )
-    assert spec["linux"]["sysctl"] == {
+    assert spec["linux"]["sysctl"] == {  # the pod's own values win
         "net.ipv4.ip_local_port_range": "32768 60999",
         "kernel.shm_rmid_forced": "1",
+        "net.ipv4.ping_group_range": "1 0",
+        "net.ipv4.ip_unprivileged_port_start": "0",
     }
     assert spec["linux"]["cgroupsPath"] == "/kubepods/besteffort/podu1/abc"
     assert spec["linux"]["seccomp"]["defaultAction"] == "SCMP_ACT_ERRNO"

@@ -12,7 +12,8 @@ order:
    ``userns_host_id``; runc brings up ``lo`` in the new network namespace;
 5. mounts: catatonit bound read-only at ``/catatonit``; ``/dev/shm`` is the pod's shm
    (read-only for pause, as containerd binds it);
-6. the pod's namespaced sysctls (``linux.sysctl``); CPU shares 2
+6. the pod's namespaced sysctls (``linux.sysctl``), plus containerd 2's unprivileged
+   ports and ICMP defaults in a network namespace of the pod's own; CPU shares 2
    (``WithDefaultSandboxShares``); read-only rootfs; cgroups path; oom_score_adj
    -998 (``WithPodOOMScoreAdj``) raised to the node's floor as
    ``restrict_oom_score_adj`` does (this host lacks CAP_SYS_RESOURCE: 0); CRI
@@ -39,6 +40,14 @@ from seclet.securitycontext.seccomp import runtime_default_profile
 PAUSE_PATH = "/catatonit"
 SANDBOX_OOM_SCORE_ADJ = -998
 """containerd ``defaultSandboxOOMAdj``."""
+PING_GROUP_RANGE = "net.ipv4.ping_group_range"
+UNPRIVILEGED_NET_SYSCTLS = (
+    ("net.ipv4.ip_unprivileged_port_start", "0"),
+    (PING_GROUP_RANGE, "0 2147483647"),
+)
+"""containerd 2's ``enable_unprivileged_ports`` and ``enable_unprivileged_icmp``
+(both on by default): a pod with its own network namespace may bind any port and
+send ICMP echo without a capability, unless the pod sets these sysctls itself."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -113,8 +122,16 @@ def build_sandbox_spec(inputs: SandboxSpecInputs) -> dict[str, Any]:
     )
     # 6. sysctls, resources, root, cgroups, annotations
     linux = spec["linux"]
-    if inputs.sysctls:
-        linux["sysctl"] = dict(inputs.sysctls)
+    sysctls = dict(inputs.sysctls)
+    if ns.network != NODE:
+        sysctls.update(
+            (key, value)
+            for key, value in UNPRIVILEGED_NET_SYSCTLS
+            # a pod user namespace maps 65536 gids: the whole range is not valid there
+            if key not in sysctls and not (key == PING_GROUP_RANGE and ns.userns == POD)
+        )
+    if sysctls:
+        linux["sysctl"] = sysctls
     linux["resources"]["cpu"] = {"shares": 2}
     spec["root"]["readonly"] = True
     if inputs.cgroup_parent:
