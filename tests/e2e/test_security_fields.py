@@ -994,11 +994,6 @@ def test_seccomp_localhost_profile_is_enforced(batch: Batch) -> None:
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seclet's CreateContainerError message lacks containerd's wrapping "
-    '(failed to generate container "<id>" spec: failed to generate spec: ...)',
-)
 def test_seccomp_localhost_profile_missing(batch: Batch) -> None:
     """A missing Localhost profile: containerd's CreateContainer fails while generating
     the spec (internal/cri/server/container_create.go + contrib/seccomp WithProfile),

@@ -12,7 +12,8 @@ Steps:
    read-only rootfs) and the pod's ``/dev/shm``, each unless the kubelet supplied
    that path;
 4. a Localhost seccomp profile's text, read from the host;
-5. ``build_container`` — ``SpecError`` becomes ``CRIError`` with its message;
+5. ``build_container`` — ``SpecError`` becomes ``CRIError`` with containerd's
+   wrapping (``failed to generate container "<id>" spec: failed to generate spec: ``);
    privileged with host devices: every host device node is added;
 6. the container directory: overlay rootfs (image lower, upper/work here),
    config.json, the record (uid/gid/groups for ``status.user``, log path, the stop
@@ -150,7 +151,10 @@ async def create_container(
             )
         )
     except SpecError as exc:
-        raise CRIError(str(exc)) from None
+        # containerd's CreateContainer: the spec options fail inside GenerateSpec.
+        raise CRIError(
+            f'failed to generate container "{container_id}" spec: failed to generate spec: {exc}'
+        ) from None
     spec = build.spec
     if build.host_devices:
         spec["linux"]["devices"] = host_devices()
