@@ -130,7 +130,12 @@ def test_kubectl_run_logs_exec_delete(cluster: Cluster) -> None:
 
 def test_kubectl_sees_pull_errors_and_refusals(cluster: Cluster) -> None:
     assert cluster.kubectl("run", "nope", "--image=nosuch:1").returncode == 0
-    cluster.wait("get", "pod", "nope", want="ErrImagePull")
+    # On the 100x clock ErrImagePull turns into ImagePullBackOff within milliseconds:
+    # wait for the pod to show the pull failing, then find ErrImagePull in its events.
+    cluster.wait("get", "pod", "nope", want="ImagePull")
+    cluster.wait(
+        "get", "events", "--field-selector=involvedObject.name=nope", want="Error: ErrImagePull"
+    )
     logs = cluster.kubectl("logs", "nope")
     assert logs.returncode != 0
     assert 'container "nope" in pod "nope" is waiting to start' in logs.stderr
