@@ -22,7 +22,6 @@ Callers: seclet.runtime.runc.service, exec_sync, exec.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 
 from seclet.api.schema import FrozenMap
@@ -52,25 +51,6 @@ class Observed:
     pid: int = 0
 
 
-def _alive(pid: int) -> bool:
-    if pid <= 0:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def _conmon_pid(config: RuntimeConfig, container_id: str) -> int:
-    try:
-        return int((config.container_dir(container_id) / "conmon.pid").read_text().strip())
-    except (OSError, ValueError):
-        return 0
-
-
 async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
     """The container's state now (see the module docstring for the order)."""
     if record.start_error:
@@ -84,7 +64,7 @@ async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
     if not record.started_at:
         return Observed(ContainerState.CONTAINER_CREATED)
     found = exits.read_exit(config, record.id)
-    if found is None and not _alive(_conmon_pid(config, record.id)):
+    if found is None and not exits.alive(exits.conmon_pid(config.container_dir(record.id))):
         state = await driver.runc_state(config, record.id)
         if state is not None and state.get("status") == "running":
             return Observed(ContainerState.CONTAINER_RUNNING, pid=int(state.get("pid", 0)))

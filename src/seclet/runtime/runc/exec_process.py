@@ -6,8 +6,10 @@ noNewPrivileges, AppArmor/SELinux labels, rlimits, env, cwd — ``runc exec`` al
 applies the container's seccomp filter) with ``args`` = the command and
 ``terminal`` = tty (plus ``TERM=xterm`` with a tty). ``wait_started`` tells a
 process that runc started (its ``--pid-file`` appears) from one runc could not start
-(runc exits first), and words the latter as containerd does.
-Callers: exec_sync, exec.
+(runc exits first), and words the latter as containerd does. The container's
+``process`` is parsed from config.json once and kept per container (checked against
+the file's inode/mtime/size on each exec; dropped by ``forget`` at RemoveContainer).
+Callers: exec_sync, exec; remove_container (``forget``).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import json
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from seclet.cri.errors import CRIError, FailedPreconditionError
 from seclet.cri.types import ContainerState
@@ -49,8 +52,7 @@ async def prepare_exec(
     if not cmd:
         raise CRIError("exec command cannot be empty")
     directory = config.container_dir(container_id)
-    spec = json.loads((directory / "config.json").read_text())
-    process = spec["process"]
+    process = dict(_container_process(directory / "config.json"))
     process["args"] = list(cmd)
     process["terminal"] = tty
     if tty:
@@ -63,6 +65,29 @@ async def prepare_exec(
     )
     records.write_json_atomic(prepared.process_json, process)
     return prepared
+
+
+_PROCESS_CACHE: dict[Path, tuple[tuple[int, int, int], dict[str, Any]]] = {}
+"""config.json path -> (its inode, mtime, size; its parsed ``process``)."""
+
+
+def _container_process(config_json: Path) -> dict[str, Any]:
+    """The container's ``process`` from config.json, parsed once per file version (a
+    stat tells a rewritten or replaced file; the large spec is not re-read per exec).
+    Treat the result as read-only."""
+    st = config_json.stat()
+    key = (st.st_ino, st.st_mtime_ns, st.st_size)
+    cached = _PROCESS_CACHE.get(config_json)
+    if cached is not None and cached[0] == key:
+        return cached[1]
+    process: dict[str, Any] = json.loads(config_json.read_bytes())["process"]
+    _PROCESS_CACHE[config_json] = (key, process)
+    return process
+
+
+def forget(config: RuntimeConfig, container_id: str) -> None:
+    """Drop the cached process spec of a removed container."""
+    _PROCESS_CACHE.pop(config.container_dir(container_id) / "config.json", None)
 
 
 def exec_failed(prepared: PreparedExec, runc_text: str) -> CRIError:

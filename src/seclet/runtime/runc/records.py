@@ -89,21 +89,39 @@ R = TypeVar("R", SandboxRecord, ContainerRecord)
 
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as JSON to ``path`` (0600) through a temporary file and rename."""
+    # one json.dumps (C encoder, one string) and one write: json.dump would write the
+    # encoder's many small chunks one by one (config.json holds a seccomp profile)
+    payload = json.dumps(data, sort_keys=True).encode()
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_CLOEXEC, 0o600)
-    with os.fdopen(fd, "w") as fh:
-        json.dump(data, fh, sort_keys=True)
+    try:
+        view = memoryview(payload)
+        while view:
+            view = view[os.write(fd, view) :]
+    finally:
+        os.close(fd)
     tmp.replace(path)
 
 
+_FIELDS: dict[type, tuple[str, ...]] = {
+    cls: tuple(f.name for f in dataclasses.fields(cls)) for cls in (SandboxRecord, ContainerRecord)
+}
+
+
+def to_json(record: SandboxRecord | ContainerRecord) -> dict[str, Any]:
+    """The record as a JSON-ready dict: a shallow read of its fields (no deep copy, as
+    ``dataclasses.asdict`` makes; tuples are written as JSON arrays all the same)."""
+    return {name: getattr(record, name) for name in _FIELDS[type(record)]}
+
+
 def save(directory: Path, record: SandboxRecord | ContainerRecord) -> None:
-    write_json_atomic(directory / STATE_FILE, dataclasses.asdict(record))
+    write_json_atomic(directory / STATE_FILE, to_json(record))
 
 
 def _decode(cls: type[R], data: dict[str, Any]) -> R:
     if "additional_gids" in data:
         data["additional_gids"] = tuple(data["additional_gids"])
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _FIELDS[cls]
     return cls(**{k: v for k, v in data.items() if k in names})
 
 

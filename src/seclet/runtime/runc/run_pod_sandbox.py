@@ -92,6 +92,9 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         userns_host_id=req.userns_host_id,
         labels=dict(req.labels),
         annotations=dict(req.annotations),
+        # claimed before the mount, so one save covers it: unmounting what was never
+        # mounted is a no-op for every later cleanup
+        shm_mounted=ns.ipc != NODE,
     )
     records.save(directory, record)
     try:
@@ -108,8 +111,6 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
             shm = directory / "shm"
             shm.mkdir(mode=0o755)
             mounts.mount_shm(shm)
-            record = dataclasses.replace(record, shm_mounted=True)
-            records.save(directory, record)
             shm_source = str(shm)
         # 3. config.json
         oci = build_sandbox_spec(

@@ -9,12 +9,19 @@ Steps:
    SIGTERM; parsed as moby's ``signal.ParseSignal`` (a number, or a name with or
    without ``SIG`` in any case, ``RTMIN+n``/``RTMAX-n`` included) and sent to runc
    as a number; an unknown one is containerd's ``failed to parse stop signal``;
-3. still running: SIGKILL (``runc kill --all`` when the container shares a PID
-   namespace, so no process outlives it) and wait for the exit file.
+3. still running: SIGKILL to the container's init and wait for the exit file
+   (``exits.wait_exit``, woken by conmon's exit). While conmon runs and has written
+   no exit file, the init (conmon's child) cannot have been reaped, so the recorded
+   pid is still it and the signal goes straight to it (``kill_init``) — what
+   ``runc kill <id> KILL`` does, without starting a runc process; with conmon gone,
+   ``runc kill`` as before.
 Callers: seclet.runtime.runc.service, stop_pod_sandbox, remove_container.
 """
 
 from __future__ import annotations
+
+import signal
+from pathlib import Path
 
 from seclet.cri.errors import CRIError
 from seclet.runtime.runc import driver, exits, records
@@ -68,6 +75,7 @@ async def stop_container(config: RuntimeConfig, container_id: str, grace_seconds
         return
     if exits.read_exit(config, container_id) is not None:
         return
+    bundle = config.container_dir(container_id)
     # 2. stop signal + grace
     if grace_seconds > 0:
         raw = record.stop_signal or DEFAULT_STOP_SIGNAL
@@ -76,13 +84,26 @@ async def stop_container(config: RuntimeConfig, container_id: str, grace_seconds
         except SignalError as exc:
             raise CRIError(f'failed to parse stop signal "{raw}": {exc}') from None
         await driver.runc_kill(config, container_id, str(number))
-        if await exits.wait_exit(config, container_id, grace_seconds) is not None:
+        if await exits.wait_exit(config, container_id, grace_seconds, bundle) is not None:
             return
     # 3. SIGKILL
-    await driver.runc_kill(config, container_id, "KILL")
-    if await exits.wait_exit(config, container_id, _KILL_WAIT) is None:
+    await kill_init(config, container_id, record.pid, bundle)
+    if await exits.wait_exit(config, container_id, _KILL_WAIT, bundle) is None:
         raise CRIError(
             f'failed to stop container "{container_id}": '
             "an error occurs during waiting for container to be killed: wait container: "
             "context deadline exceeded"
         )
+
+
+async def kill_init(config: RuntimeConfig, object_id: str, pid: int, bundle: Path) -> None:
+    """SIGKILL the init of a container (or sandbox) that has no exit file yet: straight
+    to ``pid`` while its conmon lives (see step 3), else ``runc kill <id> KILL``."""
+    if (
+        pid > 0
+        and exits.alive(exits.conmon_pid(bundle))
+        and exits.read_exit(config, object_id) is None
+    ):
+        driver.signal_pid(pid, signal.SIGKILL)
+        return
+    await driver.runc_kill(config, object_id, "KILL")

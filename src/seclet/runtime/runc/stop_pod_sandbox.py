@@ -2,34 +2,42 @@
 
 Role: the CRI verb (containerd ``StopPodSandbox``), idempotent.
 Steps:
-1. stop each container of the sandbox with no grace (SIGKILL), as containerd does;
-2. SIGKILL the pause process (``runc kill``) and wait for conmon's exit file;
-3. unmount the pod's ``/dev/shm`` (containerd ``unmountSandboxFiles``);
+1. stop each container of the sandbox with no grace (SIGKILL), as containerd does,
+   all at once;
+2. SIGKILL the pause process (``stop_container.kill_init``) and wait for conmon's
+   exit file;
+3. unmount the pod's ``/dev/shm`` (containerd ``unmountSandboxFiles``; in a thread,
+   off the event loop);
 4. mark the record stopped.
 Callers: seclet.runtime.runc.service, remove_pod_sandbox.
 """
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
 from seclet.runtime.runc import driver, exits, mounts, records
+from seclet.runtime.runc.concurrently import gather_all
 from seclet.runtime.runc.config import RuntimeConfig
-from seclet.runtime.runc.stop_container import stop_container
+from seclet.runtime.runc.stop_container import kill_init, stop_container
 
 _PAUSE_EXIT_WAIT = 10.0
 
 
 async def stop_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:
     record = records.load_sandbox(config, sandbox_id)
+    directory = config.sandbox_dir(sandbox_id)
     # 1. containers
-    for container in records.all_containers(config):
-        if container.sandbox_id == sandbox_id:
-            await stop_container(config, container.id, 0)
+    await gather_all(
+        stop_container(config, container.id, 0)
+        for container in records.all_containers(config)
+        if container.sandbox_id == sandbox_id
+    )
     # 2. pause
     if exits.read_exit(config, sandbox_id) is None:
-        await driver.runc_kill(config, sandbox_id, "KILL")
-        if await exits.wait_exit(config, sandbox_id, _PAUSE_EXIT_WAIT) is None:
+        await kill_init(config, sandbox_id, record.pid, directory)
+        if await exits.wait_exit(config, sandbox_id, _PAUSE_EXIT_WAIT, directory) is None:
             state = await driver.runc_state(config, sandbox_id)
             if state is not None and state.get("status") == "running":
                 raise driver.RuncError(
@@ -37,8 +45,7 @@ async def stop_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:
                     "state: context deadline exceeded"
                 )
     # 3. /dev/shm
-    directory = config.sandbox_dir(sandbox_id)
     if record.shm_mounted:
-        mounts.unmount(directory / "shm")
+        await asyncio.to_thread(mounts.unmount, directory / "shm")
     # 4. record
     records.save(directory, dataclasses.replace(record, stopped=True, shm_mounted=False))

@@ -1,0 +1,104 @@
+"""The runtime's fast paths keep their answers: shallow record encoding, concurrent
+steps that all finish, the cached exec process spec, the pidfd-woken exit wait.
+
+Role: unit tests of ``records.to_json``, ``concurrently.gather_all``,
+``exec_process`` (its process cache) and ``exits.wait_exit``; no root needed.
+Callers: pytest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from seclet.runtime.runc import exec_process, exits, records
+from seclet.runtime.runc.concurrently import gather_all
+from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.records import ContainerRecord
+
+CID = "cd" * 32
+
+
+def _container() -> ContainerRecord:
+    return ContainerRecord(
+        id=CID,
+        sandbox_id="ab" * 32,
+        name="c",
+        attempt=0,
+        created_at=1,
+        image="busybox",
+        image_ref="sha256:1",
+        image_id="",
+        log_path="",
+        uid=1,
+        gid=2,
+        additional_gids=(3, 4),
+        labels={"a": "b"},
+    )
+
+
+def test_to_json_matches_asdict() -> None:
+    record = _container()
+    assert json.dumps(records.to_json(record), sort_keys=True) == json.dumps(
+        dataclasses.asdict(record), sort_keys=True
+    )
+
+
+def test_gather_all_finishes_every_step_then_raises_the_first() -> None:
+    done: list[str] = []
+
+    async def step(name: str, fail: bool) -> None:
+        await asyncio.sleep(0.01)
+        done.append(name)
+        if fail:
+            raise RuntimeError(name)
+
+    with pytest.raises(RuntimeError, match=r"^b$"):
+        asyncio.run(gather_all([step("a", False), step("b", True), step("c", True)]))
+    assert sorted(done) == ["a", "b", "c"]
+
+
+def test_exec_process_cached_until_config_changes(tmp_path: Path) -> None:
+    config = RuntimeConfig(root=tmp_path)
+    directory = config.container_dir(CID)
+    directory.mkdir(parents=True)
+    spec = directory / "config.json"
+    spec.write_text(json.dumps({"process": {"args": ["sh"], "env": ["A=1"]}}))
+    first = exec_process._container_process(spec)
+    assert exec_process._container_process(spec) is first
+    records.write_json_atomic(spec, {"process": {"args": ["sh"], "env": ["A=2"]}})
+    assert exec_process._container_process(spec)["env"] == ["A=2"]
+    exec_process.forget(config, CID)
+    assert spec not in exec_process._PROCESS_CACHE
+
+
+def test_wait_exit_wakes_when_conmon_exits(tmp_path: Path) -> None:
+    config = RuntimeConfig(root=tmp_path, poll_seconds=5.0)
+    config.exits_dir.mkdir()
+    bundle = tmp_path / "bundle"
+    bundle.mkdir()
+    monitor = subprocess.Popen(["sleep", "0.2"])
+    (bundle / exits.CONMON_PID_FILE).write_text(str(monitor.pid))
+
+    async def body() -> tuple[exits.Exit | None, float]:
+        async def exit_then_quit() -> None:
+            await asyncio.sleep(0.1)
+            config.exit_file(CID).write_text("137")
+            await asyncio.to_thread(monitor.wait)
+
+        started = time.monotonic()
+        task = asyncio.ensure_future(exit_then_quit())
+        found = await exits.wait_exit(config, CID, 10.0, bundle)
+        await task
+        return found, time.monotonic() - started
+
+    found, took = asyncio.run(body())
+    assert found is not None and found.code == 137
+    assert took < 2.0  # woken by the monitor's exit, not the 5 s poll
+    assert not Path(f"/proc/{monitor.pid}").exists()
