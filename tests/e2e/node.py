@@ -54,6 +54,7 @@ class Node:
             "--kubeconfig",
             str(self.kubeconfig),
         ]
+        args += ["--pod-logs-dir", str(self.data_dir / "pod-logs")]
         for mirror in self.mirrors:
             args += ["--registry-mirror", mirror]
         args += list(self.extra_args)

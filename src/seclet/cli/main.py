@@ -116,7 +116,7 @@ def _parser() -> argparse.ArgumentParser:
                      help="kubelet root (default DATA_DIR/kubelet; Localhost seccomp "
                      "profiles in its seccomp/)")
     srv.add_argument("--pod-logs-dir", type=Path, default=None,
-                     help="container logs (default DATA_DIR/pod-logs)")
+                     help="container logs, as the kubelet's (default /var/log/pods)")
     srv.add_argument("--seccomp-default", action="store_true",
                      help="RuntimeDefault for containers that set no seccomp profile")
     srv.add_argument("--allowed-unsafe-sysctls", action="append", default=[],

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from seclet.kubelet.kubelet import Kubelet
 
 log = logging.getLogger("seclet.server")
+DEFAULT_POD_LOGS_DIR = Path("/var/log/pods")
+"""The kubelet's own default: ``<ns>_<pod>_<uid>/<container>/<n>.log`` under it."""
 
 
 class UsageError(ValueError):
@@ -102,7 +104,7 @@ def kubelet_config(args: argparse.Namespace) -> KubeletConfig:
     return KubeletConfig(
         node_name=args.node_name or socket.gethostname().lower(),
         root_dir=str(root_dir),
-        pod_logs_dir=str((args.pod_logs_dir or data / "pod-logs").absolute()),
+        pod_logs_dir=str((args.pod_logs_dir or DEFAULT_POD_LOGS_DIR).absolute()),
         seccomp_default=args.seccomp_default,
         allowed_unsafe_sysctls=tuple(
             s for s in ",".join(args.allowed_unsafe_sysctls).split(",") if s

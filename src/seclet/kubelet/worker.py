@@ -42,6 +42,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import shutil
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -781,6 +782,9 @@ class PodWorker:
             with contextlib.suppress(CRIError):
                 await self.deps.runtime.remove_pod_sandbox(final.sandbox.id)
         await tear_down(str(self.pod_dir))
+        # The pod's log directory goes with it, as the kubelet's container GC removes
+        # /var/log/pods/<ns>_<name>_<uid> once the pod is gone.
+        await asyncio.to_thread(shutil.rmtree, self.log_dir, True)
         self.deps.userns.release(self.uid)
         self.deps.crash_backoff.forget(f"{self.name}_{self.namespace}_{self.uid}_")
         self.deps.image_manager.forget(self.uid)
