@@ -2,7 +2,7 @@
 steps that all finish, the cached exec process spec, the pidfd-woken exit wait.
 
 Role: unit tests of ``records.to_json``, ``concurrently.gather_all``,
-``exec_process`` (its process cache) and ``exits.wait_exit``; no root needed.
+``exec_process`` (its process cache), ``exits.wait_exit`` and ``pause``; no root.
 Callers: pytest.
 """
 
@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from seclet.runtime.runc import exec_process, exits, records
+from seclet.runtime.runc import exec_process, exits, pause, records
 from seclet.runtime.runc.concurrently import gather_all
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.records import ContainerRecord
@@ -102,3 +102,39 @@ def test_wait_exit_wakes_when_conmon_exits(tmp_path: Path) -> None:
     assert found is not None and found.code == 137
     assert took < 2.0  # woken by the monitor's exit, not the 5 s poll
     assert not Path(f"/proc/{monitor.pid}").exists()
+
+
+def test_pause_liveness_is_pid_and_start_time(tmp_path: Path) -> None:
+    config = RuntimeConfig(root=tmp_path)
+    proc = subprocess.Popen(["sleep", "30"])
+    try:
+        started = pause.start_time(proc.pid)
+        assert started > 0
+        base = records.SandboxRecord(
+            id="ab" * 32,
+            name="p",
+            uid="u",
+            namespace="default",
+            attempt=0,
+            created_at=1,
+            hostname="p",
+            host_network=False,
+            host_pid=False,
+            host_ipc=False,
+            pid=proc.pid,
+            pid_start_time=started,
+        )
+        assert not pause.exited(config, base)
+        # the same pid with another start time is another process (a reused pid)
+        assert pause.exited(config, dataclasses.replace(base, pid_start_time=started + 1))
+
+        async def stop() -> tuple[bool, bool]:
+            early = await pause.wait_exited(config, base, 0.05)
+            pause.kill(base)
+            return early, await pause.wait_exited(config, base, 5.0)
+
+        assert asyncio.run(stop()) == (False, True)  # a zombie child counts as exited
+        assert pause.exited(config, base)
+    finally:
+        proc.kill()
+        proc.wait()

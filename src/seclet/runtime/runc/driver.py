@@ -1,6 +1,7 @@
 """The one module that starts runc and conmon processes.
 
 Role: thin async wrappers, each one command line: ``runc state/start/kill/delete``,
+``runc run --detach`` (the pause process, which needs no monitor),
 ``runc exec`` (with pipes or with a terminal), ``runc --version`` and ``conmon``
 (which runs ``runc create`` and then stays as the container's monitor: stdio, CRI
 log file, exit file). runc always gets ``--root <state root>`` and JSON logging so
@@ -101,6 +102,33 @@ async def runc_delete(config: RuntimeConfig, container_id: str) -> None:
         text = runc_error_text(result.stderr)
         if "does not exist" not in text:
             raise RuncError(text)
+
+
+async def runc_run_detached(config: RuntimeConfig, container_id: str, bundle: Path) -> int:
+    """``runc run -d --pid-file`` (create and start in one process, no monitor); return
+    the container's init pid. stdio is /dev/null (the detached process inherits it: a
+    pipe would stay open), so runc logs to ``<bundle>/log.json`` and a failure raises
+    ``RuncError`` with its text, worded ``runc create failed: ...`` as when create and
+    start are separate commands (containerd's steps)."""
+    pid_file = bundle / "pidfile"
+    log = bundle / "log.json"
+    proc = await asyncio.create_subprocess_exec(
+        *_runc_argv(config, "--log", str(log), "run", "--detach", "--pid-file", str(pid_file)),
+        "--bundle",
+        str(bundle),
+        container_id,
+        stdin=asyncio.subprocess.DEVNULL,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    rc = await proc.wait()
+    if rc == 0:
+        try:
+            return int(pid_file.read_text().strip())
+        except (OSError, ValueError):
+            pass
+    text = _runc_log_error(log) or f"runc run exited with status {rc}"
+    raise RuncError(text.replace("runc run failed: ", "runc create failed: ", 1))
 
 
 async def runc_version(config: RuntimeConfig) -> str:

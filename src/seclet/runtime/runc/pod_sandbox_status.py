@@ -1,7 +1,7 @@
 """PodSandboxStatus and ListPodSandbox: is the pause process there.
 
-Role: the CRI verbs. Ready = not stopped and conmon has not recorded the pause
-process's exit. The pod IP is "" (a pod's own network namespace has only loopback,
+Role: the CRI verbs. Ready = not stopped and the pause process has not exited
+(``pause.exited``). The pod IP is "" (a pod's own network namespace has only loopback,
 reached as 127.0.0.1 from inside the pod) except for hostNetwork pods, which report
 the node's address (``RuntimeConfig.host_ip``, 127.0.0.1 by default).
 Callers: seclet.runtime.runc.service.
@@ -16,13 +16,13 @@ from seclet.cri.types import (
     PodSandboxState,
     PodSandboxStatus,
 )
-from seclet.runtime.runc import exits, records
+from seclet.runtime.runc import pause, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.records import SandboxRecord
 
 
 def _status(config: RuntimeConfig, record: SandboxRecord) -> PodSandboxStatus:
-    ready = not record.stopped and exits.read_exit(config, record.id) is None
+    ready = not record.stopped and not pause.exited(config, record)
     return PodSandboxStatus(
         id=record.id,
         metadata=PodSandboxMetadata(

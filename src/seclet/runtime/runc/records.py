@@ -46,6 +46,9 @@ class SandboxRecord:
     annotations: dict[str, str] = field(default_factory=dict)
     pid: int = 0
     """The pause process (host pid) once started; kept after stop for reference."""
+    pid_start_time: int = 0
+    """That process's start time (``/proc/<pid>/stat``), set when it runs without
+    conmon (``pause``); 0: conmon's exit file tells its exit."""
     shm_mounted: bool = False
     stopped: bool = False
 

@@ -12,8 +12,9 @@ Steps:
    (copies of the host's, as containerd's ``setupSandboxFiles``), the pod's
    ``/dev/shm`` tmpfs (host ``/dev/shm`` for hostIPC), an empty ``rootfs/``;
 3. write config.json (``sandbox_spec.build_sandbox_spec``) and the record;
-4. start it: conmon runs ``runc create``, then ``runc start``;
-5. record the pause pid.
+4. start it: ``runc run --detach`` (no conmon: the pause process has no stdio, log
+   or exit code to keep; module ``pause``);
+5. record the pause pid and its start time.
 A failure undoes steps 2-4 and raises ``CRIError`` carrying runc's text.
 Callers: seclet.runtime.runc.service.
 """
@@ -31,7 +32,7 @@ from seclet.cri.types import PodSandboxConfig
 from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.plan import pod_hostname
 from seclet.runtime.oci.resources import pod_cgroup_parent
-from seclet.runtime.runc import driver, mounts, records
+from seclet.runtime.runc import driver, mounts, pause, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.records import SandboxRecord
@@ -137,17 +138,8 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
             prepare_mountpoints(rootfs, oci)
         records.write_json_atomic(directory / "config.json", oci)
         # 4. start
-        pid = await driver.start_conmon(
-            config,
-            driver.ConmonRequest(
-                container_id=sandbox_id,
-                name=f"{req.metadata.namespace}_{req.metadata.name}_pause",
-                bundle=directory,
-                log_path="",
-                persist_dir=directory,
-            ),
-        )
-        await driver.runc_start(config, sandbox_id)
+        pid = await driver.runc_run_detached(config, sandbox_id, directory)
+        started = pause.start_time(pid)
     except driver.RuncError as exc:
         await discard_sandbox_dir(config, sandbox_id)
         raise CRIError(
@@ -161,5 +153,5 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         await discard_sandbox_dir(config, sandbox_id)
         raise
     # 5. record the pid
-    records.save(directory, dataclasses.replace(record, pid=pid))
+    records.save(directory, dataclasses.replace(record, pid=pid, pid_start_time=started))
     return sandbox_id

@@ -4,8 +4,8 @@ Role: the CRI verb (containerd ``StopPodSandbox``), idempotent.
 Steps:
 1. stop each container of the sandbox with no grace (SIGKILL), as containerd does,
    all at once;
-2. SIGKILL the pause process (``stop_container.kill_init``) and wait for conmon's
-   exit file;
+2. SIGKILL the pause process (``pause.kill``; one an older seclet started under
+   conmon: ``stop_container.kill_init``) and wait for it to exit;
 3. unmount the pod's ``/dev/shm`` (containerd ``unmountSandboxFiles``; in a thread,
    off the event loop);
 4. mark the record stopped.
@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from seclet.runtime.runc import driver, exits, mounts, records
+from seclet.runtime.runc import driver, mounts, pause, records
 from seclet.runtime.runc.concurrently import gather_all
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.stop_container import kill_init, stop_container
@@ -35,9 +35,12 @@ async def stop_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:
         if container.sandbox_id == sandbox_id
     )
     # 2. pause
-    if exits.read_exit(config, sandbox_id) is None:
-        await kill_init(config, sandbox_id, record.pid, directory)
-        if await exits.wait_exit(config, sandbox_id, _PAUSE_EXIT_WAIT, directory) is None:
+    if not pause.exited(config, record):
+        if record.pid_start_time:
+            pause.kill(record)
+        else:
+            await kill_init(config, sandbox_id, record.pid, directory)
+        if not await pause.wait_exited(config, record, _PAUSE_EXIT_WAIT):
             state = await driver.runc_state(config, sandbox_id)
             if state is not None and state.get("status") == "running":
                 raise driver.RuncError(
