@@ -13,6 +13,7 @@ import json
 import os
 import re
 import signal
+import stat
 import subprocess
 import sys
 import time
@@ -31,6 +32,17 @@ class NodeError(RuntimeError):
     """The node did not start, or a command did not do what a test needs."""
 
 
+def _make_traversable(directory: Path) -> None:
+    """Let other users pass through ``directory`` and its parents (``--x`` for group
+    and others, nothing listable), as a real data directory's parents (/var/lib) are:
+    pytest makes its temporary directories 0700, and a ``hostUsers: false`` pod's
+    mapped root must reach its rootfs under the data directory."""
+    for path in (directory, *directory.parents):
+        mode = path.stat().st_mode
+        if mode & 0o011 != 0o011:
+            path.chmod(stat.S_IMODE(mode) | 0o011)
+
+
 @dataclass
 class Node:
     data_dir: Path
@@ -44,6 +56,7 @@ class Node:
 
     def start(self, timeout: float = 20.0) -> None:
         self.log_path = self.data_dir.parent / "seclet-server.log"
+        _make_traversable(self.data_dir.parent)
         args = [
             str(SECLET),
             "server",

@@ -85,8 +85,11 @@ def _issue(pki: Path, hosts: tuple[str, ...]) -> None:
 
 def ensure_credentials(data_dir: Path, bind: str = "127.0.0.1") -> Credentials:
     """The data directory's credentials, created on first start (idempotent)."""
-    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-    data_dir.chmod(0o700)
+    # 0711 as containerd's root: a user-namespaced pod's mapped root must traverse it to
+    # reach its rootfs; nothing in it can be listed, and every secret below is 0600
+    # (pki/ itself 0700).
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o711)
+    data_dir.chmod(0o711)
     pki = data_dir / "pki"
     pki.mkdir(exist_ok=True, mode=0o700)
     ca_cert_path = pki / "ca.crt"

@@ -143,7 +143,8 @@ def test_watch_from_resource_version_and_expired(apiserver: Running) -> None:
 
 def test_credentials_are_private(apiserver: Running) -> None:
     data = apiserver.server.config.data_dir
-    assert data.stat().st_mode & 0o777 == 0o700
+    assert data.stat().st_mode & 0o777 == 0o711  # traversable (user-namespaced pods), not listable
+    assert (data / "pki").stat().st_mode & 0o777 == 0o700
     for path in [data / "token", *sorted((data / "pki").iterdir()), apiserver.kubeconfig]:
         assert path.stat().st_mode & 0o777 == 0o600, path
 

@@ -31,7 +31,9 @@ def test_first_start_issues_then_warm_starts_reuse_without_cryptography(tmp_path
     pki = data / "pki"
     for name in ("ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "apiserver.hosts"):
         assert stat.S_IMODE((pki / name).stat().st_mode) == 0o600, name
-    assert stat.S_IMODE(data.stat().st_mode) == 0o700
+    assert stat.S_IMODE(data.stat().st_mode) == 0o711  # traversable, not listable
+    assert stat.S_IMODE(pki.stat().st_mode) == 0o700
+    assert stat.S_IMODE((data / "token").stat().st_mode) == 0o600
     assert (pki / "apiserver.hosts").read_text() == "127.0.0.1 localhost ::1\n"
     serving = (pki / "apiserver.crt").read_bytes()
     token, imported = _warm(data, "127.0.0.1")
