@@ -847,13 +847,9 @@ def test_privileged_gets_every_grantable_capability_host_devices_and_rw_sysfs(ba
     assert lines[4:] == (["host-devices"] if has_kmsg else []) + ["0"], lines
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="seclet mounts /sys read-only in a privileged container; containerd's "
-    "WithPrivileged (WithWriteableSysfs) makes it rw",
-)
 def test_privileged_sysfs_is_writable(batch: Batch) -> None:
-    """containerd ``oci.WithPrivileged`` includes ``WithWriteableSysfs``: the sysfs
+    """containerd ``oci.WithPrivileged`` includes ``WithWriteableSysfs``, and containerd 2
+    mounts the privileged pod's pause sysfs read-write (PR 11271): the sysfs
     mount of a privileged container is ``rw``."""
     lines = batch.log("privileged-view").splitlines()
     assert re.fullmatch(r"sysfs on /sys type sysfs \(rw,.*\)", lines[3]), lines

@@ -11,8 +11,13 @@ from typing import Any
 
 import pytest
 
+from seclet.api import models
 from seclet.host.facts import NodeFacts
-from seclet.runtime.runc.sandbox_spec import SandboxSpecInputs, build_sandbox_spec
+from seclet.runtime.runc.sandbox_spec import (
+    SandboxSpecInputs,
+    build_sandbox_spec,
+    has_privileged_container,
+)
 from seclet.securitycontext.namespaces import CONTAINER, NODE, POD, NamespaceOptions
 
 
@@ -128,3 +133,31 @@ def test_sysctls_cgroup_parent_and_seccomp() -> None:
     }
     assert spec["linux"]["cgroupsPath"] == "/kubepods/besteffort/podu1/abc"
     assert spec["linux"]["seccomp"]["defaultAction"] == "SCMP_ACT_ERRNO"
+
+
+def test_privileged_pod_gets_a_writable_sysfs_in_its_sandbox() -> None:
+    """containerd 2 (PR 11271): sysfs belongs to the network namespace the pause
+    container mounts it in first, so a privileged pod's pause mounts it read-write."""
+
+    def sysfs(spec: dict[str, Any]) -> list[str]:
+        return next(m["options"] for m in spec["mounts"] if m["type"] == "sysfs")
+
+    assert sysfs(_spec()) == ["nosuid", "noexec", "nodev", "ro"]
+    assert sysfs(_spec(privileged=True)) == ["nosuid", "noexec", "nodev", "rw"]
+
+
+def test_has_privileged_container_looks_at_every_kind_of_container() -> None:
+    priv = models.SecurityContext(privileged=True)
+    plain = models.Container(name="a")
+    unpriv = plain._replace(securityContext=models.SecurityContext(privileged=False))
+    init = models.Container(name="i", securityContext=priv)
+    ephemeral = models.EphemeralContainer(name="e", securityContext=priv)
+    cases = [
+        (models.PodSpec(containers=(plain,)), False),
+        (models.PodSpec(containers=(unpriv,)), False),
+        (models.PodSpec(containers=(plain._replace(securityContext=priv),)), True),
+        (models.PodSpec(containers=(plain,), initContainers=(init,)), True),
+        (models.PodSpec(containers=(plain,), ephemeralContainers=(ephemeral,)), True),
+    ]
+    for spec, want in cases:
+        assert has_privileged_container(models.Pod(spec=spec)) is want, spec

@@ -37,7 +37,12 @@ from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.records import SandboxRecord
 from seclet.runtime.runc.remove_pod_sandbox import discard_sandbox_dir
-from seclet.runtime.runc.sandbox_spec import PAUSE_PATH, SandboxSpecInputs, build_sandbox_spec
+from seclet.runtime.runc.sandbox_spec import (
+    PAUSE_PATH,
+    SandboxSpecInputs,
+    build_sandbox_spec,
+    has_privileged_container,
+)
 from seclet.securitycontext.namespaces import NODE, namespaces_for_pod
 from seclet.securitycontext.seccomp import RUNTIME_DEFAULT, kubelet_seccomp_profile
 from seclet.securitycontext.sysctls import SysctlError, sandbox_sysctls
@@ -131,6 +136,7 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
                 run_as_group=psc.runAsGroup if psc is not None else None,
                 sysctls=sysctls,
                 runtime_default_seccomp=seccomp.profile_type == RUNTIME_DEFAULT,
+                privileged=has_privileged_container(req.pod),
                 node=node,
             )
         )

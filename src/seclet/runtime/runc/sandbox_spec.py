@@ -10,7 +10,8 @@ order:
 4. namespaces: hostNetwork drops network and uts, hostPID drops pid, hostIPC drops
    ipc; ``hostUsers: false`` adds a user namespace mapping 65536 ids at
    ``userns_host_id``; runc brings up ``lo`` in the new network namespace;
-5. mounts: catatonit bound read-only at ``/catatonit``; ``/dev/shm`` is the pod's shm
+5. mounts: sysfs read-write when a container of the pod is privileged (containerd 2);
+   catatonit bound read-only at ``/catatonit``; ``/dev/shm`` is the pod's shm
    (read-only for pause, as containerd binds it);
 6. the pod's namespaced sysctls (``linux.sysctl``), plus containerd 2's unprivileged
    ports and ICMP defaults in a network namespace of the pod's own; CPU shares 2
@@ -29,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from seclet.api import models
 from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.base import default_unix_spec
 from seclet.runtime.oci.steps import cgroups_path
@@ -67,7 +69,21 @@ class SandboxSpecInputs:
     run_as_group: int | None = None
     sysctls: dict[str, str] = field(default_factory=dict)
     runtime_default_seccomp: bool = False
+    privileged: bool = False
+    """A container of the pod is privileged (the kubelet's ``HasPrivilegedContainer``
+    sets ``LinuxSandboxSecurityContext.privileged``)."""
     node: NodeFacts = field(default_factory=NodeFacts.reference)
+
+
+def has_privileged_container(pod: models.Pod) -> bool:
+    """kubelet ``HasPrivilegedContainer``: any init, regular or ephemeral container
+    with ``securityContext.privileged: true``."""
+    spec = pod.spec
+    if spec is None:
+        return False
+    contexts = [c.securityContext for c in (*spec.initContainers, *spec.containers)]
+    contexts.extend(c.securityContext for c in spec.ephemeralContainers)
+    return any(sc is not None and sc.privileged is True for sc in contexts)
 
 
 def _without(spec: dict[str, Any], ns_type: str) -> None:
@@ -104,6 +120,13 @@ def build_sandbox_spec(inputs: SandboxSpecInputs) -> dict[str, Any]:
         spec["linux"]["uidMappings"] = [dict(mapping)]
         spec["linux"]["gidMappings"] = [dict(mapping)]
     # 5. mounts
+    if inputs.privileged:
+        # containerd 2 (PR 11271): sysfs is per network namespace and the pause
+        # container mounts it first; read-only there, it would be read-only for the
+        # privileged containers too.
+        for m in spec["mounts"]:
+            if m["type"] == "sysfs":
+                m["options"] = ["rw" if o == "ro" else o for o in m["options"]]
     spec["mounts"].append(
         {
             "destination": PAUSE_PATH,
