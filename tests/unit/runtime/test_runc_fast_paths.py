@@ -138,3 +138,19 @@ def test_pause_liveness_is_pid_and_start_time(tmp_path: Path) -> None:
     finally:
         proc.kill()
         proc.wait()
+
+
+def test_record_cache_follows_the_file(tmp_path: Path) -> None:
+    config = RuntimeConfig(root=tmp_path)
+    directory = config.container_dir(CID)
+    directory.mkdir(parents=True)
+    record = _container()
+    records.save(directory, record)
+    assert records.load_container(config, CID) is record  # written through
+    # another writer (a second seclet on the root, a test) replaces the file
+    changed = dataclasses.replace(record, pid=4242)
+    state = directory / records.STATE_FILE
+    state.write_text(json.dumps(records.to_json(changed)))
+    assert records.load_container(config, CID) == changed
+    state.unlink()
+    assert records.find_container(config, CID) is None

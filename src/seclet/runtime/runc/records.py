@@ -2,9 +2,11 @@
 
 Role: ``SandboxRecord`` and ``ContainerRecord`` are frozen values saved as
 ``state.json`` (mode 0600, written to a temporary file and renamed, so a crash never
-leaves half a file) in the object's directory. Nothing else is kept in memory: a
-restarted seclet re-adopts every sandbox and container by reading these files, and
-asks runc and conmon's exit files for what changed while it was away.
+leaves half a file) in the object's directory. The files are the truth: a
+restarted seclet re-adopts every sandbox and container by reading them, and asks
+runc and conmon's exit files for what changed while it was away. In memory there is
+only a cache of decoded records, checked against each file's inode, size and times
+on every load (written through by ``save``), so listing costs a ``stat`` per record.
 Callers: every verb module of seclet.runtime.runc.
 """
 
@@ -117,8 +119,21 @@ def to_json(record: SandboxRecord | ContainerRecord) -> dict[str, Any]:
     return {name: getattr(record, name) for name in _FIELDS[type(record)]}
 
 
+_CACHE: dict[Path, tuple[tuple[int, int, int, int], SandboxRecord | ContainerRecord]] = {}
+"""state.json path -> (its inode, size, mtime, ctime; the record it holds). Records
+are frozen, so one value serves every reader; the kubelet lists them many times a
+second."""
+
+
+def _stat_key(path: Path) -> tuple[int, int, int, int]:
+    st = path.stat()
+    return (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
 def save(directory: Path, record: SandboxRecord | ContainerRecord) -> None:
-    write_json_atomic(directory / STATE_FILE, to_json(record))
+    path = directory / STATE_FILE
+    write_json_atomic(path, to_json(record))
+    _CACHE[path] = (_stat_key(path), record)
 
 
 def _decode(cls: type[R], data: dict[str, Any]) -> R:
@@ -129,11 +144,21 @@ def _decode(cls: type[R], data: dict[str, Any]) -> R:
 
 
 def _load(cls: type[R], directory: Path) -> R | None:
+    """The record in ``directory``: from the cache while state.json is the file it was
+    read from or written as (same inode, size, times), else read and cached."""
+    path = directory / STATE_FILE
     try:
-        text = (directory / STATE_FILE).read_text()
+        key = _stat_key(path)
+        cached = _CACHE.get(path)
+        if cached is not None and cached[0] == key and isinstance(cached[1], cls):
+            return cached[1]
+        text = path.read_text()
     except FileNotFoundError:
+        _CACHE.pop(path, None)
         return None
-    return _decode(cls, json.loads(text))
+    record = _decode(cls, json.loads(text))
+    _CACHE[path] = (key, record)
+    return record
 
 
 def load_sandbox(config: RuntimeConfig, sandbox_id: str) -> SandboxRecord:
