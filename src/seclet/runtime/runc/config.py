@@ -6,10 +6,11 @@ node-level knobs containerd reads from its config (seccomp root, ``--seccomp-def
 on-disk layout, so one place decides it::
 
     <root>/sandboxes/<id>/     state.json, config.json, rootfs/, shm/, hostname, hosts,
-                               resolv.conf (the pause container's bundle)
+                               resolv.conf, pidfile, log.json (the pause container's
+                               bundle; it runs without conmon, see ``pause``)
     <root>/containers/<id>/    state.json, config.json, rootfs/ (overlay), upper/, work/,
                                log.json (runc's log), oom (conmon)
-    <root>/exits/<id>          conmon's exit files
+    <root>/exits/<id>          conmon's exit files (containers)
     <root>/runc/               runc's state root (``runc --root``)
     <root>/sockets/            conmon's attach sockets
 
@@ -44,7 +45,7 @@ class RuntimeConfig:
     host_ip: str = "127.0.0.1"
     """The pod IP reported for ``hostNetwork`` pods (the node's loopback address)."""
     poll_seconds: float = 0.01
-    """How often stop/wait loops look at conmon's exit file."""
+    """How often wait loops look at an exit file when no pidfd can wake them."""
 
     @property
     def sandboxes_dir(self) -> Path:
