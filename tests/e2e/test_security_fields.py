@@ -1350,12 +1350,6 @@ def test_host_users_false_creates_a_user_namespace(batch: Batch) -> None:
         assert (inside, length) == ("0", "65536") and int(hostid) % 65536 == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="runc 1.1 has no idmapped mounts and seclet does not yet shift volume "
-    "ownership into the pod's id range: the kubelet chowns the emptyDir to host gid 200, "
-    "which is unmapped inside the user namespace (shows 65534)",
-)
 def test_host_users_false_fs_group(batch: Batch) -> None:
     """common/node/security_context.go "should set FSGroup to user inside the container
     with hostUsers=false [LinuxOnly]" with an emptyDir for the configMap (seclet's API

@@ -11,8 +11,9 @@ Role: the part of upstream's volume manager seclet supports today.
 - the ``kube-api-access-*`` projected token volume is not injected by seclet and is
   skipped (no mount); other volume types are refused with a ``FailedMount`` message.
 Steps of ``set_up``: 1. plan every volume (refuse unsupported ones, before touching
-disk); 2. create each emptyDir (tmpfs mount for Memory); 3. apply fsGroup ownership
-to each emptyDir; 4. check/create hostPaths. ``tear_down_volumes`` (a terminal pod)
+disk); 2. create each emptyDir (tmpfs mount for Memory; owned by the pod's root in
+host terms for a ``hostUsers: false`` pod, see ``shifted_ids``); 3. apply fsGroup
+ownership to each emptyDir; 4. check/create hostPaths. ``tear_down_volumes`` (a terminal pod)
 removes only ``<podDir>/volumes``; ``tear_down`` (a deleted pod) the whole directory.
 Callers: seclet.kubelet.worker.
 """
@@ -20,6 +21,7 @@ Callers: seclet.kubelet.worker.
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import stat
 from dataclasses import dataclass
@@ -28,6 +30,7 @@ from pathlib import Path
 from seclet.api import models
 from seclet.cri.types import Mount, MountPropagation
 from seclet.kubelet.ownership import change_ownership
+from seclet.securitycontext.namespaces import USERNS_LENGTH
 
 EMPTY_DIR_PLUGIN = "kubernetes.io~empty-dir"
 KUBE_API_ACCESS_PREFIX = "kube-api-access-"
@@ -165,16 +168,36 @@ def _make_empty_dir(plan: VolumePlan) -> bool:
     return fresh
 
 
-async def set_up(plans: tuple[VolumePlan, ...], pod: models.Pod) -> None:
+def shifted_ids(fs_group: int | None, userns_host_id: int | None) -> tuple[int | None, int | None]:
+    """(owner of a new emptyDir, group of the fsGroup walk) on the host.
+
+    Without a user namespace: (None: keep root, fsGroup). With ``hostUsers: false`` the
+    pod sees host id ``userns_host_id + n`` as ``n``; runc 1.1 has no idmapped mounts,
+    so the ownership is shifted on disk instead: the volume's root belongs to the pod's
+    root and the fsGroup walk uses the pod's fsGroup in host terms (an fsGroup outside
+    the 65536 mapped ids cannot be shown inside and is applied unshifted)."""
+    if userns_host_id is None:
+        return None, fs_group
+    group = fs_group
+    if fs_group is not None and fs_group < USERNS_LENGTH:
+        group = userns_host_id + fs_group
+    return userns_host_id, group
+
+
+async def set_up(
+    plans: tuple[VolumePlan, ...], pod: models.Pod, userns_host_id: int | None = None
+) -> None:
     """Steps 2-4 (idempotent: an existing emptyDir is kept as it is)."""
     sc = (pod.spec or models.PodSpec()).securityContext
-    fs_group = sc.fsGroup if sc is not None else None
+    owner, fs_group = shifted_ids(sc.fsGroup if sc is not None else None, userns_host_id)
     for plan in plans:
         if plan.kind == "emptyDir":
             fresh = await asyncio.to_thread(_make_empty_dir, plan)
             if fresh and plan.medium == "Memory":
                 await _mount_tmpfs(plan)
                 await asyncio.to_thread(Path(plan.host_path).chmod, 0o777)
+            if fresh and owner is not None:
+                await asyncio.to_thread(os.chown, plan.host_path, owner, owner)
             if fresh:
                 await asyncio.to_thread(change_ownership, plan.host_path, fs_group, None, False)
         elif plan.kind == "hostPath":

@@ -430,7 +430,11 @@ class PodWorker:
             return True
         try:
             plans = plan_volumes(pod, self.deps.config.root_dir)
-            await set_up(plans, pod)
+            host_id = None
+            if (pod.spec or models.PodSpec()).hostUsers is False:
+                with contextlib.suppress(UsernsExhaustedError):  # the sandbox reports it
+                    host_id = self.deps.userns.allocate(self.uid)
+            await set_up(plans, pod, host_id)
         except (VolumeError, OSError) as e:
             message = e.args[0] if isinstance(e, VolumeError) else str(e)
             self.deps.recorder.event(pod_reference(obj), WARNING, "FailedMount", message)

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import stat
 from pathlib import Path
 
 import pytest
 
+from seclet.api import models
 from seclet.kubelet.ownership import (
     change_ownership,
     new_mode,
     requires_permission_change,
     should_walk,
 )
+from seclet.kubelet.volumes import VolumePlan, set_up, shifted_ids
 
 ROOT = os.geteuid() == 0
 
@@ -94,3 +97,19 @@ def test_on_root_mismatch_skips_when_root_is_right(tmp_path: Path) -> None:
     vol.chmod(0o770)  # setgid missing: the walk runs
     assert change_ownership(str(vol), 2000, "OnRootMismatch")
     assert stat.S_IMODE((vol / "f").stat().st_mode) == 0o660
+
+
+def test_user_namespaced_volumes_are_shifted_into_the_pods_range(tmp_path: Path) -> None:
+    """hostUsers: false without idmapped mounts: the emptyDir belongs to the pod's root
+    and the fsGroup walk uses fsGroup in host terms, so inside the pod they read as
+    root and the fsGroup (host 65536+200 is the pod's 200)."""
+    assert shifted_ids(200, None) == (None, 200)
+    assert shifted_ids(200, 65536) == (65536, 65536 + 200)
+    assert shifted_ids(None, 131072) == (131072, None)
+    assert shifted_ids(70000, 65536) == (65536, 70000)  # not mappable: left unshifted
+    plan = VolumePlan(name="v", kind="emptyDir", host_path=str(tmp_path / "v"))
+    pod = models.Pod(spec=models.PodSpec(securityContext=models.PodSecurityContext(fsGroup=200)))
+    asyncio.run(set_up((plan,), pod, 65536))
+    st = (tmp_path / "v").stat()
+    assert (st.st_uid, st.st_gid) == (65536, 65736)
+    assert stat.S_IMODE(st.st_mode) == 0o2777
