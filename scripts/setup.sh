@@ -17,6 +17,10 @@ for pkg in runc:runc conmon:conmon catatonit:catatonit skopeo:skopeo \
     cmd=${pkg%%:*}; deb=${pkg#*:}
     command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$deb")
 done
+# The tests build upstream's setuid "nnp" test binary (nonewprivs image) with gcc -static.
+command -v gcc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
+[ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] \
+    || need_apt+=(libc6-dev)
 if ((${#need_apt[@]})); then
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
