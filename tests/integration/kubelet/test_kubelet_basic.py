@@ -399,7 +399,8 @@ def test_graceful_deletion_removes_pod(tmp_path: Path) -> None:
         node.runtime.add_image("busybox:1.28")
         create_pod(node, simple_pod("gone"))
         await wait_for(phase(node, "gone", "Running"))
-        log_dirs = list(Path(node.kubelet.config.pod_logs_dir).glob("default_gone_*"))
+        logs = Path(node.kubelet.config.pod_logs_dir)
+        log_dirs = await asyncio.to_thread(lambda: list(logs.glob("default_gone_*")))
         assert len(log_dirs) == 1
         delete_pod(node, "gone", grace=7)
         await wait_for(lambda: not node.store.list("pods").items)
@@ -409,7 +410,8 @@ def test_graceful_deletion_removes_pod(tmp_path: Path) -> None:
         assert not node.runtime.sandboxes
         assert not node.runtime.containers
         await wait_for(lambda: not node.kubelet.workers)
-        assert not log_dirs[0].exists()  # the kubelet's container GC removes it too
+        gone = not await asyncio.to_thread(log_dirs[0].exists)
+        assert gone  # the kubelet's container GC removes it too
 
     run(tmp_path, body)
 
