@@ -25,7 +25,6 @@ from collections.abc import Iterator
 from typing import Any
 
 import yaml
-import yaml_rs
 
 from seclet.api.field import go_float
 
@@ -209,6 +208,10 @@ def _fast_path_safe(text: str) -> bool:
 
 def _fast_parse(text: str) -> list[object] | None:
     """The one document of ``text`` by yaml-rs, or None to let PyYAML decide."""
+    # Imported on first use: the extension costs ~7 MB of RSS, and a server that only
+    # ever receives JSON bodies (kubectl sends JSON) never needs it.
+    import yaml_rs  # noqa: PLC0415
+
     try:
         doc = yaml_rs.loads(text.removeprefix("---\n"), parse_datetime=False)
     except (yaml_rs.YAMLDecodeError, ValueError, RecursionError):
