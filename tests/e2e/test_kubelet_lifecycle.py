@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime
 import json
 import re
+import sqlite3
 import subprocess
 import time
 from pathlib import Path
@@ -275,6 +276,62 @@ def test_killed_seclet_adopts_its_containers_after_a_restart(
                 check=False,
                 timeout=120,
             )
+        code = own.stop()
+        if not running:
+            _remove_leftovers(own.data_dir)
+    assert running, own.log()
+    assert code == 0, own.log()
+
+
+def test_fifty_running_pods_survive_a_killed_seclet(
+    registry: LocalRegistry, tmp_path: Path
+) -> None:
+    """Issue #6 item 1: with 50 pods running, ``kill -9`` seclet and start it again: all
+    50 still Running with the same containers and no restart (one sandbox and one
+    container each, nothing started twice), and the store passes SQLite's integrity
+    check after the kill."""
+    mirrors = [f"{host}={registry.url}" for host in MIRRORED_HOSTS]
+    own = Node(data_dir=tmp_path / "data", kubeconfig=tmp_path / "kubeconfig.yaml", mirrors=mirrors)
+    own.start()
+    names = [f"many-{i:02d}" for i in range(50)]
+    try:
+        manifest = "---\n".join(
+            f"apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\nspec:\n"
+            "  terminationGracePeriodSeconds: 0\n  containers:\n  - name: main\n"
+            '    image: busybox:1.28\n    command: ["sleep", "3600"]\n'
+            for name in names
+        )
+        own.kubectl("apply", "-f", "-", stdin=manifest, timeout=120)
+        for name in names:
+            own.wait_running(name, timeout=120)
+        before = {name: _main(own, name)["containerID"] for name in names}
+
+        assert own.process is not None
+        own.process.kill()
+        own.process.wait()
+        db = sqlite3.connect(own.data_dir / "store.db")
+        try:
+            assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+        finally:
+            db.close()
+
+        own.start()
+        for name in names:
+            own.wait_running(name, timeout=60)
+            main = _main(own, name)
+            assert (main["containerID"], main["restartCount"]) == (before[name], 0), name
+        containers = _records(own.data_dir, "containers")
+        assert sorted(r["id"] for r in containers) == sorted(
+            cid.removeprefix("runc://") for cid in before.values()
+        )
+        assert len(_records(own.data_dir, "sandboxes")) == 50
+    finally:
+        running = own.process is not None and own.process.poll() is None
+        if running:
+            own.kubectl(
+                "delete", "pods", "--all", "--grace-period=0", "--wait=true",
+                check=False, timeout=180,
+            )  # fmt: skip
         code = own.stop()
         if not running:
             _remove_leftovers(own.data_dir)
