@@ -183,6 +183,27 @@ def decode_body(
     return out, warnings
 
 
+_SERVER_OWNED_META: Final = (
+    "uid",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "resourceVersion",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+)
+"""Metadata a client may not set on create; the server assigns or clears it."""
+
+
+def _check_namespace(meta: JSONObject, namespace: str) -> None:
+    """A body naming another namespace than the request's URL (400, as upstream)."""
+    if meta.get("namespace") and meta["namespace"] != namespace:
+        raise st.bad_request(
+            "the namespace of the provided object does not match the namespace sent on "
+            "the request"
+        )
+
+
 def _check_kind(obj: Any, kind: str) -> None:
     if not isinstance(obj, dict):
         return
@@ -324,6 +345,14 @@ class Registry:
             )
         return ns
 
+    def _stamp_new(self, meta: JSONObject) -> None:
+        """Clear the server-owned metadata a create body carries; assign uid and
+        creationTimestamp."""
+        for key in _SERVER_OWNED_META:
+            meta.pop(key, None)
+        meta["uid"] = self.new_uid()
+        meta["creationTimestamp"] = rfc3339(self.clock())
+
     # -- pods ---------------------------------------------------------------------
 
     def create_pod(
@@ -333,11 +362,7 @@ class Registry:
         _check_kind(body, "Pod")
         checked, warnings = decode_body(body, Pod, "Pod", field_validation)
         meta = _meta(checked)
-        if meta.get("namespace") and meta["namespace"] != namespace:
-            raise st.bad_request(
-                "the namespace of the provided object does not match the namespace sent on "
-                "the request"
-            )
+        _check_namespace(meta, namespace)
         meta["namespace"] = namespace
         ns = self._namespace_ready(namespace)
         request_name = meta.get("name") or ""
@@ -346,18 +371,7 @@ class Registry:
         obj = default_body(checked, self.gates, owned=True)
         obj["kind"], obj["apiVersion"] = "Pod", "v1"
         meta = _meta(obj)
-        for key in (
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "resourceVersion",
-            "deletionGracePeriodSeconds",
-            "managedFields",
-            "selfLink",
-        ):
-            meta.pop(key, None)
-        meta["uid"] = self.new_uid()
-        meta["creationTimestamp"] = rfc3339(self.clock())
+        self._stamp_new(meta)
         meta["generation"] = 1
         obj.pop("status", None)
         pod = build(obj, Pod)
@@ -681,27 +695,12 @@ class Registry:
             field_validation,
         )
         meta = dict(meta_only.get("metadata") or {})
-        if meta.get("namespace") and meta["namespace"] != namespace:
-            raise st.bad_request(
-                "the namespace of the provided object does not match the namespace sent on "
-                "the request"
-            )
+        _check_namespace(meta, namespace)
         meta["namespace"] = namespace
         self._namespace_ready(namespace)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = generated_name(meta["generateName"])
-        for key in (
-            "uid",
-            "creationTimestamp",
-            "deletionTimestamp",
-            "resourceVersion",
-            "deletionGracePeriodSeconds",
-            "managedFields",
-            "selfLink",
-        ):
-            meta.pop(key, None)
-        meta["uid"] = self.new_uid()
-        meta["creationTimestamp"] = rfc3339(self.clock())
+        self._stamp_new(meta)
         obj = {k: v for k, v in body.items() if k not in ("metadata", "kind", "apiVersion")}
         obj = {"kind": "Event", "apiVersion": "v1", "metadata": meta, **obj}
         errors = list(validate_object_meta(build(meta, ObjectMeta), Path.root("metadata")))
