@@ -24,6 +24,7 @@ Callers: tests/integration/image/conftest.py, tests/e2e.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import shutil
@@ -180,7 +181,10 @@ class LocalRegistry:
         self.stop()
 
 
-def _tool() -> ModuleType:
+@functools.cache
+def build_tool() -> ModuleType:
+    """``tools/build_test_images.py`` as a module (loaded once): the stand-in images,
+    their account files (``BUSYBOX_USERS``, ``BUSYBOX_GROUPS``) and the push helpers."""
     path = REPO / "tools" / "build_test_images.py"
     spec = importlib.util.spec_from_file_location("seclet_build_test_images", path)
     if spec is None or spec.loader is None:
@@ -194,7 +198,7 @@ def _tool() -> ModuleType:
 def push_test_images(registry: LocalRegistry) -> dict[str, str]:
     """Build and push the test images; return (and remember in ``registry.pushed``)
     reference -> manifest digest."""
-    build = cast(Callable[[str, Path], dict[str, str]], _tool().build_and_push)
+    build = cast(Callable[[str, Path], dict[str, str]], build_tool().build_and_push)
     work = registry.directory / "layouts"
     work.mkdir(exist_ok=True)
     registry.pushed.update(build(registry.netloc, work))

@@ -23,7 +23,7 @@ from typing import Any, cast
 import pytest
 
 from e2e.node import Node
-from registry import LocalRegistry, _tool
+from registry import LocalRegistry, build_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +55,7 @@ def _build_and_push(registry: LocalRegistry, work: Path) -> None:
     subprocess.run(
         [gcc, "-static", "-O2", "-o", str(work / "probe"), str(work / "probe.c")], check=True
     )
-    tool = _tool()
+    tool = build_tool()
     entry = cast(Callable[..., Any], tool.FileEntry)
     layer = (entry("probe", data=(work / "probe").read_bytes(), mode=0o755),)
     base = cast(Callable[[], tuple[Any, ...]], tool.busybox_layer)()

@@ -40,7 +40,7 @@ from typing import Any, cast
 import pytest
 
 from e2e.node import Node
-from registry import MIRRORED_HOSTS, LocalRegistry, _tool
+from registry import MIRRORED_HOSTS, LocalRegistry, build_tool
 
 pytestmark = pytest.mark.e2e
 
@@ -506,7 +506,7 @@ def build_cases(host: Host, with_nnp: bool, run: str) -> dict[str, Case]:
 def _push_extra_images(registry: LocalRegistry, work: Path) -> bool:
     """Push nonroot (USER 1234), named-user (USER nobody) and, when gcc can build the
     static setuid ``nnp``, nonewprivs; True when nonewprivs was pushed."""
-    tool = _tool()
+    tool = build_tool()
     image_cls = cast(Callable[..., Any], tool.StandInImage)
     entry = cast(Callable[..., Any], tool.FileEntry)
     base = cast(Callable[[], tuple[Any, ...]], tool.busybox_layer)()
