@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -23,11 +22,11 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 
+from registry import build_tool
 from seclet.cli.images import human_size
 from seclet.cli.main import main
 from seclet.cri.types import ImageSpec
@@ -39,16 +38,6 @@ BUSYBOX = "docker.io/library/busybox:1.28"
 AGNHOST = "registry.k8s.io/e2e-test-images/agnhost:2.45"
 HELLO = "gcr.io/google-samples/hello-app:2.0"
 HEADER = "IMAGE                                     TAG                 IMAGE ID            SIZE\n"
-
-
-def _tool() -> ModuleType:
-    path = REPO / "tools" / "build_test_images.py"
-    spec = importlib.util.spec_from_file_location("seclet_build_test_images_cli", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass(frozen=True)
@@ -81,7 +70,7 @@ def tar_directory(directory: Path, out: Path) -> None:
 def archives(tmp_path_factory: pytest.TempPathFactory) -> Archives:
     if shutil.which("skopeo") is None:
         pytest.skip("not installed: skopeo")
-    tool = _tool()
+    tool = build_tool()
     work = tmp_path_factory.mktemp("archives")
     policy = tool.write_policy(work / "policy.json")
     layouts = {}
