@@ -42,3 +42,13 @@ class KubeletConfig:
     node_ip: str = "127.0.0.1"
     node_labels: tuple[tuple[str, str], ...] = field(default=())
     kubelet_version: str = KUBELET_VERSION
+    container_log_max_size: int = 10 * 1024 * 1024
+    """``containerLogMaxSize`` (``--container-log-max-size``, ``10Mi``) in bytes: a
+    container's current log is rotated once it is this big; negative: no rotation."""
+    container_log_max_files: int = 5
+    """``containerLogMaxFiles`` (``--container-log-max-files``): files kept per log."""
+    container_log_monitor_interval: float = 10.0
+    """``containerLogMonitorInterval`` (10 s): how often log sizes are checked."""
+    pod_pids_limit: int = -1
+    """``podPidsLimit`` (``--pod-max-pids``): ``pids.max`` of each pod cgroup; -1:
+    unlimited."""
