@@ -68,8 +68,8 @@ def _stored_image_files(ref: str, data_dir: Path) -> ImageFiles | str:
         stored = store.lookup(ref)
         if stored is None:
             return f"error: --image {ref}: no such image in {root} (see seclet images ls)"
-        passwd = read_image_file(stored.rootfs, "/etc/passwd")
-        group = read_image_file(stored.rootfs, "/etc/group")
+        passwd = read_image_file(stored.layers, "/etc/passwd")
+        group = read_image_file(stored.layers, "/etc/group")
     except ImageFileError as exc:
         return f"error: --image {ref}: {exc}"
     finally:
