@@ -121,6 +121,14 @@ def _parser() -> argparse.ArgumentParser:
                      help="RuntimeDefault for containers that set no seccomp profile")
     srv.add_argument("--allowed-unsafe-sysctls", action="append", default=[],
                      metavar="PATTERNS", help="unsafe sysctls pods may set (kernel.msg*,...)")
+    srv.add_argument("--container-log-max-size", default="10Mi", metavar="QUANTITY",
+                     help="rotate a container's log once it reaches this size (10Mi)")
+    srv.add_argument("--container-log-max-files", type=int, default=5, metavar="N",
+                     help="log files kept per container, current included (5)")
+    srv.add_argument("--container-log-monitor-interval", default="10s", metavar="DURATION",
+                     help="how often log sizes are checked (10s; at least 3s)")
+    srv.add_argument("--pod-max-pids", type=int, default=-1, metavar="N",
+                     help="pids.max of each pod's cgroup (-1: unlimited)")
     img = sub.add_parser("images", help="import, list and remove the node's images")
     data_help = f"seclet server's state directory (default {DEFAULT_DATA_DIR})"
     img.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR, help=data_help)

@@ -35,6 +35,7 @@ from seclet.api.featuregates import FeatureGates
 from seclet.apiserver.server import Server, ServerConfig, open_store
 from seclet.cli.main import DEFAULT_REGISTRIES_CONF
 from seclet.kubelet.config import KubeletConfig
+from seclet.kubelet.logrotation import LogConfigError, parse_duration, parse_max_size, validate
 from seclet.runtime.image.hosts import RegistryHosts, RegistryHostsError
 from seclet.runtime.image.registries_conf import (
     RegistriesConfError,
@@ -98,9 +99,27 @@ def registry_hosts(mirrors: Sequence[str], registries_conf: Path | None = None) 
         raise UsageError(f"--registries-conf {registries_conf}: {exc}") from None
 
 
+def _log_rotation(args: argparse.Namespace) -> tuple[int, float]:
+    """``--container-log-max-size`` (bytes) and ``--container-log-monitor-interval``
+    (seconds), refused as upstream's kubelet refuses them."""
+    try:
+        interval = parse_duration(args.container_log_monitor_interval)
+    except LogConfigError as exc:
+        raise UsageError(
+            f'invalid argument "{args.container_log_monitor_interval}" for '
+            f'"--container-log-monitor-interval" flag: {exc}'
+        ) from None
+    try:
+        validate(args.container_log_max_files, interval)
+        return parse_max_size(args.container_log_max_size), interval
+    except LogConfigError as exc:
+        raise UsageError(str(exc)) from None
+
+
 def kubelet_config(args: argparse.Namespace) -> KubeletConfig:
     data: Path = args.data_dir.absolute()
     root_dir = (args.root_dir or data / "kubelet").absolute()
+    max_size, interval = _log_rotation(args)
     return KubeletConfig(
         node_name=args.node_name or socket.gethostname().lower(),
         root_dir=str(root_dir),
@@ -109,6 +128,10 @@ def kubelet_config(args: argparse.Namespace) -> KubeletConfig:
         allowed_unsafe_sysctls=tuple(
             s for s in ",".join(args.allowed_unsafe_sysctls).split(",") if s
         ),
+        container_log_max_size=max_size,
+        container_log_max_files=args.container_log_max_files,
+        container_log_monitor_interval=interval,
+        pod_pids_limit=args.pod_max_pids,
     )
 
 
@@ -195,6 +218,8 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     )
     try:
         registry_hosts(args.registry_mirror, registries_conf_path(args.registries_conf))
+        if args.kubelet:
+            kubelet_config(args)
     except UsageError as exc:
         print(f"seclet server: error: {exc}", file=sys.stderr)
         return 2

@@ -510,7 +510,14 @@ class FakeRuntime:
         return replace(template, tty=request.tty, stdin=bytearray())
 
     async def reopen_container_log(self, container_id: str) -> None:
+        """As conmon: a running container's log file is (re)created at its path."""
         self._record("ReopenContainerLog", container_id)
+        c = self._container(container_id)
+        self._advance(c)
+        if c.state != ContainerState.CONTAINER_RUNNING:
+            raise FailedPreconditionError("container is not running")
+        if c.log_path:
+            await asyncio.to_thread(Path(c.log_path).touch)
 
     # -- ImageService ---------------------------------------------------------------
 

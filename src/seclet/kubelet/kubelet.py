@@ -12,7 +12,9 @@ Steps of ``start``:
    ran); read back the userns ranges of the pods left; start the watch task from that
    resourceVersion; every pod seen goes through ``_handle``: unbound pods are bound
    (``Binder``), pods bound to this node get a worker (one asyncio task per UID),
-   deleted ones tell theirs.
+   deleted ones tell theirs;
+4. start the container log manager (``logrotation``) unless ``containerLogMaxSize``
+   is negative.
 ``stop`` cancels the watch, the heartbeat, the lease and the workers (containers keep running,
 as with a restarted kubelet).
 Callers: seclet.cli.server, tests.
@@ -36,6 +38,7 @@ from seclet.kubelet.config import KubeletConfig
 from seclet.kubelet.events import EventRecorder
 from seclet.kubelet.hostinfo import HostInfo, probe_host_info
 from seclet.kubelet.images import ImageManager
+from seclet.kubelet.logrotation import ContainerLogManager, LogRotatePolicy
 from seclet.kubelet.node import NodeStatusAgent
 from seclet.kubelet.nodelease import NodeLeaseController
 from seclet.kubelet.runtimestate import POD_UID_LABEL
@@ -74,6 +77,7 @@ class Kubelet:
         self.lease: NodeLeaseController | None = None
         self.server = KubeletServer(store, runtime, self.clock, config.node_name)
         self._deps: WorkerDeps | None = None
+        self.log_manager: ContainerLogManager | None = None
         self._tasks: list[asyncio.Task[None]] = []
 
     @property
@@ -121,6 +125,18 @@ class Kubelet:
         self._tasks.append(
             asyncio.create_task(self._watch(listed.resource_version), name="kubelet-watch")
         )
+        if self.config.container_log_max_size >= 0:
+            self.log_manager = ContainerLogManager(
+                self.runtime,
+                LogRotatePolicy(
+                    self.config.container_log_max_size, self.config.container_log_max_files
+                ),
+                self.clock,
+                self.config.container_log_monitor_interval,
+            )
+            self._tasks.append(
+                asyncio.create_task(self.log_manager.run(), name="kubelet-log-rotation")
+            )
 
     async def stop(self) -> None:
         for worker in self.workers.values():

@@ -10,7 +10,11 @@ format the runtime writes, one line per write: ``<RFC3339Nano> <stdout|stderr>
   the record's RFC3339Nano time + space before each new line; ``limit_bytes`` cuts the
   output;
 - ``read_log`` / ``follow_log``: the I/O, the latter polling the file until the
-  caller says the container has exited.
+  caller says the container has exited; it keeps the file open, so after a rotation
+  (``logrotation`` renames ``0.log``) it reads the renamed file to its end and goes on
+  with the new ``0.log`` from its start. Like upstream's kubelet, only the current file
+  is read for a non-follow request (``--previous`` reads the previous container's
+  current file).
 Callers: seclet.kubelet.server, tests.
 """
 
@@ -18,9 +22,11 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +151,55 @@ def read_log_file(path: str) -> bytes:
         return b""
 
 
+class _Follower:
+    """The open file ``follow_log`` reads, re-opened at the path after a rotation."""
+
+    def __init__(self, path: str, offset: int) -> None:
+        self.path = path
+        self.offset = offset
+        self.file: BinaryIO | None = None
+
+    def _open(self) -> bool:
+        try:
+            self.file = Path(self.path).open("rb")  # noqa: SIM115 - kept open across reads
+        except OSError:
+            return False
+        if os.fstat(self.file.fileno()).st_size < self.offset:
+            self.offset = 0  # rotated between the first read and this open
+        return True
+
+    def _rotated(self) -> bool:
+        assert self.file is not None
+        try:
+            now = Path(self.path).stat()
+        except OSError:
+            return False
+        return not os.path.samestat(now, os.fstat(self.file.fileno()))
+
+    def read(self) -> bytes:
+        """What was appended since the last read: the rest of a rotated file first,
+        then the new file's beginning (upstream reads on in the renamed file, then
+        opens the new one when it is recreated)."""
+        if self.file is None and not self._open():
+            return b""
+        assert self.file is not None
+        rotated = self._rotated()
+        self.file.seek(self.offset)
+        data = self.file.read()
+        self.offset += len(data)
+        if rotated:
+            self.close()
+            self.offset = 0
+            if self._open():
+                data += self.read()
+        return data
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+
+
 async def follow_log(
     path: str,
     offset: int,
@@ -152,19 +207,22 @@ async def follow_log(
     poll: Callable[[], Awaitable[None]],
 ) -> AsyncIterator[list[LogRecord]]:
     """New complete file lines from ``offset`` on, until ``exited()`` and the file has no
-    more."""
+    more; across rotations (``logrotation``) it reads the renamed file to its end, then
+    the new one from its start."""
     pending = b""
-    while True:
-        done = await exited()
-        data = await asyncio.to_thread(read_log_file, path)
-        chunk = data[offset:]
-        offset = len(data)
-        pending += chunk
-        lines, sep, rest = pending.rpartition(b"\n")
-        if sep:
-            pending = rest
-            yield parse_log(lines + b"\n")
-        if not chunk:
-            if done:
-                return
-            await poll()
+    follower = _Follower(path, offset)
+    try:
+        while True:
+            done = await exited()
+            chunk = await asyncio.to_thread(follower.read)
+            pending += chunk
+            lines, sep, rest = pending.rpartition(b"\n")
+            if sep:
+                pending = rest
+                yield parse_log(lines + b"\n")
+            if not chunk:
+                if done:
+                    return
+                await poll()
+    finally:
+        follower.close()

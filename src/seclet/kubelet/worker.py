@@ -77,6 +77,7 @@ from seclet.kubelet.events import (
 )
 from seclet.kubelet.grpcerror import grpc_error
 from seclet.kubelet.images import ERR_IMAGE_PULL, IMAGE_PULL_BACKOFF, ImageManager
+from seclet.kubelet.logrotation import remove_container_logs
 from seclet.kubelet.probes import PodProber, has_probes
 from seclet.kubelet.pullsecrets import pull_auth
 from seclet.kubelet.runtimestate import (
@@ -387,13 +388,13 @@ class PodWorker:
 
     async def _collect_garbage(self, state: PodRuntimeState) -> None:
         """Remove dead containers beyond the newest one per name, and their CRI log
-        files (the kubelet's container GC with ``MaxPerPodContainer`` 1). The kept one is
+        files with their rotated ones (the kubelet's container GC with
+        ``MaxPerPodContainer`` 1). The kept one is
         what ``lastState`` and ``kubectl logs --previous`` read."""
         for status in dead_to_remove(state):
             with contextlib.suppress(CRIError):
                 await self.deps.runtime.remove_container(status.id)
-            if status.log_path:
-                await asyncio.to_thread(Path(status.log_path).unlink, True)
+            await asyncio.to_thread(remove_container_logs, status.log_path)
 
     async def _deadline_exceeded(self, obj: JSONObject, pod: models.Pod) -> bool:
         """``activeDeadlineSeconds`` (upstream's activeDeadlineHandler): once the pod has
