@@ -66,6 +66,11 @@ class PodSandboxConfig:
     annotations: Mapping[str, str] = field(default=_NO_LABELS)
     userns_host_id: int | None = None
     """hostUsers: false: first host id of the pod's 65536-wide mapping (kubelet-allocated)."""
+    pod_pids_limit: int = -1
+    """The kubelet's ``podPidsLimit``: ``pids.max`` of the pod cgroup (-1: unlimited).
+    Upstream's kubelet writes it itself when its pod container manager makes the pod
+    cgroup; seclet's runtime makes that cgroup on the kubelet's behalf (no cgroup
+    parent sent), so the value travels with the sandbox request."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

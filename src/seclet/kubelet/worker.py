@@ -491,6 +491,7 @@ class PodWorker:
             labels=labels,
             annotations=dict(meta.annotations),
             userns_host_id=host_id,
+            pod_pids_limit=self.deps.config.pod_pids_limit,
         )
 
     def _container(self, pod: models.Pod, name: str) -> models.Container:

@@ -9,7 +9,11 @@ every hierarchy under the cgroup root (v1 controllers, named hierarchies, the
 hybrid ``unified`` mount, or the v2 root itself). ``rmdir`` only succeeds on a
 cgroup without children or tasks, so another sandbox of the same pod keeps it; the
 shared ``/kubepods`` and ``/kubepods/<qos>`` levels stay, as on a kubelet node.
-Callers: seclet.runtime.runc.remove_pod_sandbox.
+``set_pids_limit`` writes the kubelet's ``podPidsLimit`` to the pod cgroup's
+``pids.max`` (upstream's pod container manager sets ``PidsLimit`` when it is > 0), in
+the v1 ``pids`` hierarchy or the v2 tree, after runc made the cgroup and enabled the
+controller for the pause container.
+Callers: seclet.runtime.runc.remove_pod_sandbox, seclet.runtime.runc.run_pod_sandbox.
 """
 
 from __future__ import annotations
@@ -39,3 +43,25 @@ def remove_pod_cgroup(parent: str, cgroup_root: Path = CGROUP_ROOT) -> None:
         seen.add(real)
         with contextlib.suppress(OSError):
             real.rmdir()
+
+
+class PidsLimitError(OSError):
+    """No ``pids.max`` of the pod cgroup could be written."""
+
+
+def set_pids_limit(parent: str, limit: int, cgroup_root: Path = CGROUP_ROOT) -> None:
+    """``pids.max`` = ``limit`` of cgroup ``parent`` (nothing for ``limit`` <= 0)."""
+    rel = parent.strip("/")
+    if limit <= 0 or not rel or ".." in rel.split("/"):
+        return
+    written = False
+    for base in (cgroup_root / "pids", cgroup_root, cgroup_root / "unified"):
+        target = base / rel / "pids.max"
+        if target.exists():
+            try:
+                target.write_text(f"{limit}\n")
+            except OSError as exc:
+                raise PidsLimitError(f"cannot write {target}: {exc.strerror}") from None
+            written = True
+    if not written:
+        raise PidsLimitError(f"no pids controller for cgroup {parent}")

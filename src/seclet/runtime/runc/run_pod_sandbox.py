@@ -14,7 +14,9 @@ Steps:
 3. write config.json (``sandbox_spec.build_sandbox_spec``) and the record;
 4. start it: ``runc run --detach`` (no conmon: the pause process has no stdio, log
    or exit code to keep; module ``pause``);
-5. record the pause pid and its start time.
+5. the kubelet's ``podPidsLimit`` on the pod cgroup's ``pids.max`` (``pod_cgroup``),
+   before any container of the pod runs;
+6. record the pause pid and its start time.
 A failure undoes steps 2-4 and raises ``CRIError`` carrying runc's text.
 Callers: seclet.runtime.runc.service.
 """
@@ -35,6 +37,7 @@ from seclet.runtime.oci.resources import pod_cgroup_parent
 from seclet.runtime.runc import driver, mounts, pause, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
+from seclet.runtime.runc.pod_cgroup import PidsLimitError, set_pids_limit
 from seclet.runtime.runc.records import SandboxRecord
 from seclet.runtime.runc.remove_pod_sandbox import discard_sandbox_dir
 from seclet.runtime.runc.sandbox_spec import (
@@ -146,18 +149,24 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         # 4. start
         pid = await driver.runc_run_detached(config, sandbox_id, directory)
         started = pause.start_time(pid)
+        # 5. the pod's pids limit
+        if req.pod_pids_limit > 0:
+            set_pids_limit(cgroup_parent, req.pod_pids_limit)
     except driver.RuncError as exc:
         await discard_sandbox_dir(config, sandbox_id)
         raise CRIError(
             f'failed to start sandbox "{sandbox_id}": failed to create containerd task: '
             f"failed to create shim task: OCI runtime create failed: {exc.message}: unknown"
         ) from None
+    except PidsLimitError as exc:
+        await discard_sandbox_dir(config, sandbox_id)
+        raise CRIError(f"failed to set the pod's pids limit: {exc}") from None
     except OSError as exc:
         await discard_sandbox_dir(config, sandbox_id)
         raise CRIError(f"failed to setup sandbox files: {exc}") from None
     except BaseException:
         await discard_sandbox_dir(config, sandbox_id)
         raise
-    # 5. record the pid
+    # 6. record the pid
     records.save(directory, dataclasses.replace(record, pid=pid, pid_start_time=started))
     return sandbox_id
