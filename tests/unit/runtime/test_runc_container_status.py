@@ -2,18 +2,25 @@
 
 Role: unit tests of ``container_status.status_image``: the stored image's first
 repo tag and first repo digest; the config's image and the image id when the image
-is gone or has neither.
+is gone or has neither. And ``observe`` of a StartContainer that seclet's death
+interrupted (a fake ``runc state``).
 Callers: pytest.
 """
 
 from __future__ import annotations
 
+import asyncio
+import os
 from pathlib import Path
 
-from seclet.cri.types import Image
+import pytest
+
+from seclet.cri.types import ContainerState, Image
 from seclet.runtime.image.stored import StoredImage
 from seclet.runtime.oci.inputs import ImageConfig
-from seclet.runtime.runc.container_status import StatusImage, status_image
+from seclet.runtime.runc import records
+from seclet.runtime.runc.config import RuntimeConfig
+from seclet.runtime.runc.container_status import StatusImage, observe, status_image
 from seclet.runtime.runc.records import ContainerRecord
 
 IMAGE_ID = "sha256:" + "8c" * 32
@@ -38,7 +45,7 @@ def _record() -> ContainerRecord:
 
 def _stored(tags: tuple[str, ...], digests: tuple[str, ...]) -> StoredImage:
     image = Image(id=IMAGE_ID, repo_tags=tags, repo_digests=digests, size=0)
-    return StoredImage(image, Path("/nonexistent"), ImageConfig())
+    return StoredImage(image, (Path("/nonexistent"),), ImageConfig())
 
 
 def test_first_repo_tag_and_first_repo_digest() -> None:
@@ -72,3 +79,47 @@ def test_image_gone_or_untagged_falls_back_to_config_image_and_id() -> None:
     digest_only = _stored((), ("docker.io/library/busybox@sha256:" + "14" * 32,))
     got = status_image(_record(), digest_only)
     assert (got.image, got.image_ref) == (IMAGE_ID, "docker.io/library/busybox@sha256:" + "14" * 32)
+
+
+def _fake_runc(tmp_path: Path, state: str) -> str:
+    """A ``runc`` whose ``state`` prints ``state`` (exit 1 for "")."""
+    script = tmp_path / "runc"
+    body = f"echo '{state}'" if state else "exit 1"
+    script.write_text(f"#!/bin/sh\n{body}\n")
+    script.chmod(0o755)
+    return str(script)
+
+
+@pytest.mark.parametrize(
+    ("conmon_spawned", "state", "expected"),
+    [
+        # CreateContainer done, StartContainer never reached conmon: created
+        (False, "", ContainerState.CONTAINER_CREATED),
+        # conmon ran `runc create`, seclet died before `runc start`: still created
+        (True, '{"status": "created", "pid": 4242}', ContainerState.CONTAINER_CREATED),
+        # seclet died after `runc start`, before saving the record: started, adopted
+        (
+            True,
+            '{"status": "running", "pid": 4242, "created": "2026-11-28T07:00:00.123456789Z"}',
+            ContainerState.CONTAINER_RUNNING,
+        ),
+    ],
+)
+def test_a_start_interrupted_by_seclets_death(
+    tmp_path: Path, conmon_spawned: bool, state: str, expected: ContainerState
+) -> None:
+    config = RuntimeConfig(root=tmp_path / "root", runc=_fake_runc(tmp_path, state))
+    record = _record()
+    directory = config.container_dir(record.id)
+    directory.mkdir(parents=True)
+    records.save(directory, record)
+    if conmon_spawned:
+        (directory / "conmon.pid").write_text(f"{os.getpid()}\n")  # alive: the test itself
+    seen = asyncio.run(observe(config, record))
+    assert seen.state == expected
+    saved = records.load_container(config, record.id)
+    if expected == ContainerState.CONTAINER_RUNNING:
+        assert (saved.started_at, saved.pid) == (1795849200123456789, 4242)
+        assert seen.pid == 4242
+    else:
+        assert saved.started_at == 0

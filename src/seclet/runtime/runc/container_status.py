@@ -2,7 +2,9 @@
 
 Role: the CRI verbs. The state is derived each time, never cached, so it is right
 after a seclet restart: a start error recorded by StartContainer (``StartError``,
-exit code 128); not started (``CONTAINER_CREATED``); conmon's exit file (exited:
+exit code 128); not started (``CONTAINER_CREATED``; but a start that seclet's death
+interrupted after runc started the container counts as started, and the record is
+completed from runc's state); conmon's exit file (exited:
 code, finish time = the file's mtime, reason ``OOMKilled`` when conmon left its
 ``oom`` file or the memory cgroup counted a kill (module ``oom``), else
 ``Completed`` for 0 and ``Error``); conmon alive (running); else runc's own state
@@ -22,6 +24,9 @@ Callers: seclet.runtime.runc.service, exec_sync, exec.
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import time
 from dataclasses import dataclass
 
 from seclet.api.schema import FrozenMap
@@ -62,7 +67,9 @@ async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
             message=record.start_error,
         )
     if not record.started_at:
-        return Observed(ContainerState.CONTAINER_CREATED)
+        record = await _interrupted_start(config, record)
+        if not record.started_at:
+            return Observed(ContainerState.CONTAINER_CREATED)
     found = exits.read_exit(config, record.id)
     if found is None and not exits.alive(exits.conmon_pid(config.container_dir(record.id))):
         state = await driver.runc_state(config, record.id)
@@ -86,6 +93,34 @@ async def observe(config: RuntimeConfig, record: ContainerRecord) -> Observed:
         finished_at=max(found.finished_at, record.started_at),
         reason=reason,
     )
+
+
+def _go_time_ns(text: str) -> int:
+    """Nanoseconds of runc's RFC3339Nano ``created`` time (0 when unreadable)."""
+    main, _, rest = text.partition(".")
+    digits = "".join(ch for ch in rest if ch.isdigit())[:9]
+    try:
+        seconds = datetime.datetime.fromisoformat(main.removesuffix("Z") + "+00:00")
+    except ValueError:
+        return 0
+    return int(seconds.timestamp()) * 1_000_000_000 + int(digits.ljust(9, "0") or 0)
+
+
+async def _interrupted_start(config: RuntimeConfig, record: ContainerRecord) -> ContainerRecord:
+    """A record never marked started whose StartContainer spawned conmon (its pid file
+    is in the bundle) before seclet died: when runc ran the container (running or
+    stopped), it was started — record that (runc's create time, its pid), so the
+    container is adopted rather than created and started a second time."""
+    directory = config.container_dir(record.id)
+    if not (directory / exits.CONMON_PID_FILE).exists():
+        return record
+    state = await driver.runc_state(config, record.id)
+    if state is None or state.get("status") not in ("running", "stopped"):
+        return record
+    started = _go_time_ns(str(state.get("created", ""))) or time.time_ns()
+    repaired = dataclasses.replace(record, started_at=started, pid=int(state.get("pid", 0)))
+    records.save(directory, repaired)
+    return repaired
 
 
 @dataclass(frozen=True, slots=True)
