@@ -19,6 +19,7 @@ it and waits. The images are those of ``tools/build_test_images.py``
 (``docker.io/library/busybox:1.28``, ``registry.k8s.io/e2e-test-images/agnhost:2.45``,
 ``gcr.io/google-samples/hello-app:2.0``). ``skip_unless_available()`` skips a test
 module when docker-registry or skopeo is missing (never under ``CI``).
+``in_image(stored, path)`` is the host file a path names in a stored image's layers.
 Callers: tests/integration/image/conftest.py, tests/e2e.
 """
 
@@ -43,6 +44,8 @@ from typing import cast
 import pytest
 
 from seclet.runtime.image.hosts import RegistryHosts
+from seclet.runtime.image.rootfs import resolve_in_layers
+from seclet.runtime.image.stored import StoredImage
 
 REPO = Path(__file__).resolve().parents[1]
 DOCKER_REGISTRY = Path("/usr/bin/docker-registry")
@@ -203,3 +206,11 @@ def push_test_images(registry: LocalRegistry) -> dict[str, str]:
     work.mkdir(exist_ok=True)
     registry.pushed.update(build(registry.netloc, work))
     return dict(registry.pushed)
+
+
+def in_image(stored: StoredImage, path: str) -> Path:
+    """The host path of ``path`` in the image's merged layers (symlinks followed inside
+    the image); fails the test when the image has no such file."""
+    found = resolve_in_layers(stored.layers, path)
+    assert found is not None, f"{path} is not in image {stored.image.id}"
+    return found

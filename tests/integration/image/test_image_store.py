@@ -22,7 +22,7 @@ from typing import Any, TypeVar
 
 import pytest
 
-from registry import AGNHOST, BUSYBOX, HELLO_APP, LocalRegistry, free_port
+from registry import AGNHOST, BUSYBOX, HELLO_APP, LocalRegistry, free_port, in_image
 from seclet.cri.errors import ImagePullError
 from seclet.cri.types import AuthConfig, ImageSpec
 from seclet.runtime.image.hosts import RegistryHosts
@@ -103,16 +103,16 @@ def test_pull_busybox_through_the_mirror(
     assert stored is not None
     assert stored.image == image
     assert stored.config.cmd == ("sh",)
-    rootfs = stored.rootfs
-    assert rootfs == tmp_path / "images" / "images" / image_id.removeprefix("sha256:") / "rootfs"
-    busybox = (rootfs / "bin/busybox").stat()
+    [layer] = stored.layers  # busybox is one layer, named by its chain id (= its diff id)
+    assert layer.parent == tmp_path / "images" / "layers"
+    busybox = (layer / "bin/busybox").stat()
     assert stat.S_ISREG(busybox.st_mode)
     assert stat.S_IMODE(busybox.st_mode) == 0o755
-    assert (rootfs / "bin/busybox").read_bytes() == Path("/bin/busybox").read_bytes()
-    assert (rootfs / "bin/sh").readlink() == Path("busybox")
-    assert (rootfs / "etc/passwd").read_text().splitlines()[0] == "root:x:0:0:root:/root:/bin/sh"
-    assert "nobody:x:65534:65534:nobody:/home:/bin/false" in (rootfs / "etc/passwd").read_text()
-    assert stat.S_IMODE((rootfs / "tmp").stat().st_mode) == 0o1777
+    assert (layer / "bin/busybox").read_bytes() == Path("/bin/busybox").read_bytes()
+    assert (layer / "bin/sh").readlink() == Path("busybox")
+    assert (layer / "etc/passwd").read_text().splitlines()[0] == "root:x:0:0:root:/root:/bin/sh"
+    assert "nobody:x:65534:65534:nobody:/home:/bin/false" in (layer / "etc/passwd").read_text()
+    assert stat.S_IMODE((layer / "tmp").stat().st_mode) == 0o1777
     index = tmp_path / "images" / "images.json"
     assert stat.S_IMODE(index.stat().st_mode) == 0o600
 
@@ -123,16 +123,18 @@ def test_pull_busybox_through_the_mirror(
 
 def test_remove_image(store: ImageStore, tmp_path: Path, local_registry: LocalRegistry) -> None:
     image_id = run(store.pull_image(spec("busybox:1.28")))
-    rootfs = store.rootfs(image_id)
-    assert rootfs.is_dir()
+    stored = store.lookup(image_id)
+    assert stored is not None
+    [layer] = stored.layers
+    assert layer.is_dir()
     run(store.remove_image(spec("docker.io/library/busybox:1.28")))
     assert run(store.image_status(spec("busybox:1.28"))) is None
     assert run(store.image_status(spec(image_id))) is None
     assert store.lookup(image_id) is None
     assert run(store.list_images()) == ()
-    assert not rootfs.parent.exists()
+    assert not layer.exists()
     run(store.remove_image(spec("busybox:1.28")))  # absent: not an error, as containerd
-    assert sorted(p.name for p in (tmp_path / "images" / "images").iterdir()) == []
+    assert sorted(p.name for p in (tmp_path / "images" / "layers").iterdir()) == []
     assert run(ImageStore(tmp_path / "images", local_registry.hosts).list_images()) == ()
 
 
@@ -148,17 +150,22 @@ def test_layers_apply_in_order_and_configs_are_read(
     assert agnhost.image.id == agnhost_id
     assert hello.image.id == hello_id
     examples = REPO / "examples" / "images" / "agnhost-2.45" / "etc"
-    assert (agnhost.rootfs / "etc/passwd").read_text() == (examples / "passwd").read_text()
-    assert (agnhost.rootfs / "etc/group").read_text() == (examples / "group").read_text()
+    assert in_image(agnhost, "etc/passwd").read_text() == (examples / "passwd").read_text()
+    assert in_image(agnhost, "etc/group").read_text() == (examples / "group").read_text()
     assert agnhost.config.entrypoint == ("/agnhost",)
     assert agnhost.image.entrypoint == ("/agnhost",)
-    assert (agnhost.rootfs / "bin/busybox").is_file()
+    assert in_image(agnhost, "bin/busybox").is_file()
     assert hello.config.entrypoint == ("/hello-app",)
-    assert stat.S_IMODE((hello.rootfs / "hello-app").stat().st_mode) == 0o755
-    assert (hello.rootfs / "etc/passwd").read_text().startswith("root:x:0:0:root:/root:/bin/sh\n")
+    assert stat.S_IMODE(in_image(hello, "hello-app").stat().st_mode) == 0o755
+    assert in_image(hello, "etc/passwd").read_text().startswith("root:x:0:0:root:/root:/bin/sh\n")
     assert {i.id for i in run(store.list_images())} == {agnhost_id, hello_id}
     want = served(local_registry, "google-samples/hello-app", "2.0")
     assert hello.image.size == want["size"]
+    # the busybox base layer is unpacked once and shared by all three images
+    busybox = store.lookup(run(store.pull_image(spec("busybox:1.28"))))
+    assert busybox is not None
+    assert agnhost.layers[-1] == hello.layers[-1] == busybox.layers[-1]
+    assert len(list(agnhost.layers[-1].parent.iterdir())) == 3
 
 
 def test_pull_by_digest_records_no_tag(store: ImageStore, local_registry: LocalRegistry) -> None:
@@ -272,14 +279,20 @@ def test_credentials_go_to_an_auth_file(tmp_path: Path, local_registry: LocalReg
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="chroot needs root")
 def test_hello_app_stand_in_answers_hello_world(
-    store: ImageStore, local_registry: LocalRegistry
+    store: ImageStore, local_registry: LocalRegistry, tmp_path: Path
 ) -> None:
     run(store.pull_image(spec(HELLO_APP)))
     hello = store.lookup(HELLO_APP)
     assert hello is not None
     port = free_port()
+    merged = tmp_path / "merged"  # the layers as a read-only overlay, as a container sees them
+    merged.mkdir()
+    lowers = ":".join(str(layer) for layer in hello.layers)
+    subprocess.run(
+        ["mount", "-t", "overlay", "-o", f"lowerdir={lowers}", "overlay", str(merged)], check=True
+    )
     proc = subprocess.Popen(
-        ["chroot", str(hello.rootfs), "/bin/httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", "/www"]
+        ["chroot", str(merged), "/bin/httpd", "-f", "-p", f"127.0.0.1:{port}", "-h", "/www"]
     )
     try:
         deadline = time.monotonic() + 10
@@ -295,6 +308,7 @@ def test_hello_app_stand_in_answers_hello_world(
     finally:
         proc.terminate()
         proc.wait()
+        subprocess.run(["umount", str(merged)], check=True)
     assert body.startswith("Hello, world!\nVersion: 2.0.0\nHostname: ")
 
 
@@ -316,18 +330,18 @@ def test_mirror_flags_name_the_same_hosts(local_registry: LocalRegistry) -> None
     assert RegistryHosts.from_flags(local_registry.mirror_flags) == local_registry.hosts
 
 
-def test_restart_drops_unindexed_image_directories(
+def test_restart_drops_layers_no_image_names(
     store: ImageStore, tmp_path: Path, local_registry: LocalRegistry
 ) -> None:
     image_id = run(store.pull_image(spec("busybox:1.28")))
-    orphan = tmp_path / "images" / "images" / ("f" * 64)
-    (orphan / "rootfs").mkdir(parents=True)
+    stored = store.lookup(image_id)
+    assert stored is not None
+    orphan = tmp_path / "images" / "layers" / ("f" * 64)
+    orphan.mkdir()
     restarted = ImageStore(tmp_path / "images", local_registry.hosts)
     assert not orphan.exists()
     assert restarted.lookup(image_id) is not None
-    assert sorted(p.name for p in (tmp_path / "images" / "images").iterdir()) == [
-        image_id.removeprefix("sha256:")
-    ]
+    assert list((tmp_path / "images" / "layers").iterdir()) == list(stored.layers)
 
 
 def test_pulls_in_successive_event_loops(store: ImageStore) -> None:

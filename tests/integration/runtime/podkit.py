@@ -142,7 +142,7 @@ def make_image_store(base: Path) -> TestImages:
             repo_digests=(f"{name.rsplit(':', 1)[0]}@sha256:{index + 100:064x}",),
             size=0,
         )
-        images[ref] = StoredImage(image, root, config)
+        images[ref] = StoredImage(image, (root,), config)
     return TestImages(images)
 
 

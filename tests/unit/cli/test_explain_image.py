@@ -32,13 +32,19 @@ def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
 
 @pytest.fixture
 def data_dir(tmp_path: Path) -> Path:
-    """``<data>/images`` holding agnhost as the store records an imported image."""
+    """``<data>/images`` holding agnhost as the store records an imported image: a base
+    layer with busybox's account files, agnhost's over it."""
     data = tmp_path / "data"
-    image_dir = data / "images" / "images" / IMAGE_ID.removeprefix("sha256:")
-    shutil.copytree(AGNHOST_DIR / "etc", image_dir / "rootfs" / "etc")
+    base, top = "sha256:" + "a" * 64, "sha256:" + "b" * 64
+    layers = data / "images" / "layers"
+    (layers / base[7:] / "etc").mkdir(parents=True)
+    (layers / base[7:] / "etc" / "passwd").write_text("root:x:0:0:root:/root:/bin/sh\n")
+    (layers / base[7:] / "etc" / "group").write_text("root:x:0:\n")
+    shutil.copytree(AGNHOST_DIR / "etc", layers / top[7:] / "etc")
     config = parse_image_config((AGNHOST_DIR / "config.json").read_text())
     entry = {
         "id": IMAGE_ID,
+        "layers": [base, top],
         "repo_tags": [AGNHOST],
         "repo_digests": [],
         "size": 1,
@@ -50,7 +56,7 @@ def data_dir(tmp_path: Path) -> Path:
             "working_dir": config.working_dir,
         },
     }
-    (data / "images" / "images.json").write_text(json.dumps({"version": 1, "images": [entry]}))
+    (data / "images" / "images.json").write_text(json.dumps({"version": 2, "images": [entry]}))
     return data
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import fcntl
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -20,15 +21,19 @@ import pytest
 
 from seclet.cri.types import ImageSpec
 from seclet.runtime.image.hosts import RegistryHosts
-from seclet.runtime.image.store import ImageStore, overlay_lower_dirs
+from seclet.runtime.image.store import ImageStore, chain_ids, overlay_lower_dirs
 
 BUSYBOX = "sha256:" + "b" * 64
 AGNHOST = "sha256:" + "a" * 64
+BASE = "sha256:" + "0" * 64
+LAYERS = {BUSYBOX: (BASE, "sha256:" + "1" * 64), AGNHOST: (BASE, "sha256:" + "2" * 64)}
+"""Chain ids, lowest first: both images share the base layer."""
 
 
 def entry(image_id: str, *tags: str) -> dict[str, Any]:
     return {
         "id": image_id,
+        "layers": list(LAYERS[image_id]),
         "repo_tags": list(tags),
         "repo_digests": [],
         "size": 1000,
@@ -37,14 +42,21 @@ def entry(image_id: str, *tags: str) -> dict[str, Any]:
 
 
 def write_index(root: Path, *entries: dict[str, Any], text: str | None = None) -> None:
-    """What another process's store does: image directories, then the index renamed."""
+    """What another process's store does: layer directories, then the index renamed."""
     for e in entries:
-        (root / "images" / e["id"].removeprefix("sha256:") / "rootfs").mkdir(
-            parents=True, exist_ok=True
-        )
+        for chain in e["layers"]:
+            layer_dir(root, chain).mkdir(parents=True, exist_ok=True)
     tmp = root / ".images.json.other"
-    tmp.write_text(text if text is not None else json.dumps({"version": 1, "images": entries}))
+    tmp.write_text(text if text is not None else json.dumps({"version": 2, "images": entries}))
     tmp.replace(root / "images.json")
+
+
+def layer_dir(root: Path, chain: str) -> Path:
+    return root / "layers" / chain.removeprefix("sha256:")
+
+
+def layer_names(root: Path) -> list[str]:
+    return sorted(p.name for p in (root / "layers").iterdir())
 
 
 def index_tags(root: Path) -> dict[str, list[str]]:
@@ -68,7 +80,7 @@ def test_lookups_see_another_process_import_and_removal(store: ImageStore, root:
     stored = store.lookup("busybox:1.28")
     assert stored is not None
     assert stored.image.id == BUSYBOX
-    assert stored.rootfs == root / "images" / ("b" * 64) / "rootfs"
+    assert stored.layers == (root / "layers" / ("1" * 64), root / "layers" / ("0" * 64))
     assert [i.id for i in asyncio.run(store.list_images())] == [BUSYBOX]
     write_index(root)
     assert store.lookup("busybox:1.28") is None
@@ -99,14 +111,19 @@ def test_an_unreadable_index_keeps_the_images_known(store: ImageStore, root: Pat
     assert store.lookup("registry.k8s.io/e2e-test-images/agnhost:2.45") is not None
 
 
-def test_index_entries_without_their_directory_are_not_images(
-    store: ImageStore, root: Path
-) -> None:
+def test_index_entries_without_their_layers_are_not_images(store: ImageStore, root: Path) -> None:
     write_index(root, entry(AGNHOST, "docker.io/a/b:1"))
     entries = [entry(AGNHOST, "docker.io/a/b:1"), entry(BUSYBOX, "docker.io/library/busybox:1.28")]
-    write_index(root, text=json.dumps({"version": 1, "images": entries}))  # no busybox dir
+    write_index(root, text=json.dumps({"version": 2, "images": entries}))  # no busybox top layer
     assert store.lookup("busybox:1.28") is None
     assert store.lookup("a/b:1") is not None
+
+
+def test_an_index_of_another_version_is_not_read(store: ImageStore, root: Path) -> None:
+    write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
+    old = [entry(BUSYBOX, "docker.io/library/busybox:1.28")]
+    write_index(root, text=json.dumps({"version": 1, "images": old}))
+    assert store.lookup("busybox:1.28") is None
 
 
 def test_a_writer_waits_for_the_lock_and_keeps_the_other_writers_change(
@@ -132,7 +149,7 @@ def test_a_writer_waits_for_the_lock_and_keeps_the_other_writers_change(
 
     asyncio.run(scenario())
     assert index_tags(root) == {AGNHOST: ["registry.k8s.io/e2e-test-images/agnhost:2.45"]}
-    assert not (root / "images" / ("b" * 64)).exists()
+    assert layer_names(root) == ["0" * 64, "2" * 64]  # the shared base layer stays
     assert store.lookup("registry.k8s.io/e2e-test-images/agnhost:2.45") is not None
 
 
@@ -145,8 +162,8 @@ def test_opening_sweeps_only_what_nobody_owns(store: ImageStore, root: Path) -> 
     (tmp / "dead.lock").touch()  # its process is gone: nobody holds the lock
     (tmp / "pull-0123").mkdir()  # an older version's work directory
     write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
-    (root / "images" / ("c" * 64) / "rootfs").mkdir(parents=True)  # not in the index
-    (root / "images" / ".unpack-0123").mkdir()  # an older version's staging
+    layer_dir(root, "sha256:" + "c" * 64).mkdir()  # no image names it
+    (root / "images" / ("c" * 64) / "rootfs").mkdir(parents=True)  # version 1's image tree
 
     second = ImageStore(root, RegistryHosts())
     remaining = sorted(p.name for p in tmp.iterdir())
@@ -156,7 +173,8 @@ def test_opening_sweeps_only_what_nobody_owns(store: ImageStore, root: Path) -> 
     assert "dead.lock" not in remaining
     assert "pull-0123" not in remaining
     assert len(remaining) == 4  # two stores: a directory and a lock each
-    assert sorted(p.name for p in (root / "images").iterdir()) == ["b" * 64]
+    assert layer_names(root) == ["0" * 64, "1" * 64]
+    assert not (root / "images").exists()
     assert second.lookup("busybox:1.28") is not None
 
     second.close()
@@ -187,35 +205,59 @@ def test_removing_an_image_a_container_still_mounts_keeps_its_files(
     store: ImageStore, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
-    rootfs = root / "images" / ("b" * 64) / "rootfs"
-    (rootfs / "bin").mkdir()
-    (rootfs / "bin" / "sh").write_text("#!")
+    base, top = (layer_dir(root, chain) for chain in LAYERS[BUSYBOX])
+    (top / "bin").mkdir()
+    (top / "bin" / "sh").write_text("#!")
     mountinfo = tmp_path / "mountinfo"
     mountinfo.write_text(
-        f"204 27 0:109 / /c/rootfs rw - overlay overlay rw,lowerdir={rootfs},upperdir=/u,"
+        f"204 27 0:109 / /c/rootfs rw - overlay overlay rw,lowerdir={top}:{base},upperdir=/u,"
         "workdir=/w\n"
     )
     monkeypatch.setattr("seclet.runtime.image.store.MOUNTINFO", mountinfo)
     asyncio.run(store.remove_image(ImageSpec(image="busybox:1.28")))
     assert store.lookup("busybox:1.28") is None
     assert index_tags(root) == {}
-    [kept] = list((root / "images").iterdir())
-    assert kept.name.startswith(f".removed-{'b' * 64}-")
-    assert (kept / "rootfs" / "bin" / "sh").read_text() == "#!"
+    assert (top / "bin" / "sh").read_text() == "#!"
 
-    ImageStore(root, RegistryHosts()).close()  # still mounted: the sweep keeps it
-    assert kept.is_dir()
+    ImageStore(root, RegistryHosts()).close()  # still mounted: the sweep keeps them
+    assert layer_names(root) == ["0" * 64, "1" * 64]
     mountinfo.write_text("")
     ImageStore(root, RegistryHosts()).close()  # unmounted: swept
-    assert list((root / "images").iterdir()) == []
+    assert layer_names(root) == []
 
 
-def test_removing_an_unused_image_deletes_its_files(
+def test_lowers_named_by_fds_keep_every_layer(
     store: ImageStore, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     write_index(root, entry(BUSYBOX, "docker.io/library/busybox:1.28"))
     mountinfo = tmp_path / "mountinfo"
+    mountinfo.write_text(
+        "204 27 0:109 / /c/rootfs rw - overlay overlay rw,lowerdir=/proc/self/fd/7:"
+        "/proc/self/fd/8,upperdir=/u,workdir=/w\n"
+    )
+    monkeypatch.setattr("seclet.runtime.image.store.MOUNTINFO", mountinfo)
+    asyncio.run(store.remove_image(ImageSpec(image=BUSYBOX)))
+    assert layer_names(root) == ["0" * 64, "1" * 64]
+
+
+def test_removing_an_unused_image_deletes_only_its_own_layers(
+    store: ImageStore, root: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    write_index(
+        root,
+        entry(BUSYBOX, "docker.io/library/busybox:1.28"),
+        entry(AGNHOST, "registry.k8s.io/e2e-test-images/agnhost:2.45"),
+    )
+    mountinfo = tmp_path / "mountinfo"
     mountinfo.write_text("")
     monkeypatch.setattr("seclet.runtime.image.store.MOUNTINFO", mountinfo)
     asyncio.run(store.remove_image(ImageSpec(image=BUSYBOX)))
-    assert list((root / "images").iterdir()) == []
+    assert layer_names(root) == ["0" * 64, "2" * 64]
+    asyncio.run(store.remove_image(ImageSpec(image=AGNHOST)))
+    assert layer_names(root) == []
+
+
+def test_chain_ids_follow_the_oci_image_spec() -> None:
+    diff_ids = ("sha256:" + "a" * 64, "sha256:" + "b" * 64)
+    second = hashlib.sha256(f"{diff_ids[0]} {diff_ids[1]}".encode()).hexdigest()
+    assert chain_ids(diff_ids) == (diff_ids[0], f"sha256:{second}")

@@ -1,8 +1,10 @@
 """Unit tests of ``seclet.runtime.image.unpack``: hostile layers never write outside.
 
-Role: each test builds small tar layers in memory, applies them to ``<tmp>/root`` and
-asserts the exact result inside the root and that ``<tmp>/outside`` (and the rest of
-``<tmp>``) is untouched. Ownership, setuid and device nodes need root (skipped else).
+Role: each test builds small tar layers in memory, unpacks the first to ``<tmp>/root``
+and each next one to its own directory over the ones below (as the store does), and
+asserts the exact result inside the layers, merged as overlayfs shows them, and that
+``<tmp>/outside`` (and the rest of ``<tmp>``) is untouched. Ownership, setuid, device
+nodes and whiteouts need root (skipped else).
 Callers: pytest.
 """
 
@@ -18,7 +20,15 @@ from pathlib import Path
 
 import pytest
 
-from seclet.runtime.image.unpack import Layer, UnpackError, UnpackLimits, unpack_layers
+from seclet.runtime.image.rootfs import resolve_in_layers
+from seclet.runtime.image.unpack import (
+    OVERLAY_OPAQUE_XATTR,
+    Layer,
+    UnpackBudget,
+    UnpackError,
+    UnpackLimits,
+    unpack_layer,
+)
 
 DEFAULT_LIMITS = UnpackLimits()
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root")
@@ -64,15 +74,24 @@ class Sandbox:
     outside: Path
     secret: Path
     n: int = 0
+    layers: list[Path] = field(default_factory=list)
+    """Unpacked layer directories, nearest first."""
 
     def apply(self, *layers: list[Entry], limits: UnpackLimits = DEFAULT_LIMITS) -> None:
-        paths = []
+        """Unpack ``layers`` in order, as one image (one budget)."""
+        budget = UnpackBudget(limits)
         for entries in layers:
             self.n += 1
             p = self.tmp / "layers" / f"layer{self.n}.tar.gz"
             p.write_bytes(_tar(entries))
-            paths.append(Layer(p, f"sha256:layer{self.n}"))
-        unpack_layers(paths, self.root, limits)
+            target = self.root if not self.layers else self.tmp / "uppers" / str(self.n)
+            target.mkdir(parents=True, exist_ok=True)
+            unpack_layer(Layer(p, f"sha256:layer{self.n}"), target, budget, parents=self.layers)
+            self.layers.insert(0, target)
+
+    def merged(self, path: str) -> Path | None:
+        """The host path of ``path`` in the merged layers (symlinks followed inside)."""
+        return resolve_in_layers(self.layers, path)
 
     def outside_snapshot(self) -> list[tuple[str, int, int]]:
         """Every path of ``<tmp>`` except the root and the layer blobs."""
@@ -81,6 +100,8 @@ class Sandbox:
             if Path(dirpath) == self.tmp:
                 dirnames.remove("root")
                 dirnames.remove("layers")
+                if "uppers" in dirnames:
+                    dirnames.remove("uppers")
             for name in dirnames + filenames:
                 st = os.lstat(Path(dirpath) / name)
                 out.append((str(Path(dirpath) / name), st.st_mode, st.st_size))
@@ -152,9 +173,13 @@ def test_symlinked_parent_is_resolved_inside_the_root(box: Sandbox) -> None:
             Entry("rel/pwned2", data=b"y"),
         ],
     )
-    inside = str(box.outside).lstrip("/")
-    assert (box.root / inside / "pwned").read_bytes() == b"x"
-    assert (box.root / "outside/pwned2").read_bytes() == b"y"
+    # the second layer sees only its own directory, as containerd's overlay applier:
+    # its "abs" and "rel" are new directories that hide the first layer's symlinks
+    upper = box.layers[0]
+    assert (upper / "abs" / "pwned").read_bytes() == b"x"
+    assert (upper / "rel" / "pwned2").read_bytes() == b"y"
+    assert box.merged("abs/pwned") == upper / "abs" / "pwned"
+    assert box.merged("rel/pwned2") == upper / "rel" / "pwned2"
     assert box.outside_snapshot() == before
     assert sorted(p.name for p in box.outside.iterdir()) == ["secret"]
 
@@ -167,8 +192,10 @@ def test_regular_file_replaces_a_final_symlink_instead_of_writing_through(
         [Entry("etc/passwd", tarfile.SYMTYPE, linkname=str(box.secret))],
         [Entry("etc/passwd", data=b"root:x:0:0::/root:/bin/sh\n")],
     )
-    assert not (box.root / "etc/passwd").is_symlink()
-    assert (box.root / "etc/passwd").read_text() == "root:x:0:0::/root:/bin/sh\n"
+    passwd = box.merged("etc/passwd")
+    assert passwd == box.layers[0] / "etc/passwd"
+    assert not passwd.is_symlink()
+    assert passwd.read_text() == "root:x:0:0::/root:/bin/sh\n"
     assert box.secret.read_text() == "host secret\n"
     assert box.outside_snapshot() == before
 
@@ -212,7 +239,8 @@ def test_hardlink_to_a_symlink_links_the_symlink_itself(box: Sandbox) -> None:
     assert box.secret.stat().st_nlink == 1
 
 
-def test_whiteouts_remove_lower_entries(box: Sandbox) -> None:
+@as_root
+def test_whiteouts_become_overlay_whiteouts_that_hide_lower_entries(box: Sandbox) -> None:
     box.apply(
         [
             Entry("a/b", data=b"1"),
@@ -221,15 +249,39 @@ def test_whiteouts_remove_lower_entries(box: Sandbox) -> None:
             Entry("f", data=b"4"),
         ],
         [
-            Entry("a/.wh.b"),
+            Entry("a/.wh.b", uid=7, gid=8),
             Entry(".wh.d"),
             Entry(".wh.nonexistent"),
         ],
     )
-    assert box.tree() == ["a/", "a/c", "f"]
+    upper = box.layers[0]
+    for name in ("a/b", "d", "nonexistent"):
+        st = (upper / name).lstat()
+        assert stat.S_ISCHR(st.st_mode)
+        assert st.st_rdev == 0
+    assert ((upper / "a/b").lstat().st_uid, (upper / "a/b").lstat().st_gid) == (7, 8)
+    assert box.tree() == ["a/", "a/b", "a/c", "d/", "d/e", "f"]  # the lower layer is intact
+    assert box.merged("a/b") is None
+    assert box.merged("d/e") is None
+    assert box.merged("a/c") == box.root / "a/c"
+    assert box.merged("f") == box.root / "f"
 
 
-def test_opaque_directory_keeps_only_this_layers_entries(box: Sandbox) -> None:
+@as_root
+def test_implied_directories_copy_the_lower_layers_attributes(box: Sandbox) -> None:
+    box.apply(
+        [Entry("tmp/", tarfile.DIRTYPE, mode=0o1777, uid=5, gid=6, mtime=1_200_000_000)],
+        [Entry("tmp/x", data=b"1"), Entry("new/y", data=b"2")],
+    )
+    tmp = (box.layers[0] / "tmp").stat()
+    assert (stat.S_IMODE(tmp.st_mode), tmp.st_uid, tmp.st_gid) == (0o1777, 5, 6)
+    assert tmp.st_atime == 1_200_000_000  # writing tmp/x moved its mtime, as in containerd
+    new = (box.layers[0] / "new").stat()
+    assert (stat.S_IMODE(new.st_mode), new.st_uid, new.st_gid) == (0o755, 0, 0)
+
+
+@as_root
+def test_opaque_directory_hides_the_lower_layers_entries(box: Sandbox) -> None:
     box.apply(
         [
             Entry("x/old", data=b"1"),
@@ -242,7 +294,12 @@ def test_opaque_directory_keeps_only_this_layers_entries(box: Sandbox) -> None:
             Entry("x/.wh..wh..opq"),
         ],
     )
-    assert box.tree() == ["x/", "x/new", "y/", "y/kept"]
+    upper = box.layers[0]
+    assert os.getxattr(upper / "x", OVERLAY_OPAQUE_XATTR) == b"y"
+    assert box.merged("x/old") is None
+    assert box.merged("x/sub/old2") is None
+    assert box.merged("x/new") == upper / "x/new"
+    assert box.merged("y/kept") == box.root / "y/kept"
 
 
 def test_whiteout_of_dotdot_is_refused(box: Sandbox) -> None:
@@ -322,12 +379,12 @@ def test_entry_limit_counts_all_layers(box: Sandbox) -> None:
 def test_uncompressed_layer_and_truncated_gzip(box: Sandbox) -> None:
     p = box.tmp / "layers" / "plain.tar"
     p.write_bytes(_tar([Entry("plain", data=b"ok")], compress=False))
-    unpack_layers([Layer(p, "sha256:plain")], box.root)
+    unpack_layer(Layer(p, "sha256:plain"), box.root, UnpackBudget(DEFAULT_LIMITS))
     assert (box.root / "plain").read_bytes() == b"ok"
     bad = box.tmp / "layers" / "bad.tar.gz"
     bad.write_bytes(_tar([Entry("big", data=os.urandom(4096))])[:200])
     with pytest.raises(UnpackError) as err:
-        unpack_layers([Layer(bad, "sha256:bad")], box.root)
+        unpack_layer(Layer(bad, "sha256:bad"), box.root, UnpackBudget(DEFAULT_LIMITS))
     assert str(err.value).startswith("failed to extract layer sha256:bad: ")
 
 
@@ -339,7 +396,13 @@ def test_diff_ids_are_the_uncompressed_digests(box: Sandbox) -> None:
     p.write_bytes(gzip.compress(raw))
     plain = box.tmp / "layers" / "two.tar"
     plain.write_bytes(raw + bytes(4096))
-    assert unpack_layers([Layer(p, "sha256:one"), Layer(plain, "sha256:two")], box.root) == (
+    budget = UnpackBudget(DEFAULT_LIMITS)
+    upper = box.tmp / "uppers" / "2"
+    upper.mkdir(parents=True)
+    assert (
+        unpack_layer(Layer(p, "sha256:one"), box.root, budget),
+        unpack_layer(Layer(plain, "sha256:two"), upper, budget, parents=[box.root]),
+    ) == (
         f"sha256:{hashlib.sha256(raw).hexdigest()}",
         f"sha256:{hashlib.sha256(raw + bytes(4096)).hexdigest()}",
     )
@@ -370,7 +433,7 @@ def test_zstd_layer_is_refused(box: Sandbox) -> None:
     p = box.tmp / "layers" / "z"
     p.write_bytes(b"\x28\xb5\x2f\xfd" + bytes(64))
     with pytest.raises(UnpackError) as err:
-        unpack_layers([Layer(p, "sha256:z")], box.root)
+        unpack_layer(Layer(p, "sha256:z"), box.root, UnpackBudget(DEFAULT_LIMITS))
     assert str(err.value) == (
         "failed to extract layer sha256:z: zstd-compressed layers are not supported"
     )

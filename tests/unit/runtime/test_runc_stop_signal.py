@@ -31,7 +31,8 @@ def test_image_config_stop_signal() -> None:
 
 def test_store_index_keeps_stop_signal() -> None:
     config = ImageConfig(cmd=("nginx",), stop_signal="SIGQUIT")
-    record = _Record(Image(id="sha256:" + "a" * 64, repo_tags=(), repo_digests=(), size=1), config)
+    image = Image(id="sha256:" + "a" * 64, repo_tags=(), repo_digests=(), size=1)
+    record = _Record(image, config, ("sha256:" + "b" * 64,))
     doc = json.loads(json.dumps(record.to_json()))
     assert doc["config"]["stop_signal"] == "SIGQUIT"
     assert _Record.from_json(doc).config.stop_signal == "SIGQUIT"

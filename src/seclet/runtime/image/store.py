@@ -1,8 +1,8 @@
 """The node's image store: CRI ``ImageService`` and the runtime's ``ImageLookup``.
 
 Role: ``ImageStore(root, hosts)`` pulls images through the configured mirrors and
-keeps one unpacked root filesystem per image id, as containerd's CRI plugin does
-with its content store and snapshotter:
+keeps each layer unpacked once, shared by every image that has it, as containerd's
+CRI plugin does with its content store and overlayfs snapshotter:
 
 1. ``pull_image`` normalises the reference (``busybox:1.28`` ->
    ``docker.io/library/busybox:1.28``), resolves it on the mirrors to a manifest
@@ -11,34 +11,38 @@ with its content store and snapshotter:
    process's ``<root>/tmp/<token>/`` (``--src-tls-verify=false`` only for a loopback http mirror; a
    policy file under ``<root>`` accepts any image, so no ``/etc/containers`` file is
    read; credentials go in a 0600 auth file, never on the command line).
-2. It reads the layout's index, manifest and config, checks every blob's sha256, and
-   unpacks the layers in order (``unpack``, bounded by ``UnpackLimits``) into a
-   staging directory beside the layout, checking each layer's diff id against the
-   config's ``rootfs.diff_ids``; it becomes ``<root>/images/<config hex>/rootfs`` by
-   an atomic rename, under the store lock (below), unless the image is there already.
-3. The image record (tags, repo digests, size, config) is saved in
+2. It reads the layout's index, manifest and config, checks every blob's sha256,
+   and names each layer by its chain id (``sha256(parent chain id + " " + diff id)``,
+   the key of containerd's committed snapshots). Each layer not yet at
+   ``<root>/layers/<chain hex>`` is unpacked in order (``unpack``, in overlayfs
+   format over the layers below it, the image's new layers bounded together by
+   ``UnpackLimits``) into a staging directory beside the layout, its diff id checked
+   against the config's ``rootfs.diff_ids``; under the store lock (below) each moves
+   to ``<root>/layers/<chain hex>`` by an atomic rename unless it is there already.
+3. The image record (tags, repo digests, size, config, chain ids) is saved in
    ``<root>/images.json`` (0600, written to a temporary file and renamed), so a new
-   ``ImageStore`` on the same root knows every image.
+   ``ImageStore`` on the same root knows every image. The runtime mounts an image as
+   an overlay whose lower directories are its layers, nearest first (``lookup``).
 
 Several processes may open one root (``seclet server`` and ``seclet images``):
 
-- every change of the index or of ``<root>/images`` (commit of an unpacked image,
+- every change of the index or of ``<root>/layers`` (commit of unpacked layers,
   tags, removal, the sweep at open) happens under an exclusive ``flock`` on
   ``<root>/lock``, after re-reading the index, so no writer loses another's change;
-  the index is replaced by an atomic rename, and an image directory appears (rename
-  from the process's staging) in the same locked step that records it;
+  the index is replaced by an atomic rename, and a layer directory appears (rename
+  from the process's staging) in the same locked step that records its image;
 - readers take no lock: every lookup compares the index file's inode with the one it
   last read (whose file it keeps open, so the inode cannot be reused) and re-reads it
   when another process replaced it, so a running server sees ``seclet images
   import``/``rm`` at its next lookup;
 - each process stages under its own ``<root>/tmp/<token>/``, kept alive by an
   ``flock`` on ``<root>/tmp/<token>.lock``; the sweep at open removes only the
-  directories whose lock nobody holds, and image directories the index does not name.
+  directories whose lock nobody holds, and layers no image names.
 
-``remove_image`` renames the image directory away under the lock and deletes it
-unless a mounted overlay (``/proc/self/mountinfo``) still has its ``rootfs`` as a
-lower directory: a running container keeps its files, as with containerd, and a
-later open's sweep deletes them once nothing mounts them.
+``remove_image`` drops the record under the lock, then deletes the layers no other
+image names unless a mounted overlay (``/proc/self/mountinfo``) still has them as
+lower directories: a running container keeps its files, as with containerd, and a
+later removal or open deletes them once nothing mounts them.
 
 ``import_archive`` imports a docker-archive or oci-archive tar (``archive``) by
 ``skopeo copy``-ing each image (a docker-archive's through ``dir:``, which keeps its
@@ -87,14 +91,15 @@ from seclet.runtime.image.reference import (
 )
 from seclet.runtime.image.resolve import Resolved, ResolveError, ResolveNotFoundError, resolve
 from seclet.runtime.image.stored import StoredImage
-from seclet.runtime.image.unpack import Layer, UnpackError, UnpackLimits, unpack_layers
+from seclet.runtime.image.unpack import Layer, UnpackBudget, UnpackError, UnpackLimits, unpack_layer
 from seclet.runtime.oci.inputs import ImageConfig
 
 INDEX_FILE = "images.json"
 LOCK_FILE = "lock"
 MOUNTINFO = Path("/proc/self/mountinfo")
-_REMOVED = re.compile(r"^\.removed-([a-f0-9]{64})-[a-f0-9]+$")
-INDEX_VERSION = 1
+INDEX_VERSION = 2
+"""2: layers shared by chain id; an index of another version is not read (its images
+are pulled again) and the sweep removes version 1's ``<root>/images`` trees."""
 SKOPEO = "skopeo"
 DEFAULT_LIMITS = UnpackLimits()
 _HEX64 = re.compile(r"^[a-f0-9]{64}$")
@@ -150,11 +155,14 @@ class _Record:
 
     image: Image
     config: ImageConfig
+    layers: tuple[str, ...]
+    """Chain ids of the layers, lowest first."""
 
     def to_json(self) -> dict[str, Any]:
         i, c = self.image, self.config
         return {
             "id": i.id,
+            "layers": list(self.layers),
             "repo_tags": list(i.repo_tags),
             "repo_digests": list(i.repo_digests),
             "size": i.size,
@@ -188,6 +196,7 @@ class _Record:
                 config,
             ),
             config,
+            tuple(str(chain) for chain in doc["layers"]),
         )
 
 
@@ -220,6 +229,18 @@ def _sha256_file(path: Path) -> str:
         while chunk := fh.read(_BLOB_CHUNK):
             h.update(chunk)
     return f"sha256:{h.hexdigest()}"
+
+
+def chain_ids(diff_ids: Sequence[str]) -> tuple[str, ...]:
+    """The OCI chain ids of layers with ``diff_ids`` (lowest first)."""
+    chains: list[str] = []
+    for diff_id in diff_ids:
+        if not chains:
+            chains.append(diff_id)
+        else:
+            digest = hashlib.sha256(f"{chains[-1]} {diff_id}".encode()).hexdigest()
+            chains.append(f"sha256:{digest}")
+    return tuple(chains)
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +316,9 @@ def _mountinfo_unescape(field: str) -> str:
 
 
 def overlay_lower_dirs(mountinfo: str) -> frozenset[str]:
-    """Every ``lowerdir`` of the overlay mounts a ``/proc/<pid>/mountinfo`` lists."""
+    """Every ``lowerdir`` of the overlay mounts a ``/proc/<pid>/mountinfo`` lists
+    (a lower given as ``/proc/self/fd/<n>``, see ``seclet.runtime.runc.mounts``, is
+    listed as it is: the caller then keeps every layer)."""
     lowers: set[str] = set()
     for line in mountinfo.splitlines():
         _, sep, tail = line.partition(" - ")
@@ -337,13 +360,14 @@ def _locked(path: Path) -> Iterator[None]:
 
 @dataclass(frozen=True, slots=True)
 class _Staged:
-    """A verified image, unpacked under the process's staging directory (``staging``
-    is None when its image directory already existed)."""
+    """A verified image whose missing layers are unpacked under the process's
+    staging directory (``staged``: chain id -> its unpacked directory)."""
 
     image_id: str
     config: ImageConfig
     size: int
-    staging: Path | None
+    layers: tuple[str, ...]
+    staged: dict[str, Path]
 
 
 def _dir_to_layout(copied: Path, layout: Path) -> None:
@@ -431,20 +455,20 @@ class ImageStore:
     # --- paths and persistence -------------------------------------------------
 
     @property
-    def _images_dir(self) -> Path:
-        return self.root / "images"
+    def _layers_dir(self) -> Path:
+        return self.root / "layers"
 
     @property
     def _tmp_dir(self) -> Path:
         return self.root / "tmp"
 
-    def rootfs(self, image_id: str) -> Path:
-        """``<root>/images/<hex>/rootfs`` of an image id."""
-        return self._images_dir / image_id.removeprefix("sha256:") / "rootfs"
+    def layer_dir(self, chain_id: str) -> Path:
+        """``<root>/layers/<chain hex>``: one unpacked layer (overlayfs format)."""
+        return self._layers_dir / chain_id.removeprefix("sha256:")
 
     def _open(self) -> None:
         self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self._images_dir.mkdir(mode=0o700, exist_ok=True)
+        self._layers_dir.mkdir(mode=0o711, exist_ok=True)
         self._tmp_dir.mkdir(mode=0o700, exist_ok=True)
         with _locked(self.root / LOCK_FILE):
             policy = {"default": [{"type": "insecureAcceptAnything"}]}
@@ -471,8 +495,8 @@ class ImageStore:
 
     def _sweep(self) -> None:
         """Under the store lock: remove staging directories of processes that are
-        gone, and image directories the index does not name (a crash, or an older
-        version, left them)."""
+        gone, layers no image names (a crash or a removal left them) and version 1's
+        per-image trees, each unless a mounted overlay still uses it."""
         for entry in self._tmp_dir.iterdir():
             if entry.name.endswith(".lock"):
                 fd = _flock(entry, blocking=False)
@@ -488,18 +512,33 @@ class ImageStore:
                     shutil.rmtree(entry, ignore_errors=True)
                 else:
                     entry.unlink(missing_ok=True)
-        known = {image_id.removeprefix("sha256:") for image_id in self._records}
         in_use = self._lower_dirs_in_use()
-        for orphan in self._images_dir.iterdir():
-            removed = _REMOVED.match(orphan.name)
-            if removed and str(self.rootfs(removed.group(1))) in in_use:
-                continue  # a removed image a running container still has as its lower
-            if orphan.name not in known:
-                shutil.rmtree(orphan, ignore_errors=True)
+        legacy = self.root / "images"
+        if legacy.is_dir():
+            for tree in legacy.iterdir():
+                if str(tree / "rootfs") not in in_use:
+                    shutil.rmtree(tree, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                legacy.rmdir()
+        self._collect_layers(in_use)
+
+    def _collect_layers(self, in_use: frozenset[str] | None = None) -> None:
+        """Under the store lock: delete the layers no image names and no mounted
+        overlay uses (every layer is kept while an overlay's lowers are fds)."""
+        if in_use is None:
+            in_use = self._lower_dirs_in_use()
+        if any(d.startswith("/proc/") for d in in_use):
+            return
+        named = {
+            chain.removeprefix("sha256:") for r in self._records.values() for chain in r.layers
+        }
+        for layer in self._layers_dir.iterdir():
+            if layer.name not in named and str(layer) not in in_use:
+                shutil.rmtree(layer, ignore_errors=True)
 
     def _lower_dirs_in_use(self) -> frozenset[str]:
         """The overlay lower directories mounted now (the runtime mounts each
-        container's rootfs with its image's ``rootfs`` as the lower)."""
+        container's rootfs with its image's layers as the lowers)."""
         try:
             return overlay_lower_dirs(MOUNTINFO.read_text(errors="replace"))
         except OSError:
@@ -529,9 +568,10 @@ class ImageStore:
             with os.fdopen(os.dup(fd), "rb") as fh:
                 doc = json.loads(fh.read())
             records: dict[str, _Record] = {}
-            for entry in doc.get("images", []):
+            entries = doc.get("images", []) if doc.get("version") == INDEX_VERSION else []
+            for entry in entries:
                 record = _Record.from_json(entry)
-                if self.rootfs(record.image.id).is_dir():
+                if all(self.layer_dir(chain).is_dir() for chain in record.layers):
                     records[record.image.id] = record
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             os.close(fd)
@@ -592,7 +632,8 @@ class ImageStore:
         record = self._find(ref)
         if record is None:
             return None
-        return StoredImage(record.image, self.rootfs(record.image.id), record.config)
+        layers = tuple(self.layer_dir(chain) for chain in reversed(record.layers))
+        return StoredImage(record.image, layers, record.config)
 
     async def list_images(self) -> tuple[Image, ...]:
         self._refresh()
@@ -608,28 +649,18 @@ class ImageStore:
     async def remove_image(self, image: ImageSpec) -> None:
         """Remove the image and all its references; absent images are not an error.
 
-        The image directory is renamed away under the store lock; its files are
-        deleted unless a mounted overlay still has them as its lower directory (a
+        Under the store lock the record goes, then every layer no other image names
+        is deleted unless a mounted overlay still has it as a lower directory (a
         running container keeps its root filesystem, as with containerd, whose
-        snapshots outlive the image record): then the sweep of a later open deletes
-        them once nothing mounts them."""
+        snapshots outlive the image record): a later removal or open deletes it once
+        nothing mounts it."""
         async with self._writing():
             record = self._find(image.image)
             if record is None:
                 return
             del self._records[record.image.id]
             await self._save()
-            rootfs = self.rootfs(record.image.id)
-            trash = self._images_dir / (
-                f".removed-{record.image.id.removeprefix('sha256:')}-{secrets.token_hex(8)}"
-            )
-            try:
-                await asyncio.to_thread(rootfs.parent.rename, trash)
-            except FileNotFoundError:
-                return
-        in_use = await asyncio.to_thread(self._lower_dirs_in_use)
-        if str(rootfs) not in in_use:
-            await asyncio.to_thread(shutil.rmtree, trash, True)
+            await asyncio.to_thread(self._collect_layers)
 
     # --- pull ------------------------------------------------------------------
 
@@ -695,29 +726,34 @@ class ImageStore:
         tags: Sequence[str],
         digests: Sequence[str],
     ) -> str:
-        """Verify, unpack (unless the image directory exists) and commit a layout;
-        unpack after all when another process removed the directory meanwhile."""
-        staged = await asyncio.to_thread(self._unpack, layout, work, resolved, False)
+        """Verify, unpack the layers not stored yet and commit a layout; unpack again
+        when another process removed a stored layer meanwhile."""
+        staged = await asyncio.to_thread(self._unpack, layout, work, resolved)
         image_id = await self._commit(staged, tags, digests)
         if image_id:
             return image_id
-        staged = await asyncio.to_thread(self._unpack, layout, work, resolved, True)
-        return await self._commit(staged, tags, digests)
+        staged = await asyncio.to_thread(self._unpack, layout, work, resolved)
+        image_id = await self._commit(staged, tags, digests)
+        if not image_id:
+            raise _PullStepError("a layer was removed while the image was being stored")
+        return image_id
 
     async def _commit(self, staged: _Staged, tags: Sequence[str], digests: Sequence[str]) -> str:
-        """Under the store lock: move the unpacked image into place (unless there),
-        record it, point ``tags`` and ``digests`` at it and save the index. "" when
-        nothing was unpacked and the image directory is gone (removed meanwhile)."""
+        """Under the store lock: move the unpacked layers into place (unless there),
+        record the image, point ``tags`` and ``digests`` at it and save the index.
+        "" when a layer that was not unpacked is gone (removed meanwhile)."""
         image_id = staged.image_id
-        final = self.rootfs(image_id).parent
         async with self._writing():
-            if not final.is_dir():
-                if staged.staging is None:
+            for chain in staged.layers:
+                final = self.layer_dir(chain)
+                if final.is_dir():
+                    continue
+                if chain not in staged.staged:
                     return ""
-                await asyncio.to_thread(staged.staging.rename, final)
+                await asyncio.to_thread(staged.staged[chain].rename, final)
             if image_id not in self._records:
                 image = _image(image_id, (), (), staged.size, staged.config)
-                self._records[image_id] = _Record(image, staged.config)
+                self._records[image_id] = _Record(image, staged.config, staged.layers)
             self._name(image_id, tags, digests)
             await self._save()
         return image_id
@@ -807,11 +843,11 @@ class ImageStore:
         if proc.returncode != 0:
             raise _PullStepError(f"failed to copy: {skopeo_error(stderr, proc.returncode)}")
 
-    def _unpack(self, layout: Path, work: Path, resolved: Resolved | None, always: bool) -> _Staged:
-        """Verify the layout and unpack it under ``work`` (in a worker thread), unless
-        the image directory exists and not ``always``. The size is containerd's: the
-        resolved manifest or index (the layout's manifest for an import), the chosen
-        manifest under an index, the config, the layers."""
+    def _unpack(self, layout: Path, work: Path, resolved: Resolved | None) -> _Staged:
+        """Verify the layout and unpack the layers not stored yet under ``work`` (in
+        a worker thread), each over the layers below it. The size is containerd's:
+        the resolved manifest or index (the layout's manifest for an import), the
+        chosen manifest under an index, the config, the layers."""
         try:
             pulled = _read_layout(layout)
             config = parse_image_config(pulled.config_text)
@@ -823,24 +859,31 @@ class ImageStore:
             size += pulled.manifest_size
         else:
             size += resolved.size + (pulled.manifest_size if resolved.is_index else 0)
-        if not always and self.rootfs(image_id).parent.is_dir():
-            return _Staged(image_id, config, size, None)
+        chains = chain_ids(pulled.diff_ids)
         staging = work / f"unpack-{secrets.token_hex(8)}"
-        (staging / "rootfs").mkdir(parents=True, mode=0o700)
+        staging.mkdir(mode=0o700)
+        budget = UnpackBudget(self.limits)
+        below: list[Path] = []  # nearest first
+        staged: dict[str, Path] = {}
         try:
-            (staging / "rootfs").chmod(0o755)
-            diff_ids = unpack_layers(pulled.layers, staging / "rootfs", self.limits)
-            for want, got in zip(pulled.diff_ids, diff_ids, strict=True):
-                if want != got:
-                    raise _PullStepError(f"wrong diff id calculated on extraction {want!r}")
-            (staging / "config.json").write_text(pulled.config_text)
+            for layer, diff_id, chain in zip(pulled.layers, pulled.diff_ids, chains, strict=True):
+                stored = self.layer_dir(chain)
+                if not stored.is_dir():
+                    target = staging / chain.removeprefix("sha256:")
+                    target.mkdir(mode=0o755)
+                    target.chmod(0o755)
+                    got = unpack_layer(layer, target, budget, parents=below)
+                    if got != diff_id:
+                        raise _PullStepError(f"wrong diff id calculated on extraction {diff_id!r}")
+                    staged[chain] = stored = target
+                below.insert(0, stored)
         except UnpackError as exc:
             shutil.rmtree(staging, ignore_errors=True)
             raise _PullStepError(str(exc)) from None
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-        return _Staged(image_id, config, size, staging)
+        return _Staged(image_id, config, size, chains, staged)
 
     # --- import ----------------------------------------------------------------
 

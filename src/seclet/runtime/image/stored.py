@@ -1,9 +1,9 @@
 """An unpacked image as the runtime consumes it, and the lookup the runtime needs.
 
 Role: ``StoredImage`` is what the image store hands the runtime for CreateContainer:
-the CRI ``Image`` (id, tags, digests), the unpacked root filesystem (a read-only
-directory: the overlay lower layer; ``/etc/passwd`` and ``/etc/group`` are read from
-it with ``seclet.runtime.image.rootfs``) and the parsed image config.
+the CRI ``Image`` (id, tags, digests), its unpacked layers (read-only directories,
+nearest first: the overlay's lower directories; ``/etc/passwd`` and ``/etc/group``
+are read through them with ``seclet.runtime.image.rootfs``) and the parsed image config.
 ``ImageLookup`` is the one question the runtime asks the image store.
 Callers: seclet.runtime.image.store (produces), seclet.runtime.runc (consumes), tests.
 """
@@ -21,8 +21,9 @@ from seclet.runtime.oci.inputs import ImageConfig
 @dataclass(frozen=True, slots=True)
 class StoredImage:
     image: Image
-    rootfs: Path
-    """The unpacked layers, merged; never written after unpacking."""
+    layers: tuple[Path, ...]
+    """The unpacked layers, nearest first (overlayfs ``lowerdir`` order); shared
+    with other images, never written after unpacking."""
     config: ImageConfig
 
 

@@ -1,23 +1,28 @@
-"""Apply image layers (tar, gzip) to one directory without ever writing outside it.
+"""Unpack one image layer (tar, gzip) into its own directory, never writing outside it.
 
-Role: ``unpack_layers`` applies an image's layers in order to a fresh directory, as
-containerd's ``archive.Apply`` (``applyNaive``) does, with the same results inside
-the root and none outside it:
+Role: ``unpack_layer`` extracts a layer into an empty directory in the overlay
+filesystem's format, as containerd's overlayfs snapshotter applies a diff straight to
+the snapshot's upper directory (``archive.Apply`` with ``OverlayConvertWhiteout`` and
+``WithParents``); the node then mounts an image's layers as overlay lower directories,
+each layer unpacked once and shared by every image that has it:
 
 - Entry names are cleaned lexically and rooted: ``/etc/x`` and ``../../etc/x`` both
-  land at ``<root>/etc/x`` (containerd: ``filepath.Clean`` + ``fs.RootPath``); an
+  land at ``<layer>/etc/x`` (containerd: ``filepath.Clean`` + ``fs.RootPath``); an
   entry that resolves to the root itself is ignored.
 - Parent directories are walked one component at a time from a directory fd
   (``openat`` with ``O_NOFOLLOW | O_DIRECTORY``); a symlink met on the way is
-  resolved *inside* the root (absolute targets restart at the root, ``..`` stops at
-  it), as ``fs.RootPath`` does, so the kernel never follows a link out. Missing
-  parents are created ``0755``.
+  resolved *inside* the layer (absolute targets restart at its root, ``..`` stops at
+  it), as ``fs.RootPath`` does, so the kernel never follows a link out. A missing
+  parent is created with the mode, owner and times of the same directory in the
+  nearest lower layer that has it (containerd's ``mkparent``: the first lower layer
+  holding a non-directory there stops the search), else ``0755`` root.
 - Hardlinks: a target whose name climbs above the root (``../../etc/shadow``) is
   refused (containerd silently re-roots it; seclet fails the layer); the target's
-  parents are resolved inside the root, and the link is to the entry itself, never
-  through a final symlink.
-- Whiteouts: ``.wh.<name>`` removes ``<name>`` from lower layers; ``.wh..wh..opq``
-  empties its directory of everything this layer did not write.
+  parents are resolved inside the layer, and the link is to the entry itself, never
+  through a final symlink. A target only a lower layer has fails, as in containerd.
+- Whiteouts become overlayfs whiteouts: ``.wh.<name>`` a ``0:0`` character device
+  ``<name>`` owned as the entry; ``.wh..wh..opq`` the ``trusted.overlay.opaque=y``
+  attribute on its directory. Both need root (as containerd's conversion does).
 - An existing entry is replaced unless both are directories (the directory's
   metadata is updated).
 - Running as root: uid/gid (``lchown``), modes including setuid/setgid/sticky (set
@@ -27,8 +32,8 @@ the root and none outside it:
   device). Not root: ownership and device nodes are skipped, as rootless containerd
   skips them.
 - Modification times are kept (directories' after the whole layer, as containerd).
-- ``UnpackLimits`` bound the uncompressed bytes and the entries of all layers
-  together, so a decompression bomb stops with ``UnpackError``.
+- ``UnpackBudget`` bounds the uncompressed bytes and the entries of all the layers an
+  image unpacks together, so a decompression bomb stops with ``UnpackError``.
 zstd layers are refused: no zstd library is installed on the node.
 Callers: seclet.runtime.image.store (in a worker thread), tests.
 """
@@ -49,8 +54,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from seclet.runtime.image.rootfs import ImageFileError, resolve_in_root
+
 WHITEOUT_PREFIX = ".wh."
 WHITEOUT_OPAQUE = ".wh..wh..opq"
+OVERLAY_OPAQUE_XATTR = "trusted.overlay.opaque"
 MAX_SYMLINKS = 40
 _COPY_CHUNK = 1024 * 1024
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
@@ -81,8 +89,8 @@ class Layer:
     digest: str
 
 
-class _Budget:
-    """What is left of the limits while unpacking (mutable, per image)."""
+class UnpackBudget:
+    """What is left of the limits while unpacking (mutable, one per image)."""
 
     def __init__(self, limits: UnpackLimits) -> None:
         self.limits = limits
@@ -117,7 +125,7 @@ class _Counted(io.RawIOBase):
     """A readable stream that charges every byte read to the budget and hashes it
     (the layer's diff id)."""
 
-    def __init__(self, inner: IO[bytes] | gzip.GzipFile, budget: _Budget) -> None:
+    def __init__(self, inner: IO[bytes] | gzip.GzipFile, budget: UnpackBudget) -> None:
         self._inner = inner
         self._budget = budget
         self.sha256 = hashlib.sha256()
@@ -166,10 +174,31 @@ def rooted_parts(name: str) -> tuple[str, ...]:
 
 
 class _Tree:
-    """The target directory, reached only through fds opened without following links."""
+    """The target directory, reached only through fds opened without following links;
+    ``parents`` are the lower layers (nearest first) implied directories copy."""
 
-    def __init__(self, root_fd: int) -> None:
+    def __init__(self, root_fd: int, parents: Sequence[Path] = ()) -> None:
         self.root_fd = root_fd
+        self.parents = tuple(parents)
+
+    def implied(self, fd: int, parts: tuple[str, ...]) -> None:
+        """A directory this layer's tar did not name but needs: take the mode, owner
+        and times of the same directory in the nearest lower layer (containerd's
+        ``mkparent``), else keep ``0755`` root."""
+        for parent in self.parents:
+            try:
+                st = os.lstat(resolve_in_root(parent, "/".join(parts)))
+            except FileNotFoundError:
+                continue
+            except (OSError, ImageFileError):
+                return
+            if not stat.S_ISDIR(st.st_mode):
+                return  # replaced in that layer: the attributes are not copied
+            with contextlib.suppress(PermissionError):
+                os.fchown(fd, st.st_uid, st.st_gid)
+            os.fchmod(fd, stat.S_IMODE(st.st_mode))
+            os.utime(fd, ns=(st.st_atime_ns, st.st_mtime_ns))
+            return
 
     def open_dir(self, parts: Sequence[str], *, create: bool) -> tuple[int, tuple[str, ...]]:
         """An fd of the directory ``parts`` names inside the root, symlinks resolved
@@ -195,8 +224,9 @@ class _Tree:
                         raise
                     os.mkdir(comp, 0o700, dir_fd=cur)
                     fd = os.open(comp, _DIR_FLAGS, dir_fd=cur)
-                    os.fchmod(fd, 0o755)
                     stack.append((fd, comp))
+                    os.fchmod(fd, 0o755)
+                    self.implied(fd, tuple(name for _, name in stack[1:]))
                     continue
                 if stat.S_ISLNK(st.st_mode):
                     hops += 1
@@ -230,22 +260,6 @@ def _remove(dir_fd: int, name: str) -> None:
         os.unlink(name, dir_fd=dir_fd)
 
 
-def _opaque(dir_fd: int, here: tuple[str, ...], written: set[tuple[str, ...]]) -> None:
-    """Remove from ``dir_fd`` everything this layer has not written."""
-    for name in os.listdir(dir_fd):
-        path = (*here, name)
-        if path not in written:
-            _remove(dir_fd, name)
-            continue
-        st = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
-        if stat.S_ISDIR(st.st_mode):
-            sub = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
-            try:
-                _opaque(sub, path, written)
-            finally:
-                os.close(sub)
-
-
 def _times(member: tarfile.TarInfo) -> tuple[int, int]:
     mtime = int(float(member.mtime) * 1_000_000_000)
     atime_text = member.pax_headers.get("atime")
@@ -269,13 +283,12 @@ def _set_xattrs(fd: int, member: tarfile.TarInfo) -> None:
 
 
 class _Applier:
-    """Applies one layer's entries (state: the paths it wrote, its directories)."""
+    """Applies one layer's entries (state: its directories, for their times)."""
 
-    def __init__(self, tree: _Tree, budget: _Budget, *, as_root: bool) -> None:
+    def __init__(self, tree: _Tree, budget: UnpackBudget, *, as_root: bool) -> None:
         self.tree = tree
         self.budget = budget
         self.as_root = as_root
-        self.written: set[tuple[str, ...]] = set()
         self.dirs: list[tuple[tuple[str, ...], tuple[int, int]]] = []
 
     def apply(self, tar: tarfile.TarFile) -> None:
@@ -298,23 +311,27 @@ class _Applier:
         pfd, ppath = self.tree.open_dir(parent, create=True)
         try:
             if base.startswith(WHITEOUT_PREFIX):
-                self.whiteout(pfd, ppath, base)
+                self.whiteout(member, pfd, base)
                 return
             self.write(tar, member, pfd, base)
-            self.written.add((*ppath, base))
             if member.isdir():
                 self.dirs.append(((*ppath, base), _times(member)))
         finally:
             os.close(pfd)
 
-    def whiteout(self, pfd: int, ppath: tuple[str, ...], base: str) -> None:
-        if base == WHITEOUT_OPAQUE:
-            _opaque(pfd, ppath, self.written)
-            return
+    def whiteout(self, member: tarfile.TarInfo, pfd: int, base: str) -> None:
+        """The overlayfs form of an AUFS whiteout (containerd's ``OverlayConvertWhiteout``)."""
         name = base[len(WHITEOUT_PREFIX) :]
-        if name in ("", ".", ".."):
+        if base != WHITEOUT_OPAQUE and name in ("", ".", ".."):
             raise UnpackError(f"invalid whiteout entry {base!r}")
+        if not self.as_root:
+            raise UnpackError(f"{member.name}: whiteouts can only be unpacked as root")
+        if base == WHITEOUT_OPAQUE:
+            os.setxattr(pfd, OVERLAY_OPAQUE_XATTR, b"y")
+            return
         _remove(pfd, name)
+        os.mknod(name, stat.S_IFCHR, os.makedev(0, 0), dir_fd=pfd)
+        os.chown(name, member.uid, member.gid, dir_fd=pfd, follow_symlinks=False)
 
     def write(self, tar: tarfile.TarFile, member: tarfile.TarInfo, pfd: int, base: str) -> None:
         try:
@@ -423,39 +440,35 @@ def _open_layer(raw: IO[bytes], layer: Layer) -> IO[bytes] | gzip.GzipFile:
     return raw
 
 
-def unpack_layers(
-    layers: Sequence[Layer],
+def unpack_layer(
+    layer: Layer,
     target: Path,
-    limits: UnpackLimits = UnpackLimits(),
+    budget: UnpackBudget,
     *,
+    parents: Sequence[Path] = (),
     as_root: bool | None = None,
-) -> tuple[str, ...]:
-    """Apply ``layers`` in order to the existing directory ``target``; return their
-    diff ids (``sha256:`` of each uncompressed tar, to check against the config).
+) -> str:
+    """Unpack ``layer`` into the existing empty directory ``target`` over the lower
+    layers ``parents`` (nearest first); return its diff id (``sha256:`` of the
+    uncompressed tar, to check against the image config).
 
-    ``as_root`` (default: running as uid 0) keeps ownership and makes device nodes.
-    Raises ``UnpackError`` with ``failed to extract layer <digest>: <reason>``.
+    ``as_root`` (default: running as uid 0) keeps ownership and makes device nodes
+    and whiteouts. Raises ``UnpackError``: ``failed to extract layer <digest>: <reason>``.
     """
     owner = os.geteuid() == 0 if as_root is None else as_root
-    budget = _Budget(limits)
-    diff_ids = []
     root_fd = os.open(target, _DIR_FLAGS)
     try:
-        tree = _Tree(root_fd)
-        for layer in layers:
-            try:
-                with layer.path.open("rb") as raw:
-                    counted = _Counted(_open_layer(raw, layer), budget)
-                    stream = io.BufferedReader(counted, _COPY_CHUNK)
-                    with tarfile.open(fileobj=stream, mode="r|") as tar:
-                        _Applier(tree, budget, as_root=owner).apply(tar)
-                    while stream.read(_COPY_CHUNK):
-                        pass
-                diff_ids.append(f"sha256:{counted.sha256.hexdigest()}")
-            except UnpackError as exc:
-                raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
-            except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile) as exc:
-                raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
+        with layer.path.open("rb") as raw:
+            counted = _Counted(_open_layer(raw, layer), budget)
+            stream = io.BufferedReader(counted, _COPY_CHUNK)
+            with tarfile.open(fileobj=stream, mode="r|") as tar:
+                _Applier(_Tree(root_fd, parents), budget, as_root=owner).apply(tar)
+            while stream.read(_COPY_CHUNK):
+                pass
+        return f"sha256:{counted.sha256.hexdigest()}"
+    except UnpackError as exc:
+        raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
+    except (OSError, tarfile.TarError, EOFError, gzip.BadGzipFile) as exc:
+        raise UnpackError(f"failed to extract layer {layer.digest}: {exc}") from None
     finally:
         os.close(root_fd)
-    return tuple(diff_ids)

@@ -15,7 +15,7 @@ Steps:
 5. ``build_container`` — ``SpecError`` becomes ``CRIError`` with containerd's
    wrapping (``failed to generate container "<id>" spec: failed to generate spec: ``);
    privileged with host devices: every host device node is added;
-6. the container directory: overlay rootfs (image lower, upper/work here),
+6. the container directory: overlay rootfs (image layers lower, upper/work here),
    config.json, the record (uid/gid/groups for ``status.user``, log path, the stop
    signal: ``lifecycle.stopSignal``, else the image's StopSignal, else SIGTERM).
 Callers: seclet.runtime.runc.service.
@@ -113,8 +113,8 @@ async def create_container(
     if stored is None:
         raise ImageNotFoundError(f'failed to resolve image "{ref}": not found')
     try:
-        passwd = read_image_file(stored.rootfs, "/etc/passwd")
-        group = read_image_file(stored.rootfs, "/etc/group")
+        passwd = read_image_file(stored.layers, "/etc/passwd")
+        group = read_image_file(stored.layers, "/etc/group")
     except ImageFileError as exc:
         raise CRIError(str(exc)) from None
     # 3. + 4. mounts, seccomp profile text
@@ -165,7 +165,7 @@ async def create_container(
         for sub in ("rootfs", "upper", "work"):
             (directory / sub).mkdir(mode=0o755)
         mounts.mount_overlay(
-            stored.rootfs, directory / "upper", directory / "work", directory / "rootfs"
+            stored.layers, directory / "upper", directory / "work", directory / "rootfs"
         )
         if has_user_namespace(spec):
             prepare_mountpoints(directory / "rootfs", spec)
