@@ -58,7 +58,10 @@ class Resource:
 
 _RW = ("create", "delete", "deletecollection", "get", "list", "patch", "update", "watch")
 
+_STATUS = ("get", "patch", "update")
+
 RESOURCES: Final = (
+    Resource("configmaps", "configmap", "ConfigMap", True, _RW, ("cm",)),
     Resource("events", "event", "Event", True, _RW, ("ev",)),
     Resource(
         "namespaces",
@@ -82,6 +85,24 @@ RESOURCES: Final = (
         subresources=(("status", "Node", ("get", "patch", "update")),),
     ),
     Resource(
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        "PersistentVolumeClaim",
+        True,
+        _RW,
+        ("pvc",),
+        subresources=(("status", "PersistentVolumeClaim", _STATUS),),
+    ),
+    Resource(
+        "persistentvolumes",
+        "persistentvolume",
+        "PersistentVolume",
+        False,
+        _RW,
+        ("pv",),
+        subresources=(("status", "PersistentVolume", _STATUS),),
+    ),
+    Resource(
         "pods",
         "pod",
         "Pod",
@@ -96,6 +117,7 @@ RESOURCES: Final = (
             ("status", "Pod", ("get", "patch", "update")),
         ),
     ),
+    Resource("secrets", "secret", "Secret", True, _RW),
 )
 
 BY_NAME: Final = {r.name: r for r in RESOURCES}
@@ -104,6 +126,15 @@ COORDINATION: Final = "coordination.k8s.io"
 COORDINATION_RESOURCES: Final = (Resource("leases", "lease", "Lease", True, _RW),)
 """``coordination.k8s.io/v1``: the node's Lease (the kubelet's heartbeat), which
 ``kubectl describe node`` reads from ``kube-node-lease``."""
+
+STORAGE: Final = "storage.k8s.io"
+STORAGE_RESOURCES: Final = (
+    Resource("storageclasses", "storageclass", "StorageClass", False, _RW, ("sc",)),
+)
+"""``storage.k8s.io/v1``: StorageClasses (the other storage kinds are not served)."""
+
+GROUPS: Final = ((STORAGE, STORAGE_RESOURCES), (COORDINATION, COORDINATION_RESOURCES))
+"""The named groups, in the order ``/apis`` lists them (upstream's priority order)."""
 
 
 def api_versions(server_address: str) -> JSONObject:
@@ -117,14 +148,27 @@ def api_versions(server_address: str) -> JSONObject:
     }
 
 
-def api_group_list() -> JSONObject:
-    """``/apis`` (legacy): the named groups (``coordination.k8s.io``)."""
-    version = {"groupVersion": f"{COORDINATION}/v1", "version": "v1"}
+def api_group(group: str) -> JSONObject:
+    """``/apis/<group>``: APIGroup."""
+    version = {"groupVersion": f"{group}/v1", "version": "v1"}
     return {
-        "kind": "APIGroupList",
+        "kind": "APIGroup",
         "apiVersion": "v1",
-        "groups": [{"name": COORDINATION, "versions": [version], "preferredVersion": version}],
+        "name": group,
+        "versions": [version],
+        "preferredVersion": version,
     }
+
+
+def api_group_list() -> JSONObject:
+    """``/apis`` (legacy): the named groups (``storage.k8s.io``, ``coordination.k8s.io``)."""
+    groups = []
+    for group, _ in GROUPS:
+        body = api_group(group)
+        groups.append(
+            {k: v for k, v in body.items() if k in ("name", "versions", "preferredVersion")}
+        )
+    return {"kind": "APIGroupList", "apiVersion": "v1", "groups": groups}
 
 
 def _storage_hash(name: str) -> str:
@@ -209,17 +253,23 @@ def aggregated_core() -> JSONObject:
 
 
 def aggregated_groups() -> JSONObject:
-    """``/apis`` with aggregated discovery: ``coordination.k8s.io``."""
-    resources = _aggregated_resources(COORDINATION_RESOURCES, COORDINATION)
+    """``/apis`` with aggregated discovery: ``storage.k8s.io``, ``coordination.k8s.io``."""
     return {
         "kind": "APIGroupDiscoveryList",
         "apiVersion": "apidiscovery.k8s.io/v2",
         "metadata": {},
         "items": [
             {
-                "metadata": {"name": COORDINATION, "creationTimestamp": None},
-                "versions": [{"version": "v1", "resources": resources, "freshness": "Current"}],
+                "metadata": {"name": group, "creationTimestamp": None},
+                "versions": [
+                    {
+                        "version": "v1",
+                        "resources": _aggregated_resources(resources, group),
+                        "freshness": "Current",
+                    }
+                ],
             }
+            for group, resources in GROUPS
         ],
     }
 
@@ -245,10 +295,11 @@ _FIELD_VALIDATION_PARAM: Final[JSONObject] = {
 }
 
 
-def _patch_operation(r: Resource) -> JSONObject:
+def _patch_operation(r: Resource, group: str = "") -> JSONObject:
+    tag = group.split(".", maxsplit=1)[0] if group else "core"
     return {
-        "tags": ["core_v1"],
-        "operationId": f"patchCoreV1{'Namespaced' if r.namespaced else ''}{r.kind}",
+        "tags": [f"{tag}_v1"],
+        "operationId": f"patch{tag.capitalize()}V1{'Namespaced' if r.namespaced else ''}{r.kind}",
         "parameters": [_FIELD_VALIDATION_PARAM],
         "requestBody": {
             "content": {
@@ -263,19 +314,22 @@ def _patch_operation(r: Resource) -> JSONObject:
         },
         "responses": {"200": {"description": "OK"}},
         "x-kubernetes-action": "patch",
-        "x-kubernetes-group-version-kind": {"group": "", "version": "v1", "kind": r.kind},
+        "x-kubernetes-group-version-kind": {"group": group, "version": "v1", "kind": r.kind},
     }
 
 
-def openapi_v3_core() -> JSONObject:
-    """``/openapi/v3/api/v1``: the operations kubectl's probes read."""
+def openapi_v3_core(group: str = "") -> JSONObject:
+    """``/openapi/v3/api/v1`` (or ``apis/<group>/v1``): the operations kubectl's probes
+    read."""
     paths: JSONObject = {}
-    for r in RESOURCES:
+    prefix = f"/apis/{group}/v1" if group else "/api/v1"
+    resources = dict(GROUPS).get(group, ()) if group else RESOURCES
+    for r in resources:
         if r.namespaced:
-            path = f"/api/v1/namespaces/{{namespace}}/{r.name}/{{name}}"
+            path = f"{prefix}/namespaces/{{namespace}}/{r.name}/{{name}}"
         else:
-            path = f"/api/v1/{r.name}/{{name}}"
-        paths[path] = {"patch": _patch_operation(r)}
+            path = f"{prefix}/{r.name}/{{name}}"
+        paths[path] = {"patch": _patch_operation(r, group)}
     return {
         "openapi": "3.0.0",
         "info": {"title": "Kubernetes", "version": VERSION["gitVersion"]},
@@ -284,11 +338,15 @@ def openapi_v3_core() -> JSONObject:
     }
 
 
-def openapi_v3_core_bytes() -> bytes:
-    return json.dumps(openapi_v3_core(), separators=(",", ":")).encode()
+def openapi_v3_core_bytes(group: str = "") -> bytes:
+    return json.dumps(openapi_v3_core(group), separators=(",", ":")).encode()
 
 
 def openapi_v3_index() -> JSONObject:
-    """``/openapi/v3``: one group-version, addressed by its content hash."""
-    digest = hashlib.sha512(openapi_v3_core_bytes()).hexdigest().upper()
-    return {"paths": {"api/v1": {"serverRelativeURL": f"/openapi/v3/api/v1?hash={digest}"}}}
+    """``/openapi/v3``: each group-version, addressed by its content hash."""
+    paths: JSONObject = {}
+    for group in ("", *(g for g, _ in GROUPS)):
+        path = f"apis/{group}/v1" if group else "api/v1"
+        digest = hashlib.sha512(openapi_v3_core_bytes(group)).hexdigest().upper()
+        paths[path] = {"serverRelativeURL": f"/openapi/v3/{path}?hash={digest}"}
+    return {"paths": paths}

@@ -8,7 +8,9 @@ Status ``Unauthorized``; ``/healthz``, ``/livez``, ``/readyz`` open), the body l
 Tables), ``Warning`` headers, chunked watch streams (with watch-list:
 ``sendInitialEvents`` ends its initial events with a BOOKMARK), and every
 ``APIError`` as its metav1.Status. Resources: namespaces, pods (+ ``status``; ``log``,
-``exec``, ``attach`` in ``streaming``), nodes, events, coordination.k8s.io leases.
+``exec``, ``attach`` in ``streaming``), nodes, events, coordination.k8s.io leases, and
+the simple kinds of ``objects`` (configmaps, secrets, persistentvolumes and claims with
+``status``, storage.k8s.io storageclasses).
 Decisions stay in ``registry``/``discovery``/``tables``/``connect``/``channels``.
 Callers: ``seclet.apiserver.server`` (``make_app``), tests.
 """
@@ -29,6 +31,7 @@ from seclet.api.parse import ParseError, parse_stream
 from seclet.apiserver import discovery, protobuf, streaming, tables
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
+from seclet.apiserver.objects import KINDS, Kind, Objects
 from seclet.apiserver.registry import Registry, Result
 from seclet.apiserver.streaming import NODE_KEY, REGISTRY_KEY
 from seclet.nodeapi import NodeClient
@@ -39,6 +42,7 @@ MAX_BODY: Final = 3 * 1024 * 1024
 """kube-apiserver's limit for a JSON/YAML request body (``maxRequestBodyBytes``)."""
 OPEN_PATHS: Final = frozenset({"/healthz", "/livez", "/readyz"})
 TOKEN_KEY: Final = web.AppKey("token", str)
+OBJECTS_KEY: Final = web.AppKey("objects", Objects)
 ADDRESS_KEY: Final[web.AppKey[Callable[[], str]]] = web.AppKey("address")
 LIST_KINDS: Final = {
     "pods": "PodList",
@@ -46,8 +50,12 @@ LIST_KINDS: Final = {
     "nodes": "NodeList",
     "events": "EventList",
     "leases": "LeaseList",
+    **{k.resource: f"{k.kind}List" for k in KINDS.values()},
 }
-API_VERSIONS: Final = {"leases": f"{discovery.COORDINATION}/v1"}
+API_VERSIONS: Final = {
+    "leases": f"{discovery.COORDINATION}/v1",
+    **{k.resource: k.api_version for k in KINDS.values() if k.group},
+}
 """Resources outside the core group, by their group/version."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -491,6 +499,122 @@ async def openapi_v2(request: web.Request) -> web.StreamResponse:
     raise st.not_found_path()
 
 
+async def openapi_v3_group(request: web.Request) -> web.StreamResponse:
+    group = request.match_info["group"]
+    if group not in dict(discovery.GROUPS):
+        raise st.not_found_path()
+    return web.Response(
+        body=discovery.openapi_v3_core_bytes(group), content_type="application/json"
+    )
+
+
+# -- the simple kinds (seclet.apiserver.objects) --------------------------------------
+
+
+def _objects(request: web.Request) -> Objects:
+    return request.app[OBJECTS_KEY]
+
+
+def kind_handlers(kind: Kind) -> tuple[Handler, Handler, Handler]:
+    """The collection, item and ``status`` handlers of one simple kind."""
+
+    async def collection(request: web.Request) -> web.StreamResponse:
+        namespace = request.match_info.get("namespace")
+        if request.method == "POST":
+            result = _objects(request).create(
+                kind,
+                namespace or "",
+                await _body(request),
+                field_validation=_field_validation(request),
+                dry_run=_dry_run(request),
+            )
+            return _object_response(request, kind.resource, result, 201)
+        return await _list_or_watch(request, kind.resource, namespace)
+
+    async def item(request: web.Request) -> web.StreamResponse:
+        namespace = request.match_info.get("namespace", "")
+        name = request.match_info["name"]
+        objects = _objects(request)
+        if request.method == "GET":
+            return _object_response(
+                request, kind.resource, Result(objects.get(kind, namespace, name))
+            )
+        if request.method == "DELETE":
+            options = await _delete_options(request)
+            answer = objects.delete(kind, namespace, name, options)
+            if answer.get("kind") == "Status":
+                return _json_response(answer)
+            return _object_response(request, kind.resource, Result(answer))
+        if request.method == "PUT":
+            result = objects.update(
+                kind,
+                namespace,
+                name,
+                await _body(request),
+                field_validation=_field_validation(request),
+                dry_run=_dry_run(request),
+            )
+        else:
+            result = objects.patch(
+                kind,
+                namespace,
+                name,
+                _patch_type(request),
+                await _body(request),
+                field_validation=_field_validation(request),
+                dry_run=_dry_run(request),
+            )
+        return _object_response(request, kind.resource, result)
+
+    async def status(request: web.Request) -> web.StreamResponse:
+        namespace = request.match_info.get("namespace", "")
+        name = request.match_info["name"]
+        objects = _objects(request)
+        if request.method == "GET":
+            return _object_response(
+                request, kind.resource, Result(objects.get(kind, namespace, name))
+            )
+        if request.method == "PUT":
+            result = objects.update_status(kind, namespace, name, await _body(request))
+        else:
+            result = objects.patch_status(
+                kind, namespace, name, _patch_type(request), await _body(request)
+            )
+        return _object_response(request, kind.resource, result)
+
+    return collection, item, status
+
+
+def _add_kind_routes(router: web.UrlDispatcher, kind: Kind) -> None:
+    collection, item, status = kind_handlers(kind)
+    base = f"/apis/{kind.group}/v1" if kind.group else "/api/v1"
+    if kind.namespaced:
+        router.add_get(f"{base}/{kind.resource}", collection)
+        path = f"{base}/namespaces/{{namespace}}/{kind.resource}"
+    else:
+        path = f"{base}/{kind.resource}"
+    router.add_route("GET", path, collection)
+    router.add_route("POST", path, collection)
+    for method in ("GET", "PUT", "PATCH", "DELETE"):
+        router.add_route(method, path + "/{name}", item)
+    if kind.has_status:
+        for method in ("GET", "PUT", "PATCH"):
+            router.add_route(method, path + "/{name}/status", status)
+
+
+async def storage_v1(request: web.Request) -> web.Response:
+    return _json_response(
+        discovery.api_resource_list(discovery.STORAGE_RESOURCES, f"{discovery.STORAGE}/v1")
+    )
+
+
+async def named_group(request: web.Request) -> web.Response:
+    group = request.match_info["group"]
+    if group not in dict(discovery.GROUPS):
+        raise st.not_found_path()
+    return _json_response(discovery.api_group(group))
+
+
 def make_app(
     registry: Registry,
     token: str,
@@ -506,6 +630,7 @@ def make_app(
     given, is asked on each request instead (a node connected after start)."""
     app = web.Application(middlewares=[_errors_and_auth], client_max_size=MAX_BODY + 1)
     app[REGISTRY_KEY] = registry
+    app[OBJECTS_KEY] = Objects(registry)
     app[NODE_KEY] = node_client_source or (lambda: node_client)
     app[TOKEN_KEY] = token
     app[ADDRESS_KEY] = address
@@ -547,4 +672,9 @@ def make_app(
     r.add_get(coordination + "/namespaces/{namespace}/leases/{name}", lease_item)
     r.add_route("GET", "/api/v1/namespaces/{namespace}/events", events_collection)
     r.add_route("POST", "/api/v1/namespaces/{namespace}/events", events_collection)
+    for kind in KINDS.values():
+        _add_kind_routes(r, kind)
+    r.add_get(f"/apis/{discovery.STORAGE}/v1", storage_v1)
+    r.add_get("/apis/{group}", named_group)
+    r.add_get("/openapi/v3/apis/{group}/v1", openapi_v3_group)
     return app

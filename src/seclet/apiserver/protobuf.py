@@ -5,12 +5,16 @@ Role: kubectl's typed commands (``kubectl create namespace``) send
 ``runtime.Unknown`` (typeMeta, raw) whose raw bytes are the generated protobuf of the
 object. This decodes that envelope and a ``v1.Namespace`` (metadata's name,
 generateName, namespace, labels, annotations, finalizers; spec.finalizers;
-status.phase) into the JSON form the registry takes. Other kinds raise
-``ProtobufError`` (answered 415). Pure. Callers: ``seclet.apiserver.http``.
+status.phase), a ``v1.ConfigMap`` (``kubectl create configmap``: data 2, binaryData 3,
+immutable 4) and a ``v1.Secret`` (``kubectl create secret``: data 2, type 3,
+stringData 4, immutable 5; bytes become base64 as in JSON) into the JSON form the
+registry takes (field numbers from k8s.io/api core/v1 ``generated.proto``). Other
+kinds raise ``ProtobufError`` (answered 415). Pure. Callers: ``seclet.apiserver.http``.
 """
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Iterator
 from typing import Any, Final
 
@@ -82,12 +86,60 @@ def _entry(value: int | bytes) -> tuple[str, str]:
     return key, val
 
 
+def _bytes_entry(value: int | bytes) -> tuple[str, str]:
+    """A ``map<string, bytes>`` entry, the value as base64 (its JSON form)."""
+    key = ""
+    raw = b""
+    for n, v in fields(_bytes(value)):
+        if n == 1:
+            key = _text(v)
+        elif n == 2:
+            raw = _bytes(v)
+    return key, base64.b64encode(raw).decode()
+
+
+def _config_map(data: bytes) -> dict[str, Any]:
+    obj: dict[str, Any] = {"apiVersion": "v1", "kind": "ConfigMap"}
+    for n, v in fields(data):
+        if n == 1:
+            obj["metadata"] = _object_meta(_bytes(v))
+        elif n == 2:
+            k, val = _entry(v)
+            obj.setdefault("data", {})[k] = val
+        elif n == 3:
+            k, val = _bytes_entry(v)
+            obj.setdefault("binaryData", {})[k] = val
+        elif n == 4:
+            obj["immutable"] = bool(v)
+    return obj
+
+
+def _secret(data: bytes) -> dict[str, Any]:
+    obj: dict[str, Any] = {"apiVersion": "v1", "kind": "Secret"}
+    for n, v in fields(data):
+        if n == 1:
+            obj["metadata"] = _object_meta(_bytes(v))
+        elif n == 2:
+            k, val = _bytes_entry(v)
+            obj.setdefault("data", {})[k] = val
+        elif n == 3:
+            obj["type"] = _text(v)
+        elif n == 4:
+            k, val = _entry(v)
+            obj.setdefault("stringData", {})[k] = val
+        elif n == 5:
+            obj["immutable"] = bool(v)
+    return obj
+
+
 def _object_meta(data: bytes) -> dict[str, Any]:
     meta: dict[str, Any] = {}
     names = {1: "name", 2: "generateName", 3: "namespace", 5: "uid", 6: "resourceVersion"}
     for n, v in fields(data):
         if n in names:
-            meta[names[n]] = _text(v)
+            text = _text(v)
+            if text:  # generated protobuf writes empty strings; JSON omits them
+                meta[names[n]] = text
         elif n == 11:
             k, val = _entry(v)
             meta.setdefault("labels", {})[k] = val
@@ -116,7 +168,7 @@ def _namespace(data: bytes) -> dict[str, Any]:
 
 
 def decode(body: bytes) -> dict[str, Any]:
-    """The JSON form of one protobuf-encoded object (Namespace only)."""
+    """The JSON form of one protobuf-encoded object (Namespace, ConfigMap, Secret)."""
     if not body.startswith(MAGIC):
         raise ProtobufError("provided object is not a protobuf-encoded object")
     api_version = kind = ""
@@ -132,4 +184,8 @@ def decode(body: bytes) -> dict[str, Any]:
             raw = _bytes(v)
     if (api_version, kind) == ("v1", "Namespace"):
         return _namespace(raw)
+    if (api_version, kind) == ("v1", "ConfigMap"):
+        return _config_map(raw)
+    if (api_version, kind) == ("v1", "Secret"):
+        return _secret(raw)
     raise ProtobufError(f"seclet does not read {api_version}/{kind} as protobuf")

@@ -73,8 +73,17 @@ JSONObject = dict[str, Any]
 SYSTEM_NAMESPACES: Final = ("default", "kube-system", "kube-public", "kube-node-lease")
 IMMORTAL_NAMESPACES: Final = frozenset({"default", "kube-system", "kube-public"})
 NAMESPACE_NAME_LABEL: Final = "kubernetes.io/metadata.name"
-GROUPS: Final = {"leases": "coordination.k8s.io"}
+GROUPS: Final = {"leases": "coordination.k8s.io", "storageclasses": "storage.k8s.io"}
 """The API group of each resource outside the core group."""
+NAMESPACED_CONTENT: Final = (
+    "events",
+    "leases",
+    "configmaps",
+    "secrets",
+    "persistentvolumeclaims",
+)
+"""What a namespace's deletion removes once its pods are gone (claims go without
+waiting for their protection finalizer: seclet runs no namespace controller)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,8 +208,7 @@ def _check_namespace(meta: JSONObject, namespace: str) -> None:
     """A body naming another namespace than the request's URL (400, as upstream)."""
     if meta.get("namespace") and meta["namespace"] != namespace:
         raise st.bad_request(
-            "the namespace of the provided object does not match the namespace sent on "
-            "the request"
+            "the namespace of the provided object does not match the namespace sent on the request"
         )
 
 
@@ -330,7 +338,9 @@ class Registry:
                 f"too old resource version: {since} ({self.store.current_resource_version()})"
             ) from None
 
-    def _namespace_ready(self, namespace: str) -> JSONObject:
+    def _namespace_ready(
+        self, namespace: str, resource: str = "pods", name: str = ""
+    ) -> JSONObject:
         """NamespaceLifecycle: the namespace must exist and not be terminating."""
         try:
             ns = self.store.get("namespaces", "", namespace)
@@ -338,8 +348,8 @@ class Registry:
             raise st.not_found("namespaces", namespace) from None
         if (ns.get("status") or {}).get("phase") == "Terminating":
             raise st.forbidden(
-                "pods",
-                "",
+                resource,
+                name,
                 f"unable to create new content in namespace {namespace} because "
                 "it is being terminated",
             )
@@ -863,7 +873,7 @@ class Registry:
             return False
         if self.store.list("pods", name).items:
             return False
-        for resource in ("events", "leases"):
+        for resource in NAMESPACED_CONTENT:
             for obj in self.store.list(resource, name).items:
                 with contextlib.suppress(NotFoundError):
                     self.store.delete(resource, name, (obj.get("metadata") or {}).get("name", ""))

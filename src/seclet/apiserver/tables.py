@@ -5,7 +5,12 @@ pods (NAME READY STATUS RESTARTS AGE, and IP NODE NOMINATED NODE READINESS GATES
 ``-o wide``; STATUS as ``printPod`` computes it), namespaces (NAME STATUS AGE), nodes
 (NAME STATUS ROLES AGE VERSION; wide: INTERNAL-IP EXTERNAL-IP OS-IMAGE KERNEL-VERSION
 CONTAINER-RUNTIME) and events (LAST SEEN TYPE REASON OBJECT MESSAGE; wide: SUBOBJECT
-SOURCE FIRST SEEN COUNT NAME); ages with ``duration.HumanDuration``.
+SOURCE FIRST SEEN COUNT NAME), configmaps (NAME DATA AGE), secrets (NAME TYPE DATA AGE),
+persistentvolumes (NAME CAPACITY ACCESS MODES RECLAIM POLICY STATUS CLAIM STORAGECLASS
+VOLUMEATTRIBUTESCLASS REASON AGE; wide: VOLUMEMODE), persistentvolumeclaims (NAME STATUS
+VOLUME CAPACITY ACCESS MODES STORAGECLASS VOLUMEATTRIBUTESCLASS AGE; wide: VOLUMEMODE)
+and storageclasses (NAME PROVISIONER RECLAIMPOLICY VOLUMEBINDINGMODE ALLOWVOLUMEEXPANSION
+AGE, `` (default)`` after a default class); ages with ``duration.HumanDuration``.
 Pure: the caller passes the current time. Callers: ``seclet.apiserver.http``.
 """
 
@@ -14,6 +19,8 @@ from __future__ import annotations
 import datetime
 from collections.abc import Callable, Sequence
 from typing import Any, Final
+
+from seclet.api.quantity import canonical
 
 JSONObject = dict[str, Any]
 
@@ -484,6 +491,247 @@ def lease_row_cells(lease: JSONObject, now: datetime.datetime) -> list[Any]:
     ]
 
 
+CONFIG_MAP_COLUMNS: Final = [
+    _col("Name", _NAME_DOC, fmt="name"),
+    _col(
+        "Data",
+        "Data contains the configuration data. Each key must consist of alphanumeric "
+        "characters, '-', '_' or '.'. Values with non-UTF-8 byte sequences must use the "
+        "BinaryData field. The keys stored in Data must not overlap with the keys in the "
+        "BinaryData field, this is enforced during validation process.",
+    ),
+    _col("Age", _AGE_DOC),
+]
+
+SECRET_COLUMNS: Final = [
+    _col("Name", _NAME_DOC, fmt="name"),
+    _col(
+        "Type",
+        "Used to facilitate programmatic handling of secret data. More info: "
+        "https://kubernetes.io/docs/concepts/configuration/secret/#secret-types",
+    ),
+    _col(
+        "Data",
+        "Data contains the secret data. Each key must consist of alphanumeric characters, "
+        "'-', '_' or '.'. The serialized form of the secret data is a base64 encoded string, "
+        "representing the arbitrary (possibly non-string) data value here. Described in "
+        "https://tools.ietf.org/html/rfc4648#section-4",
+    ),
+    _col("Age", _AGE_DOC),
+]
+
+_ACCESS_MODES_DOC = (
+    "accessModes contains all ways the volume can be mounted. More info: "
+    "https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes"
+)
+
+PERSISTENT_VOLUME_COLUMNS: Final = [
+    _col("Name", _NAME_DOC, fmt="name"),
+    _col(
+        "Capacity",
+        "capacity is the description of the persistent volume's resources and capacity. "
+        "More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#capacity",
+    ),
+    _col("Access Modes", _ACCESS_MODES_DOC),
+    _col(
+        "Reclaim Policy",
+        "persistentVolumeReclaimPolicy defines what happens to a persistent volume when "
+        "released from its claim. Valid options are Retain (default for manually created "
+        "PersistentVolumes), Delete (default for dynamically provisioned PersistentVolumes), "
+        "and Recycle (deprecated). Recycle must be supported by the volume plugin underlying "
+        "this PersistentVolume. More info: "
+        "https://kubernetes.io/docs/concepts/storage/persistent-volumes#reclaiming",
+    ),
+    _col(
+        "Status",
+        "phase indicates if a volume is available, bound to a claim, or released by a claim. "
+        "More info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#phase",
+    ),
+    _col(
+        "Claim",
+        "claimRef is part of a bi-directional binding between PersistentVolume and "
+        "PersistentVolumeClaim. Expected to be non-nil when bound. claim.VolumeName is the "
+        "authoritative bind between PV and PVC. More info: "
+        "https://kubernetes.io/docs/concepts/storage/persistent-volumes#binding",
+    ),
+    _col("StorageClass", "StorageClass of the pv"),
+    _col("VolumeAttributesClass", "VolumeAttributesClass of the pv"),
+    _col(
+        "Reason",
+        "reason is a brief CamelCase string that describes any failure and is meant for "
+        "machine parsing and tidy display in the CLI.",
+    ),
+    _col("Age", _AGE_DOC),
+    _col(
+        "VolumeMode",
+        "volumeMode defines if a volume is intended to be used with a formatted filesystem "
+        "or to remain in raw block state. Value of Filesystem is implied when not included "
+        "in spec.",
+        1,
+    ),
+]
+
+PERSISTENT_VOLUME_CLAIM_COLUMNS: Final = [
+    _col("Name", _NAME_DOC, fmt="name"),
+    _col("Status", "phase represents the current phase of PersistentVolumeClaim."),
+    _col(
+        "Volume", "volumeName is the binding reference to the PersistentVolume backing this claim."
+    ),
+    _col("Capacity", "capacity represents the actual resources of the underlying volume."),
+    _col(
+        "Access Modes",
+        "accessModes contains the actual access modes the volume backing the PVC has. More "
+        "info: https://kubernetes.io/docs/concepts/storage/persistent-volumes#access-modes-1",
+    ),
+    _col("StorageClass", "StorageClass of the pvc"),
+    _col("VolumeAttributesClass", "VolumeAttributesClass of the pvc"),
+    _col("Age", _AGE_DOC),
+    _col(
+        "VolumeMode",
+        "volumeMode defines what type of volume is required by the claim. Value of "
+        "Filesystem is implied when not included in claim spec.",
+        1,
+    ),
+]
+
+STORAGE_CLASS_COLUMNS: Final = [
+    _col("Name", _NAME_DOC, fmt="name"),
+    _col("Provisioner", "provisioner indicates the type of the provisioner."),
+    _col(
+        "ReclaimPolicy",
+        "reclaimPolicy controls the reclaimPolicy for dynamically provisioned "
+        "PersistentVolumes of this storage class. Defaults to Delete.",
+    ),
+    _col(
+        "VolumeBindingMode",
+        "volumeBindingMode indicates how PersistentVolumeClaims should be provisioned and "
+        "bound.  When unset, VolumeBindingImmediate is used. This field is only honored by "
+        "servers that enable the VolumeScheduling feature.",
+    ),
+    _col(
+        "AllowVolumeExpansion",
+        "allowVolumeExpansion shows whether the storage class allow volume expand.",
+    ),
+    _col("Age", _AGE_DOC),
+]
+
+
+def config_map_row_cells(cm: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printConfigMap``: DATA counts ``data`` and ``binaryData`` keys."""
+    return [
+        (cm.get("metadata") or {}).get("name", ""),
+        len(cm.get("data") or {}) + len(cm.get("binaryData") or {}),
+        age(cm, now),
+    ]
+
+
+def secret_row_cells(secret: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printSecret``."""
+    return [
+        (secret.get("metadata") or {}).get("name", ""),
+        secret.get("type") or "",
+        len(secret.get("data") or {}),
+        age(secret, now),
+    ]
+
+
+def access_modes_text(modes: Any) -> str:
+    """``helper.GetAccessModesAsString``: RWO, ROX, RWX, RWOP in that order."""
+    present = set(modes or [])
+    return ",".join(
+        short
+        for mode, short in (
+            ("ReadWriteOnce", "RWO"),
+            ("ReadOnlyMany", "ROX"),
+            ("ReadWriteMany", "RWX"),
+            ("ReadWriteOncePod", "RWOP"),
+        )
+        if mode in present
+    )
+
+
+def _storage_text(value: Any) -> str:
+    if value is None:
+        return "0"
+    return canonical(value) or str(value)
+
+
+def persistent_volume_row_cells(pv: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printPersistentVolume``."""
+    meta = pv.get("metadata") or {}
+    spec = pv.get("spec") or {}
+    status = pv.get("status") or {}
+    ref = spec.get("claimRef")
+    claim = f"{ref.get('namespace') or ''}/{ref.get('name') or ''}" if isinstance(ref, dict) else ""
+    phase = "Terminating" if meta.get("deletionTimestamp") else status.get("phase") or ""
+    annotations = meta.get("annotations") or {}
+    klass = annotations.get(
+        "volume.beta.kubernetes.io/storage-class", spec.get("storageClassName") or ""
+    )
+    vac = spec.get("volumeAttributesClassName")
+    return [
+        meta.get("name", ""),
+        _storage_text((spec.get("capacity") or {}).get("storage")),
+        access_modes_text(spec.get("accessModes")),
+        spec.get("persistentVolumeReclaimPolicy") or "",
+        phase,
+        claim,
+        klass,
+        "<unset>" if vac is None else vac,
+        status.get("reason") or "",
+        age(pv, now),
+        spec.get("volumeMode") or "<unset>",
+    ]
+
+
+def persistent_volume_claim_row_cells(pvc: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printPersistentVolumeClaim``: capacity and access modes once bound to a volume."""
+    meta = pvc.get("metadata") or {}
+    spec = pvc.get("spec") or {}
+    status = pvc.get("status") or {}
+    phase = "Terminating" if meta.get("deletionTimestamp") else status.get("phase") or ""
+    capacity = modes = ""
+    if spec.get("volumeName"):
+        modes = access_modes_text(status.get("accessModes"))
+        capacity = _storage_text((status.get("capacity") or {}).get("storage"))
+    annotations = meta.get("annotations") or {}
+    klass = annotations.get(
+        "volume.beta.kubernetes.io/storage-class", spec.get("storageClassName") or ""
+    )
+    vac = spec.get("volumeAttributesClassName")
+    return [
+        meta.get("name", ""),
+        phase,
+        spec.get("volumeName") or "",
+        capacity,
+        modes,
+        klass,
+        "<unset>" if vac is None else vac,
+        age(pvc, now),
+        spec.get("volumeMode") or "<unset>",
+    ]
+
+
+def storage_class_row_cells(sc: JSONObject, now: datetime.datetime) -> list[Any]:
+    """``printStorageClass``: `` (default)`` after a default class's name."""
+    meta = sc.get("metadata") or {}
+    annotations = meta.get("annotations") or {}
+    name = meta.get("name", "")
+    if (
+        annotations.get("storageclass.kubernetes.io/is-default-class") == "true"
+        or annotations.get("storageclass.beta.kubernetes.io/is-default-class") == "true"
+    ):
+        name += " (default)"
+    return [
+        name,
+        sc.get("provisioner") or "",
+        sc.get("reclaimPolicy") or "Delete",
+        sc.get("volumeBindingMode") or "Immediate",
+        bool(sc.get("allowVolumeExpansion")),
+        age(sc, now),
+    ]
+
+
 RowCells = Callable[[JSONObject, datetime.datetime], list[Any]]
 ROWS: Final[dict[str, tuple[list[JSONObject], RowCells]]] = {
     "pods": (POD_COLUMNS, pod_row_cells),
@@ -491,6 +739,11 @@ ROWS: Final[dict[str, tuple[list[JSONObject], RowCells]]] = {
     "nodes": (NODE_COLUMNS, node_row_cells),
     "events": (EVENT_COLUMNS, event_row_cells),
     "leases": (LEASE_COLUMNS, lease_row_cells),
+    "configmaps": (CONFIG_MAP_COLUMNS, config_map_row_cells),
+    "secrets": (SECRET_COLUMNS, secret_row_cells),
+    "persistentvolumes": (PERSISTENT_VOLUME_COLUMNS, persistent_volume_row_cells),
+    "persistentvolumeclaims": (PERSISTENT_VOLUME_CLAIM_COLUMNS, persistent_volume_claim_row_cells),
+    "storageclasses": (STORAGE_CLASS_COLUMNS, storage_class_row_cells),
 }
 
 
