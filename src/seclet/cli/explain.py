@@ -4,23 +4,29 @@ Role: for every valid Pod of the inputs, build each container's OCI runtime conf
 exactly as the runtime will (``seclet.runtime.oci.builder``) and render the effective
 process: the ``id`` line, the capability sets as /proc/PID/status shows them,
 no_new_privs, seccomp, AppArmor, SELinux, the root filesystem, masked and read-only
-paths, and the hazards nothing reports. ``-o json`` prints one object per container:
+paths, the hazards nothing reports, and how each volume the container mounts gets its
+SELinux label (``seclet.securitycontext.selinux_mount``: ``-o context``, the runtime's
+recursive relabel, or nothing; ``--assume-selinux`` plans as on a node with SELinux
+enabled). ``-o json`` prints one object per container:
 ``{"pod", "namespace", "container", "spec", "warnings"}``.
 Callers: ``seclet.cli.main``.
 
 Steps of ``run``:
-1. node facts: probed once (default) or the documented reference node;
+1. node facts: probed once (default) or the documented reference node (with
+   ``--assume-selinux``, as if SELinux were enabled);
 2. the image's account files (``--image-root``) and config (``--image-config``), or
    both from an image of the node's image store (``--image REF``: ``seclet server
    --data-dir``'s ``images/``, as ``seclet images ls`` lists it; never pulled);
 3. per object: refusals and validation as ``validate``; per container (init
    containers first, then containers, as the kubelet starts them): build and render;
-   a container the runtime would refuse prints the kubelet's reason.
+   a container the runtime would refuse prints the kubelet's reason; the pod's volume
+   plans are made once (claims: the PersistentVolume is not known to explain).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -43,6 +49,7 @@ from seclet.runtime.oci.explain import CapabilitySet, EffectiveProcess, resource
 from seclet.runtime.oci.inputs import ContainerSpecInputs, ImageConfig, RuntimeContext
 from seclet.securitycontext.nonroot import RunAsNonRootError, verify_run_as_non_root
 from seclet.securitycontext.seccomp import SeccompError, check_localhost_profile
+from seclet.securitycontext.selinux_mount import plan_line, plan_volume, volume_facts
 from seclet.securitycontext.users import image_user_from_config, kubelet_image_user
 
 
@@ -109,8 +116,42 @@ def _caps(label: str, caps: CapabilitySet) -> str:
     return f"  {label + ':':<14}{caps.hex}" + (f"  {names}" if names else "")
 
 
-def render_text(pod: Pod, ctr: Container, build: ContainerBuild, namespace: str) -> str:
-    """The human form of one container's effective process."""
+def volume_plan_lines(pod: Pod, gates: FeatureGates, *, selinux_enabled: bool) -> dict[str, str]:
+    """Each pod volume's SELinux plan line, by volume name. A claim's plan depends on
+    the PersistentVolume bound to it (its plugin and access modes), which explain
+    does not know."""
+    spec = pod.spec
+    assert spec is not None
+    out: dict[str, str] = {}
+    for volume in spec.volumes:
+        name = volume.name or ""
+        facts = volume_facts(pod, volume, None, {})
+        if facts is None:
+            claim = (
+                volume.persistentVolumeClaim.claimName
+                if volume.persistentVolumeClaim is not None
+                else f"{pod.metadata.name if pod.metadata else ''}-{name}"
+            )
+            if volume.persistentVolumeClaim is not None or volume.ephemeral is not None:
+                out[name] = (
+                    f'volume {name}: depends on the PersistentVolume bound to claim "{claim}" '
+                    "(MountOption only for fc, iscsi or CSI with seLinuxMount: true)"
+                )
+            continue
+        plan = plan_volume(pod, facts, gates, selinux_enabled=selinux_enabled)
+        out[name] = plan_line(plan)
+    return out
+
+
+def render_text(
+    pod: Pod,
+    ctr: Container,
+    build: ContainerBuild,
+    namespace: str,
+    volume_plans: dict[str, str] | None = None,
+) -> str:
+    """The human form of one container's effective process (and, from
+    ``volume_plans``, the SELinux plan of each volume it mounts)."""
     p: EffectiveProcess = build.process
     name = pod.metadata.name if pod.metadata else ""
     seccomp = {0: "0 (disabled)", 1: "1 (strict)", 2: "2 (filter)"}.get(
@@ -134,6 +175,9 @@ def render_text(pod: Pod, ctr: Container, build: ContainerBuild, namespace: str)
         f"  {'Read-only:':<14}{' '.join(p.readonly_paths) or 'none'}",
         f"  {'Resources:':<14}{resources_line(build.spec)}",
     ]
+    plans = volume_plans or {}
+    mounted = dict.fromkeys(m.name or "" for m in ctr.volumeMounts)
+    lines.extend(f"  {plans[m]}" for m in mounted if m in plans)
     lines.extend(f"  warning: {w}" for w in build.warnings)
     return "\n".join(lines)
 
@@ -182,6 +226,8 @@ def _localhost_profiles(pod: Pod, seccomp_root: str) -> dict[str, str]:
 
 def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     node = NodeFacts.reference() if args.node == "reference" else probe_node_facts()  # step 1
+    if args.assume_selinux:
+        node = dataclasses.replace(node, selinux_enabled=True)
     image = _image_files(args)
     if isinstance(image, str):
         print(image, file=sys.stderr)
@@ -193,6 +239,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
         pod = admitted.pod
         spec = pod.spec
         assert spec is not None
+        plans = volume_plan_lines(pod, gates, selinux_enabled=node.selinux_enabled)
         runtime = RuntimeContext(
             seccomp_root=args.seccomp_root,
             localhost_seccomp_profiles=_localhost_profiles(pod, args.seccomp_root),
@@ -233,7 +280,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
                     "warnings": list(build.warnings),
                 }
             )
-            texts.append(render_text(pod, ctr, build, admitted.namespace))
+            texts.append(render_text(pod, ctr, build, admitted.namespace, plans))
     if args.output == "json":
         print(json.dumps(records, indent=2, sort_keys=True))
     elif texts:

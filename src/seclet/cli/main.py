@@ -92,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
         default="probe",
         help="node facts: probe this machine (default) or the documented reference node",
     )
+    e.add_argument(
+        "--assume-selinux",
+        action="store_true",
+        help="plan volumes' SELinux labels as on a node with SELinux enabled",
+    )
     srv = sub.add_parser("server", help="serve the Kubernetes API for kubectl (foreground)")
     srv.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                      help=f"state directory (default {DEFAULT_DATA_DIR})")

@@ -382,7 +382,11 @@ def plan_volume(
     why = _why_not_mounted(pod, facts, gates, info, supported)
     if facts.runtime_relabels:
         return VolumePlan(name, RECURSIVE, why, label=info.process_label)
-    return VolumePlan(name, NONE, f"{why}; the plugin {facts.plugin} is never relabelled")
+    if not facts.supports_context_mount and why.startswith("the plugin "):
+        why = f"the plugin {facts.plugin} neither supports the context mount nor is relabelled"
+    else:
+        why = f"{why}; the plugin {facts.plugin} is never relabelled"
+    return VolumePlan(name, NONE, why)
 
 
 def _mount_reason(facts: VolumeFacts, gates: FeatureGates) -> str:

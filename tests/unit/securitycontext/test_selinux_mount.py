@@ -239,8 +239,8 @@ LABEL_A = f"system_u:object_r:container_file_t:{LEVEL_A}"
             DEFAULT_GATES,
             True,
             sm.NONE,
-            "the plugin kubernetes.io/host-path does not support the context mount; "
-            "the plugin kubernetes.io/host-path is never relabelled",
+            "the plugin kubernetes.io/host-path neither supports the context mount nor is "
+            "relabelled",
         ),
     ],
 )
