@@ -183,6 +183,12 @@ FIELDS: Final[Mapping[str, Mapping[str, Callable[[JSONObject], str]]]] = {
         "source": _path("source", "component"),
         "type": _path("type"),
     },
+    # pkg/registry/core/secret/strategy.go SelectableFields
+    "secrets": {
+        "metadata.name": _path("metadata", "name"),
+        "metadata.namespace": _path("metadata", "namespace"),
+        "type": _path("type"),
+    },
 }
 _COMMON: Final = {
     "metadata.name": _path("metadata", "name"),
