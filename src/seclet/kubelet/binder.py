@@ -1,21 +1,75 @@
-"""The single node's scheduler: bind every unscheduled pod to this node.
+"""The single node's scheduler: bind every unscheduled pod to this node once its claims allow.
 
 Role: seclet has one node, so "scheduling" is binding: a pod with an empty
 ``spec.nodeName`` (and no scheduling gates) gets ``spec.nodeName`` set, a
 ``PodScheduled=True`` condition, and the ``Scheduled`` event from
-``default-scheduler``: ``Successfully assigned <ns>/<pod> to <node>``.
-Steps of ``bind``: 1. skip bound, gated or deleting pods; 2. update the pod with the
-node name and condition (retry on conflict with the fresh object); 3. emit the event.
+``default-scheduler``: ``Successfully assigned <ns>/<pod> to <node>`` — unless its
+PersistentVolumeClaims stand in the way, as kube-scheduler's VolumeRestrictions and
+VolumeBinding plugins decide (``decide_volumes``, pure, in the default profile's
+order):
+1. PreFilter: a missing claim (``persistentvolumeclaim "x" not found``), a Lost
+   one, one being deleted, an unbound claim of an Immediate class (``pod has
+   unbound immediate PersistentVolumeClaims``) -> unschedulable and unresolvable;
+2. Filter: a ReadWriteOncePod claim another running pod uses (unschedulable; the
+   pods' equal priority leaves preemption no victim); a bound claim whose volume is
+   gone or whose node affinity excludes this node; a WaitForFirstConsumer claim
+   with neither a matching volume (``FindMatchingVolume`` with this node) nor a
+   provisioner (``didn't find available persistent volumes to bind``);
+3. Reserve/PreBind: matching volumes get the claim's ``claimRef``, claims to
+   provision get ``volume.kubernetes.io/selected-node: <node>``; the pod waits
+   until every claim is bound (the PV controller and the provisioner finish it).
+An unschedulable pod gets ``PodScheduled=False`` (reason ``Unschedulable``) and a
+``FailedScheduling`` warning whose text is the scheduler's FitError: ``0/1 nodes are
+available: <reason>. preemption: 0/1 nodes are available: 1 <preemption
+verdict>.``; a repeat of the same message is counted as an event series.
+Pods left waiting are retried when claims, volumes, classes or pods change (the
+scheduling queue's cluster events): the first waiting pod starts ``run``, a watch
+of those resources that ends with the store.
+Steps of ``bind``: 1. skip bound, gated or deleting pods (and a waiting pod whose
+spec and world did not change); 2. decide its volumes; unschedulable -> status +
+event, stop; volume updates -> write them, wait; 3. update the pod with the node
+name and condition (retry on conflict with the fresh object); 4. emit the event.
 Callers: seclet.kubelet.kubelet (on every pod watch event).
 """
 
 from __future__ import annotations
 
-from seclet.kubelet.clock import Clock, rfc3339
-from seclet.kubelet.events import EventRecorder, pod_reference
-from seclet.store.api import ConflictError, JSONObject, NotFoundError, Store
+import asyncio
+import contextlib
+import copy
+import hashlib
+import json
+import logging
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from seclet.api import storagehelpers as sh
+from seclet.kubelet.clock import Clock, rfc3339, rfc3339_micro
+from seclet.kubelet.events import WARNING, EventRecorder, pod_reference
+from seclet.store.api import (
+    ConflictError,
+    GoneError,
+    JSONObject,
+    NotFoundError,
+    Store,
+    StoreError,
+)
+
+log = logging.getLogger(__name__)
 
 SCHEDULER_NAME = "default-scheduler"
+NOT_HELPFUL = "Preemption is not helpful for scheduling"
+NO_VICTIMS = "No preemption victims found for incoming pod"
+ERR_BIND_CONFLICT = "node(s) didn't find available persistent volumes to bind"
+ERR_NODE_CONFLICT = "node(s) had volume node affinity conflict"
+ERR_PV_NOT_EXIST = "node(s) unavailable due to one or more pvc(s) bound to non-existent pv(s)"
+ERR_RWOP_CONFLICT = (
+    "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
+)
+UNBOUND_IMMEDIATE = "pod has unbound immediate PersistentVolumeClaims"
+WATCHED = ("persistentvolumeclaims", "persistentvolumes", "storageclasses", "pods")
 
 
 def needs_binding(pod: JSONObject) -> bool:
@@ -47,17 +101,293 @@ def bound(pod: JSONObject, node_name: str, now: float) -> JSONObject:
     return out
 
 
+def unschedulable(pod: JSONObject, message: str, now: float) -> JSONObject | None:
+    """The pod with ``PodScheduled=False/Unschedulable`` (``UpdatePodCondition``);
+    None when that condition is already there."""
+    status = dict(pod.get("status") or {})
+    conditions = list(status.get("conditions") or ())
+    old = next((c for c in conditions if c.get("type") == "PodScheduled"), None)
+    if old and (old.get("status"), old.get("reason"), old.get("message")) == (
+        "False", "Unschedulable", message,
+    ):
+        return None
+    changed = old is None or old.get("status") != "False"
+    cond = {
+        "type": "PodScheduled",
+        "status": "False",
+        "lastProbeTime": None,
+        "lastTransitionTime": (
+            rfc3339(now) if changed or old is None else old.get("lastTransitionTime")
+        ),
+        "reason": "Unschedulable",
+        "message": message,
+    }
+    status["conditions"] = [c for c in conditions if c.get("type") != "PodScheduled"] + [cond]
+    out = dict(pod)
+    out["status"] = status
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class World:
+    """What the scheduler's listers show for one pod's namespace (pure input)."""
+
+    node_name: str
+    node_labels: Mapping[str, str]
+    claims: Mapping[str, JSONObject]
+    """Claims of the pod's namespace by name."""
+    volumes: tuple[JSONObject, ...]
+    classes: Mapping[str, JSONObject]
+    pods: tuple[JSONObject, ...]
+    """Pods of the pod's namespace."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """``bind`` the pod now; ``message`` set: unschedulable with that FitError text;
+    ``static``/``provision``: volume API updates to make (then wait); ``wait``:
+    claims are being bound, nothing to write."""
+
+    message: str = ""
+    static: tuple[tuple[JSONObject, JSONObject], ...] = ()
+    provision: tuple[JSONObject, ...] = ()
+    wait: bool = False
+
+    @property
+    def bind(self) -> bool:
+        return not (self.message or self.static or self.provision or self.wait)
+
+
+def fit_error(prefilter: str = "", filter_reasons: tuple[str, ...] = (),
+              preemption: str = NOT_HELPFUL) -> str:
+    """``FitError.Error()`` for one node, with the DefaultPreemption verdict."""
+    msg = "0/1 nodes are available:"
+    if prefilter:
+        msg += f" {prefilter}."
+    else:
+        msg += " " + ", ".join(sorted(f"1 {r}" for r in filter_reasons)) + "."
+    return msg + f" preemption: 0/1 nodes are available: 1 {preemption}."
+
+
+def _fully_bound(claim: Mapping[str, Any]) -> bool:
+    """``isPVCFullyBound``."""
+    return bool(sh.spec(claim).get("volumeName")) and (
+        sh.ANN_BIND_COMPLETED in sh.annotations_of(claim)
+    )
+
+
+def decide_volumes(pod: JSONObject, world: World) -> Decision:
+    """The VolumeRestrictions and VolumeBinding plugins for this node (module doc)."""
+    uses = sh.pod_claim_names(pod)
+    if not uses:
+        return Decision()
+    # VolumeRestrictions PreFilter: regular claims must exist; RWOP ones noted.
+    rwop: list[str] = []
+    for name, ephemeral in uses:
+        claim = world.claims.get(name)
+        if claim is None:
+            if not ephemeral:
+                return Decision(fit_error(f'persistentvolumeclaim "{name}" not found'))
+            continue
+        if not ephemeral and sh.READ_WRITE_ONCE_POD in (sh.spec(claim).get("accessModes") or ()):
+            rwop.append(name)
+    # VolumeBinding PreFilter (podHasPVCs, GetPodVolumeClaims).
+    bound_claims: list[JSONObject] = []
+    delayed: list[JSONObject] = []
+    for name, _ephemeral in uses:
+        claim = world.claims.get(name)
+        if claim is None:
+            return Decision(fit_error(
+                "waiting for ephemeral volume controller to create the persistentvolumeclaim "
+                f'"{name}"'
+            ))
+        if sh.phase(claim) == "Lost":
+            return Decision(fit_error(
+                f'persistentvolumeclaim "{name}" bound to non-existent persistentvolume '
+                f'"{sh.spec(claim).get("volumeName") or ""}"'
+            ))
+        if sh.meta(claim).get("deletionTimestamp"):
+            return Decision(fit_error(f'persistentvolumeclaim "{name}" is being deleted'))
+    for name, _ in uses:
+        claim = world.claims[name]
+        if _fully_bound(claim):
+            bound_claims.append(claim)
+            continue
+        try:
+            delay = sh.is_delay_binding_mode(claim, world.classes)
+        except sh.StorageHelperError as exc:
+            return Decision(fit_error(str(exc)))
+        if delay and not sh.spec(claim).get("volumeName"):
+            delayed.append(claim)
+        else:
+            return Decision(fit_error(UNBOUND_IMMEDIATE))
+    # VolumeRestrictions Filter: a ReadWriteOncePod claim in use by another pod.
+    me = sh.meta(pod).get("uid")
+    for other in world.pods:
+        if sh.meta(other).get("uid") == me or not sh.spec(other).get("nodeName"):
+            continue
+        if sh.is_pod_terminated(other):
+            continue
+        if any(n in rwop for n, eph in sh.pod_claim_names(other) if not eph):
+            return Decision(fit_error(filter_reasons=(ERR_RWOP_CONFLICT,), preemption=NO_VICTIMS))
+    # VolumeBinding Filter (FindPodVolumes).
+    node = (world.node_name, world.node_labels)
+    reasons: list[str] = []
+    by_name = {str(sh.meta(v).get("name", "")): v for v in world.volumes}
+    for claim in bound_claims:
+        pv = by_name.get(str(sh.spec(claim).get("volumeName")))
+        if pv is None:
+            reasons.append(ERR_PV_NOT_EXIST)
+            break
+        if not sh.check_node_affinity(pv, *node):
+            reasons.append(ERR_NODE_CONFLICT)
+            break
+    static: list[tuple[JSONObject, JSONObject]] = []
+    provision: list[JSONObject] = []
+    waiting = False
+    chosen: list[str] = []
+    for claim in delayed:
+        selected = sh.annotations_of(claim).get(sh.ANN_SELECTED_NODE)
+        if selected is not None:
+            if selected != world.node_name:
+                reasons.append(ERR_BIND_CONFLICT)
+                break
+            waiting = True
+            continue
+        class_name = sh.claim_class(claim)
+        candidates = [v for v in world.volumes if sh.volume_class(v) == class_name]
+        found = sh.find_matching_volume(claim, candidates, node, chosen, True)
+        if found is not None:
+            pv = dict(found)
+            if sh.is_volume_bound_to_claim(pv, claim) and sh.spec(pv).get("claimRef", {}).get(
+                "uid"
+            ):
+                waiting = True
+                continue
+            chosen.append(str(sh.meta(pv).get("name", "")))
+            static.append((pv, claim))
+            continue
+        sc = world.classes.get(class_name) or {}
+        provisioner = sc.get("provisioner") or ""
+        if not provisioner or provisioner == sh.NOT_SUPPORTED_PROVISIONER:
+            reasons.append(ERR_BIND_CONFLICT)
+            break
+        if not _allowed_topologies_match(sc, world.node_name, world.node_labels):
+            reasons.append(ERR_NODE_CONFLICT)
+            break
+        provision.append(claim)
+    if reasons:
+        return Decision(fit_error(filter_reasons=tuple(dict.fromkeys(reasons))))
+    return Decision(static=tuple(static), provision=tuple(provision),
+                    wait=waiting and not static and not provision)
+
+
+def _allowed_topologies_match(
+    sc: Mapping[str, Any], node_name: str, labels: Mapping[str, str]
+) -> bool:
+    """``checkVolumeProvisions``' allowedTopologies test (none: any node)."""
+    terms = sc.get("allowedTopologies") or ()
+    if not terms:
+        return True
+    selector_terms = [
+        {"matchExpressions": [
+            {"key": e.get("key", ""), "operator": "In", "values": e.get("values") or []}
+            for e in term.get("matchLabelExpressions") or ()
+        ]}
+        for term in terms
+    ]
+    return sh.node_selector_terms_match(selector_terms, node_name, labels)
+
+
+def _fingerprint(pod: Mapping[str, Any]) -> str:
+    """What a pod update must change to make the scheduler look again (not status)."""
+    meta = sh.meta(pod)
+    data = [meta.get("labels"), meta.get("annotations"), pod.get("spec")]
+    return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass(slots=True)
+class _Series:
+    namespace: str
+    name: str
+    count: int = 1
+
+
+@dataclass(slots=True)
+class _Waiting:
+    namespace: str
+    name: str
+    fingerprint: str
+    generation: int
+    series: dict[str, _Series] = field(default_factory=dict)
+
+
 class Binder:
     def __init__(self, store: Store, clock: Clock, node_name: str) -> None:
         self.store = store
         self.clock = clock
         self.node_name = node_name
         self.recorder = EventRecorder(store, clock, SCHEDULER_NAME, node_name)
+        self._waiting: dict[str, _Waiting] = {}
+        """Pods left unscheduled (by uid)."""
+        self._generation = 0
+        """Bumped by every watched change: a waiting pod is tried again."""
+        self._task: asyncio.Task[None] | None = None
+
+    # -- the scheduling cycle -----------------------------------------------------
+
+    def _world(self, namespace: str) -> World:
+        try:
+            node = self.store.get("nodes", "", self.node_name)
+            labels = dict(sh.meta(node).get("labels") or {})
+        except NotFoundError:
+            labels = {}
+        labels.setdefault("kubernetes.io/hostname", self.node_name)
+        return World(
+            node_name=self.node_name,
+            node_labels=labels,
+            claims={
+                str(sh.meta(c).get("name", "")): c
+                for c in self.store.list("persistentvolumeclaims", namespace).items
+            },
+            volumes=tuple(self.store.list("persistentvolumes").items),
+            classes={
+                str(sh.meta(sc).get("name", "")): sc
+                for sc in self.store.list("storageclasses").items
+            },
+            pods=tuple(self.store.list("pods", namespace).items),
+        )
 
     def bind(self, pod: JSONObject) -> JSONObject | None:
-        """Bind ``pod`` if it needs it; return the stored bound pod (None otherwise)."""
+        """Bind ``pod`` if it needs it and its claims allow; return the stored bound
+        pod (None otherwise)."""
         meta = pod.get("metadata") or {}
         namespace, name = meta.get("namespace", ""), meta.get("name", "")
+        uid = str(meta.get("uid", ""))
+        if not needs_binding(pod):
+            self._waiting.pop(uid, None)
+            return None
+        if sh.pod_claim_names(pod):
+            waiting = self._waiting.get(uid)
+            fingerprint = _fingerprint(pod)
+            if (
+                waiting is not None
+                and waiting.fingerprint == fingerprint
+                and waiting.generation == self._generation
+            ):
+                return None
+            decision = decide_volumes(pod, self._world(namespace))
+            if not decision.bind:
+                state = waiting or _Waiting(namespace, name, fingerprint, self._generation)
+                state.fingerprint, state.generation = fingerprint, self._generation
+                self._waiting[uid] = state
+                self._ensure_watch()
+                if decision.message:
+                    self._fail(pod, state, decision.message)
+                else:
+                    self._prebind(decision)
+                return None
+        self._waiting.pop(uid, None)
         for _ in range(5):
             if not needs_binding(pod):
                 return None
@@ -85,3 +415,144 @@ class Binder:
             )
             return stored
         return None
+
+    def _prebind(self, decision: Decision) -> None:
+        """``BindPodVolumes``' API updates: claimRef on chosen volumes, the selected
+        node on claims to provision (the PV controller and provisioner finish)."""
+        for pv, claim in decision.static:
+            new, dirty = sh.bind_volume_to_claim(pv, claim)
+            if dirty:
+                with contextlib.suppress(StoreError):
+                    self.store.update(
+                        "persistentvolumes", "", str(sh.meta(pv).get("name", "")), new,
+                        expected_resource_version=sh.meta(pv).get("resourceVersion"),
+                    )
+        for claim in decision.provision:
+            new = copy.deepcopy(claim)
+            sh.set_annotation(new, sh.ANN_SELECTED_NODE, self.node_name)
+            m = sh.meta(claim)
+            with contextlib.suppress(StoreError):
+                self.store.update(
+                    "persistentvolumeclaims", str(m.get("namespace", "")), str(m.get("name", "")),
+                    new, expected_resource_version=m.get("resourceVersion"),
+                )
+
+    def _fail(self, pod: JSONObject, state: _Waiting, message: str) -> None:
+        """``handleSchedulingFailure``: the FailedScheduling event (a series on
+        repeats) and the PodScheduled=False condition."""
+        meta = pod.get("metadata") or {}
+        self._failed_event(pod, state, message)
+        new = unschedulable(pod, message, self.clock.now())
+        if new is None:
+            return
+        with contextlib.suppress(StoreError):
+            self.store.update(
+                "pods", str(meta.get("namespace", "")), str(meta.get("name", "")), new,
+                expected_resource_version=meta.get("resourceVersion"),
+            )
+
+    def _failed_event(self, pod: JSONObject, state: _Waiting, message: str) -> None:
+        """An events.k8s.io event of ``default-scheduler`` (core v1 view): the first
+        is created, the second isomorphic one turns it into a series of 2, later ones
+        are only counted (as the events library does between heartbeats)."""
+        series = state.series.get(message)
+        now = self.clock.now()
+        if series is not None:
+            series.count += 1
+            if series.count != 2:
+                return
+            try:
+                current = self.store.get("events", series.namespace, series.name)
+            except NotFoundError:
+                return
+            current["series"] = {"count": 2, "lastObservedTime": rfc3339_micro(now)}
+            with contextlib.suppress(StoreError):
+                self.store.update("events", series.namespace, series.name, current)
+            return
+        involved = pod_reference(pod)
+        namespace = involved.get("namespace") or "default"
+        name = f"{involved.get('name', '')}.{int(now * 1e9):x}"
+        obj: JSONObject = {
+            "apiVersion": "v1",
+            "kind": "Event",
+            "metadata": {
+                "name": name,
+                "namespace": namespace,
+                "uid": str(uuid.uuid4()),
+                "creationTimestamp": rfc3339(now),
+            },
+            "involvedObject": involved,
+            "reason": "FailedScheduling",
+            "message": message,
+            "source": {"component": SCHEDULER_NAME},
+            "firstTimestamp": None,
+            "lastTimestamp": None,
+            "type": WARNING,
+            "eventTime": rfc3339_micro(now),
+            "action": "Scheduling",
+            "reportingComponent": SCHEDULER_NAME,
+            "reportingInstance": f"{SCHEDULER_NAME}-{self.node_name}",
+        }
+        try:
+            self.store.create("events", namespace, name, obj)
+        except StoreError:
+            return
+        state.series[message] = _Series(namespace, name)
+
+    # -- retries ------------------------------------------------------------------
+
+    def _ensure_watch(self) -> None:
+        if self._task is not None and not self._task.done():
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        since = self.store.current_resource_version()
+        self._task = loop.create_task(self.run(since), name="scheduler-volume-events")
+
+    async def run(self, since: int) -> None:
+        """Retry waiting pods whenever a claim, volume, class or pod changes after
+        ``since``; ends when the store closes."""
+        watches = [self._follow(resource, since) for resource in WATCHED]
+        await asyncio.gather(*watches)
+
+    async def _follow(self, resource: str, since: int) -> None:
+        while True:
+            try:
+                async for event in self.store.watch(resource, None, since):
+                    since = event.resource_version
+                    if resource == "pods" and not (
+                        event.type == "DELETED" or sh.is_pod_terminated(event.object)
+                    ):
+                        continue  # pod updates concern that pod only (kubelet calls bind)
+                    self._generation += 1
+                    self.retry()
+                return
+            except GoneError:
+                since = self.store.current_resource_version()
+                self._generation += 1
+                self.retry()
+
+    def retry(self) -> None:
+        """Run the waiting pods through ``bind`` again."""
+        for uid, state in list(self._waiting.items()):
+            try:
+                pod = self.store.get("pods", state.namespace, state.name)
+            except NotFoundError:
+                self._waiting.pop(uid, None)
+                continue
+            if str(sh.meta(pod).get("uid", "")) != uid:
+                self._waiting.pop(uid, None)
+                continue
+            try:
+                self.bind(pod)
+            except Exception:
+                log.exception("scheduling %s/%s", state.namespace, state.name)
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._task
+            self._task = None
