@@ -38,6 +38,13 @@ class GoneError(StoreError):
     """The requested resourceVersion is older than the oldest one kept (410 Expired)."""
 
 
+class StorageError(StoreError):
+    """The backing storage failed (a full disk, an I/O error): nothing was written and
+    what was stored before is intact. kube-apiserver answers a failing etcd with 500
+    InternalError ``Internal error occurred: <the storage's message>``; the message here
+    is SQLite's (``database or disk is full``)."""
+
+
 @dataclass(frozen=True, slots=True)
 class WatchEvent:
     """One change: the object as stored after it (for DELETED: as it was, with the

@@ -21,6 +21,9 @@ counter row rewritten (one more 4 KiB WAL page, about a fifth of a write's cost)
 every write. Every create, update and delete is one transaction that takes the next
 resourceVersion, writes the object row and appends the event; the counter advances in
 memory only after COMMIT, so a refused or failed write never consumes a version.
+A write the storage refuses (a full disk: SQLite's ``SQLITE_FULL``; an I/O error) is
+rolled back and raised as ``StorageError`` with SQLite's message; the connection stays
+usable, so writes succeed again once space returns, and reads keep working meanwhile.
 An update that changes nothing is not a write (as etcd3's ``GuaranteedUpdate``): the
 stored object comes back with its old resourceVersion and no event is logged.
 
@@ -60,6 +63,7 @@ from seclet.store.api import (
     JSONObject,
     ListResult,
     NotFoundError,
+    StorageError,
     StoreError,
     WatchEvent,
 )
@@ -366,21 +370,29 @@ class SQLiteStore:
         db = self._db
         compacted = self._compacted
         compact_now = self._writes + 1 >= self._interval
-        db.execute("BEGIN IMMEDIATE")
         try:
-            db.execute(sql, params)
-            db.execute(
-                "INSERT INTO events (resource_version, type, resource, namespace, name, data) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (rv, type_, resource, namespace, name, data),
-            )
-            if compact_now:
-                compacted = self._compact(rv)
-            db.execute("COMMIT")
-        except BaseException:
-            with contextlib.suppress(sqlite3.Error):
-                db.execute("ROLLBACK")
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.execute(sql, params)
+                db.execute(
+                    "INSERT INTO events (resource_version, type, resource, namespace, name, "
+                    "data) VALUES (?, ?, ?, ?, ?, ?)",
+                    (rv, type_, resource, namespace, name, data),
+                )
+                if compact_now:
+                    compacted = self._compact(rv)
+                db.execute("COMMIT")
+            except BaseException:
+                if db.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        db.execute("ROLLBACK")
+                raise
+        except sqlite3.IntegrityError:
             raise
+        except sqlite3.Error as e:
+            # SQLITE_FULL, SQLITE_IOERR, ...: the transaction is rolled back (or was
+            # never begun), no version consumed, no event fanned out
+            raise StorageError(str(e)) from None
         self._rv = rv
         self._writes = 0 if compact_now else self._writes + 1
         self._compacted = compacted
