@@ -132,6 +132,13 @@ def _parser() -> argparse.ArgumentParser:
                      help="log files kept per container, current included (5)")
     srv.add_argument("--container-log-monitor-interval", default="10s", metavar="DURATION",
                      help="how often log sizes are checked (10s; at least 3s)")
+    srv.add_argument(
+        "--controllers",
+        default="*",
+        metavar="NAMES",
+        help="controllers to run, as kube-controller-manager's: * (those on by default), "
+        "NAME, -NAME (selinux-warning-controller is off by default)",
+    )
     srv.add_argument("--pod-max-pids", type=int, default=-1, metavar="N",
                      help="pids.max of each pod's cgroup (-1: unlimited)")
     img = sub.add_parser("images", help="import, list and remove the node's images")

@@ -13,8 +13,13 @@ Steps of ``_serve``:
    ``registry_hosts``), the runc runtime (``<data>/runtime``), build the kubelet on
    the CRI seam, start it (node registration, pod workers) and hand it to the API
    server as its ``NodeClient`` (logs, exec);
-4. on a signal: stop the kubelet (containers keep running, as when a kubelet
-   restarts; the next start re-adopts them), then the API server, then the store.
+4. (started right after step 2, whatever the node does) the controllers
+   ``--controllers`` enables, by kube-controller-manager's rules: the
+   selinux-warning-controller is off by default and needs the ``SELinuxChangePolicy``
+   gate; its conflict metric goes to a ``prometheus_client`` registry;
+5. on a signal: stop the controllers and the kubelet (containers keep running, as
+   when a kubelet restarts; the next start re-adopts them), then the API server,
+   then the store.
 Callers: ``seclet.cli.main`` (the ``server`` subcommand).
 """
 
@@ -34,6 +39,15 @@ from typing import TYPE_CHECKING
 from seclet.api.featuregates import FeatureGates
 from seclet.apiserver.server import Server, ServerConfig, open_store
 from seclet.cli.main import DEFAULT_REGISTRIES_CONF
+from seclet.controllers.enabled import (
+    DISABLED_BY_DEFAULT,
+    KNOWN_CONTROLLERS,
+    SELINUX_WARNING,
+    UnknownControllerError,
+    controller_enabled,
+    parse_controllers,
+    validate_controllers,
+)
 from seclet.kubelet.config import KubeletConfig
 from seclet.kubelet.logrotation import LogConfigError, parse_duration, parse_max_size, validate
 from seclet.runtime.image.hosts import RegistryHosts, RegistryHostsError
@@ -45,6 +59,8 @@ from seclet.runtime.image.registries_conf import (
 from seclet.store.api import Store
 
 if TYPE_CHECKING:
+    from prometheus_client import CollectorRegistry
+
     from seclet.kubelet.kubelet import Kubelet
 
 log = logging.getLogger("seclet.server")
@@ -163,6 +179,43 @@ async def _start_node(store: Store, config: ServerConfig, args: argparse.Namespa
     return kubelet
 
 
+def controllers_flag(value: str) -> tuple[str, ...]:
+    """``--controllers``, validated as kube-controller-manager validates it."""
+    controllers = parse_controllers(value)
+    try:
+        validate_controllers(controllers, KNOWN_CONTROLLERS)
+    except UnknownControllerError as exc:
+        raise UsageError(f"--controllers: {exc}") from None
+    return controllers
+
+
+def _start_controllers(
+    store: Store,
+    config: ServerConfig,
+    args: argparse.Namespace,
+    metrics: CollectorRegistry | None = None,
+) -> list[asyncio.Task[None]]:
+    """Step 4: the enabled controllers, each a task (imported only when enabled).
+    ``metrics`` is the registry their metrics go to (a private one when None, until
+    the API server serves one at /metrics)."""
+    tasks: list[asyncio.Task[None]] = []
+    controllers = controllers_flag(args.controllers)
+    if config.gates.SELinuxChangePolicy and controller_enabled(
+        SELINUX_WARNING, controllers, DISABLED_BY_DEFAULT
+    ):
+        from prometheus_client import CollectorRegistry  # noqa: PLC0415 - only when enabled
+
+        from seclet.controllers.selinux_warning import (  # noqa: PLC0415 - only when enabled
+            SELinuxWarningController,
+        )
+
+        if metrics is None:
+            metrics = CollectorRegistry()
+        selinux = SELinuxWarningController(store, config.gates, metrics)
+        tasks.append(asyncio.create_task(selinux.run(), name=SELINUX_WARNING))
+    return tasks
+
+
 async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
     """The steps in the module docstring."""
     if sys.version_info < (3, 12) and hasattr(os, "pidfd_open"):
@@ -185,6 +238,7 @@ async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     kubelet: Kubelet | None = None
+    controller_tasks = _start_controllers(store, config, args)
     try:
         if args.kubelet:
             try:
@@ -197,6 +251,9 @@ async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
         await stop.wait()
         return 0
     finally:
+        for task in controller_tasks:
+            task.cancel()
+        await asyncio.gather(*controller_tasks, return_exceptions=True)
         if kubelet is not None:
             await kubelet.stop()
         await server.stop()
@@ -218,6 +275,7 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     )
     try:
         registry_hosts(args.registry_mirror, registries_conf_path(args.registries_conf))
+        controllers_flag(args.controllers)
         if args.kubelet:
             kubelet_config(args)
     except UsageError as exc:

@@ -16,6 +16,10 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 
 DEFAULT_CONTROLLERS = ("*",)
+SELINUX_WARNING = "selinux-warning-controller"
+KNOWN_CONTROLLERS: frozenset[str] = frozenset({SELINUX_WARNING})
+"""The names ``--controllers`` governs in seclet (upstream's names)."""
+DISABLED_BY_DEFAULT: frozenset[str] = frozenset({SELINUX_WARNING})
 
 
 class UnknownControllerError(ValueError):
