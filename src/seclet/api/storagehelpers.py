@@ -15,10 +15,11 @@ kube-controller-manager side), seclet.kubelet.binder (the scheduler's volume bin
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any
+
+from seclet.api import quantity
 
 JSONObject = dict[str, Any]
 
@@ -95,33 +96,11 @@ def volume_class(volume: Mapping[str, Any]) -> str:
     return str(spec(volume).get("storageClassName") or "")
 
 
-_QUANTITY = re.compile(
-    r"([+-]?)([0-9]+(?:\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+|[KMGTPE]i|[numkMGTPE]?)"
-)
-_SUFFIX: dict[str, Fraction | int] = {
-    "": 1, "n": Fraction(1, 10**9), "u": Fraction(1, 10**6), "m": Fraction(1, 1000),
-    "k": 10**3, "M": 10**6, "G": 10**9, "T": 10**12, "P": 10**15, "E": 10**18,
-    "Ki": 2**10, "Mi": 2**20, "Gi": 2**30, "Ti": 2**40, "Pi": 2**50, "Ei": 2**60,
-}
-
-
 def storage_quantity(raw: object) -> Fraction:
     """A ``storage`` quantity's exact value (``resource.Quantity``; 0 when absent or
     unparsable)."""
-    if isinstance(raw, bool) or raw is None:
-        return Fraction(0)
-    if isinstance(raw, (int, float)):
-        return Fraction(raw)
-    m = _QUANTITY.fullmatch(str(raw))
-    if m is None:
-        return Fraction(0)
-    sign, number, suffix = m.groups()
-    value = Fraction(number)
-    if suffix[:1] in ("e", "E"):
-        value *= Fraction(10) ** int(suffix[1:])
-    else:
-        value *= _SUFFIX[suffix]
-    return -value if sign == "-" else value
+    parsed = quantity.parse(raw) if raw is not None else None
+    return parsed[0] if parsed is not None else Fraction(0)
 
 
 def requested_storage(claim: Mapping[str, Any]) -> Fraction:
