@@ -29,6 +29,7 @@ kubelet (plan events, CRI ``selinux_relabel``).
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -112,14 +113,19 @@ def volume_facts(
     if volume.persistentVolumeClaim is not None or volume.ephemeral is not None:
         if pv is None:
             return None
-        return _pv_facts(name, pv, csi_selinux_mount)
+        facts = _pv_facts(name, pv, csi_selinux_mount)
+        claim = volume.persistentVolumeClaim
+        if claim is not None and claim.readOnly and facts.plugin in (LOCAL, CSI):
+            # Their Attributes().Managed is !readOnly: the runtime is not asked to relabel.
+            facts = dataclasses.replace(facts, runtime_relabels=False)
+        return facts
     if volume.csi is not None:
         driver = volume.csi.driver or ""
         return VolumeFacts(
             name,
             CSI,
             bool(csi_selinux_mount.get(driver, False)),
-            True,
+            not volume.csi.readOnly,
             unique_name=f"{CSI}/{driver}^{pod_key}",
             csi_driver=driver,
         )

@@ -511,3 +511,19 @@ def test_multiple_labels_message() -> None:
     assert sm.multiple_labels_message("v") == (
         'Volume "v" is mounted twice with different SELinux labels inside this pod'
     )
+
+
+def test_read_only_claims_of_local_and_csi_volumes_are_not_relabelled() -> None:
+    p = pod(
+        options={"level": LEVEL_A},
+        volumes=[{"name": "v", "persistentVolumeClaim": {"claimName": "c", "readOnly": True}}],
+    )
+    assert p.spec is not None
+    f = sm.volume_facts(p, p.spec.volumes[0], pv(LOCAL_PV, RWOP), {})
+    assert f is not None and not f.runtime_relabels
+    plan = sm.plan_volume(p, f, DEFAULT_GATES, selinux_enabled=True)
+    assert (plan.kind, plan.reason) == (
+        sm.NONE,
+        "the plugin kubernetes.io/local-volume neither supports the context mount nor is "
+        "relabelled",
+    )
