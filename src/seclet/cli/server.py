@@ -16,7 +16,10 @@ Steps of ``_serve``:
 4. (started right after step 2, whatever the node does) the controllers
    ``--controllers`` enables, by kube-controller-manager's rules: the
    selinux-warning-controller is off by default and needs the ``SELinuxChangePolicy``
-   gate; its conflict metric goes to a ``prometheus_client`` registry;
+   gate; its conflict metric goes to a ``prometheus_client`` registry; and the
+   storage controllers (``start_storage``: the default ``local-path`` class, the
+   PV binder, the local-path provisioner under ``<data>/storage``, the pv/pvc
+   protection controllers);
 5. on a signal: stop the controllers and the kubelet (containers keep running, as
    when a kubelet restarts; the next start re-adopts them), then the API server,
    then the store.
@@ -61,6 +64,7 @@ from seclet.store.api import Store
 if TYPE_CHECKING:
     from prometheus_client import CollectorRegistry
 
+    from seclet.controllers.manager import ControllerManager
     from seclet.kubelet.kubelet import Kubelet
 
 log = logging.getLogger("seclet.server")
@@ -216,6 +220,22 @@ def _start_controllers(
     return tasks
 
 
+async def _start_storage(
+    store: Store, config: ServerConfig, args: argparse.Namespace
+) -> ControllerManager:
+    """Step 4, storage: the controllers of persistent volumes (their ``--controllers``
+    names) and the local-path provisioner, with the storage root ``<data>/storage``."""
+    from seclet.controllers.storage import start_storage  # noqa: PLC0415 - after the API listens
+
+    controllers = controllers_flag(args.controllers)
+    return await start_storage(
+        store,
+        config.data_dir.absolute() / "storage",
+        args.node_name or socket.gethostname().lower(),
+        lambda name: controller_enabled(name, controllers, DISABLED_BY_DEFAULT),
+    )
+
+
 async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
     """The steps in the module docstring."""
     if sys.version_info < (3, 12) and hasattr(os, "pidfd_open"):
@@ -239,6 +259,7 @@ async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
         loop.add_signal_handler(sig, stop.set)
     kubelet: Kubelet | None = None
     controller_tasks = _start_controllers(store, config, args)
+    storage = await _start_storage(store, config, args)
     try:
         if args.kubelet:
             try:
@@ -254,6 +275,7 @@ async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
         for task in controller_tasks:
             task.cancel()
         await asyncio.gather(*controller_tasks, return_exceptions=True)
+        await storage.stop()
         if kubelet is not None:
             await kubelet.stop()
         await server.stop()

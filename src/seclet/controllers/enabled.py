@@ -17,7 +17,12 @@ from collections.abc import Collection, Sequence
 
 DEFAULT_CONTROLLERS = ("*",)
 SELINUX_WARNING = "selinux-warning-controller"
-KNOWN_CONTROLLERS: frozenset[str] = frozenset({SELINUX_WARNING})
+PV_BINDER = "persistentvolume-binder-controller"
+PV_PROTECTION = "pv-protection-controller"
+PVC_PROTECTION = "pvc-protection-controller"
+KNOWN_CONTROLLERS: frozenset[str] = frozenset(
+    {SELINUX_WARNING, PV_BINDER, PV_PROTECTION, PVC_PROTECTION}
+)
 """The names ``--controllers`` governs in seclet (upstream's names)."""
 DISABLED_BY_DEFAULT: frozenset[str] = frozenset({SELINUX_WARNING})
 

@@ -19,15 +19,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from seclet.controllers.clock import Clock, SystemClock
+from seclet.controllers.enabled import PV_BINDER, PV_PROTECTION, PVC_PROTECTION
 from seclet.controllers.local_path import LocalPathProvisioner, ensure_default_class
 from seclet.controllers.manager import Controller, ControllerManager
 from seclet.controllers.protection import PVCProtectionController, PVProtectionController
 from seclet.controllers.pv_binder import PersistentVolumeController
 from seclet.store.api import Store
 
-PV_BINDER = "persistentvolume-binder-controller"
-PV_PROTECTION = "pv-protection-controller"
-PVC_PROTECTION = "pvc-protection-controller"
 STORAGE_CONTROLLERS: frozenset[str] = frozenset({PV_BINDER, PV_PROTECTION, PVC_PROTECTION})
 """Upstream's names for ``--controllers`` (all on by default)."""
 
