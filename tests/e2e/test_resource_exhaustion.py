@@ -383,3 +383,127 @@ def _main(node: Node, name: str) -> dict[str, Any]:
     status: dict[str, Any] = node.pod(name)["status"]  # type: ignore[assignment]
     statuses: list[dict[str, Any]] = status["containerStatuses"]
     return statuses[0]
+
+
+FULL_DISK_MESSAGE = "database or disk is full"
+
+
+def _fill_disk(path: Path) -> None:
+    """Write zeros to ``path`` until its filesystem has no block left."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    try:
+        for size in (1 << 20, 1 << 12, 1):
+            chunk = b"\0" * size
+            while True:
+                try:
+                    os.write(fd, chunk)
+                except OSError:
+                    break
+    finally:
+        os.close(fd)
+
+
+def _create_configmaps(
+    node: Node, payload: Path, count: int
+) -> list[subprocess.CompletedProcess[str]]:
+    """``kubectl create configmap`` until one fails (at most ``count``)."""
+    out = []
+    for i in range(count):
+        done = node.kubectl(
+            "create", "configmap", f"fill-{i}", f"--from-file=data={payload}", check=False
+        )
+        out.append(done)
+        if done.returncode != 0:
+            break
+    return out
+
+
+@pytest.fixture
+def small_disk(registry: LocalRegistry, tmp_path: Path) -> Iterator[Node]:
+    """A node whose data directory (store, images, containers, pod logs) is a 48 MiB
+    tmpfs (the server's own log is beside it, not on it)."""
+    disk = tmp_path / "data"
+    disk.mkdir()
+    subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=48m,mode=0711", "tmpfs", str(disk)], check=True
+    )
+    mirrors = [f"{host}={registry.url}" for host in MIRRORED_HOSTS]
+    own = Node(data_dir=disk, kubeconfig=tmp_path / "kubeconfig.yaml", mirrors=mirrors)
+    try:
+        own.start()
+        yield own
+    finally:
+        (disk / "filler").unlink(missing_ok=True)
+        own.kubectl(
+            "delete", "pods", "--all", "--grace-period=1", "--wait=true",
+            check=False, timeout=120,
+        )  # fmt: skip
+        code = own.stop()
+        subprocess.run(["umount", "-l", str(disk)], check=False)
+        assert code == 0, own.log()
+
+
+def test_a_full_disk_refuses_writes_loses_nothing_and_recovers(small_disk: Node) -> None:
+    node = small_disk
+    disk = node.data_dir
+    writer = "i=0; while true; do i=$((i+1)); echo line $i; sleep 0.05; done"
+    _apply(node, "writer", ["sh", "-c", writer])
+    node.wait_running("writer")
+    node.kubectl("create", "configmap", "before", "--from-literal=k=v")
+    payload = disk.parent / "payload"
+    payload.write_bytes(b"y" * (512 * 1024))
+
+    _fill_disk(disk / "filler")
+    results = _create_configmaps(node, payload, 40)
+    refused = results[-1]
+    assert refused.returncode != 0, [r.stdout for r in results]
+    print(f"full disk: {len(results) - 1} writes fit, then {refused.stderr.strip()!r}")
+
+    # the node answers, nothing stored is lost, the writing pod runs on
+    assert _timed_get(node) < 5.0
+    assert node.kubectl("get", "configmap", "before", "-o", "jsonpath={.data.k}").stdout == "v"
+    # an exec needs its process spec on the full disk: a clean error, not a broken stream
+    refused_exec = node.kubectl("exec", "writer", "--", "echo", "alive", check=False)
+    assert refused_exec.returncode == 1
+    assert "no space left on device" in refused_exec.stderr, refused_exec.stderr
+    assert "abnormal closure" not in refused_exec.stderr, refused_exec.stderr
+    lines_full = node.kubectl("logs", "writer").stdout
+    time.sleep(2)
+    assert (
+        node.kubectl("get", "pod", "writer", "-o", "jsonpath={.status.phase}").stdout == "Running"
+    )
+    assert "Traceback" not in refused.stderr
+
+    # space returns: writes succeed again and the container's log grows again
+    (disk / "filler").unlink()
+    time.sleep(1)
+    node.kubectl("create", "configmap", "after", "--from-literal=k=w")
+    assert node.kubectl("get", "configmap", "after", "-o", "jsonpath={.data.k}").stdout == "w"
+    deadline = time.monotonic() + 10
+    grown = lines_full
+    while grown.count("\n") <= lines_full.count("\n") + 5 and time.monotonic() < deadline:
+        time.sleep(0.2)
+        grown = node.kubectl("logs", "writer").stdout
+    assert grown.count("\n") > lines_full.count("\n") + 5
+    assert node.exec("writer", "echo", "alive") == "alive\n"
+    assert node.process is not None and node.process.poll() is None
+    for result in results[:-1]:
+        assert result.returncode == 0
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the API server does not yet map the store's StorageError to kube-apiserver's "
+    "500 InternalError Status (apiserver/http.py, owned by the API helper)",
+)
+def test_a_full_disk_write_is_a_500_internal_error_status(small_disk: Node) -> None:
+    node = small_disk
+    disk = node.data_dir
+    payload = disk.parent / "payload"
+    payload.write_bytes(b"y" * (512 * 1024))
+    _fill_disk(disk / "filler")
+    refused = _create_configmaps(node, payload, 40)[-1]
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        f"error: failed to create configmap: Internal error occurred: {FULL_DISK_MESSAGE}\n"
+    )

@@ -6,7 +6,8 @@ noNewPrivileges, AppArmor/SELinux labels, rlimits, env, cwd — ``runc exec`` al
 applies the container's seccomp filter) with ``args`` = the command and
 ``terminal`` = tty (plus ``TERM=xterm`` with a tty). ``wait_started`` tells a
 process that runc started (its ``--pid-file`` appears) from one runc could not start
-(runc exits first), and words the latter as containerd does. The container's
+(runc exits first), and words the latter as containerd does; a process spec that
+cannot be written (a full disk) is a ``CRIError`` for that exec. The container's
 ``process`` is parsed from config.json once and kept per container (checked against
 the file's inode/mtime/size on each exec; dropped by ``forget`` at RemoveContainer).
 Callers: exec_sync, exec; remove_container (``forget``).
@@ -63,7 +64,16 @@ async def prepare_exec(
     prepared = PreparedExec(
         exec_id, directory / f"exec-{exec_id}.json", directory / f"exec-{exec_id}.pid"
     )
-    records.write_json_atomic(prepared.process_json, process)
+    try:
+        records.write_json_atomic(prepared.process_json, process)
+    except OSError as exc:
+        # a full disk under the state root: an error for this exec, not a broken stream
+        prepared.cleanup()
+        reason = (exc.strerror or str(exc)).lower()
+        raise CRIError(
+            f'failed to exec in container: failed to create exec "{exec_id}": '
+            f"write {prepared.process_json}: {reason}"
+        ) from None
     return prepared
 
 
