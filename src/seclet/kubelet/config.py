@@ -42,6 +42,16 @@ class KubeletConfig:
     node_ip: str = "127.0.0.1"
     node_labels: tuple[tuple[str, str], ...] = field(default=())
     kubelet_version: str = KUBELET_VERSION
+    volume_resync_period: float = 10.0
+    """How often configMap, secret, downwardAPI and projected volumes are set up again
+    so pods see object changes (upstream: the pod sync period, 1 min, plus the
+    configMap/secret manager's delay; seclet reads the store directly and re-syncs
+    every 10 s)."""
+    ownership_first_report: float = 30.0
+    ownership_report_every: float = 60.0
+    """``VolumePermissionChangeInProgress`` events: the first after 30 s of an
+    ownership walk, then every 60 s (upstream's firstEventReportDuration and
+    progressReportDuration; fields only so tests can shorten them)."""
     container_log_max_size: int = 10 * 1024 * 1024
     """``containerLogMaxSize`` (``--container-log-max-size``, ``10Mi``) in bytes: a
     container's current log is rotated once it is this big; negative: no rotation."""

@@ -44,7 +44,8 @@ from seclet.kubelet.nodelease import NodeLeaseController
 from seclet.kubelet.runtimestate import POD_UID_LABEL
 from seclet.kubelet.server import KubeletServer
 from seclet.kubelet.userns import UsernsAllocator, recorded_mappings
-from seclet.kubelet.volumes import tear_down
+from seclet.kubelet.volume.plugin import PluginTable
+from seclet.kubelet.volumes import default_plugins, tear_down
 from seclet.kubelet.worker import PodWorker, WorkerDeps
 from seclet.store.api import GoneError, JSONObject, Store, WatchEvent
 
@@ -61,8 +62,13 @@ class Kubelet:
         node: NodeFacts,
         clock: Clock | None = None,
         host: HostInfo | None = None,
+        volume_plugins: PluginTable | None = None,
     ) -> None:
         self.store = store
+        self.volume_plugins: PluginTable = (
+            default_plugins() if volume_plugins is None else volume_plugins
+        )
+        """The volume plugin table (a test adds its own, e.g. a ``csi`` driver)."""
         self.runtime = runtime
         self.images = images
         self.config = config
@@ -107,6 +113,7 @@ class Kubelet:
             userns=UsernsAllocator(self.config.userns_first_id, self.config.userns_length),
             runtime_name=version.runtime_name,
             facts=self.node,
+            volume_plugins=self.volume_plugins,
         )
         self.node_agent = NodeStatusAgent(
             self.store, self.clock, self.config, self.node, self.host, version

@@ -1,171 +1,164 @@
-"""The pod's volumes: plan (pure), set up and tear down (I/O), and container mounts.
+"""The pod's volumes: the volume manager over the plugin table.
 
-Role: the part of upstream's volume manager seclet supports today.
-- ``emptyDir``: ``<root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>``, created
-  ``0777`` (chmod-ed again against the umask, as ``empty_dir.go setupDir``), then
-  fsGroup ownership with a nil policy (always recursive); ``medium: Memory`` is a
-  tmpfs (``size=`` the sizeLimit when set); other media are refused with upstream's
-  ``unknown storage medium "<m>"``.
-- ``hostPath``: passed through, never chowned; ``type`` checked (``DirectoryOrCreate``
-  creates ``0755``, ``FileOrCreate`` an empty ``0644`` file, the others must exist).
-- the ``kube-api-access-*`` projected token volume is not injected by seclet and is
-  skipped (no mount); other volume types are refused with a ``FailedMount`` message.
-Steps of ``set_up``: 1. plan every volume (refuse unsupported ones, before touching
-disk); 2. create each emptyDir (tmpfs mount for Memory; owned by the pod's root in
-host terms for a ``hostUsers: false`` pod, see ``shifted_ids``); 3. apply fsGroup
-ownership to each emptyDir; 4. check/create hostPaths. ``tear_down_volumes`` (a terminal pod)
-removes only ``<podDir>/volumes``; ``tear_down`` (a deleted pod) the whole directory.
-Callers: seclet.kubelet.worker.
+Role: the part of upstream's volume manager (desired-state populator, reconciler,
+``makeMounts``) seclet runs, over plugins (``seclet.kubelet.volume``): emptyDir,
+hostPath, configMap, secret, downwardAPI, projected, persistentVolumeClaim and
+ephemeral by default; a caller may pass another table (a test's ``csi`` plugin).
+Volumes no container mounts are ignored (the populator skips them); the
+``kube-api-access-*`` projected token volume seclet does not inject is skipped.
+
+Steps of ``plan_volumes`` (pure but for the store reads handed in as ``lookup``):
+1. each used volume -> its plugin's ``VolumePlan`` (a plugin missing -> refused);
+2. claims that cannot be processed are collected and reported together as upstream's
+   ``Unable to attach or mount volumes: unmounted volumes=[..], unattached
+   volumes=[], failed to process volumes=[..]: <errors, sorted, "; ">``.
+Steps of ``set_up`` (idempotent, also the periodic resync of ``resync`` plans):
+1. fsGroup in host terms (``shifted_ids`` for ``hostUsers: false``);
+2. per plan: a plugin that applies the mount group itself gets fsGroup as
+   ``mount_group`` and no walk happens; otherwise the plugin's ``set_up`` (ephemeral
+   kinds walk inside it with a nil policy);
+3. ``policy`` plans (``local`` PVs) are walked here with the pod's
+   fsGroupChangePolicy, with ``VolumePermissionChangeInProgress`` events after 30 s
+   and every 60 s (``OwnershipWalker``); a walk error fails the mount.
+``prepare_subpaths`` + ``container_mounts`` are ``makeMounts``: CRI mounts of a
+container, read-only when the volumeMount or the plugin says so, subPaths through
+``seclet.kubelet.volume.subpath`` (bind mounts under ``<podDir>/volume-subpaths``).
+``tear_down_volumes`` (a terminal pod) unmounts subPaths and volumes and removes
+``<podDir>/volumes``; ``tear_down`` (a deleted pod) the whole directory. Nothing is
+removed while something below is still mounted (a stuck subPath bind of a hostPath
+would otherwise let the removal reach the host's files).
+Callers: seclet.kubelet.worker, seclet.kubelet.kubelet.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
+import contextlib
+import logging
 import shutil
-import stat
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from seclet.api import models
 from seclet.cri.types import Mount, MountPropagation
-from seclet.kubelet.ownership import change_ownership
+from seclet.kubelet.ownership import ProgressEvent, ProgressNotifier, change_ownership
+from seclet.kubelet.volume import subpath
+from seclet.kubelet.volume.emptydir import PLUGIN_DIR as EMPTY_DIR_PLUGIN
+from seclet.kubelet.volume.emptydir import EmptyDirPlugin
+from seclet.kubelet.volume.hostpath import HostPathPlugin
+from seclet.kubelet.volume.mounts import mounts_under, unmount
+from seclet.kubelet.volume.plugin import (
+    OWNERSHIP_POLICY,
+    Lookup,
+    PluginTable,
+    SetUpArgs,
+    VolumeError,
+    VolumePlan,
+    VolumePlugin,
+    Walker,
+    no_lookup,
+    setup_failed,
+)
+from seclet.kubelet.volume.projection import projection_plugins
+from seclet.kubelet.volume.pvc import ClaimError, ClaimPlugin
+from seclet.kubelet.volume.subpath import SubPathError
 from seclet.securitycontext.namespaces import USERNS_LENGTH
 
-EMPTY_DIR_PLUGIN = "kubernetes.io~empty-dir"
+log = logging.getLogger(__name__)
+
 KUBE_API_ACCESS_PREFIX = "kube-api-access-"
 
+__all__ = [
+    "EMPTY_DIR_PLUGIN",
+    "KUBE_API_ACCESS_PREFIX",
+    "OwnershipWalker",
+    "SubPathError",
+    "VolumeError",
+    "VolumeHost",
+    "VolumePlan",
+    "container_mounts",
+    "default_plugins",
+    "plan_volumes",
+    "prepare_subpaths",
+    "set_up",
+    "shifted_ids",
+    "tear_down",
+    "tear_down_volumes",
+]
 
-class VolumeError(Exception):
-    """A volume that cannot be set up; the message is the FailedMount event's."""
+
+def default_plugins() -> dict[str, VolumePlugin]:
+    """The table a kubelet gets when its caller passes none."""
+    plugins: list[VolumePlugin] = [
+        EmptyDirPlugin(),
+        HostPathPlugin(),
+        *projection_plugins(),
+        ClaimPlugin("persistentVolumeClaim"),
+        ClaimPlugin("ephemeral"),
+    ]
+    return {p.kind: p for p in plugins}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
-class VolumePlan:
-    name: str
-    kind: str
-    """``emptyDir``, ``hostPath`` or ``skip`` (kube-api-access)."""
-    host_path: str = ""
-    medium: str = ""
-    size_limit: str = ""
-    host_path_type: str = ""
-
-
-def _kind(volume: models.Volume) -> str:
-    for field in models.Volume._fields:
-        if field != "name" and getattr(volume, field) is not None:
-            return field
+def volume_kind(volume: models.Volume) -> str:
+    for name in models.Volume._fields:
+        if name != "name" and getattr(volume, name) is not None:
+            return name
     return "emptyDir"
 
 
-def plan_volumes(pod: models.Pod, root_dir: str) -> tuple[VolumePlan, ...]:
-    """Step 1 (pure): the plan of every volume, or VolumeError for the first refused."""
+def used_volumes(pod: models.Pod) -> set[str]:
+    """Volumes some container mounts (``GetPodVolumeNames``)."""
     spec = pod.spec or models.PodSpec()
-    uid = (pod.metadata or models.ObjectMeta()).uid or ""
-    base = Path(root_dir) / "pods" / uid / "volumes"
-    plans = []
+    names: set[str] = set()
+    for c in (*spec.initContainers, *spec.containers):
+        names.update(vm.name or "" for vm in c.volumeMounts)
+        names.update(vd.name or "" for vd in c.volumeDevices)
+    return names
+
+
+def unable_to_mount(failed: list[str], errors: list[str]) -> str:
+    """``WaitForAttachAndMount``'s error as syncPod's ``FailedMount`` event prints it."""
+    names = " ".join(sorted(failed))
+    return (
+        f"Unable to attach or mount volumes: unmounted volumes=[{names}], "
+        f"unattached volumes=[], failed to process volumes=[{names}]: "
+        + "; ".join(sorted(set(errors)))
+    )
+
+
+def plan_volumes(
+    pod: models.Pod,
+    root_dir: str,
+    lookup: Lookup = no_lookup,
+    plugins: PluginTable | None = None,
+) -> tuple[VolumePlan, ...]:
+    """Steps 1-2 of ``plan_volumes``."""
+    table = default_plugins() if plugins is None else plugins
+    spec = pod.spec or models.PodSpec()
+    used = used_volumes(pod)
+    plans: list[VolumePlan] = []
+    failed: list[str] = []
+    errors: list[str] = []
     for volume in spec.volumes:
         name = volume.name or ""
-        kind = _kind(volume)
-        if kind == "emptyDir":
-            ed = volume.emptyDir or models.EmptyDirVolumeSource()
-            medium = ed.medium or ""
-            if medium not in ("", "Memory"):
-                raise VolumeError(
-                    f'MountVolume.SetUp failed for volume "{name}" : '
-                    f'unknown storage medium "{medium}"'
-                )
-            plans.append(
-                VolumePlan(
-                    name=name,
-                    kind=kind,
-                    host_path=str(base / EMPTY_DIR_PLUGIN / name),
-                    medium=medium,
-                    size_limit=str(ed.sizeLimit or ""),
-                )
-            )
-        elif kind == "hostPath":
-            hp = volume.hostPath or models.HostPathVolumeSource()
-            plans.append(
-                VolumePlan(
-                    name=name,
-                    kind=kind,
-                    host_path=hp.path or "",
-                    host_path_type=hp.type or "",
-                )
-            )
-        elif kind == "projected" and name.startswith(KUBE_API_ACCESS_PREFIX):
-            plans.append(VolumePlan(name=name, kind="skip"))
-        else:
-            raise VolumeError(
-                f'MountVolume.SetUp failed for volume "{name}" : '
-                f"{kind} volumes are not supported by seclet yet"
-            )
+        if name not in used:
+            continue
+        kind = volume_kind(volume)
+        if kind == "projected" and name.startswith(KUBE_API_ACCESS_PREFIX):
+            plans.append(VolumePlan(name=name, kind="skip", volume=volume))
+            continue
+        plugin = table.get(kind)
+        if plugin is None:
+            raise setup_failed(name, f"{kind} volumes are not supported by seclet yet")
+        try:
+            plans.append(plugin.plan(volume, pod, root_dir, lookup))
+        except ClaimError as e:
+            failed.append(name)
+            errors.append(str(e))
+    if errors:
+        raise VolumeError(unable_to_mount(failed, errors))
     return tuple(plans)
-
-
-def _check_host_path(plan: VolumePlan) -> None:
-    path = Path(plan.host_path)
-    kind = plan.host_path_type
-    prefix = f'MountVolume.SetUp failed for volume "{plan.name}" : hostPath type check failed: '
-    if kind == "DirectoryOrCreate" and not path.exists():
-        path.mkdir(mode=0o755, parents=True)
-        return
-    if kind == "FileOrCreate" and not path.exists():
-        path.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-        path.touch(mode=0o644)
-        return
-    checks = {
-        "Directory": (stat.S_ISDIR, "is not a directory"),
-        "DirectoryOrCreate": (stat.S_ISDIR, "is not a directory"),
-        "File": (stat.S_ISREG, "is not a file"),
-        "FileOrCreate": (stat.S_ISREG, "is not a file"),
-        "Socket": (stat.S_ISSOCK, "is not a socket file"),
-        "CharDevice": (stat.S_ISCHR, "is not a character device"),
-        "BlockDevice": (stat.S_ISBLK, "is not a block device"),
-    }
-    if kind not in checks:
-        return
-    test, what = checks[kind]
-    try:
-        mode = path.stat().st_mode
-    except OSError:
-        raise VolumeError(f"{prefix}{plan.host_path} {what}") from None
-    if not test(mode):
-        raise VolumeError(f"{prefix}{plan.host_path} {what}")
-
-
-async def _mount_tmpfs(plan: VolumePlan) -> None:
-    options = "nosuid,nodev"
-    if plan.size_limit:
-        options += f",size={plan.size_limit}"
-    proc = await asyncio.create_subprocess_exec(
-        "mount",
-        "-t",
-        "tmpfs",
-        "-o",
-        options,
-        "tmpfs",
-        plan.host_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.STDOUT,
-    )
-    out, _ = await proc.communicate()
-    if proc.returncode:
-        raise VolumeError(
-            f'MountVolume.SetUp failed for volume "{plan.name}" : mount failed: '
-            f"{out.decode(errors='replace').strip()}"
-        )
-
-
-def _make_empty_dir(plan: VolumePlan) -> bool:
-    """Create the directory ``0777``; True when it did not exist."""
-    path = Path(plan.host_path)
-    fresh = not path.exists()
-    path.mkdir(mode=0o777, parents=True, exist_ok=True)
-    if fresh and stat.S_IMODE(path.stat().st_mode) != 0o777:
-        path.chmod(0o777)
-    return fresh
 
 
 def shifted_ids(fs_group: int | None, userns_host_id: int | None) -> tuple[int | None, int | None]:
@@ -184,55 +177,108 @@ def shifted_ids(fs_group: int | None, userns_host_id: int | None) -> tuple[int |
     return userns_host_id, group
 
 
-async def set_up(
-    plans: tuple[VolumePlan, ...], pod: models.Pod, userns_host_id: int | None = None
-) -> None:
-    """Steps 2-4 (idempotent: an existing emptyDir is kept as it is)."""
-    sc = (pod.spec or models.PodSpec()).securityContext
-    owner, fs_group = shifted_ids(sc.fsGroup if sc is not None else None, userns_host_id)
-    for plan in plans:
-        if plan.kind == "emptyDir":
-            fresh = await asyncio.to_thread(_make_empty_dir, plan)
-            if fresh and plan.medium == "Memory":
-                await _mount_tmpfs(plan)
-                await asyncio.to_thread(Path(plan.host_path).chmod, 0o777)
-            if fresh and owner is not None:
-                await asyncio.to_thread(os.chown, plan.host_path, owner, owner)
-            if fresh:
-                await asyncio.to_thread(change_ownership, plan.host_path, fs_group, None, False)
-        elif plan.kind == "hostPath":
-            await asyncio.to_thread(_check_host_path, plan)
+Emit = Callable[[str, str, str], None]
+"""(type, reason, message) -> an event on the pod."""
 
 
-def _mounted_empty_dirs(pod_dir: str) -> list[str]:
-    base = Path(pod_dir) / "volumes" / EMPTY_DIR_PLUGIN
-    if not base.is_dir():
-        return []
-    return [str(p) for p in base.iterdir() if p.is_mount()]
+@dataclass(frozen=True, slots=True, kw_only=True)
+class OwnershipWalker:
+    """``NewVolumeOwnership(...).AddProgressNotifier(pod, recorder)``: the walk in a
+    thread; its progress events reach ``emit`` on the event loop."""
 
+    pod_uid: str = ""
+    emit: Emit | None = None
+    loop: asyncio.AbstractEventLoop | None = None
+    first_report: float = 30.0
+    report_every: float = 60.0
 
-async def _unmount_empty_dirs(pod_dir: str) -> None:
-    for path in await asyncio.to_thread(_mounted_empty_dirs, pod_dir):
-        proc = await asyncio.create_subprocess_exec(
-            "umount", path, stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL
+    def _notifier(self) -> ProgressNotifier | None:
+        emit, loop = self.emit, self.loop
+        if emit is None or loop is None:
+            return None
+
+        def forward(event: ProgressEvent) -> None:
+            loop.call_soon_threadsafe(emit, event.type, event.reason, event.message)
+
+        return ProgressNotifier(self.pod_uid, forward)
+
+    def walk_sync(
+        self, path: str, fs_group: int | None, policy: str | None, read_only: bool
+    ) -> None:
+        result = change_ownership(
+            path,
+            fs_group,
+            policy,
+            read_only,
+            notifier=self._notifier(),
+            first_report=self.first_report,
+            report_every=self.report_every,
         )
-        await proc.wait()
+        if result.error is not None:
+            raise OSError(result.error)
+
+    async def walk(
+        self, path: str, fs_group: int | None, policy: str | None, read_only: bool
+    ) -> None:
+        await asyncio.to_thread(self.walk_sync, path, fs_group, policy, read_only)
 
 
-async def tear_down_volumes(pod_dir: str) -> None:
-    """A terminal pod's volumes (upstream unmounts them once the pod is terminated,
-    before ``SyncTerminatedPod`` finishes): unmount its tmpfs emptyDirs and remove
-    ``<podDir>/volumes``; the rest of the pod directory (termination-log files, the
-    userns file) stays until the pod is deleted."""
-    await _unmount_empty_dirs(pod_dir)
-    await asyncio.to_thread(shutil.rmtree, str(Path(pod_dir) / "volumes"), True)
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VolumeHost:
+    """What the plugins get from the kubelet (upstream's ``VolumeHost``)."""
+
+    plugins: PluginTable = field(default_factory=default_plugins)
+    lookup: Lookup = no_lookup
+    allocatable: Mapping[str, object] = field(default_factory=dict)
+    walker: Walker | None = None
 
 
-async def tear_down(pod_dir: str) -> None:
-    """Unmount the pod's tmpfs emptyDirs, then remove its directory."""
-    await _unmount_empty_dirs(pod_dir)
-    await asyncio.to_thread(shutil.rmtree, pod_dir, True)
+def _plugin_for(plan: VolumePlan, table: PluginTable) -> VolumePlugin | None:
+    kind = volume_kind(plan.volume) if plan.volume is not None else plan.kind
+    return table.get(kind)
 
+
+async def set_up(
+    plans: tuple[VolumePlan, ...],
+    pod: models.Pod,
+    userns_host_id: int | None = None,
+    *,
+    host: VolumeHost | None = None,
+    only_resync: bool = False,
+) -> None:
+    """Steps of ``set_up`` (``only_resync``: just the plans that re-sync content)."""
+    host = host or VolumeHost()
+    spec = pod.spec or models.PodSpec()
+    sc = spec.securityContext or models.PodSecurityContext()
+    owner, fs_group = shifted_ids(sc.fsGroup, userns_host_id)
+    policy = sc.fsGroupChangePolicy
+    walker = host.walker or OwnershipWalker()
+    for plan in plans:
+        if plan.kind == "skip" or (only_resync and not plan.resync):
+            continue
+        plugin = _plugin_for(plan, host.plugins)
+        if plugin is None:
+            raise setup_failed(plan.name, f"{plan.kind} volumes are not supported by seclet yet")
+        delegated = plugin.supports_ownership(plan) and plugin.applies_mount_group(plan)
+        args = SetUpArgs(
+            pod=pod,
+            fs_group=None if delegated or not plugin.supports_ownership(plan) else fs_group,
+            owner=owner,
+            mount_group=fs_group if delegated else None,
+            policy=policy,
+            lookup=host.lookup,
+            allocatable=host.allocatable,
+            walker=walker,
+        )
+        await plugin.set_up(plan, args)
+        if plan.ownership == OWNERSHIP_POLICY and args.fs_group is not None:
+            try:
+                await walker.walk(plan.host_path, args.fs_group, policy, plan.read_only)
+            except OSError as e:
+                raise setup_failed(plan.name, str(e)) from None
+
+
+# -- container mounts (makeMounts) ----------------------------------------------------
 
 _PROPAGATION = {
     "HostToContainer": MountPropagation.PROPAGATION_HOST_TO_CONTAINER,
@@ -240,25 +286,69 @@ _PROPAGATION = {
 }
 
 
-def container_mounts(
-    container: models.Container, plans: tuple[VolumePlan, ...]
-) -> tuple[Mount, ...]:
-    """CRI mounts of ``container``'s volumeMounts (pure; subPath joined, kube-api-access
-    skipped)."""
+def prepare_subpaths(
+    container: models.Container,
+    plans: tuple[VolumePlan, ...],
+    pod_dir: str,
+    env: Mapping[str, str],
+) -> dict[int, str]:
+    """The subPath part of ``makeMounts`` (blocking I/O: bind mounts): volumeMount
+    index -> the host path the container mounts; ``SubPathError`` with upstream's
+    CreateContainerConfigError message."""
     by_name = {p.name: p for p in plans}
-    mounts = []
-    for vm in container.volumeMounts:
+    out: dict[int, str] = {}
+    for index, vm in enumerate(container.volumeMounts):
         plan = by_name.get(vm.name or "")
         if plan is None or plan.kind == "skip":
             continue
+        sub = vm.subPath or ""
+        if vm.subPathExpr:
+            sub = subpath.expand_subpath_expr(vm.subPathExpr, env)
+        if not sub:
+            continue
+        out[index] = subpath.prepare(
+            sub_path=sub,
+            volume_path=plan.host_path,
+            pod_dir=pod_dir,
+            volume=plan.name,
+            container=container.name or "",
+            index=index,
+        )
+    return out
+
+
+def container_mounts(
+    container: models.Container,
+    plans: tuple[VolumePlan, ...],
+    subpaths: Mapping[int, str] | None = None,
+) -> tuple[Mount, ...]:
+    """CRI mounts of ``container``'s volumeMounts (pure): read-only when the mount or
+    the plugin (``mustMountRO``) says so; a subPath mount uses its prepared bind target
+    (``prepare_subpaths``) and is refused without one."""
+    by_name = {p.name: p for p in plans}
+    mounts = []
+    for index, vm in enumerate(container.volumeMounts):
+        plan = by_name.get(vm.name or "")
+        if plan is not None and plan.kind == "skip":
+            continue
+        if plan is None:
+            raise SubPathError(
+                f'cannot find volume "{vm.name or ""}" to mount into container '
+                f'"{container.name or ""}"'
+            )
         host = plan.host_path
-        if vm.subPath:
-            host = str(Path(host) / vm.subPath)
+        if vm.subPath or vm.subPathExpr:
+            if subpaths is None or index not in subpaths:
+                raise SubPathError(
+                    f'failed to prepare subPath for volumeMount "{plan.name}" of container '
+                    f'"{container.name or ""}"'
+                )
+            host = subpaths[index]
         mounts.append(
             Mount(
                 container_path=vm.mountPath or "",
                 host_path=host,
-                readonly=bool(vm.readOnly),
+                readonly=bool(vm.readOnly) or plan.read_only,
                 propagation=_PROPAGATION.get(
                     vm.mountPropagation or "", MountPropagation.PROPAGATION_PRIVATE
                 ),
@@ -266,3 +356,58 @@ def container_mounts(
             )
         )
     return tuple(mounts)
+
+
+# -- tear-down ----------------------------------------------------------------------
+
+
+def _unmount_all(directory: str) -> list[str]:
+    """Unmount every mount point at or below ``directory``; those left mounted."""
+    left = []
+    for point in mounts_under(directory):
+        try:
+            unmount(point)
+        except OSError:
+            log.exception("unmounting %s", point)
+            left.append(point)
+    return left
+
+
+def _remove(directory: str) -> None:
+    """Unmount subPaths then volumes, and remove ``directory`` only when nothing is
+    mounted below it any more."""
+    pod_dir = directory if Path(directory).name != "volumes" else str(Path(directory).parent)
+    left = subpath.clean_subpaths(pod_dir)
+    left += _unmount_all(directory)
+    if left:
+        log.error("not removing %s: still mounted: %s", directory, ", ".join(left))
+        return
+    shutil.rmtree(directory, True)
+
+
+async def _plugin_tear_down(plans: tuple[VolumePlan, ...], table: PluginTable | None) -> None:
+    for plan in plans:
+        plugin = _plugin_for(plan, table or default_plugins()) if plan.kind != "skip" else None
+        if plugin is not None:
+            with contextlib.suppress(Exception):
+                await plugin.tear_down(plan)
+
+
+async def tear_down_volumes(
+    pod_dir: str, plans: tuple[VolumePlan, ...] = (), plugins: PluginTable | None = None
+) -> None:
+    """A terminal pod's volumes (upstream unmounts them once the pod is terminated,
+    before ``SyncTerminatedPod`` finishes): plugins' own tear-down, subPath binds,
+    tmpfs volumes, then ``<podDir>/volumes``; the rest of the pod directory
+    (termination-log files, the userns file) stays until the pod is deleted."""
+    await _plugin_tear_down(plans, plugins)
+    await asyncio.to_thread(subpath.clean_subpaths, pod_dir)
+    await asyncio.to_thread(_remove, str(Path(pod_dir) / "volumes"))
+
+
+async def tear_down(
+    pod_dir: str, plans: tuple[VolumePlan, ...] = (), plugins: PluginTable | None = None
+) -> None:
+    """Unmount everything of the pod, then remove its directory."""
+    await _plugin_tear_down(plans, plugins)
+    await asyncio.to_thread(_remove, pod_dir)

@@ -43,7 +43,7 @@ import contextlib
 import logging
 import secrets
 import shutil
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -100,11 +100,17 @@ from seclet.kubelet.userns import (
     remove_mapping,
     write_mapping,
 )
+from seclet.kubelet.volume.plugin import PluginTable
 from seclet.kubelet.volumes import (
+    OwnershipWalker,
+    SubPathError,
     VolumeError,
+    VolumeHost,
     VolumePlan,
     container_mounts,
+    default_plugins,
     plan_volumes,
+    prepare_subpaths,
     set_up,
     tear_down,
     tear_down_volumes,
@@ -152,6 +158,7 @@ class WorkerDeps:
     userns: UsernsAllocator
     runtime_name: str
     facts: NodeFacts
+    volume_plugins: PluginTable = field(default_factory=default_plugins)
 
 
 def pod_model(obj: JSONObject) -> models.Pod:
@@ -197,6 +204,8 @@ class PodWorker:
         """``_finish`` ran for this terminal pod."""
         self.admitted = False
         self.volumes: tuple[VolumePlan, ...] | None = None
+        self._volume_resync_at = 0.0
+        self._userns_host_id: int | None = None
         self.reasons: dict[str, tuple[str, str]] = {}
         self._wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -381,7 +390,7 @@ class PodWorker:
                 obj, pod, state, grace=30 if grace is None else grace, events=True, remove=False
             )
             self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid), True)
-        await tear_down_volumes(str(self.pod_dir))
+        await tear_down_volumes(str(self.pod_dir), self.volumes or (), self.deps.volume_plugins)
         self.deps.userns.release(self.uid)
         await asyncio.to_thread(remove_mapping, self.pod_dir)
         self.finished = True
@@ -426,21 +435,67 @@ class PodWorker:
         await self._finish(obj, pod)
         return True
 
+    def _volume_host(self, obj: JSONObject) -> VolumeHost:
+        """What the volume plugins read (the store, the node's allocatable) and where
+        the ownership walk's progress events go (this pod)."""
+        config = self.deps.config
+        node = self._lookup("nodes", "", config.node_name) or {}
+        recorder = self.deps.recorder
+
+        def emit(type_: str, reason: str, message: str) -> None:
+            recorder.event(pod_reference(self.obj), type_, reason, message)
+
+        return VolumeHost(
+            plugins=self.deps.volume_plugins,
+            lookup=self._lookup,
+            allocatable=dict((node.get("status") or {}).get("allocatable") or {}),
+            walker=OwnershipWalker(
+                pod_uid=self.uid,
+                emit=emit,
+                loop=asyncio.get_running_loop(),
+                first_report=config.ownership_first_report,
+                report_every=config.ownership_report_every,
+            ),
+        )
+
     async def _volumes_ready(self, obj: JSONObject, pod: models.Pod) -> bool:
+        """Step 4: plan and set up the volumes once; then, every
+        ``volume_resync_period``, set up again the ones whose content follows an
+        object (configMap, secret, downwardAPI, projected: upstream's remount of
+        ``RequiresRemount`` plugins), a failure being a ``FailedMount`` event only."""
+        config = self.deps.config
         if self.volumes is not None:
+            now = self.deps.clock.now()
+            if now >= self._volume_resync_at and any(p.resync for p in self.volumes):
+                self._volume_resync_at = now + config.volume_resync_period
+                try:
+                    await set_up(
+                        self.volumes,
+                        pod,
+                        self._userns_host_id,
+                        host=self._volume_host(obj),
+                        only_resync=True,
+                    )
+                except (VolumeError, OSError) as e:
+                    message = e.args[0] if isinstance(e, VolumeError) else str(e)
+                    self.deps.recorder.event(pod_reference(obj), WARNING, "FailedMount", message)
+            if any(p.resync for p in self.volumes):
+                self._retry_within(self._volume_resync_at - now)
             return True
         try:
-            plans = plan_volumes(pod, self.deps.config.root_dir)
+            plans = plan_volumes(pod, config.root_dir, self._lookup, self.deps.volume_plugins)
             host_id = None
             if (pod.spec or models.PodSpec()).hostUsers is False:
                 with contextlib.suppress(UsernsExhaustedError):  # the sandbox reports it
                     host_id = self.deps.userns.allocate(self.uid)
-            await set_up(plans, pod, host_id)
+            await set_up(plans, pod, host_id, host=self._volume_host(obj))
         except (VolumeError, OSError) as e:
             message = e.args[0] if isinstance(e, VolumeError) else str(e)
             self.deps.recorder.event(pod_reference(obj), WARNING, "FailedMount", message)
             return False
         self.volumes = plans
+        self._userns_host_id = host_id
+        self._volume_resync_at = self.deps.clock.now() + config.volume_resync_period
         return True
 
     async def _create_sandbox(self, obj: JSONObject, pod: models.Pod) -> bool:
@@ -554,8 +609,13 @@ class PodWorker:
             env = environment(
                 pod, container, self._lookup, host_ip=deps.config.node_ip, pod_ip=pod_ip
             )
+            # makeMounts (subPaths bind-mounted safely) before verifyRunAsNonRoot
+            subpaths = await asyncio.to_thread(
+                prepare_subpaths, container, self.volumes or (), str(self.pod_dir), env
+            )
+            mounts = container_mounts(container, self.volumes or (), subpaths)
             verify_run_as_non_root(pod, container, image_user)
-        except (EnvError, RunAsNonRootError) as e:
+        except (EnvError, SubPathError, RunAsNonRootError) as e:
             deps.recorder.event(ref, WARNING, "Failed", f"Error: {e}")
             self.reasons[name] = (CREATE_CONTAINER_CONFIG_ERROR, str(e))
             return
@@ -569,7 +629,7 @@ class PodWorker:
             self.reasons[name] = (CREATE_CONTAINER_CONFIG_ERROR, str(e))
             return
         config = self._container_config(
-            pod, container, image.image_ref, restart_count, env, termination_log
+            pod, container, image.image_ref, restart_count, env, mounts, termination_log
         )
         sandbox_config = self._sandbox_config(obj, pod, None)
         try:
@@ -635,12 +695,12 @@ class PodWorker:
         image_ref: str,
         attempt: int,
         env: dict[str, str],
+        mounts: tuple[Mount, ...],
         termination_log: str = "",
     ) -> ContainerConfig:
         name = container.name or ""
         envs = tuple(KeyValue(key=k, value=v) for k, v in env.items())
         command, args = expand_command(container, env)
-        mounts = container_mounts(container, self.volumes or ())
         annotations = {
             RESTART_COUNT_ANNOTATION: str(attempt),
             CONTAINER_HASH_ANNOTATION: container_hash(container),
@@ -787,7 +847,7 @@ class PodWorker:
         if final.sandbox is not None:
             with contextlib.suppress(CRIError):
                 await self.deps.runtime.remove_pod_sandbox(final.sandbox.id)
-        await tear_down(str(self.pod_dir))
+        await tear_down(str(self.pod_dir), self.volumes or (), self.deps.volume_plugins)
         # The pod's log directory goes with it, as the kubelet's container GC removes
         # /var/log/pods/<ns>_<name>_<uid> once the pod is gone.
         await asyncio.to_thread(shutil.rmtree, self.log_dir, True)

@@ -78,6 +78,7 @@ def test_memory_empty_dir_is_tmpfs(tmp_path: Path) -> None:
         node.runtime.add_image("busybox:1.28")
         body = simple_pod("mem")
         body["spec"]["volumes"] = [{"name": "m", "emptyDir": {"medium": "Memory"}}]
+        body["spec"]["containers"][0]["volumeMounts"] = [{"name": "m", "mountPath": "/m"}]
         await node.kubelet.start()
         try:
             pod = create_pod(node, body)

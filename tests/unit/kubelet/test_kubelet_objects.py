@@ -20,7 +20,7 @@ from seclet.kubelet.config import KubeletConfig
 from seclet.kubelet.events import EventRecorder, pod_reference
 from seclet.kubelet.hostinfo import HostInfo, probe_host_info
 from seclet.kubelet.node import new_node, node_status
-from seclet.kubelet.volumes import VolumeError, container_mounts, plan_volumes
+from seclet.kubelet.volumes import SubPathError, VolumeError, container_mounts, plan_volumes
 from seclet.store.memory import MemoryStore
 
 POD: dict[str, Any] = {
@@ -148,18 +148,25 @@ def test_volume_plans_and_mounts() -> None:
     ]
     assert plans[0].host_path == "/root/pods/u1/volumes/kubernetes.io~empty-dir/data"
     assert plans[0].size_limit == "64Mi"
-    mounts = container_mounts((pod.spec or models.PodSpec()).containers[0], plans)
+    container = (pod.spec or models.PodSpec()).containers[0]
+    # the subPath is never joined naively: without its prepared bind target the
+    # mount is refused (makeMounts' error), with it the target is mounted
+    with pytest.raises(SubPathError, match='failed to prepare subPath for volumeMount "data"'):
+        container_mounts(container, plans)
+    mounts = container_mounts(container, plans, {0: "/root/pods/u1/volume-subpaths/data/c/0"})
     assert [(m.container_path, m.host_path, m.readonly) for m in mounts] == [
-        ("/data", "/root/pods/u1/volumes/kubernetes.io~empty-dir/data/sub", False),
+        ("/data", "/root/pods/u1/volume-subpaths/data/c/0", False),
         ("/host", "/srv", True),
     ]
 
 
 def test_unsupported_volumes_refused() -> None:
-    with pytest.raises(VolumeError, match='volume "cfg" : configMap volumes are not supported'):
-        plan_volumes(_pod([{"name": "cfg", "configMap": {"name": "x"}}]), "/root")
+    with pytest.raises(VolumeError, match='volume "data" : gitRepo volumes are not supported'):
+        plan_volumes(_pod([{"name": "data", "gitRepo": {"repository": "x"}}]), "/root")
     with pytest.raises(VolumeError, match='unknown storage medium "HugePages"'):
-        plan_volumes(_pod([{"name": "d", "emptyDir": {"medium": "HugePages"}}]), "/root")
+        plan_volumes(_pod([{"name": "data", "emptyDir": {"medium": "HugePages"}}]), "/root")
+    # a volume no container mounts is ignored, as upstream's populator does
+    assert plan_volumes(_pod([{"name": "unused", "gitRepo": {"repository": "x"}}]), "/root") == ()
 
 
 def test_userns_ranges_survive_a_restart(tmp_path: Path) -> None:

@@ -1,0 +1,106 @@
+"""emptyDir: a directory (or a tmpfs) that lives as long as the pod.
+
+Role: k/k ``pkg/volume/emptydir/empty_dir.go``:
+``<root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>``, created ``0777``
+(chmod-ed again against the umask, ``setupDir``); ``medium: Memory`` is a tmpfs
+(``size=`` the sizeLimit when set); other media -> ``unknown storage medium "<m>"``.
+Attributes: ReadOnly false. Ownership: fsGroup with a nil policy (always recursive,
+fsGroupChangePolicy ignored), once when the directory is created. ``set_up_dir`` is
+also the wrapped emptyDir under configMap (disk) and secret/downwardAPI/projected
+(Memory) volumes.
+Steps of ``set_up_dir``: 1. mkdir 0777 (existing: keep as is, return); 2. Memory ->
+mount tmpfs, chmod 0777; 3. ``hostUsers: false`` -> chown to the pod's root in host
+terms; 4. fsGroup walk (nil policy, read-write).
+Callers: seclet.kubelet.volumes (plugin table), seclet.kubelet.volume.projection.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import stat
+from pathlib import Path
+
+from seclet.api import models
+from seclet.kubelet.ownership import change_ownership
+from seclet.kubelet.volume.mounts import mount_tmpfs
+from seclet.kubelet.volume.plugin import (
+    OWNERSHIP_EPHEMERAL,
+    Lookup,
+    SetUpArgs,
+    VolumeError,
+    VolumePlan,
+    setup_failed,
+    volume_dir,
+)
+
+PLUGIN_DIR = "kubernetes.io~empty-dir"
+
+
+def _make_dir(path: str) -> bool:
+    """Step 1: True when the directory did not exist."""
+    p = Path(path)
+    fresh = not p.exists()
+    p.mkdir(mode=0o777, parents=True, exist_ok=True)
+    if fresh and stat.S_IMODE(p.stat().st_mode) != 0o777:
+        p.chmod(0o777)
+    return fresh
+
+
+async def set_up_dir(name: str, path: str, medium: str, size_limit: str, args: SetUpArgs) -> bool:
+    """The steps above; True when the directory was created now."""
+    fresh = await asyncio.to_thread(_make_dir, path)
+    if not fresh:
+        return False
+    if medium == "Memory":
+        options = "nosuid,nodev" + (f",size={size_limit}" if size_limit else "")
+        try:
+            await asyncio.to_thread(mount_tmpfs, path, options)
+        except OSError as e:
+            raise setup_failed(name, f"mount failed: {e.strerror}") from None
+        await asyncio.to_thread(os.chmod, path, 0o777)
+    if args.owner is not None:
+        await asyncio.to_thread(os.chown, path, args.owner, args.owner)
+    if args.walker is not None:
+        await asyncio.to_thread(args.walker.walk_sync, path, args.fs_group, None, False)
+    else:
+        await asyncio.to_thread(change_ownership, path, args.fs_group, None, False)
+    return True
+
+
+class EmptyDirPlugin:
+    kind = "emptyDir"
+
+    def plan(
+        self, volume: models.Volume, pod: models.Pod, root_dir: str, lookup: Lookup
+    ) -> VolumePlan:
+        name = volume.name or ""
+        ed = volume.emptyDir or models.EmptyDirVolumeSource()
+        medium = ed.medium or ""
+        if medium not in ("", "Memory"):
+            raise setup_failed(name, f'unknown storage medium "{medium}"')
+        return VolumePlan(
+            name=name,
+            kind=self.kind,
+            host_path=volume_dir(root_dir, pod, PLUGIN_DIR, name),
+            medium=medium,
+            size_limit=str(ed.sizeLimit or ""),
+            ownership=OWNERSHIP_EPHEMERAL,
+            volume=volume,
+        )
+
+    def supports_ownership(self, plan: VolumePlan) -> bool:
+        return True
+
+    def applies_mount_group(self, plan: VolumePlan) -> bool:
+        return False
+
+    async def set_up(self, plan: VolumePlan, args: SetUpArgs) -> None:
+        await set_up_dir(plan.name, plan.host_path, plan.medium, plan.size_limit, args)
+
+    async def tear_down(self, plan: VolumePlan) -> None:
+        """Nothing of its own: the volume manager unmounts and removes the pod's
+        volumes directory."""
+
+
+__all__ = ["PLUGIN_DIR", "EmptyDirPlugin", "VolumeError", "set_up_dir"]
