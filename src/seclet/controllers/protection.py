@@ -6,8 +6,9 @@ every claim ``kubernetes.io/pvc-protection`` and every volume
 ``kubernetes.io/pv-protection``, so a DELETE only sets ``deletionTimestamp``. These
 controllers remove the finalizer of a deleting object once it is no longer in use,
 which completes the deletion:
-- a claim is in use while a pod scheduled to a node (``spec.nodeName`` set) and not
-  terminated (Succeeded/Failed) references it (``podUsesPVC``);
+- a claim is in use while a pod scheduled to a node (``spec.nodeName`` set)
+  references it, finished or not, until the pod is deleted (``podUsesPVC``; a
+  generic ephemeral volume's claim stops counting once its pod is shut down);
 - a volume is in use while its phase is Bound (``isBeingUsed``).
 Callers: seclet.controllers.manager (via seclet.cli.server), tests.
 """
@@ -23,11 +24,31 @@ from seclet.controllers.manager import WorkQueue
 from seclet.store.api import JSONObject, NotFoundError, Store
 
 
-def pod_uses_claim(pod: Mapping[str, Any], claim_name: str) -> bool:
-    """``podUsesPVC`` for a pod of the claim's namespace."""
-    if not sh.spec(pod).get("nodeName") or sh.is_pod_terminated(pod):
+def pod_is_shut_down(pod: Mapping[str, Any]) -> bool:
+    """``podIsShutDown``: deleted with a zero grace period (done or force-deleted)."""
+    meta = sh.meta(pod)
+    return bool(meta.get("deletionTimestamp")) and meta.get("deletionGracePeriodSeconds") == 0
+
+
+def pod_uses_claim(pod: Mapping[str, Any], claim: Mapping[str, Any]) -> bool:
+    """``podUsesPVC`` for a pod of the claim's namespace: only scheduled pods count; a
+    generic ephemeral volume's claim only while the pod is not shut down and owns it."""
+    if not sh.spec(pod).get("nodeName"):
         return False
-    return any(name == claim_name for name, _ in sh.pod_claim_names(pod))
+    claim_name = sh.meta(claim).get("name")
+    pod_uid = sh.meta(pod).get("uid")
+    for name, ephemeral in sh.pod_claim_names(pod):
+        if name != claim_name:
+            continue
+        if not ephemeral:
+            return True
+        owned = any(
+            ref.get("controller") and ref.get("uid") == pod_uid
+            for ref in sh.meta(claim).get("ownerReferences") or ()
+        )
+        if owned and not pod_is_shut_down(pod):
+            return True
+    return False
 
 
 class PVCProtectionController:
@@ -45,7 +66,7 @@ class PVCProtectionController:
             if type_ != "DELETED" and meta.get("deletionTimestamp"):
                 self.queue.add(f"{namespace}/{meta.get('name', '')}")
             return
-        if type_ == "DELETED" or sh.is_pod_terminated(obj):
+        if type_ == "DELETED" or sh.is_pod_terminated(obj) or not sh.spec(obj).get("nodeName"):
             for name, _ in sh.pod_claim_names(obj):
                 self.queue.add(f"{namespace}/{name}")
 
@@ -67,7 +88,7 @@ class PVCProtectionController:
             return
         if sh.PVC_PROTECTION_FINALIZER not in (sh.meta(claim).get("finalizers") or ()):
             return
-        if any(pod_uses_claim(p, name) for p in self.store.list("pods", namespace).items):
+        if any(pod_uses_claim(p, claim) for p in self.store.list("pods", namespace).items):
             return
         writes.remove_finalizer(
             self.store, "persistentvolumeclaims", claim, sh.PVC_PROTECTION_FINALIZER

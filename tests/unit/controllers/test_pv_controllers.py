@@ -281,3 +281,28 @@ def test_teardown_never_leaves_the_storage_root(tmp_path: Path) -> None:
     teardown_volume_dir(root, str(inner))
     assert not inner.exists()
     assert (outside / "keep").exists()
+
+
+def test_finished_pod_still_protects_its_claim_until_deleted(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with Cluster(tmp_path, default_class=False) as c:
+            c.create_volume(volume("v", "1Gi"))
+            c.create_claim(claim("data", class_name=""))
+            await wait_for(lambda: bound(c, "data"))
+            done = pod("done", "data", node=NODE)
+            done["status"] = {"phase": "Succeeded"}
+            c.create_pod(done)
+            c.create_pod(pod("unscheduled", "data"))
+            c.delete("persistentvolumeclaims", "data", "default")
+            await asyncio.sleep(0.3)
+            pvc = c.get("persistentvolumeclaims", "data", "default")
+            assert pvc["metadata"]["finalizers"] == ["kubernetes.io/pvc-protection"]
+            c.store.delete("pods", "default", "done")
+            await wait_for(lambda: gone(c, "persistentvolumeclaims", "data", "default"))
+            # the PV's protection goes once it is no longer Bound: Released, kept (Retain)
+            await wait_for(lambda: c.get("persistentvolumes", "v")["status"]["phase"]
+                           == "Released")
+            c.delete("persistentvolumes", "v")
+            await wait_for(lambda: gone(c, "persistentvolumes", "v"))
+
+    asyncio.run(main())
