@@ -214,3 +214,33 @@ def test_pod_waits_for_its_missing_claim(node: Node, cleanup: list[tuple[str, ..
     assert pod["status"]["phase"] == "Pending"  # type: ignore[index]
     node.kubectl("apply", "-f", "-", stdin=CLAIM.format(name="pv-later"))
     node.wait_running("pv-patient")
+
+
+def test_read_write_once_pod_claim_admits_one_pod(
+    node: Node, cleanup: list[tuple[str, ...]]
+) -> None:
+    cleanup += [("pod", "pv-owner"), ("pod", "pv-second"), ("pvc", "pv-rwop")]
+    node.kubectl("apply", "-f", "-", stdin=CLAIM.format(name="pv-rwop").replace(
+        "[ReadWriteOnce]", "[ReadWriteOncePod]"))
+    node.kubectl("apply", "-f", "-",
+                 stdin=POD.format(name="pv-owner", image=BUSYBOX, claim="pv-rwop"))
+    node.wait_running("pv-owner")
+    node.kubectl("apply", "-f", "-",
+                 stdin=POD.format(name="pv-second", image=BUSYBOX, claim="pv-rwop"))
+
+    def failed() -> list[Any]:
+        doc: Any = _json(node, "get", "events", "--field-selector",
+                         "involvedObject.name=pv-second")
+        return [e for e in doc["items"] if e["reason"] == "FailedScheduling"]
+
+    found: Any = _until(failed, "FailedScheduling", node)
+    assert found[0]["message"] == (
+        "0/1 nodes are available: 1 node has pod using PersistentVolumeClaim with the same "
+        "name and ReadWriteOncePod access mode. preemption: 0/1 nodes are available: 1 No "
+        "preemption victims found for incoming pod."
+    )
+    cond: Any = node.pod("pv-second")["status"]
+    scheduled = [c for c in cond["conditions"] if c["type"] == "PodScheduled"]
+    assert (scheduled[0]["status"], scheduled[0]["reason"]) == ("False", "Unschedulable")
+    node.delete("pv-owner")
+    node.wait_running("pv-second")
