@@ -1,7 +1,8 @@
 """The HTTP face of the API server: routing, (de)serialisation, Status mapping.
 
 Role: an aiohttp application over a ``Registry``: bearer-token authentication (401
-Status ``Unauthorized``; ``/healthz``, ``/livez``, ``/readyz`` open), the body limit
+Status ``Unauthorized``; ``/healthz``, ``/livez``, ``/readyz`` and their checks open;
+``/metrics`` authenticated, counting ``apiserver_request_total``), the body limit
 (413 over 3 MiB), JSON/YAML request bodies, query parameters (``fieldValidation``,
 ``dryRun``, ``labelSelector``, ``fieldSelector``, ``watch``, ``resourceVersion``,
 ``timeoutSeconds``), ``Accept`` negotiation (aggregated discovery, server-side
@@ -26,11 +27,14 @@ from collections.abc import Awaitable, Callable
 from typing import Any, Final
 
 from aiohttp import web
+from prometheus_client.exposition import generate_latest
+from prometheus_client.registry import CollectorRegistry
 
 from seclet.api.parse import ParseError, parse_stream
 from seclet.apiserver import discovery, protobuf, streaming, tables
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
+from seclet.apiserver.metrics import RequestCounter, new_registry, request_labels
 from seclet.apiserver.objects import KINDS, Kind, Objects
 from seclet.apiserver.registry import Registry, Result
 from seclet.apiserver.streaming import NODE_KEY, REGISTRY_KEY
@@ -43,6 +47,14 @@ MAX_BODY: Final = 3 * 1024 * 1024
 OPEN_PATHS: Final = frozenset({"/healthz", "/livez", "/readyz"})
 TOKEN_KEY: Final = web.AppKey("token", str)
 OBJECTS_KEY: Final = web.AppKey("objects", Objects)
+METRICS_KEY: Final = web.AppKey("metrics", CollectorRegistry)
+COUNTER_KEY: Final = web.AppKey("request_counter", RequestCounter)
+METRICS_CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
+"""What kube-apiserver's ``/metrics`` answers by default (Prometheus text 0.0.4)."""
+LIVEZ_CHECKS: Final = ("ping", "log", "store")
+READYZ_CHECKS: Final = ("ping", "log", "store", "shutdown")
+"""The health checks, named as upstream's where they mean the same (``store`` is
+seclet's object store where upstream checks etcd)."""
 ADDRESS_KEY: Final[web.AppKey[Callable[[], str]]] = web.AppKey("address")
 LIST_KINDS: Final = {
     "pods": "PodList",
@@ -85,10 +97,30 @@ def status_response(err: st.APIError) -> web.Response:
     return resp
 
 
+def _is_open(path: str) -> bool:
+    return path in OPEN_PATHS or path.startswith(("/livez/", "/readyz/", "/healthz/"))
+
+
+@web.middleware
+async def _count(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """``apiserver_request_total``: one count per answered resource request."""
+    response = await handler(request)
+    labels = request_labels(
+        request.method,
+        request.path,
+        request.query,
+        request.headers.get("Content-Type", ""),
+        response.status,
+    )
+    if labels is not None:
+        request.app[COUNTER_KEY].inc(labels)
+    return response
+
+
 @web.middleware
 async def _errors_and_auth(request: web.Request, handler: Handler) -> web.StreamResponse:
     try:
-        if request.path not in OPEN_PATHS:
+        if not _is_open(request.path):
             expected = request.app[TOKEN_KEY]
             auth = request.headers.get("Authorization", "")
             scheme, _, token = auth.partition(" ")
@@ -189,6 +221,61 @@ def _object_response(
 
 async def healthz(request: web.Request) -> web.Response:
     return web.Response(text="ok", content_type="text/plain")
+
+
+def _check(request: web.Request, name: str) -> bool:
+    """One health check: ``store`` answers its resourceVersion; ``ping``, ``log`` and
+    ``shutdown`` (not shutting down while serving) pass."""
+    if name != "store":
+        return True
+    try:
+        _registry(request).store.current_resource_version()
+    except Exception:  # any failure of the store is a failed check
+        return False
+    return True
+
+
+def _health(endpoint: str, checks: tuple[str, ...]) -> Handler:
+    """``/livez``, ``/readyz`` as upstream's healthz handler: ``ok``; with ``?verbose``
+    (or on failure) one ``[+]<check> ok`` / ``[-]<check> failed: reason withheld``
+    line per check and ``<endpoint> check passed|failed``; ``?exclude=<check>`` skips
+    a check; ``/<endpoint>/<check>`` runs one (404 for an unknown one)."""
+
+    async def handler(request: web.Request) -> web.Response:
+        one = request.match_info.get("check")
+        if one is not None:
+            if one not in checks:
+                raise st.not_found_path()
+            ok = _check(request, one)
+            text = "ok" if ok else "internal server error: reason withheld\n"
+            return web.Response(text=text, status=200 if ok else 500, content_type="text/plain")
+        excluded = set(request.query.getall("exclude", []))
+        lines: list[str] = []
+        failed = False
+        for name in checks:
+            if name in excluded:
+                lines.append(f"[+]{name} excluded: ok")
+                continue
+            if _check(request, name):
+                lines.append(f"[+]{name} ok")
+            else:
+                failed = True
+                lines.append(f"[-]{name} failed: reason withheld")
+        if failed:
+            body = "\n".join(lines) + f"\n{endpoint} check failed\n"
+            return web.Response(text=body, status=500, content_type="text/plain")
+        if "verbose" not in request.query:
+            return web.Response(text="ok", content_type="text/plain")
+        body = "\n".join(lines) + f"\n{endpoint} check passed\n"
+        return web.Response(text=body, content_type="text/plain")
+
+    return handler
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """``/metrics``: the server's registry in the Prometheus text format."""
+    body = generate_latest(request.app[METRICS_KEY])
+    return web.Response(body=body, headers={"Content-Type": METRICS_CONTENT_TYPE})
 
 
 async def version(request: web.Request) -> web.Response:
@@ -622,21 +709,31 @@ def make_app(
     node_client: NodeClient | None = None,
     *,
     node_client_source: Callable[[], NodeClient | None] | None = None,
+    metrics_registry: CollectorRegistry | None = None,
 ) -> web.Application:
     """The application: ``registry`` decides, ``token`` authenticates, ``address()`` is
     what ``/api`` reports as the server's address (known once listening), and
     ``node_client`` is the kubelet that serves ``pods/log`` and ``pods/exec`` (None: no
     node; those answer 500 ``error dialing backend``). ``node_client_source``, when
-    given, is asked on each request instead (a node connected after start)."""
-    app = web.Application(middlewares=[_errors_and_auth], client_max_size=MAX_BODY + 1)
+    given, is asked on each request instead (a node connected after start).
+    ``metrics_registry`` is the registry ``/metrics`` exposes (a new one when None);
+    the server registers ``apiserver_request_total`` on it and other components
+    register theirs on the same instance."""
+    app = web.Application(middlewares=[_count, _errors_and_auth], client_max_size=MAX_BODY + 1)
+    app[METRICS_KEY] = metrics_registry if metrics_registry is not None else new_registry()
+    app[COUNTER_KEY] = RequestCounter()
+    app[METRICS_KEY].register(app[COUNTER_KEY])
     app[REGISTRY_KEY] = registry
     app[OBJECTS_KEY] = Objects(registry)
     app[NODE_KEY] = node_client_source or (lambda: node_client)
     app[TOKEN_KEY] = token
     app[ADDRESS_KEY] = address
     r = app.router
-    for path in OPEN_PATHS:
-        r.add_get(path, healthz)
+    r.add_get("/healthz", healthz)
+    for endpoint, checks in (("livez", LIVEZ_CHECKS), ("readyz", READYZ_CHECKS)):
+        r.add_get(f"/{endpoint}", _health(endpoint, checks))
+        r.add_get(f"/{endpoint}/{{check}}", _health(endpoint, checks))
+    r.add_get("/metrics", metrics)
     r.add_get("/version", version)
     r.add_get("/api", api)
     r.add_get("/apis", apis)

@@ -4,8 +4,9 @@ Role: the I/O shell around ``http.make_app``: ensure the data directory's creden
 (``pki``), open the store (SQLite under the data directory when available, else the
 in-memory store), create the system namespaces, listen with TLS on ``bind:port``,
 write the kubeconfig, and finish Terminating namespaces once the kubelet has deleted
-their last pod (the namespace controller's wait). ``Server`` is usable in-process
-(tests) and by ``seclet server``.
+their last pod (the namespace controller's wait). ``Server.metrics`` is the
+Prometheus registry of ``/metrics``, shared with the components that run beside it.
+``Server`` is usable in-process (tests) and by ``seclet server``.
 Callers: ``seclet.cli.server``, tests.
 """
 
@@ -19,9 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from aiohttp import web
+from prometheus_client.registry import CollectorRegistry
 
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.apiserver.http import make_app
+from seclet.apiserver.metrics import new_registry
 from seclet.apiserver.pki import Credentials, ensure_credentials, server_url, write_kubeconfig
 from seclet.apiserver.registry import Registry
 from seclet.nodeapi import NodeClient
@@ -73,6 +76,10 @@ class Server:
     node_client: NodeClient | None = None
     """The kubelet serving ``pods/log``, ``exec``, ``attach`` (None: none reachable);
     may be set after ``start``."""
+    metrics: CollectorRegistry = field(default_factory=new_registry)
+    """The registry ``/metrics`` exposes: the API server's ``apiserver_request_total``
+    and whatever other components (controllers) register on it, before or after
+    ``start``."""
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _finalizer: asyncio.Task[None] | None = field(default=None, repr=False)
 
@@ -88,6 +95,7 @@ class Server:
             self.credentials.token,
             lambda: f"{cfg.bind}:{self.port}",
             node_client_source=lambda: self.node_client,
+            metrics_registry=self.metrics,
         )
         self._runner = web.AppRunner(
             app, access_log=log, handle_signals=False, shutdown_timeout=2.0
