@@ -22,6 +22,7 @@ Callers: pytest (tests/e2e).
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -37,6 +38,7 @@ import pytest
 
 from e2e.node import KUBECTL, Node
 from registry import MIRRORED_HOSTS, LocalRegistry
+from seclet.kubelet.logs import parse_log, render
 
 pytestmark = pytest.mark.e2e
 
@@ -227,7 +229,41 @@ def test_a_flooding_container_keeps_its_logs_bounded(limited: Node) -> None:
         f"{len(rotated_names)} rotated files seen, slowest kubectl get {slowest_get:.2f} s"
     )
 
+    # the kept files, oldest first, hold one unbroken run of lines: rotation lost none
+    kept = _kept_lines(directory)
+    assert len(kept) > LINES_PER_BATCH
+    assert kept == list(range(kept[0], kept[0] + len(kept)))
+
     assert node.kubectl("logs", "quiet").stdout == "quiet\n"
+
+
+def _read_kept(directory: Path) -> tuple[list[str], bytes]:
+    """The log files (``.gz`` ones decompressed) in upstream's ``GetAllLogs`` order:
+    rotated ones oldest first, then ``0.log``."""
+    names = sorted(
+        p.name for p in directory.iterdir() if p.name != "0.log" and not p.name.endswith(".tmp")
+    )
+    names = [n for n in names if (n + ".gz") not in names] + ["0.log"]
+    data = b""
+    for name in names:
+        raw = (directory / name).read_bytes()
+        data += gzip.decompress(raw) if name.endswith(".gz") else raw
+    return names, data
+
+
+def _kept_lines(directory: Path) -> list[int]:
+    for _ in range(10):
+        try:
+            names, data = _read_kept(directory)
+        except (OSError, EOFError):
+            continue  # a rotation moved a file while it was read
+        if sorted(names) == sorted(
+            p.name for p in directory.iterdir() if not p.name.endswith(".tmp")
+        ):
+            text = render(parse_log(data), timestamps=False)
+            # the oldest kept file may begin with the end of a line split by conmon
+            return _counters(text.split(b"\n", 1)[1])
+    raise AssertionError("the log files kept changing while they were read")
 
 
 def _pids_dir(uid: str) -> Path:
