@@ -244,3 +244,53 @@ def test_read_write_once_pod_claim_admits_one_pod(
     assert (scheduled[0]["status"], scheduled[0]["reason"]) == ("False", "Unschedulable")
     node.delete("pv-owner")
     node.wait_running("pv-second")
+
+
+def test_unbound_immediate_claim_holds_the_pod_until_a_volume_appears(
+    node: Node, cleanup: list[tuple[str, ...]], tmp_path: Path
+) -> None:
+    cleanup += [("pod", "pv-immediate"), ("pvc", "pv-static"), ("pv", "pv-static-vol")]
+    node.kubectl("apply", "-f", "-", stdin=CLAIM.format(name="pv-static").replace(
+        "spec:\n", 'spec:\n  storageClassName: ""\n', 1))
+    node.kubectl("apply", "-f", "-",
+                 stdin=POD.format(name="pv-immediate", image=BUSYBOX, claim="pv-static"))
+
+    def failed() -> list[Any]:
+        doc: Any = _json(node, "get", "events", "--field-selector",
+                         "involvedObject.name=pv-immediate")
+        return [e for e in doc["items"] if e["reason"] == "FailedScheduling"]
+
+    found: Any = _until(failed, "FailedScheduling", node)
+    assert found[0]["message"] == (
+        "0/1 nodes are available: pod has unbound immediate PersistentVolumeClaims. "
+        "preemption: 0/1 nodes are available: 1 Preemption is not helpful for scheduling."
+    )
+    claim_events: Any = _json(node, "get", "events", "--field-selector",
+                              "involvedObject.name=pv-static")
+    assert [(e["reason"], e["message"]) for e in claim_events["items"]][:1] == [
+        ("FailedBinding",
+         "no persistent volumes available for this claim and no storage class is set")
+    ]
+    disk = tmp_path / "static"
+    disk.mkdir()
+    node.kubectl("apply", "-f", "-", stdin=f"""\
+apiVersion: v1
+kind: PersistentVolume
+metadata:
+  name: pv-static-vol
+spec:
+  capacity:
+    storage: 100Mi
+  accessModes: [ReadWriteOnce]
+  local:
+    path: {disk}
+  nodeAffinity:
+    required:
+      nodeSelectorTerms:
+      - matchExpressions:
+        - key: kubernetes.io/hostname
+          operator: Exists
+""")
+    node.wait_running("pv-immediate")
+    row = node.kubectl("get", "pvc", "pv-static").stdout.splitlines()[1].split()
+    assert row[1:5] == ["Bound", "pv-static-vol", "100Mi", "RWO"]
