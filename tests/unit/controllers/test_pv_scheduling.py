@@ -192,3 +192,25 @@ def test_binder_static_binding_of_a_local_volume(tmp_path: Path) -> None:
             await binder.close()
 
     asyncio.run(main())
+
+
+def test_failed_scheduling_repeats_become_a_series(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with Cluster(tmp_path / "storage", default_class=False) as c:
+            binder = Binder(c.store, c.clock, NODE)
+            binder.bind(c.create_pod(pod("app", "missing")))
+
+            def failures() -> list[JSON]:
+                return [e for e in c.store.list("events").items
+                        if e["involvedObject"]["name"] == "app"]
+
+            assert len(failures()) == 1 and "series" not in failures()[0]
+            c.create_claim(claim("unrelated", class_name=""))  # a cluster event: retried
+            await wait_for(lambda: failures()[0].get("series", {}).get("count") == 2)
+            c.create_claim(claim("unrelated-2", class_name=""))
+            await asyncio.sleep(0.2)
+            assert len(failures()) == 1 and failures()[0]["series"]["count"] == 2
+            assert failures()[0]["series"]["lastObservedTime"].endswith("Z")
+            await binder.close()
+
+    asyncio.run(main())
