@@ -16,7 +16,7 @@ Steps of ``_serve``:
 4. (started right after step 2, whatever the node does) the controllers
    ``--controllers`` enables, by kube-controller-manager's rules: the
    selinux-warning-controller is off by default and needs the ``SELinuxChangePolicy``
-   gate; its conflict metric goes to a ``prometheus_client`` registry; and the
+   gate; its conflict metric goes to the API server's ``/metrics`` registry; and the
    storage controllers (``start_storage``: the default ``local-path`` class, the
    PV binder, the local-path provisioner under ``<data>/storage``, the pv/pvc
    protection controllers);
@@ -200,8 +200,8 @@ def _start_controllers(
     metrics: CollectorRegistry | None = None,
 ) -> list[asyncio.Task[None]]:
     """Step 4: the enabled controllers, each a task (imported only when enabled).
-    ``metrics`` is the registry their metrics go to (a private one when None, until
-    the API server serves one at /metrics)."""
+    ``metrics`` is the registry their metrics go to: the API server's
+    (``Server.metrics``, served at ``/metrics``); a private one when None."""
     tasks: list[asyncio.Task[None]] = []
     controllers = controllers_flag(args.controllers)
     if config.gates.SELinuxChangePolicy and controller_enabled(
@@ -258,7 +258,7 @@ async def _serve(config: ServerConfig, args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     kubelet: Kubelet | None = None
-    controller_tasks = _start_controllers(store, config, args)
+    controller_tasks = _start_controllers(store, config, args, server.metrics)
     storage = await _start_storage(store, config, args)
     try:
         if args.kubelet:
