@@ -102,8 +102,9 @@ def bound(pod: JSONObject, node_name: str, now: float) -> JSONObject:
 
 
 def unschedulable(pod: JSONObject, message: str, now: float) -> JSONObject | None:
-    """The pod with ``PodScheduled=False/Unschedulable`` (``UpdatePodCondition``);
-    None when that condition is already there."""
+    """The pod with ``PodScheduled=False/Unschedulable`` (``UpdatePodCondition``, with
+    the pod's generation as observedGeneration); None when that condition is already
+    there."""
     status = dict(pod.get("status") or {})
     conditions = list(status.get("conditions") or ())
     old = next((c for c in conditions if c.get("type") == "PodScheduled"), None)
@@ -122,6 +123,9 @@ def unschedulable(pod: JSONObject, message: str, now: float) -> JSONObject | Non
         "reason": "Unschedulable",
         "message": message,
     }
+    generation = (pod.get("metadata") or {}).get("generation")
+    if generation:
+        cond["observedGeneration"] = generation  # PodObservedGenerationTracking
     status["conditions"] = [c for c in conditions if c.get("type") != "PodScheduled"] + [cond]
     out = dict(pod)
     out["status"] = status

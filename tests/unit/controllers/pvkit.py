@@ -184,6 +184,7 @@ class Cluster:
 
     def create_pod(self, body: JSON, namespace: str = "default") -> JSON:
         obj = _stamp(copy.deepcopy(body), namespace, self.clock.now())
+        obj["metadata"]["generation"] = 1
         return self.store.create("pods", namespace, obj["metadata"]["name"], obj)
 
     def delete(self, resource: str, name: str, namespace: str = "") -> None:

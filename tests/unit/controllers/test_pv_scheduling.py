@@ -150,9 +150,11 @@ def test_binder_missing_claim_then_created(tmp_path: Path) -> None:
             stored = c.get("pods", "app", "default")
             cond = stored["status"]["conditions"][0]
             msg = '0/1 nodes are available: persistentvolumeclaim "later" not found.' + NOT_HELPFUL
-            assert (cond["type"], cond["status"], cond["reason"], cond["message"]) == (
-                "PodScheduled", "False", "Unschedulable", msg
-            )
+            assert cond == {
+                "type": "PodScheduled", "status": "False", "lastProbeTime": None,
+                "lastTransitionTime": cond["lastTransitionTime"], "reason": "Unschedulable",
+                "message": msg, "observedGeneration": 1,
+            }
             ev = next(e for e in c.store.list("events").items
                       if e["involvedObject"]["name"] == "app")
             assert (ev["type"], ev["reason"], ev["message"], ev["action"]) == (
