@@ -607,6 +607,16 @@ def kind_handlers(kind: Kind) -> tuple[Handler, Handler, Handler]:
 
     async def collection(request: web.Request) -> web.StreamResponse:
         namespace = request.match_info.get("namespace")
+        if request.method == "DELETE":
+            return _json_response(
+                _objects(request).delete_collection(
+                    kind,
+                    namespace,
+                    await _delete_options(request),
+                    request.query.get("labelSelector", ""),
+                    request.query.get("fieldSelector", ""),
+                )
+            )
         if request.method == "POST":
             result = _objects(request).create(
                 kind,
@@ -680,8 +690,8 @@ def _add_kind_routes(router: web.UrlDispatcher, kind: Kind) -> None:
         path = f"{base}/namespaces/{{namespace}}/{kind.resource}"
     else:
         path = f"{base}/{kind.resource}"
-    router.add_route("GET", path, collection)
-    router.add_route("POST", path, collection)
+    for method in ("GET", "POST", "DELETE"):
+        router.add_route(method, path, collection)
     for method in ("GET", "PUT", "PATCH", "DELETE"):
         router.add_route(method, path + "/{name}", item)
     if kind.has_status:

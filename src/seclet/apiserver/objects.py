@@ -18,6 +18,8 @@ Upstream facts kept here, by kind:
   ``lastPhaseTransitionTime``, which a status write changing the phase renews.
 - PersistentVolumeClaim: ``volumeMode`` Filesystem, status ``phase: Pending``.
 - StorageClass: ``reclaimPolicy`` Delete, ``volumeBindingMode`` Immediate.
+- Admission on a claim's update: ``PersistentVolumeClaimResize`` (a bound claim grows
+  only through a class with ``allowVolumeExpansion: true``; 403 otherwise).
 - Admission on create: ``DefaultStorageClass`` (a claim with no
   ``storageClassName`` and no beta annotation gets the newest class annotated
   ``storageclass.kubernetes.io/is-default-class: "true"`` (or its beta key), ties
@@ -42,12 +44,14 @@ import base64
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any, Final
 
 from seclet.api import models
 from seclet.api.decode import build, handled_as
 from seclet.api.field import ErrorList, FieldError, Path, forbidden, required
 from seclet.api.quantity import canonical
+from seclet.api.quantity import parse as parse_quantity
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
 from seclet.apiserver.registry import Registry, Result, _meta, decode_body, rfc3339
@@ -308,6 +312,47 @@ class Objects:
         elif kind.kind == "PersistentVolume":
             self._add_finalizer(meta, PV_PROTECTION)
 
+    def _admit_resize(self, new: JSONObject, old: JSONObject) -> None:
+        """``PersistentVolumeClaimResize``: a claim grows only through a class with
+        ``allowVolumeExpansion: true`` (the same class before and after)."""
+
+        def storage(obj: JSONObject) -> Fraction:
+            value = (((obj.get("spec") or {}).get("resources") or {}).get("requests") or {}).get(
+                "storage"
+            )
+            parsed = parse_quantity(value)
+            return parsed[0] if parsed else Fraction(0)
+
+        def klass(obj: JSONObject) -> str:
+            annotations = (obj.get("metadata") or {}).get("annotations") or {}
+            if BETA_CLASS_ANNOTATION in annotations:
+                return str(annotations[BETA_CLASS_ANNOTATION])
+            return str((obj.get("spec") or {}).get("storageClassName") or "")
+
+        if storage(new) <= storage(old):
+            return
+        name = (new.get("metadata") or {}).get("name", "")
+        if (old.get("status") or {}).get("phase") != "Bound":
+            raise st.forbidden(
+                "persistentvolumeclaims",
+                name,
+                "Only bound persistent volume claims can be expanded",
+            )
+        allowed = False
+        if klass(new) and klass(new) == klass(old):
+            try:
+                sc = self.store.get("storageclasses", "", klass(new))
+                allowed = sc.get("allowVolumeExpansion") is True
+            except NotFoundError:
+                allowed = False
+        if not allowed:
+            raise st.forbidden(
+                "persistentvolumeclaims",
+                name,
+                "only dynamically provisioned pvc can be resized and the storageclass that "
+                "provisions the pvc must support resize",
+            )
+
     @staticmethod
     def _add_finalizer(meta: JSONObject, finalizer: str) -> None:
         finalizers = list(meta.get("finalizers") or [])
@@ -505,6 +550,8 @@ class Objects:
                 )
         errors.extend(kind.validate_update(build(obj, kind.model), build(current, kind.model)))
         self._validated(kind, obj, errors)
+        if kind.kind == "PersistentVolumeClaim":
+            self._admit_resize(obj, current)
         if obj == current:
             return Result(current, warnings)
         if dry_run:
@@ -593,6 +640,36 @@ class Objects:
             raise st.conflict(kind.resource, name, MODIFIED, kind.group) from None
 
     # -- delete ---------------------------------------------------------------------
+
+    def delete_collection(
+        self,
+        kind: Kind,
+        namespace: str | None,
+        options: JSONObject,
+        label_selector: str = "",
+        field_selector: str = "",
+    ) -> JSONObject:
+        """``DELETE`` of a collection: each selected object as ``delete`` does; the
+        answer lists the deleted (or marked) objects."""
+        items, _ = self.registry.list(
+            kind.resource, namespace if kind.namespaced else None, label_selector, field_selector
+        )
+        out: list[JSONObject] = []
+        for obj in items:
+            meta = obj.get("metadata") or {}
+            try:
+                answer = self.delete(kind, meta.get("namespace", ""), meta.get("name", ""), options)
+            except st.APIError as err:
+                if err.code == 404:
+                    continue
+                raise
+            out.append(obj if answer.get("kind") == "Status" else answer)
+        return {
+            "kind": f"{kind.kind}List",
+            "apiVersion": kind.api_version,
+            "metadata": {},
+            "items": [{k: v for k, v in o.items() if k not in ("kind", "apiVersion")} for o in out],
+        }
 
     def delete(self, kind: Kind, namespace: str, name: str, options: JSONObject) -> JSONObject:
         """``DELETE``: with finalizers the object is marked (deletionTimestamp now,

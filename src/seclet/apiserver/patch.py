@@ -3,6 +3,7 @@
 Role: ``application/merge-patch+json`` (RFC 7386), ``application/json-patch+json``
 (RFC 6902: add, remove, replace, test, copy, move), ``application/strategic-merge-patch+json``
 (upstream's merge by ``patchMergeKey`` for the Pod and Namespace lists that have one,
+the union for ``finalizers`` (a merge list of scalars),
 with the ``$patch`` directive and ``$setElementOrder``/``$retainKeys`` accepted), and
 ``application/apply-patch+yaml`` approximated as a merge of the applied configuration.
 Pure; ``PatchError`` carries the text the HTTP layer answers with (400/422).
@@ -43,6 +44,10 @@ MERGE_KEYS: Final[dict[str, str]] = {
 }
 
 
+PRIMITIVE_MERGE: Final = frozenset({"finalizers"})
+"""Lists of scalars with ``patchStrategy: merge`` (``metadata.finalizers``)."""
+
+
 def merge_patch(target: Any, patch: Any) -> Any:
     """RFC 7386."""
     if not isinstance(patch, dict):
@@ -59,6 +64,9 @@ def merge_patch(target: Any, patch: Any) -> Any:
 def strategic_merge(target: Any, patch: Any, key: str = "") -> Any:
     """Strategic merge patch for the lists seclet's kinds carry."""
     if isinstance(patch, list):
+        if key in PRIMITIVE_MERGE and isinstance(target, list):
+            # patchStrategy "merge" on a list of scalars: the union, target order first.
+            return list(target) + [p for p in patch if p not in target and not _directive_only(p)]
         merge_key = MERGE_KEYS.get(key)
         if merge_key is None or not isinstance(target, list):
             return [p for p in copy.deepcopy(patch) if not _directive_only(p)]

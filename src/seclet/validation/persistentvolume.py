@@ -12,8 +12,9 @@ DNS-1123 subdomain; volumeMode Block or Filesystem), ``ValidatePersistentVolumeU
 (volume source, volumeMode and a set nodeAffinity immutable),
 ``ValidatePersistentVolumeClaim`` (accessModes, ``spec.resources[storage]`` required
 and positive, storageClassName, volumeMode, dataSource kind) and
-``ValidatePersistentVolumeClaimUpdate`` (spec immutable except
-``resources.requests`` and a first ``volumeName``; storage may not shrink;
+``ValidatePersistentVolumeClaimUpdate`` (spec immutable except a first
+``volumeName`` and, for a bound claim, ``resources.requests.storage``; storage may
+not shrink to status.capacity or below;
 volumeMode immutable). The immutable-spec message carries Go's ``cmp.Diff`` of the
 two specs after the text; seclet writes the text only.
 Pure. Callers: ``seclet.apiserver.objects``.
@@ -436,11 +437,20 @@ def validate_persistent_volume_claim_update(
         if old_annotation is None or old_annotation == nspec.storageClassName:
             o = o._replace(storageClassName=nspec.storageClassName)
     n = nspec._replace(volumeAttributesClassName=o.volumeAttributesClassName)
-    # The requests may change (expansion); compare the rest of the spec.
-    n_res = n.resources or models.VolumeResourceRequirements()
-    o_res = o.resources or models.VolumeResourceRequirements()
-    n = n._replace(resources=n_res._replace(requests=o_res.requests))
-    o = o._replace(resources=o_res)
+    phase = (new.status or models.PersistentVolumeClaimStatus()).phase
+    if phase == "Bound" and n.resources is not None and n.resources.requests:
+        # A bound claim's storage request may change (expansion).
+        requests = dict(n.resources.requests)
+        old_requests = (o.resources or models.VolumeResourceRequirements()).requests
+        if "storage" in old_requests:
+            requests["storage"] = old_requests["storage"]
+        else:
+            requests.pop("storage", None)
+        n = n._replace(resources=n.resources._replace(requests=requests))
+    if n.resources is not None:
+        n = n._replace(resources=n.resources._replace(requests=dict(n.resources.requests)))
+    if o.resources is not None:
+        o = o._replace(resources=o.resources._replace(requests=dict(o.resources.requests)))
     if n != o:
         errs.append(
             forbidden(

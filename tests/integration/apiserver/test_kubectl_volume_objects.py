@@ -9,11 +9,13 @@ Callers: pytest.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
 
 from integration.apiserver.conftest import Kubectl, Running
+from integration.apiserver.test_http import _request
 
 STORAGE = """\
 apiVersion: storage.k8s.io/v1
@@ -255,3 +257,19 @@ def test_invalid_storage_objects(kubectl: Kubectl, tmp_path: Path) -> None:
         'The PersistentVolumeClaim "claim" is invalid: spec: Forbidden: spec is immutable after '
         "creation except resources.requests and volumeAttributesClassName for bound claims"
     )
+
+
+def test_watch_configmaps_over_http(apiserver: Running, kubectl: Kubectl) -> None:
+    _ok(kubectl("create", "configmap", "w", "--from-literal=a=b"))
+    code, _, body = _request(
+        apiserver,
+        "/api/v1/namespaces/default/configmaps?watch=true&resourceVersion=0&timeoutSeconds=1",
+    )
+    assert code == 200
+    events = [json.loads(line) for line in body.decode().splitlines()]
+    assert [(e["type"], e["object"]["metadata"]["name"]) for e in events] == [("ADDED", "w")]
+    assert events[0]["object"]["data"] == {"a": "b"}
+    code, _, body = _request(
+        apiserver, "/api/v1/namespaces/default/configmaps?labelSelector=a%3D%3D", method="DELETE"
+    )
+    assert (code, json.loads(body)["kind"]) == (200, "ConfigMapList")

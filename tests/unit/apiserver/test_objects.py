@@ -326,3 +326,59 @@ def test_protobuf_config_map_and_secret() -> None:
         "data": {"tls.crt": "UEVN"},
         "type": "kubernetes.io/tls",
     }
+
+
+def test_claim_resize_admission(objects: Objects) -> None:
+    claims = KINDS["persistentvolumeclaims"]
+    objects.create(KINDS["storageclasses"], "", CLASS)
+    objects.create(claims, "default", CLAIM)
+    grow = {"spec": {"resources": {"requests": {"storage": "2Gi"}}}}
+    with pytest.raises(APIError) as err:
+        objects.patch(claims, "default", "c", "application/merge-patch+json", grow)
+    assert err.value.status["message"].startswith(
+        'PersistentVolumeClaim "c" is invalid: spec: Forbidden: spec is immutable after creation'
+    )
+    objects.patch_status(
+        claims, "default", "c", "application/merge-patch+json", {"status": {"phase": "Bound"}}
+    )
+    with pytest.raises(APIError) as err:
+        objects.patch(claims, "default", "c", "application/merge-patch+json", grow)
+    assert err.value.code == 403
+    assert err.value.status["message"] == (
+        'persistentvolumeclaims "c" is forbidden: only dynamically provisioned pvc can be '
+        "resized and the storageclass that provisions the pvc must support resize"
+    )
+    objects.patch(
+        KINDS["storageclasses"],
+        "",
+        "local-path",
+        "application/merge-patch+json",
+        {"allowVolumeExpansion": True},
+    )
+    grown = objects.patch(claims, "default", "c", "application/merge-patch+json", grow).object
+    assert grown["spec"]["resources"]["requests"]["storage"] == "2Gi"
+
+
+def test_strategic_patch_merges_finalizers(objects: Objects) -> None:
+    kind = KINDS["configmaps"]
+    objects.create(kind, "default", {"metadata": {"name": "c", "finalizers": ["a.io/x"]}})
+    patch = {
+        "metadata": {"$setElementOrder/finalizers": ["a.io/x", "b.io/y"], "finalizers": ["b.io/y"]}
+    }
+    out = objects.patch(kind, "default", "c", "application/strategic-merge-patch+json", patch)
+    assert out.object["metadata"]["finalizers"] == ["a.io/x", "b.io/y"]
+    drop = {"metadata": {"$deleteFromPrimitiveList/finalizers": ["a.io/x"]}}
+    out = objects.patch(kind, "default", "c", "application/strategic-merge-patch+json", drop)
+    assert out.object["metadata"]["finalizers"] == ["b.io/y"]
+
+
+def test_delete_collection_by_label(objects: Objects) -> None:
+    kind = KINDS["configmaps"]
+    objects.create(kind, "default", {"metadata": {"name": "a", "labels": {"app": "x"}}})
+    objects.create(kind, "default", {"metadata": {"name": "b"}})
+    answer = objects.delete_collection(kind, "default", {}, "app=x")
+    assert answer["kind"] == "ConfigMapList"
+    assert [i["metadata"]["name"] for i in answer["items"]] == ["a"]
+    assert [o["metadata"]["name"] for o in objects.registry.list("configmaps", "default")[0]] == [
+        "b"
+    ]

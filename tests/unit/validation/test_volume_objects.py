@@ -209,17 +209,28 @@ def test_claim_requirements() -> None:
 
 def test_claim_update() -> None:
     old = _pvc(CLAIM)
-    bound = _pvc({**CLAIM, "volumeName": "pv1", "resources": {"requests": {"storage": "2Gi"}}})
-    assert _texts(validate_persistent_volume_claim_update(bound, old)) == []
+    named = _pvc({**CLAIM, "volumeName": "pv1"})
+    assert _texts(validate_persistent_volume_claim_update(named, old)) == []
+    grown = {**CLAIM, "volumeName": "pv1", "resources": {"requests": {"storage": "2Gi"}}}
+    bound = _pvc(grown, {"phase": "Bound"})
+    assert _texts(validate_persistent_volume_claim_update(bound, named)) == []
+    pending = _pvc(grown, {"phase": "Pending"})
+    assert _texts(validate_persistent_volume_claim_update(pending, named)) == [
+        "spec: Forbidden: spec is immutable after creation except resources.requests and "
+        "volumeAttributesClassName for bound claims"
+    ]
     modes = _pvc({**CLAIM, "accessModes": ["ReadWriteMany"]})
     assert _texts(validate_persistent_volume_claim_update(modes, old)) == [
         "spec: Forbidden: spec is immutable after creation except resources.requests and "
         "volumeAttributesClassName for bound claims"
     ]
-    smaller = _pvc({**CLAIM, "resources": {"requests": {"storage": "512Mi"}}})
+    bound_claim = {**CLAIM, "volumeName": "pv1"}
+    smaller = _pvc(
+        {**bound_claim, "resources": {"requests": {"storage": "512Mi"}}}, {"phase": "Bound"}
+    )
     # RecoverVolumeExpansionFailure: shrinking is allowed down to above status.capacity.
-    assert _texts(validate_persistent_volume_claim_update(smaller, old)) == []
-    with_capacity = _pvc(CLAIM, {"capacity": {"storage": "1Gi"}})
+    assert _texts(validate_persistent_volume_claim_update(smaller, named)) == []
+    with_capacity = _pvc(bound_claim, {"phase": "Bound", "capacity": {"storage": "1Gi"}})
     assert _texts(validate_persistent_volume_claim_update(smaller, with_capacity)) == [
         "spec.resources.requests.storage: Forbidden: field can not be less than status.capacity"
     ]
