@@ -425,7 +425,12 @@ class Objects:
         self._prepare_create(kind, obj)
         self._validated(kind, obj, kind.validate(build(obj, kind.model)))
         if dry_run:
-            return Result(obj, warnings)
+            # A dry run goes as far as the storage's existence check.
+            try:
+                self.store.get(kind.resource, namespace, meta["name"])
+            except NotFoundError:
+                return Result(obj, warnings)
+            raise st.already_exists(kind.resource, meta["name"], kind.group)
         try:
             return Result(self.store.create(kind.resource, namespace, meta["name"], obj), warnings)
         except AlreadyExistsError:

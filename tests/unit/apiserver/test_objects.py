@@ -382,3 +382,15 @@ def test_delete_collection_by_label(objects: Objects) -> None:
     assert [o["metadata"]["name"] for o in objects.registry.list("configmaps", "default")[0]] == [
         "b"
     ]
+
+
+def test_dry_run_create_stores_nothing_but_sees_conflicts(objects: Objects) -> None:
+    kind = KINDS["storageclasses"]
+    assert objects.create(kind, "", CLASS, dry_run=True).object["metadata"]["name"] == "local-path"
+    assert objects.registry.list("storageclasses", None)[0] == []
+    objects.create(kind, "", CLASS)
+    with pytest.raises(APIError) as err:
+        objects.create(kind, "", CLASS, dry_run=True)
+    assert err.value.status["message"] == (
+        'storageclasses.storage.k8s.io "local-path" already exists'
+    )
