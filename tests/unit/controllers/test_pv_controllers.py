@@ -306,3 +306,32 @@ def test_finished_pod_still_protects_its_claim_until_deleted(tmp_path: Path) -> 
             await wait_for(lambda: gone(c, "persistentvolumes", "v"))
 
     asyncio.run(main())
+
+
+def test_prebinding_either_way(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with Cluster(tmp_path, default_class=False) as c:
+            # the claim names its volume: the claim is not marked bound-by-controller
+            c.create_volume(volume("wanted", "1Gi"))
+            c.create_claim(claim("by-claim", class_name="", volumeName="wanted"))
+            await wait_for(lambda: bound(c, "by-claim"))
+            assert c.get("persistentvolumeclaims", "by-claim", "default")["metadata"][
+                "annotations"] == {"pv.kubernetes.io/bind-completed": "yes"}
+            assert c.get("persistentvolumes", "wanted")["metadata"]["annotations"] == {
+                "pv.kubernetes.io/bound-by-controller": "yes"}
+            # the volume is reserved for a claim by name: Available until it comes, then
+            # bound to it and to no other (the volume is not marked bound-by-controller)
+            c.create_volume(volume("reserved", "5Gi",
+                                   claimRef={"namespace": "default", "name": "later"}))
+            await wait_for(lambda: c.get("persistentvolumes", "reserved")["status"]["phase"]
+                           == "Available")
+            c.create_claim(claim("other", class_name=""))
+            c.create_claim(claim("later", class_name=""))
+            await wait_for(lambda: bound(c, "later"))
+            assert c.get("persistentvolumeclaims", "later", "default")["spec"][
+                "volumeName"] == "reserved"
+            assert "annotations" not in c.get("persistentvolumes", "reserved")["metadata"]
+            assert c.get("persistentvolumeclaims", "other", "default")["status"][
+                "phase"] == "Pending"
+
+    asyncio.run(main())
