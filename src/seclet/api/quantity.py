@@ -8,7 +8,8 @@ BinarySI; ``n u m "" k M G T P E`` DecimalSI; ``e<n>`` DecimalExponent); precisi
 finer than 1n is rounded up, away from zero; zero is ``0``; BinarySI below 1024 in
 magnitude, or not an integer, prints as DecimalSI; DecimalSI/DecimalExponent print
 the integer mantissa with the largest exponent that is a multiple of 3.
-Pure. Callers: ``seclet.apiserver.objects`` (volume kinds), ``seclet.apiserver.tables``.
+Pure. Callers: ``seclet.apiserver.objects`` (volume kinds), ``seclet.apiserver.tables``,
+``seclet.validation.persistentvolume``.
 """
 
 from __future__ import annotations

@@ -394,3 +394,16 @@ def test_dry_run_create_stores_nothing_but_sees_conflicts(objects: Objects) -> N
     assert err.value.status["message"] == (
         'storageclasses.storage.k8s.io "local-path" already exists'
     )
+
+
+def test_namespace_deletion_removes_its_volume_objects(objects: Objects) -> None:
+    registry = objects.registry
+    registry.create_namespace({"metadata": {"name": "team"}})
+    objects.create(KINDS["configmaps"], "team", {"metadata": {"name": "c"}})
+    objects.create(KINDS["secrets"], "team", {"metadata": {"name": "s"}})
+    objects.create(KINDS["persistentvolumeclaims"], "team", CLAIM)
+    registry.delete_namespace("team", {})
+    for resource in ("configmaps", "secrets", "persistentvolumeclaims"):
+        assert registry.list(resource, "team")[0] == []
+    names = [ns["metadata"]["name"] for ns in registry.list("namespaces", None)[0]]
+    assert "team" not in names
