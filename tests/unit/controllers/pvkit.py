@@ -133,14 +133,23 @@ def pod(name: str, *claims: str, node: str = "") -> JSON:
 
 
 class Cluster:
-    def __init__(self, root: Path, speed: float = 100.0, default_class: bool = True) -> None:
-        self.store = MemoryStore()
+    def __init__(
+        self,
+        root: Path,
+        speed: float = 100.0,
+        default_class: bool = True,
+        store: MemoryStore | None = None,
+    ) -> None:
+        """``store``: an existing cluster's store (new controllers, as after a restart)."""
         self.clock = FastClock(speed)
         self.root = root
-        self.store.create(
-            "nodes", "", NODE,
-            {"metadata": {"name": NODE, "labels": {"kubernetes.io/hostname": NODE}}},
-        )
+        if store is None:
+            store = MemoryStore()
+            store.create(
+                "nodes", "", NODE,
+                {"metadata": {"name": NODE, "labels": {"kubernetes.io/hostname": NODE}}},
+            )
+        self.store = store
         if default_class:
             ensure_default_class(self.store, self.clock.now())
         self.pv_controller = PersistentVolumeController(self.store, self.clock)

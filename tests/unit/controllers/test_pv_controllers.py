@@ -335,3 +335,31 @@ def test_prebinding_either_way(tmp_path: Path) -> None:
                 "phase"] == "Pending"
 
     asyncio.run(main())
+
+
+def test_restarted_controllers_change_nothing_that_is_bound(tmp_path: Path) -> None:
+    root = tmp_path / "storage"
+
+    async def main() -> None:
+        c = Cluster(root)
+        async with c:
+            body = claim("data", class_name="local-path")
+            body["metadata"]["annotations"] = {sh.ANN_SELECTED_NODE: NODE}
+            c.create_claim(body)
+            await wait_for(lambda: bound(c, "data"))
+            await asyncio.sleep(0.2)
+        before = {(o["metadata"]["name"], o["metadata"]["resourceVersion"])
+                  for r in ("persistentvolumes", "persistentvolumeclaims")
+                  for o in c.store.list(r).items}
+        events = len(c.store.list("events").items)
+        # new controllers over the same store, as after a restart
+        async with Cluster(root, store=c.store):
+            await asyncio.sleep(0.5)  # a few resyncs
+        after = {(o["metadata"]["name"], o["metadata"]["resourceVersion"])
+                 for r in ("persistentvolumes", "persistentvolumeclaims")
+                 for o in c.store.list(r).items}
+        assert after == before
+        assert len(c.store.list("events").items) == events
+        assert len(list(root.iterdir())) == 1
+
+    asyncio.run(main())
