@@ -233,7 +233,8 @@ def find_matching_volume(
     excluded: Iterable[str] = (),
     delay_binding: bool = False,
 ) -> Mapping[str, Any] | None:
-    """``FindMatchingVolume`` (VolumeAttributesClass disabled on both sides): a volume
+    """``FindMatchingVolume`` (VolumeAttributesClass, GA, enabled: the classes must be
+    equal): a volume
     pre-bound to the claim wins; otherwise the smallest Available volume of the
     claim's class, size, volumeMode, selector and (with ``node`` = (name, labels))
     node affinity and access modes; with no node, delay-binding claims only take
@@ -255,7 +256,9 @@ def find_matching_volume(
             continue
         if volume_mode_mismatch(claim, volume):
             continue
-        if spec(volume).get("volumeAttributesClassName"):
+        if (spec(claim).get("volumeAttributesClassName") or "") != (
+            spec(volume).get("volumeAttributesClassName") or ""
+        ):
             continue
         if meta(volume).get("deletionTimestamp"):
             continue

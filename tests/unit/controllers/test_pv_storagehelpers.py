@@ -130,3 +130,11 @@ def test_default_class_newest_then_name() -> None:
                sc("a", "2026-02-01T00:00:00Z"), sc("newest", "2026-03-01T00:00:00Z", False)]
     assert names(sh.default_class(classes)) == "a"
     assert sh.default_class([sc("x", "2026-01-01T00:00:00Z", False)]) is None
+
+
+def test_volume_attributes_class_must_match() -> None:
+    gold = pv("gold", "1Gi", volumeAttributesClassName="gold")
+    plain = pv("plain", "2Gi")
+    assert names(sh.find_best_match_for_claim(pvc(), [gold, plain], False)) == "plain"
+    wants_gold = pvc(volumeAttributesClassName="gold")
+    assert names(sh.find_best_match_for_claim(wants_gold, [gold, plain], False)) == "gold"
