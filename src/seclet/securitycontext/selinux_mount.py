@@ -154,6 +154,24 @@ def volume_facts(
     return None
 
 
+def pod_volume_facts(
+    pod: models.Pod,
+    pvs: Mapping[str, Mapping[str, Any] | None],
+    csi_selinux_mount: Mapping[str, bool],
+) -> list[VolumeFacts]:
+    """``volume_facts`` of every volume of ``pod`` that has facts, in the pod's order;
+    ``pvs`` maps a claim-backed volume's name to its bound PersistentVolume."""
+    spec = pod.spec
+    if spec is None:
+        return []
+    out: list[VolumeFacts] = []
+    for volume in spec.volumes:
+        facts = volume_facts(pod, volume, pvs.get(volume.name or ""), csi_selinux_mount)
+        if facts is not None:
+            out.append(facts)
+    return out
+
+
 def _pv_facts(
     name: str, pv: Mapping[str, Any], csi_selinux_mount: Mapping[str, bool]
 ) -> VolumeFacts:
@@ -360,12 +378,26 @@ class VolumePlan:
         return self.kind == RECURSIVE
 
 
+UNUSED = "no container uses it"
+
+
+def _used(pod: models.Pod, volume_name: str) -> bool:
+    """The populator's ``GetPodVolumeNames``: a volume no container mounts (or uses as
+    a block device) is ignored."""
+    return any(
+        any(m.name == volume_name for m in c.volumeMounts)
+        or any(d.name == volume_name for d in c.volumeDevices)
+        for c in _all_containers(pod)
+    )
+
+
 def plan_volume(
     pod: models.Pod, facts: VolumeFacts, gates: FeatureGates, *, selinux_enabled: bool
 ) -> VolumePlan:
     """The plan for one volume, as the kubelet's volume manager and ``makeMounts`` make it.
 
-    Steps: 1. no SELinux on the node: nothing (go-selinux and containerd's relabel
+    Steps: 0. a volume no container uses is not mounted at all; 1. no SELinux on the
+    node: nothing (go-selinux and containerd's relabel
     are no-ops); 2. the mount label (``GetMountSELinuxLabel``; several labels in one
     pod are an error only where the mount option would be used, else a warning
     metric upstream); 3. the DSW clears it unless ``VolumeSupportsSELinuxMount``;
@@ -373,6 +405,8 @@ def plan_volume(
     when the plugin's attributes say so (``Managed && SELinuxRelabel``).
     """
     name = facts.name
+    if not _used(pod, name):
+        return VolumePlan(name, NONE, UNUSED)
     if not selinux_enabled:
         return VolumePlan(name, NONE, "SELinux is not enabled on this node")
     supported = volume_supports_selinux_mount(facts, gates)
@@ -409,7 +443,7 @@ def _why_not_mounted(
     if not gates.SELinuxMountReadWriteOncePod:
         return "the SELinuxMountReadWriteOncePod feature gate is disabled"
     if not info.process_label:
-        return "the pod has no SELinux label"
+        return "no container that mounts it has an SELinux label"
     if gates.SELinuxChangePolicy and _pod_policy(pod) == RECURSIVE:
         return "seLinuxChangePolicy is Recursive"
     if not facts.supports_context_mount:
@@ -475,6 +509,8 @@ def plan_events(pod: models.Pod, plans: Iterable[VolumePlan]) -> list[tuple[str,
     for plan in plans:
         if plan.error:
             out.append(("Warning", PLAN_ERROR_REASON, plan.error))
+        elif plan.reason == UNUSED:
+            continue
         elif plan.kind != NONE or asks:
             out.append(("Normal", PLAN_REASON, plan_line(plan)))
     return out

@@ -219,7 +219,7 @@ LABEL_A = f"system_u:object_r:container_file_t:{LEVEL_A}"
             DEFAULT_GATES,
             True,
             sm.RECURSIVE,
-            "the pod has no SELinux label",
+            "no container that mounts it has an SELinux label",
         ),
         (
             "the SELinuxMountReadWriteOncePod gate off",
@@ -527,3 +527,24 @@ def test_read_only_claims_of_local_and_csi_volumes_are_not_relabelled() -> None:
         "the plugin kubernetes.io/local-volume neither supports the context mount nor is "
         "relabelled",
     )
+
+
+def test_pod_volume_facts_and_plan_events_for_the_kubelet() -> None:
+    p = pod(
+        options={"level": LEVEL_A},
+        volumes=[
+            {"name": "v", "persistentVolumeClaim": {"claimName": "claim"}},
+            {"name": "w", "persistentVolumeClaim": {"claimName": "unbound"}},
+            {"name": "e", "emptyDir": {}},
+        ],
+    )
+    facts = sm.pod_volume_facts(p, {"v": pv(CSI_PV, RWOP), "w": None}, SELINUX_DRIVERS)
+    assert [f.name for f in facts] == ["v", "e"]
+    plans = sm.plan_pod_volumes(p, facts, DEFAULT_GATES, selinux_enabled=True)
+    assert [(pl.kind, pl.reason) for pl in plans][1] == (sm.NONE, "no container uses it")
+    assert plans[0].kind == sm.MOUNT_OPTION and not plans[0].selinux_relabel
+    # The unused volume is not mounted at all (the populator skips it): no event.
+    assert [e[2] for e in sm.plan_events(p, plans)] == [
+        f'volume v: MountOption -o context="{LABEL_A}" (the plugin kubernetes.io/csi supports '
+        "the context mount and the volume is ReadWriteOncePod)",
+    ]
