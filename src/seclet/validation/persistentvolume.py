@@ -238,13 +238,9 @@ def validate_persistent_volume_spec(spec: models.PersistentVolumeSpec, path: Pat
     if not spec.capacity:
         errs.append(required(cap_path))
     if "storage" not in spec.capacity or len(spec.capacity) > 1:
-        errs.append(
-            not_supported(
-                cap_path,
-                JSONValue({k: canonical(v) for k, v in spec.capacity.items()}),
-                ("storage",),
-            )
-        )
+        # json.Marshal of the ResourceList: null when absent, quantities as strings.
+        shown = {k: canonical(spec.capacity[k]) for k in sorted(spec.capacity)} or None
+        errs.append(not_supported(cap_path, JSONValue(shown), ("storage",)))
     for name in sorted(spec.capacity):
         errs.extend(_positive(spec.capacity[name], cap_path.key(name)))
     policy = spec.persistentVolumeReclaimPolicy or ""
@@ -351,8 +347,30 @@ def validate_persistent_volume_update(
     if nspec.volumeMode != ospec.volumeMode:
         errs.append(invalid(Path.root("volumeMode"), nspec.volumeMode, "field is immutable"))
     if ospec.nodeAffinity is not None and nspec.nodeAffinity != ospec.nodeAffinity:
-        errs.append(invalid(Path.root("nodeAffinity"), JSONValue(None), "field is immutable"))
+        errs.append(
+            invalid(
+                Path.root("nodeAffinity"),
+                JSONValue(_wire(nspec.nodeAffinity)),
+                "field is immutable",
+            )
+        )
     return errs
+
+
+def _wire(value: Any) -> Any:
+    """A model as its JSON (json.Marshal of the bad value; empty fields omitted)."""
+    if isinstance(value, tuple) and type(value) in models.FIELDS:
+        out: dict[str, Any] = {}
+        for spec in models.FIELDS[type(value)]:
+            v = _wire(getattr(value, spec.attr))
+            if v not in (None, [], {}):
+                out[spec.json] = v
+        return out
+    if isinstance(value, tuple):
+        return [_wire(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _wire(v) for k, v in value.items()}
+    return value
 
 
 def _storage(spec: models.PersistentVolumeClaimSpec) -> Any:

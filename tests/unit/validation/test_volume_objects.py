@@ -125,7 +125,7 @@ def test_persistent_volume_requirements() -> None:
     assert _texts(validate_persistent_volume(_pv({}))) == [
         "spec.accessModes: Required value",
         "spec.capacity: Required value",
-        'spec.capacity: Unsupported value: {}: supported values: "storage"',
+        'spec.capacity: Unsupported value: null: supported values: "storage"',
         "spec: Required value: must specify a volume type",
     ]
     rwop = {**HOST, "accessModes": ["ReadWriteOncePod", "ReadWriteMany", "Bad"]}
@@ -133,6 +133,10 @@ def test_persistent_volume_requirements() -> None:
         'spec.accessModes: Unsupported value: "Bad": supported values: "ReadOnlyMany", '
         '"ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod"',
         "spec.accessModes: Forbidden: may not use ReadWriteOncePod with other access modes",
+    ]
+    cpu = {**HOST, "capacity": {"storage": "1024Mi", "cpu": "1"}}
+    assert _texts(validate_persistent_volume(_pv(cpu))) == [
+        'spec.capacity: Unsupported value: {"cpu":"1","storage":"1Gi"}: supported values: "storage"'
     ]
     zero = {**HOST, "capacity": {"storage": "0"}}
     assert _texts(validate_persistent_volume(_pv(zero))) == [
@@ -268,3 +272,17 @@ def test_storage_class() -> None:
         "reclaimPolicy: Forbidden: updates to reclaimPolicy are forbidden.",
         'volumeBindingMode: Invalid value: "WaitForFirstConsumer": field is immutable',
     ]
+
+
+def test_persistent_volume_node_affinity_immutable() -> None:
+    def affinity(host: str) -> dict[str, Any]:
+        expr = {"key": "kubernetes.io/hostname", "operator": "In", "values": [host]}
+        return {"required": {"nodeSelectorTerms": [{"matchExpressions": [expr]}]}}
+
+    old = _pv({**HOST, "nodeAffinity": affinity("a")})
+    new = _pv({**HOST, "nodeAffinity": affinity("b")})
+    assert _texts(validate_persistent_volume_update(new, old)) == [
+        'nodeAffinity: Invalid value: {"required":{"nodeSelectorTerms":[{"matchExpressions":'
+        '[{"key":"kubernetes.io/hostname","operator":"In","values":["b"]}]}]}}: field is immutable'
+    ]
+    assert _texts(validate_persistent_volume_update(new, _pv(HOST))) == []
