@@ -274,15 +274,19 @@ def _needs_chmod(mode: int, perm: int) -> bool:
 
 class _Frame:
     """A directory being walked: its fd (-1: closed to stay under ``MAX_OPEN_DIRS``),
-    its path, its mode from ``fstat``, its entries (listed whole, as upstream) and
-    whether one of its entries' paths may reach ``PATH_MAX``."""
+    its path, its mode and identity (device, inode) from ``fstat``, its entries
+    (listed whole, as upstream) and whether one of its entries' paths may reach
+    ``PATH_MAX``."""
 
-    __slots__ = ("entries", "fd", "long", "mode", "path")
+    __slots__ = ("entries", "fd", "ident", "long", "mode", "path")
 
-    def __init__(self, fd: int, path: str, mode: int, entries: Iterator[os.DirEntry[str]]):
+    def __init__(
+        self, fd: int, path: str, st: os.stat_result, entries: Iterator[os.DirEntry[str]]
+    ) -> None:
         self.fd = fd
         self.path = path
-        self.mode = mode
+        self.mode = st.st_mode
+        self.ident = (st.st_dev, st.st_ino)
         self.entries = entries
         self.long = len(os.fsencode(path)) + 1 + NAME_MAX >= PATH_MAX
 
@@ -310,7 +314,7 @@ class _Walker:
             fd = os.open(root, _DIR_FLAGS)
         except OSError as exc:
             raise _WalkError(path_error("open", root, exc)) from None
-        stack = [_Frame(fd, root, st.st_mode, self._list(fd, root))]
+        stack = [_Frame(fd, root, st, self._list(fd, root))]
         try:
             self._walk(stack)
         finally:
@@ -384,6 +388,8 @@ class _Walker:
                 counter.files += 1
             else:
                 stack.pop()
+                if stack and stack[-1].fd < 0:
+                    self._reopen_parent(stack[-1], frame.fd)
                 self._finish_dir(frame)
 
     def _descend(self, stack: list[_Frame], parent: _Frame, name: str) -> bool:
@@ -398,8 +404,7 @@ class _Walker:
             op = "lstat" if exc.errno == errno.ENOENT else "open"
             raise _WalkError(path_error(op, path, exc)) from None
         try:
-            mode = os.fstat(fd).st_mode
-            frame = _Frame(fd, path, mode, self._list(fd, path))
+            frame = _Frame(fd, path, os.fstat(fd), self._list(fd, path))
         except BaseException:
             os.close(fd)
             raise
@@ -408,6 +413,19 @@ class _Walker:
             parent.fd = -1
         stack.append(frame)
         return True
+
+    def _reopen_parent(self, parent: _Frame, child_fd: int) -> None:
+        """A closed parent again, in O(1): ``..`` of the child just walked, if it is the
+        same directory (device and inode); else by path."""
+        try:
+            fd = os.open("..", _DIR_FLAGS, dir_fd=child_fd)
+        except OSError:
+            return
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) == parent.ident:
+            parent.fd = fd
+        else:
+            os.close(fd)
 
     def _reopen(self, path: str) -> int:
         try:
