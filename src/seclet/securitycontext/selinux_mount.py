@@ -362,6 +362,13 @@ class VolumePlan:
     reason: str
     label: str = ""
     error: str = ""
+    selinux_relabel: bool = False
+    """CRI ``Mount.selinux_relabel`` as ``makeMounts`` sets it: the plugin's
+    ``Attributes()`` say ``Managed && SELinuxRelabel`` — constant for emptyDir,
+    configMap, secret, downwardAPI, projected and (writable) local volumes, so set
+    even on a node without SELinux, where containerd's relabel does nothing; for CSI
+    only when the mount has ``seclabel`` (SELinux on) and was not mounted with a
+    context."""
 
     @property
     def mount_option(self) -> str:
@@ -371,11 +378,6 @@ class VolumePlan:
             return ""
         label = self.label if not self.label.endswith(":") else self.label + "<random MCS level>"
         return f'context="{label}"'
-
-    @property
-    def selinux_relabel(self) -> bool:
-        """CRI ``Mount.selinux_relabel`` for this volume's mounts."""
-        return self.kind == RECURSIVE
 
 
 UNUSED = "no container uses it"
@@ -408,7 +410,8 @@ def plan_volume(
     if not _used(pod, name):
         return VolumePlan(name, NONE, UNUSED)
     if not selinux_enabled:
-        return VolumePlan(name, NONE, "SELinux is not enabled on this node")
+        flag = facts.runtime_relabels and facts.plugin != CSI
+        return VolumePlan(name, NONE, "SELinux is not enabled on this node", selinux_relabel=flag)
     supported = volume_supports_selinux_mount(facts, gates)
     try:
         info = mount_label_info(pod, facts, gates, selinux_enabled=True)
@@ -421,7 +424,7 @@ def plan_volume(
         return VolumePlan(name, MOUNT_OPTION, _mount_reason(facts, gates), label=label)
     why = _why_not_mounted(pod, facts, gates, info, supported)
     if facts.runtime_relabels:
-        return VolumePlan(name, RECURSIVE, why, label=info.process_label)
+        return VolumePlan(name, RECURSIVE, why, label=info.process_label, selinux_relabel=True)
     if not facts.supports_context_mount and why.startswith("the plugin "):
         why = f"the plugin {facts.plugin} neither supports the context mount nor is relabelled"
     else:

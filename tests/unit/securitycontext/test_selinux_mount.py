@@ -548,3 +548,25 @@ def test_pod_volume_facts_and_plan_events_for_the_kubelet() -> None:
         f'volume v: MountOption -o context="{LABEL_A}" (the plugin kubernetes.io/csi supports '
         "the context mount and the volume is ReadWriteOncePod)",
     ]
+
+
+@pytest.mark.parametrize(
+    ("volume", "flag"),
+    [
+        ({"name": "v", "emptyDir": {}}, True),
+        ({"name": "v", "configMap": {"name": "cm"}}, True),
+        ({"name": "v", "hostPath": {"path": "/srv"}}, False),
+        ({"name": "v", "csi": {"driver": "ebs.csi.example"}}, False),
+    ],
+)
+def test_the_cri_relabel_flag_without_selinux_follows_the_plugins_attributes(
+    volume: dict[str, Any], flag: bool
+) -> None:
+    # makeMounts sets Mount.selinux_relabel from Attributes() alone; containerd's
+    # label.Relabel is then a no-op on a node without SELinux.
+    p = pod(volumes=[volume])
+    assert p.spec is not None
+    f = sm.volume_facts(p, p.spec.volumes[0], None, SELINUX_DRIVERS)
+    assert f is not None
+    plan = sm.plan_volume(p, f, DEFAULT_GATES, selinux_enabled=False)
+    assert (plan.kind, plan.selinux_relabel) == (sm.NONE, flag)
