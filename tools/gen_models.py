@@ -4,8 +4,9 @@ Role: the one place upstream's object schemas enter seclet. It reads the
 kube-apiserver 1.35 OpenAPI definitions shipped by the ``kubernetes-validate``
 package (its ``v1.35.0-local/_definitions.json``), walks the closure of the roots
 (core/v1 Pod, ConfigMap, Secret, PersistentVolume, PersistentVolumeClaim and
-storage.k8s.io/v1 StorageClass, which the API server decodes strictly) and writes immutable records (typing.NamedTuple) plus a field
-table per class that the strict decoder (``seclet.api.decode``) walks.
+storage.k8s.io/v1 StorageClass, which the API server decodes strictly) and writes
+immutable records (typing.NamedTuple) plus a field table per class that the strict
+decoder (``seclet.api.decode``) walks.
 
 NamedTuple, not a frozen dataclass: measured on a 40-field class, a frozen slotted
 dataclass takes 11 us to construct and a NamedTuple 2 us; decoding builds a dozen
