@@ -3,7 +3,8 @@
 Role: k/k ``pkg/volume/emptydir/empty_dir.go``:
 ``<root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>``, created ``0777``
 (chmod-ed again against the umask, ``setupDir``); ``medium: Memory`` is a tmpfs
-(``size=`` the sizeLimit when set); other media -> ``unknown storage medium "<m>"``.
+(``size=<bytes>`` of the sizeLimit when set, no other option); other media ->
+``unknown storage medium "<m>"``.
 Attributes: ReadOnly false. Ownership: fsGroup with a nil policy (always recursive,
 fsGroupChangePolicy ignored), once when the directory is created. ``set_up_dir`` is
 also the wrapped emptyDir under configMap (disk) and secret/downwardAPI/projected
@@ -17,6 +18,7 @@ Callers: seclet.kubelet.volumes (plugin table), seclet.kubelet.volume.projection
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import stat
 from pathlib import Path
@@ -33,8 +35,18 @@ from seclet.kubelet.volume.plugin import (
     setup_failed,
     volume_dir,
 )
+from seclet.validation.containers import parse_quantity
 
 PLUGIN_DIR = "kubernetes.io~empty-dir"
+
+
+def tmpfs_options(size_limit: str) -> str:
+    """``generateTmpfsMountOptions``: ``size=<bytes>`` when the sizeLimit is set and
+    positive (the kernel's default, half of RAM, otherwise)."""
+    size = parse_quantity(size_limit) if size_limit else None
+    if size is None or size <= 0:
+        return ""
+    return f"size={math.ceil(size)}"
 
 
 def _make_dir(path: str) -> bool:
@@ -53,7 +65,7 @@ async def set_up_dir(name: str, path: str, medium: str, size_limit: str, args: S
     if not fresh:
         return False
     if medium == "Memory":
-        options = "nosuid,nodev" + (f",size={size_limit}" if size_limit else "")
+        options = tmpfs_options(size_limit)
         try:
             await asyncio.to_thread(mount_tmpfs, path, options)
         except OSError as e:

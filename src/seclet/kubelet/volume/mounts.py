@@ -33,11 +33,11 @@ def _check(result: int, what: str) -> None:
 
 
 def mount_tmpfs(target: str, options: str) -> None:
-    """``mount -t tmpfs -o <options> tmpfs <target>`` (nosuid,nodev; size= when set)."""
-    flags = 2 | 4  # MS_NOSUID | MS_NODEV
-    data = ",".join(o for o in options.split(",") if o and o not in ("nosuid", "nodev"))
+    """``mount -t tmpfs -o <options> tmpfs <target>`` (no flags: upstream's
+    ``setupTmpfs`` passes only ``size=``, and a nosuid/nodev tmpfs could not be
+    remounted read-only inside a user namespace, where those flags are locked)."""
     _check(
-        _libc.mount(b"tmpfs", target.encode(), b"tmpfs", flags, data.encode() or None),
+        _libc.mount(b"tmpfs", target.encode(), b"tmpfs", 0, options.encode() or None),
         f"mount tmpfs at {target}",
     )
 

@@ -15,7 +15,9 @@ Steps of ``set_up`` (``SetUpAt``):
 2. set up the wrapped emptyDir (created 0777, tmpfs for Memory, fsGroup walk);
 3. ``atomicwriter.write`` with ``set_perms`` = the fsGroup walk of the whole volume
    (read-only masks, nil policy), run before ``..data`` is swapped.
-Every error is ``MountVolume.SetUp failed for volume "<v>" : <err>``.
+Every error is ``MountVolume.SetUp failed for volume "<v>" : <err>``. For a
+``hostUsers: false`` pod the files are owned by the pod's root in host terms
+(``shift_owner``, before the fsGroup walk): runc 1.1 has no idmapped mounts.
 serviceAccountToken sources: seclet's node has no service accounts and no token
 issuer, so the kubelet's token request fails as upstream's does when the account is
 missing: ``failed to fetch token: serviceaccounts "<sa>" not found`` (the
@@ -27,6 +29,7 @@ Callers: seclet.kubelet.volumes (plugin table).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Mapping
 
 from seclet.api import models
@@ -122,6 +125,16 @@ def collect(volume: models.Volume, pod: models.Pod, args: SetUpArgs) -> dict[str
     return out
 
 
+def shift_owner(root: str, owner: int) -> None:
+    """``hostUsers: false`` without idmapped mounts: the kubelet's files (host root)
+    are given to the pod's root in host terms, so the container sees them as 0:0 as
+    it would through an idmapped mount (symlinks included, never followed)."""
+    for directory, dirs, files in os.walk(root):
+        for name in (*dirs, *files):
+            os.lchown(os.path.join(directory, name), owner, owner)  # noqa: PTH118
+    os.lchown(root, owner, owner)
+
+
 class ProjectionPlugin:
     """One of configMap, secret, downwardAPI, projected (``kind``)."""
 
@@ -162,6 +175,8 @@ class ProjectionPlugin:
         await set_up_dir(plan.name, plan.host_path, plan.medium, "", args)
 
         def set_perms(_ts_dir: str) -> None:
+            if args.owner is not None:
+                shift_owner(plan.host_path, args.owner)
             # the first write also creates files outside the timestamped directory:
             # walk the whole volume, as upstream's setPerms does
             if args.walker is not None:
