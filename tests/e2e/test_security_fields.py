@@ -1281,12 +1281,103 @@ def test_fs_group_change_policy_on_root_mismatch_on_a_fresh_volume(batch: Batch)
     assert batch.log("fsgroup-on-root-mismatch") == ("perms drwxrwsrwx owner 0:2000\nnew 2000\n")
 
 
-def test_fs_group_change_policy_across_pods() -> None:
-    """fsgroupchangepolicy.go "(OnRootMismatch)[LinuxOnly], pod created with an
-    initial fsgroup, volume contents ownership changed via chgrp in first pod, new pod
-    with same fsgroup skips ownership changes to the volume contents" and its Always
-    siblings."""
-    pytest.skip("needs a volume that outlives a pod (upstream's DynamicPV); emptyDir does not")
+# fsgroupchangepolicy.go's table: (policy, initial fsGroup, chgrp of the root-dir file,
+# chgrp of the sub-dir file, second fsGroup, expected root-dir file gid, sub-dir file
+# gid, access mode)
+FSGROUP_POLICY_CASES = {
+    "(Always)[LinuxOnly], pod created with an initial fsgroup, new pod fsgroup applied to "
+    "volume contents": ("Always", 1000, 0, 0, 2000, 2000, 2000, "ReadWriteOnce"),
+    "(Always)[LinuxOnly], rwop pod created with an initial fsgroup, new pod fsgroup applied "
+    "to volume contents": ("Always", 1000, 0, 0, 2000, 2000, 2000, "ReadWriteOncePod"),
+    "(Always)[LinuxOnly], pod created with an initial fsgroup, volume contents ownership "
+    "changed via chgrp in first pod, new pod with same fsgroup applied to the volume "
+    "contents": ("Always", 1000, 2000, 3000, 1000, 1000, 1000, "ReadWriteOnce"),
+    "(Always)[LinuxOnly], pod created with an initial fsgroup, volume contents ownership "
+    "changed via chgrp in first pod, new pod with different fsgroup applied to the volume "
+    "contents": ("Always", 1000, 2000, 3000, 4000, 4000, 4000, "ReadWriteOnce"),
+    "(OnRootMismatch)[LinuxOnly], pod created with an initial fsgroup, new pod fsgroup "
+    "applied to volume contents": ("OnRootMismatch", 1000, 0, 0, 2000, 2000, 2000, "ReadWriteOnce"),
+    "(OnRootMismatch)[LinuxOnly], pod created with an initial fsgroup, volume contents "
+    "ownership changed via chgrp in first pod, new pod with same fsgroup skips ownership "
+    "changes to the volume contents": (
+        "OnRootMismatch",
+        1000,
+        2000,
+        3000,
+        1000,
+        2000,
+        3000,
+        "ReadWriteOnce",
+    ),
+    "(OnRootMismatch)[LinuxOnly], pod created with an initial fsgroup, volume contents "
+    "ownership changed via chgrp in first pod, new pod with different fsgroup applied to "
+    "the volume contents": ("OnRootMismatch", 1000, 2000, 3000, 4000, 4000, 4000, "ReadWriteOnce"),
+}
+ROOT_DIR_FILE = "/mnt/volume1/file1.txt"
+SUB_DIR = "/mnt/volume1/subdir"
+SUB_DIR_FILE = "/mnt/volume1/subdir/file2.txt"
+
+
+def _sec_pod(name: str, claim: str, fs_group: int, policy: str) -> str:
+    """``e2epod.MakeSecPod``'s shape: the claim at /mnt/volume1, fsGroup and policy."""
+    return json.dumps(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": spec(
+                container(
+                    ["sh", "-c", "trap exit TERM; while true; do sleep 1; done"],
+                    name="write-pod",
+                    volumeMounts=[{"name": "volume1", "mountPath": "/mnt/volume1"}],
+                ),
+                pod_sc={"fsGroup": fs_group, "fsGroupChangePolicy": policy},
+                volumes=[{"name": "volume1", "persistentVolumeClaim": {"claimName": claim}}],
+            ),
+        }
+    )
+
+
+def _gid(node: Node, pod: str, path: str) -> str:
+    """``VerifyFilePathGidInPod``: the group column of ``ls -l``."""
+    return node.exec(pod, "sh", "-c", f"ls -ln {path}").split()[3]
+
+
+@pytest.mark.parametrize("case", list(FSGROUP_POLICY_CASES))
+def test_fs_group_change_policy_across_pods(node: Node, case: str) -> None:
+    """storage/testsuites/fsgroupchangepolicy.go on a Dynamic PV of the default class
+    (``local-path``): the first pod creates files (their group is its fsGroup), chgrp-s
+    them, is deleted; the second pod's fsGroup and policy decide what it sees."""
+    policy, first, root_gid, sub_gid, second, want_root, want_sub, mode = FSGROUP_POLICY_CASES[case]
+    tag = uuid.uuid4().hex[:6]
+    claim, pod1, pod2 = f"fsgcp-{tag}", f"fsgcp-a-{tag}", f"fsgcp-b-{tag}"
+    pvc = {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": claim},
+        "spec": {"accessModes": [mode], "resources": {"requests": {"storage": "16Mi"}}},
+    }
+    node.kubectl("create", "-f", "-", stdin=json.dumps(pvc))
+    try:
+        node.kubectl("create", "-f", "-", stdin=_sec_pod(pod1, claim, first, policy))
+        node.wait_running(pod1, timeout=120)
+        node.exec(pod1, "sh", "-c", f"touch {ROOT_DIR_FILE}")
+        assert _gid(node, pod1, ROOT_DIR_FILE) == str(first)
+        node.exec(pod1, "sh", "-c", f"mkdir {SUB_DIR} && touch {SUB_DIR_FILE}")
+        assert _gid(node, pod1, SUB_DIR_FILE) == str(first)
+        if root_gid:
+            node.exec(pod1, "sh", "-c", f"chgrp {root_gid} {ROOT_DIR_FILE}")
+        if sub_gid:
+            node.exec(pod1, "sh", "-c", f"chgrp {sub_gid} {SUB_DIR_FILE}")
+        node.delete(pod1)
+        node.kubectl("create", "-f", "-", stdin=_sec_pod(pod2, claim, second, policy))
+        node.wait_running(pod2, timeout=120)
+        assert _gid(node, pod2, ROOT_DIR_FILE) == str(want_root)
+        assert _gid(node, pod2, SUB_DIR_FILE) == str(want_sub)
+    finally:
+        node.delete(pod1)
+        node.delete(pod2)
+        node.kubectl("delete", "pvc", claim, "--wait=false", check=False)
 
 
 # ================================================================ procMount and user namespaces
@@ -1362,13 +1453,63 @@ def test_host_users_false_fs_group(batch: Batch) -> None:
     assert log == "=200\n", log
 
 
-def test_host_users_false_configmap_secret_volumes() -> None:
+def test_host_users_false_configmap_secret_volumes(node: Node) -> None:
     """common/node/security_context.go "should mount all volumes with proper
-    permissions with hostUsers=false [LinuxOnly]" (configMap, secret, downwardAPI,
-    projected)."""
-    pytest.skip(
-        "seclet's API serves no ConfigMaps or Secrets (kubectl create configmap: the server could not find the requested resource)"
-    )
+    permissions with hostUsers=false [LinuxOnly]": configMap (3 keys), secret (3 keys),
+    downwardAPI (name) and projected (downwardAPI + the secret) volumes; every file's
+    group is 0 (root inside the pod's user namespace): one ``=0`` line per file."""
+    name = f"userns-volumes-test-{uuid.uuid4().hex[:8]}"
+    data = ["--from-literal=data-1=value-1", "--from-literal=data-2=value-2"]
+    data.append("--from-literal=data-3=value-3")
+    node.kubectl("create", "configmap", name, *data)
+    node.kubectl("create", "secret", "generic", name, *data)
+    downward = {
+        "items": [{"path": "name", "fieldRef": {"apiVersion": "v1", "fieldPath": "metadata.name"}}]
+    }
+    pod = f"pod-userns-volumes-{uuid.uuid4().hex[:8]}"
+    mounts = [
+        {"name": n, "mountPath": f"/vol/{n}/"} for n in ("cfg", "secret", "downward", "projected")
+    ]
+    body = {
+        "apiVersion": "v1",
+        "kind": "Pod",
+        "metadata": {"name": pod},
+        "spec": spec(
+            container(
+                ["sh", "-c", "stat -c='%g' $(find /vol/ -type f)"],
+                name="userns-file-permissions",
+                volumeMounts=mounts,
+            ),
+            hostUsers=False,
+            volumes=[
+                {"name": "cfg", "configMap": {"name": name}},
+                {"name": "secret", "secret": {"secretName": name}},
+                {"name": "downward", "downwardAPI": downward},
+                {
+                    "name": "projected",
+                    "projected": {
+                        "sources": [{"downwardAPI": downward}, {"secret": {"name": name}}]
+                    },
+                },
+            ],
+        ),
+    }
+    node.kubectl("create", "-f", "-", stdin=json.dumps(body))
+    try:
+        deadline = time.monotonic() + 90
+        phase = ""
+        while time.monotonic() < deadline and phase not in ("Succeeded", "Failed"):
+            phase = node.kubectl(
+                "get", "pod", pod, "-o", "jsonpath={.status.phase}", check=False
+            ).stdout
+            time.sleep(0.5)
+        assert phase == "Succeeded", node.kubectl("describe", "pod", pod, check=False).stdout
+        log = node.kubectl("logs", pod).stdout
+        assert log == "=0\n" * (3 + 3 + 1 + 3 + 1), log
+    finally:
+        node.delete(pod)
+        node.kubectl("delete", "configmap", name, check=False)
+        node.kubectl("delete", "secret", name, check=False)
 
 
 def test_user_namespace_pod_is_admitted_by_restricted(node: Node) -> None:
