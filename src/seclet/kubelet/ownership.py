@@ -50,7 +50,9 @@ How it is fast (bench/ownership.py measures each choice; the walk is syscall-bou
 - one thread walks: on 2 cores, with 2-5 us syscalls, a second Python thread spends
   more on GIL hand-offs than it saves (measured in bench/ownership.py).
 - iterative, not recursive (no recursion limit); at most ``MAX_OPEN_DIRS`` directory
-  fds are open at once: a deeper directory's parent fd is closed and re-opened by path.
+  fds are open at once: past that depth a directory's parent fd is closed while it is
+  walked and re-opened as ``..`` of it afterwards (O(1); checked by device and inode,
+  else re-opened by path).
 - a ``lstat``/``open`` that fails with ``ENOENT`` because an entry vanished between
   readdir and its turn is reported as upstream's ``lstat`` failure (the order is the
   same: upstream's ``lstat`` would have seen it gone).
@@ -79,6 +81,7 @@ from __future__ import annotations
 import errno
 import logging
 import os
+import posixpath
 import stat
 import threading
 from collections.abc import Callable, Iterator
@@ -189,6 +192,12 @@ def go_errno_text(code: int) -> str:
 def path_error(op: str, path: str, exc: OSError) -> str:
     """Go's ``*os.PathError`` text: ``<op> <path>: <errno text>``."""
     return f"{op} {path}: {go_errno_text(exc.errno or errno.EIO)}"
+
+
+def go_clean(path: str) -> str:
+    """Go's ``filepath.Clean`` (entries' paths are ``filepath.Join(dir, name)``)."""
+    clean = posixpath.normpath(path)
+    return clean[1:] if clean.startswith("//") else clean
 
 
 @dataclass(frozen=True, slots=True)
@@ -314,7 +323,7 @@ class _Walker:
             fd = os.open(root, _DIR_FLAGS)
         except OSError as exc:
             raise _WalkError(path_error("open", root, exc)) from None
-        stack = [_Frame(fd, root, st, self._list(fd, root))]
+        stack = [_Frame(fd, go_clean(root), st, self._list(fd, root))]
         try:
             self._walk(stack)
         finally:
@@ -494,6 +503,7 @@ def change_ownership(
         except OSError:
             root_stat = None
         if not requires_permission_change(root_stat, fs_group, read_only):
+            log.debug("Skipping permission and ownership change for volume path=%s", root)
             return OwnershipResult(walked=False)
     count = counter if counter is not None else WalkCounter()
     stop = threading.Event()

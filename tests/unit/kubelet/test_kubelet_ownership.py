@@ -347,6 +347,32 @@ def test_root_that_is_a_file(tmp_path: Path) -> None:
     assert (stat.S_IMODE(f.stat().st_mode), f.stat().st_gid) == (0o664, GID)
 
 
+def test_go_clean() -> None:
+    assert (
+        ownership.go_clean("/var/lib/kubelet/pods/x/volumes/v/")
+        == "/var/lib/kubelet/pods/x/volumes/v"
+    )
+    assert ownership.go_clean("//a/./b/../c") == "/a/c"
+    assert ownership.go_clean("a//b") == "a/b"
+
+
+@needs_root
+def test_entry_errors_name_the_joined_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    vol = tmp_path / "vol"
+    vol.mkdir()
+    (vol / "gone").write_text("x")
+    real_lstat = os.lstat
+
+    def lstat(path: str, **kw: Any) -> os.stat_result:
+        if path == "gone":
+            raise FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+        return real_lstat(path, **kw)
+
+    monkeypatch.setattr(os, "lstat", lstat)
+    result = change_ownership(f"{vol}/", GID)
+    assert result.error == f"lstat {vol}/gone: no such file or directory"
+
+
 def test_missing_root_is_upstreams_lstat_error(tmp_path: Path) -> None:
     missing = str(tmp_path / "nope")
     assert change_ownership(missing, GID, "OnRootMismatch") == OwnershipResult(
