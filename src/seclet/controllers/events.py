@@ -7,7 +7,8 @@ named ``<involved name>.<hex nanoseconds>`` in the involved object's namespace
 ``source.component`` set and no host, ``reportingComponent`` the component and
 ``reportingInstance`` empty; a repeat of the same object, type, reason and message
 (the EventCorrelator's key) bumps the stored event's ``count`` and
-``lastTimestamp`` instead of creating another (kubectl shows ``(x3 over 40s)``).
+``lastTimestamp`` instead of creating another (kubectl shows ``(x3 over 40s)``); the
+cache of recorded keys is an LRU of 4096 entries, as upstream's.
 Writes go straight to the store (the controllers are embedded, as in k3s).
 Callers: seclet.controllers.pv_binder, .local_path, .protection.
 """
@@ -15,6 +16,7 @@ Callers: seclet.controllers.pv_binder, .local_path, .protection.
 from __future__ import annotations
 
 import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -23,6 +25,8 @@ from seclet.store.api import JSONObject, NotFoundError, Store, StoreError
 
 NORMAL = "Normal"
 WARNING = "Warning"
+MAX_LRU_CACHE_ENTRIES = 4096
+"""The EventCorrelator's cache size (``maxLruCacheEntries``): older keys are forgotten."""
 
 
 def object_reference(obj: Mapping[str, Any], kind: str) -> JSONObject:
@@ -49,8 +53,10 @@ class EventRecorder:
         self.store = store
         self.clock = clock
         self.component = component
-        self._seen: dict[tuple[str, str, str, str, str, str, str], tuple[str, str]] = {}
-        """EventCorrelator cache: (kind, namespace, name, uid, type, reason, message)
+        self._seen: OrderedDict[tuple[str, str, str, str, str, str, str], tuple[str, str]] = (
+            OrderedDict()
+        )
+        """EventCorrelator LRU cache: (kind, namespace, name, uid, type, reason, message)
         -> (event namespace, event name)."""
 
     def event(self, involved: JSONObject, type_: str, reason: str, message: str) -> None:
@@ -67,6 +73,7 @@ class EventRecorder:
         now = self.clock.now()
         seen = self._seen.get(key)
         if seen is not None and self._bump(seen, now):
+            self._seen.move_to_end(key)
             return
         namespace = involved.get("namespace") or "default"
         name = f"{involved.get('name', '')}.{int(now * 1e9):x}"
@@ -96,6 +103,9 @@ class EventRecorder:
         except StoreError:
             return
         self._seen[key] = (namespace, name)
+        self._seen.move_to_end(key)
+        while len(self._seen) > MAX_LRU_CACHE_ENTRIES:
+            self._seen.popitem(last=False)
 
     def _bump(self, seen: tuple[str, str], now: float) -> bool:
         namespace, name = seen
