@@ -28,9 +28,10 @@ Upstream's behaviour, kept exactly:
   warning ``slow_walk_warning``; with a notifier (upstream: a pod), at once a ``Warning``
   event, reason ``VolumePermissionChangeInProgress``, message ``first_progress_message``;
   then every ``progressReportDuration`` (60 s) the same reason with
-  ``progress_message`` (``processed <N> files``, N the entries done so far, directories
-  and symlinks included). The directory in the events is ``dirname_to_report`` (the
-  path from the pod UID on). Nothing is reported once the walk has ended.
+  ``progress_message`` (``processed <N> files``: upstream's ``fileCounter``, bumped as
+  each entry's change starts, directories (after their entries) and symlinks included).
+  The directory in the events is ``dirname_to_report`` (the path from the pod UID on).
+  Nothing is reported once the walk has ended.
 
 How it is fast (bench/ownership.py measures each choice; the walk is syscall-bound):
 - fd-relative calls: each directory is opened once (``O_DIRECTORY|O_NOFOLLOW``) and
@@ -382,6 +383,7 @@ class _Walker:
                 kind = mode & _S_IFMT
                 if kind == stat.S_IFDIR and self._descend(stack, frame, name):
                     break  # a file replaced by a directory since readdir
+                counter.files += 1  # upstream counts an entry before changing it
                 try:
                     chown(name, -1, gid, dir_fd=dfd, follow_symlinks=False)
                 except OSError as exc:
@@ -394,7 +396,6 @@ class _Walker:
                             chmod(name, perm | mask, dir_fd=dfd)
                         except OSError as exc:
                             _chmod_failed(f"{path}/{name}", exc)
-                counter.files += 1
             else:
                 stack.pop()
                 if stack and stack[-1].fd < 0:
@@ -446,6 +447,7 @@ class _Walker:
         """The directory after its entries: ``fchown`` and ``fchmod`` through its fd."""
         fd = frame.fd
         frame.fd = -1
+        self.counter.files += 1
         try:
             try:
                 os.fchown(fd, -1, self.gid)
@@ -459,7 +461,6 @@ class _Walker:
                     _chmod_failed(frame.path, exc)
         finally:
             os.close(fd)
-        self.counter.files += 1
 
     def _check_length(self, path: str, name: str) -> None:
         full = f"{path}/{name}"
@@ -468,6 +469,7 @@ class _Walker:
 
     def _change_path(self, path: str, mode: int) -> None:
         """A root that is not a directory (a file, or a symlink: never followed)."""
+        self.counter.files += 1
         try:
             os.chown(path, -1, self.gid, follow_symlinks=False)
         except OSError as exc:
@@ -478,7 +480,6 @@ class _Walker:
                 os.chmod(path, perm)  # noqa: PTH101 (a str path, like the fd calls)
             except OSError as exc:
                 _chmod_failed(path, exc)
-        self.counter.files += 1
 
 
 def change_ownership(

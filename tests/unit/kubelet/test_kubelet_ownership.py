@@ -559,6 +559,41 @@ def test_progress_events_after_first_report_then_every_interval(
     assert slow_walk_warning(str(vol)) in caplog.messages
 
 
+def test_progress_as_upstreams_test_progress_tracking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """upstream's ``TestProgressTracking``: an empty volume whose one change takes
+    300 ms, first report at 50 ms, then every 200 ms: exactly these two events (the
+    entry is counted as its change starts)."""
+    vol = tmp_path / "pod1uid" / "volumes" / "faketype"
+    vol.mkdir(parents=True)
+    real_fchown = os.fchown
+
+    def fchown(fd: int, uid: int, gid: int) -> None:
+        time.sleep(0.3)
+        real_fchown(fd, uid, gid)
+
+    monkeypatch.setattr(os, "fchown", fchown)
+    events: list[ProgressEvent] = []
+    change_ownership(
+        str(vol),
+        os.getegid(),
+        "Always",
+        notifier=ProgressNotifier("pod1uid", events.append),
+        first_report=0.05,
+        report_every=0.2,
+    )
+    time.sleep(0.5)
+    assert [f"{e.type} {e.reason} {e.message}" for e in events] == [
+        "Warning VolumePermissionChangeInProgress Setting volume ownership for "
+        "pod1uid/volumes/faketype is taking longer than expected, consider using "
+        "OnRootMismatch - https://kubernetes.io/docs/tasks/configure-pod-container/"
+        "security-context/#configure-volume-permission-and-ownership-change-policy-for-pods",
+        "Warning VolumePermissionChangeInProgress Setting volume ownership for "
+        "pod1uid/volumes/faketype, processed 1 files.",
+    ]
+
+
 def test_progress_without_notifier_only_logs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
