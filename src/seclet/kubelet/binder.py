@@ -277,7 +277,7 @@ def decide_volumes(pod: JSONObject, world: World) -> Decision:
             reasons.append(ERR_BIND_CONFLICT)
             break
         if not _allowed_topologies_match(sc, world.node_name, world.node_labels):
-            reasons.append(ERR_NODE_CONFLICT)
+            reasons.append(ERR_BIND_CONFLICT)  # provisioning unsatisfied, not affinity
             break
         provision.append(claim)
     if reasons:

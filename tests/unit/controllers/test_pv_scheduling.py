@@ -83,6 +83,14 @@ def test_wait_for_first_consumer_provision_or_static() -> None:
         "0/1 nodes are available: 1 node(s) didn't find available persistent volumes to bind."
         + NOT_HELPFUL
     )
+    # the class's allowedTopologies exclude this node: provisioning cannot help
+    fenced = storage_class("local-path", "rancher.io/local-path", "WaitForFirstConsumer")
+    fenced["allowedTopologies"] = [{"matchLabelExpressions": [
+        {"key": "kubernetes.io/hostname", "values": ["elsewhere"]}]}]
+    assert decide_volumes(p, world([c], classes=[fenced])).message == (
+        "0/1 nodes are available: 1 node(s) didn't find available persistent volumes to bind."
+        + NOT_HELPFUL
+    )
     # selected already: wait for the provisioner
     c["metadata"]["annotations"] = {sh.ANN_SELECTED_NODE: NODE}
     assert decide_volumes(p, world([c], classes=[wffc])).wait
