@@ -6,7 +6,7 @@ Role: issue #4's e2e list. Each volume type is mounted in a container running as
 directory 2777 root:2000, mounted read-only), secret (a tmpfs, 0440), downwardAPI
 (sorted ``k="v"`` labels), projected, emptyDir (new files inherit fsGroup through
 setgid), hostPath (never chowned on the host); a ConfigMap change reaches the pod by a
-new ``..data`` target (``kubectl create configmap --dry-run -o yaml | kubectl
+new ``..data`` target but not a subPath mount of it (``kubectl create configmap --dry-run -o yaml | kubectl
 replace``); a subPath whose symlink points out of the volume (planted by an init
 container, the CVE-2017-1002101 shape) fails the container with upstream's
 CreateContainerConfigError text while a subPath inside works and a missing one is
@@ -115,7 +115,11 @@ def test_configmap_volume_modes_group_layout_and_updates(node: Node) -> None:
     cm, pod = _name("cfg"), _name("cm-pod")
     node.kubectl("create", "configmap", cm, "--from-literal=game=lives=3", "--from-literal=ui=dark")
     volume = {"name": "cfg", "configMap": {"name": cm, "defaultMode": 0o400}}
-    _create(node, _pod(pod, [volume], [{"name": "cfg", "mountPath": "/etc/cfg"}]))
+    mounts = [
+        {"name": "cfg", "mountPath": "/etc/cfg"},
+        {"name": "cfg", "mountPath": "/sub/game", "subPath": "game"},
+    ]
+    _create(node, _pod(pod, [volume], mounts))
     try:
         node.wait_running(pod)
         out = _sh(
@@ -150,6 +154,8 @@ def test_configmap_volume_modes_group_layout_and_updates(node: Node) -> None:
         assert re.fullmatch(r"\.\.\d{4}(_\d\d){5}\.\d+", after[0]), after
         assert after[1] == "lives=5"
         assert sorted(after[2:]) == ["game"]  # ui removed with the old version
+        # a subPath mount is bound to the file of its time: no update (as upstream)
+        assert _sh(node, pod, "cat /sub/game") == "lives=3"
     finally:
         node.delete(pod)
         node.kubectl("delete", "configmap", cm, check=False)

@@ -11,14 +11,17 @@ Steps of ``_sync``:
 2. admission on first sight (sysctls, OS, AppArmor) -> rejected pods become Failed;
    the prober task starts for pods with probes;
 3. activeDeadlineSeconds passed -> containers killed, phase Failed (DeadlineExceeded);
-4. volumes: plan and set up once (a refused volume -> Warning ``FailedMount``);
+4. volumes (``seclet.kubelet.volumes``): plan and set up once (a refused volume ->
+   Warning ``FailedMount``), then every ``volume_resync_period`` set up again the
+   configMap/secret/downwardAPI/projected ones (their ``..data`` swap);
 5. read the runtime state (a first status while there is no sandbox yet);
    ``compute_pod_actions``;
 6. kill the pod (stop its sandbox) / create the sandbox (userns ids for
    ``hostUsers: false``) / kill containers whose definition changed / start the next
    init container / start containers, each start through ``_start_container``
-   (back-off, pull secrets and image, environment and runAsNonRoot, termination-log
-   file, create, start);
+   (back-off, pull secrets and image, environment, subPath bind mounts (a refused
+   one -> CreateContainerConfigError) and runAsNonRoot, termination-log file,
+   create, start);
 7. re-read the runtime and write the status; a terminal phase finishes the pod.
 Steps of ``_finish`` (a terminal pod: upstream's ``SyncTerminatingPod`` then
 ``SyncTerminatedPod``; once per worker, so again after a kubelet restart):

@@ -140,3 +140,32 @@ def test_downward_errors_are_aggregated() -> None:
     )
     assert downward_payload(_pod(), items[2:], 0o644, {}) == {"c": FileProjection(b"p", 0o400)}
     assert aggregate(["x", "x"]) == "x"
+
+
+def test_memory_backed_volume_size() -> None:
+    """``calculateEmptyDirMemorySize``: allocatable, lowered to the pod's memory limit
+    (all containers limited), then to the volume's sizeLimit."""
+    from seclet.kubelet.volume.emptydir import memory_size, tmpfs_options
+
+    alloc = {"memory": "8Gi"}
+    unlimited = build({"spec": {"containers": [{"name": "a"}]}}, models.Pod)
+    assert memory_size(unlimited, "", alloc) == str(8 * 2**30)
+    assert memory_size(unlimited, "64Mi", alloc) == str(64 * 2**20)
+    assert memory_size(unlimited, "16Gi", alloc) == str(8 * 2**30)  # not above allocatable
+    assert memory_size(unlimited, "", {}) == ""
+    limited = build(
+        {
+            "spec": {
+                "containers": [
+                    {"name": "a", "resources": {"limits": {"memory": "100Mi"}}},
+                    {"name": "b", "resources": {"limits": {"memory": "28Mi"}}},
+                ],
+                "initContainers": [{"name": "i", "resources": {"limits": {"memory": "1Gi"}}}],
+            }
+        },
+        models.Pod,
+    )
+    assert memory_size(limited, "", alloc) == str(2**30)  # max(128Mi, init 1Gi)
+    assert memory_size(limited, "32Mi", alloc) == str(32 * 2**20)
+    assert tmpfs_options("") == ""
+    assert tmpfs_options("67108864") == "size=67108864"

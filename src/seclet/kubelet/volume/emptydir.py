@@ -3,7 +3,7 @@
 Role: k/k ``pkg/volume/emptydir/empty_dir.go``:
 ``<root>/pods/<uid>/volumes/kubernetes.io~empty-dir/<name>``, created ``0777``
 (chmod-ed again against the umask, ``setupDir``); ``medium: Memory`` is a tmpfs
-(``size=<bytes>`` of the sizeLimit when set, no other option); other media ->
+(``size=<bytes>``: ``memory_size``, no other option); other media ->
 ``unknown storage medium "<m>"``.
 Attributes: ReadOnly false. Ownership: fsGroup with a nil policy (always recursive,
 fsGroupChangePolicy ignored), once when the directory is created. ``set_up_dir`` is
@@ -21,6 +21,8 @@ import asyncio
 import math
 import os
 import stat
+from collections.abc import Mapping
+from fractions import Fraction
 from pathlib import Path
 
 from seclet.api import models
@@ -38,6 +40,30 @@ from seclet.kubelet.volume.plugin import (
 from seclet.validation.containers import parse_quantity
 
 PLUGIN_DIR = "kubernetes.io~empty-dir"
+
+
+def _memory_limit(c: models.Container) -> Fraction:
+    res = c.resources or models.ResourceRequirements()
+    return parse_quantity(res.limits.get("memory", 0)) or Fraction(0)
+
+
+def memory_size(pod: models.Pod, size_limit: str, allocatable: Mapping[str, object] | None) -> str:
+    """``calculateEmptyDirMemorySize`` (SizeMemoryBackedVolumes, GA): the node's
+    allocatable memory, lowered to the pod's memory limit (``ResourceConfigForPod``:
+    every container has one; the larger of their sum and the largest init
+    container's) and then to the volume's sizeLimit, each only when positive and not
+    larger. In bytes; "" when nothing is known (the kernel's default)."""
+    spec = pod.spec or models.PodSpec()
+    size = parse_quantity((allocatable or {}).get("memory", 0)) or Fraction(0)
+    if spec.containers and all(_memory_limit(c) > 0 for c in spec.containers):
+        pod_limit = sum((_memory_limit(c) for c in spec.containers), Fraction(0))
+        pod_limit = max([pod_limit, *(_memory_limit(c) for c in spec.initContainers)])
+        if pod_limit > 0 and (size == 0 or pod_limit <= size):
+            size = pod_limit
+    volume = parse_quantity(size_limit) if size_limit else None
+    if volume is not None and volume > 0 and (size == 0 or volume <= size):
+        size = volume
+    return str(math.ceil(size)) if size > 0 else ""
 
 
 def tmpfs_options(size_limit: str) -> str:
@@ -108,7 +134,10 @@ class EmptyDirPlugin:
         return False
 
     async def set_up(self, plan: VolumePlan, args: SetUpArgs) -> None:
-        await set_up_dir(plan.name, plan.host_path, plan.medium, plan.size_limit, args)
+        size = plan.size_limit
+        if plan.medium == "Memory":
+            size = memory_size(args.pod, plan.size_limit, args.allocatable)
+        await set_up_dir(plan.name, plan.host_path, plan.medium, size, args)
 
     async def tear_down(self, plan: VolumePlan) -> None:
         """Nothing of its own: the volume manager unmounts and removes the pod's

@@ -36,7 +36,7 @@ from seclet.api import models
 from seclet.kubelet.ownership import change_ownership
 from seclet.kubelet.volume import atomicwriter, payload
 from seclet.kubelet.volume.atomicwriter import FileProjection, PayloadError
-from seclet.kubelet.volume.emptydir import set_up_dir
+from seclet.kubelet.volume.emptydir import memory_size, set_up_dir
 from seclet.kubelet.volume.plugin import (
     OWNERSHIP_EPHEMERAL,
     Lookup,
@@ -172,7 +172,8 @@ class ProjectionPlugin:
             atomicwriter.validate_payload(files)
         except PayloadError as e:
             raise setup_failed(plan.name, str(e)) from None
-        await set_up_dir(plan.name, plan.host_path, plan.medium, "", args)
+        size = memory_size(args.pod, "", args.allocatable) if plan.medium == "Memory" else ""
+        await set_up_dir(plan.name, plan.host_path, plan.medium, size, args)
 
         def set_perms(_ts_dir: str) -> None:
             if args.owner is not None:
