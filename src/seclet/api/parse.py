@@ -13,7 +13,11 @@ scalars differently from goyaml v2 (``yes``, ``0755``, ``1_000``, merge keys) an
 cannot tell a one-document list from a multi-document stream. ``_fast_path_safe``
 admits only text where the two cannot differ; everything else, and every error
 (for libyaml's wording and duplicate-key tracking), goes to PyYAML.
-Callers: ``seclet.api.load``.
+The API server passes ``fast=False``: yaml-rs 0.1.6 crashed the server process
+(SIGSEGV inside its ``loads``) under the API fuzz test, reproducibly for one seed and
+only in the server's threaded process, so request bodies never reach it; the offline
+commands (single-threaded, the user's own files) keep its speed.
+Callers: ``seclet.api.load``, ``seclet.apiserver.http``.
 """
 
 from __future__ import annotations
@@ -228,8 +232,9 @@ def looks_like_json(text: str) -> bool:
     return text.lstrip(" \t\r\n").startswith("{")
 
 
-def parse_stream(data: bytes) -> Iterator[object]:
-    """Every document of a manifest stream, in order (empty YAML documents skipped)."""
+def parse_stream(data: bytes, *, fast: bool = True) -> Iterator[object]:
+    """Every document of a manifest stream, in order (empty YAML documents skipped);
+    ``fast`` lets yaml-rs parse the text where it cannot differ from goyaml."""
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -239,7 +244,7 @@ def parse_stream(data: bytes) -> Iterator[object]:
     if looks_like_json(text):
         yield from _parse_json_stream(text)
         return
-    if _fast_path_safe(text):
+    if fast and _fast_path_safe(text):
         docs = _fast_parse(text)
         if docs is not None:
             yield from docs

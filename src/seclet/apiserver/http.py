@@ -163,7 +163,7 @@ async def _body(request: web.Request) -> Any:
         except (protobuf.ProtobufError, UnicodeDecodeError):
             raise st.unsupported_media_type("application/json, application/yaml") from None
     try:
-        docs = list(parse_stream(data))
+        docs = list(parse_stream(data, fast=False))  # see seclet.api.parse: no yaml-rs here
     except ParseError as exc:
         raise st.bad_request(str(exc)) from None
     if len(docs) != 1:
