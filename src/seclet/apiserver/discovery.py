@@ -2,9 +2,13 @@
 
 Role: the resources seclet serves, as data, and the documents built from them:
 ``/version``, legacy discovery (``/api`` APIVersions, ``/apis`` APIGroupList,
-``/api/v1`` APIResourceList), aggregated discovery (``apidiscovery.k8s.io/v2``
-APIGroupDiscoveryList, which kubectl asks for first), and the OpenAPI v3 index and
-``api/v1`` document. The OpenAPI document is deliberately small: it carries what
+``/apis/<group>`` APIGroup, ``/api/v1`` and ``/apis/<group>/v1`` APIResourceList),
+aggregated discovery (``apidiscovery.k8s.io/v2`` APIGroupDiscoveryList, which kubectl
+asks for first), and the OpenAPI v3 index and one document per group-version (core
+``v1``, ``storage.k8s.io/v1``, ``coordination.k8s.io/v1``). Core resources:
+configmaps (cm), events, namespaces, nodes, persistentvolumeclaims (pvc, status),
+persistentvolumes (pv, status), pods, secrets; named groups: storageclasses (sc),
+leases. The OpenAPI documents are deliberately small: they carry what
 kubectl's field-validation probe (``QueryParamVerifierV3``) reads — a PATCH operation
 per kind with ``x-kubernetes-group-version-kind`` and a ``fieldValidation`` query
 parameter — so ``kubectl apply``/``create`` (default ``--validate=strict``) send
