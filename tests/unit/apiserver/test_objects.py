@@ -10,6 +10,7 @@ Callers: pytest.
 from __future__ import annotations
 
 import datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from seclet.apiserver.objects import KINDS, Objects, base64_error
 from seclet.apiserver.registry import Registry
 from seclet.apiserver.status import APIError
 from seclet.store.memory import MemoryStore
+from seclet.store.sqlite import SQLiteStore
 
 NOW = datetime.datetime(2026, 1, 1, 1, 0, 0, tzinfo=datetime.UTC)
 
@@ -407,3 +409,20 @@ def test_namespace_deletion_removes_its_volume_objects(objects: Objects) -> None
         assert registry.list(resource, "team")[0] == []
     names = [ns["metadata"]["name"] for ns in registry.list("namespaces", None)[0]]
     assert "team" not in names
+
+
+def test_objects_over_sqlite(tmp_path: Path) -> None:
+    store = SQLiteStore(tmp_path / "store.db")
+    try:
+        registry = Registry(store, clock=lambda: NOW, new_uid=lambda: "uid-1")
+        registry.bootstrap()
+        objects = Objects(registry)
+        objects.create(KINDS["storageclasses"], "", CLASS)
+        objects.create(KINDS["persistentvolumeclaims"], "default", CLAIM)
+        claim = objects.get(KINDS["persistentvolumeclaims"], "default", "c")
+        assert claim["spec"]["storageClassName"] == "local-path"
+        assert [o["metadata"]["name"] for o in registry.list("storageclasses", None)[0]] == [
+            "local-path"
+        ]
+    finally:
+        store.close()
