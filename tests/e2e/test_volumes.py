@@ -391,3 +391,23 @@ def test_claim_errors_on_a_pod_bound_by_hand(node: Node) -> None:
         _until(lambda: want in _events(node, pod), 30, "FailedMount")
     finally:
         node.delete(pod)
+
+
+def test_volume_nested_beneath_a_configmap(node: Node) -> None:
+    """``MakeNestedMountpoints``: an emptyDir mounted beneath a (read-only) configMap
+    volume gets its mount point created by the kubelet, so the container starts."""
+    cm, pod = _name("nest"), _name("nest-pod")
+    node.kubectl("create", "configmap", cm, "--from-literal=a=1")
+    volumes = [{"name": "cfg", "configMap": {"name": cm}}, {"name": "e", "emptyDir": {}}]
+    mounts = [
+        {"name": "cfg", "mountPath": "/etc/cfg"},
+        {"name": "e", "mountPath": "/etc/cfg/state"},
+    ]
+    _create(node, _pod(pod, volumes, mounts))
+    try:
+        node.wait_running(pod)
+        out = _sh(node, pod, "cat /etc/cfg/a; echo; touch /etc/cfg/state/w && echo writable")
+        assert out.splitlines() == ["1", "writable"], out
+    finally:
+        node.delete(pod)
+        node.kubectl("delete", "configmap", cm, check=False)

@@ -169,3 +169,31 @@ def test_memory_backed_volume_size() -> None:
     assert memory_size(limited, "32Mi", alloc) == str(32 * 2**20)
     assert tmpfs_options("") == ""
     assert tmpfs_options("67108864") == "size=67108864"
+
+
+def test_nested_mountpoints() -> None:
+    """``getNestedMountpoints``: only the first level beneath each mount point."""
+    from seclet.kubelet.volume.projection import nested_mountpoints
+
+    pod = build(
+        {
+            "spec": {
+                "containers": [
+                    {
+                        "name": "a",
+                        "volumeMounts": [
+                            {"name": "cfg", "mountPath": "/etc/cfg"},
+                            {"name": "x", "mountPath": "/etc/cfg/nested"},
+                            {"name": "y", "mountPath": "/etc/cfg/nested/double"},
+                            {"name": "z", "mountPath": "/etc/cfg/nested2/"},
+                            {"name": "w", "mountPath": "/etc/cfgx"},
+                        ],
+                    },
+                    {"name": "b", "volumeMounts": [{"name": "x", "mountPath": "/etc/cfg/o"}]},
+                ]
+            }
+        },
+        models.Pod,
+    )
+    assert nested_mountpoints("cfg", pod) == ["nested", "nested2"]
+    assert nested_mountpoints("x", pod) == ["double"]

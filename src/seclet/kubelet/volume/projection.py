@@ -12,7 +12,9 @@ Steps of ``set_up`` (``SetUpAt``):
 1. read the object(s) (``lookup``); missing and not optional -> ``configmap "x" not
    found`` / ``secret "x" not found``; build the payload (``payload``), errors of a
    projected volume's sources aggregated;
-2. set up the wrapped emptyDir (created 0777, tmpfs for Memory, fsGroup walk);
+2. set up the wrapped emptyDir (created 0777, tmpfs for Memory, fsGroup walk) and
+   the directories of volumes mounted beneath it (``MakeNestedMountpoints``: the
+   volume is read-only in the container, the runtime could not create them);
 3. ``atomicwriter.write`` with ``set_perms`` = the fsGroup walk of the whole volume
    (read-only masks, nil policy), run before ``..data`` is swapped.
 Every error is ``MountVolume.SetUp failed for volume "<v>" : <err>``. For a
@@ -125,6 +127,39 @@ def collect(volume: models.Volume, pod: models.Pod, args: SetUpArgs) -> dict[str
     return out
 
 
+def nested_mountpoints(name: str, pod: models.Pod) -> list[str]:
+    """``getNestedMountpoints`` (pure): for each container mounting volume ``name``,
+    the other mount points directly beneath one of its mount points (not those nested
+    deeper), relative to the volume; a mount point starting with ``../`` ->
+    ``PayloadError`` ``invalid container mount point <p>``."""
+    spec = pod.spec or models.PodSpec()
+    out: list[str] = []
+    for c in (*spec.initContainers, *spec.containers):
+        every = sorted(os.path.normpath(vm.mountPath or "") for vm in c.volumeMounts)
+        mine = [os.path.normpath(vm.mountPath or "") for vm in c.volumeMounts if vm.name == name]
+        for point in mine:
+            if point.startswith("../"):
+                raise PayloadError(f"invalid container mount point {point}")
+            prefix = point.rstrip("/") + "/"
+            seen: list[str] = []
+            for mp in every:
+                if not mp.startswith(prefix) or any(mp.startswith(p) for p in seen):
+                    continue
+                seen.append(mp + "/")
+                out.append(mp[len(prefix) :])
+    return out
+
+
+def make_nested_mountpoints(name: str, base: str, pod: models.Pod) -> None:
+    """``MakeNestedMountpoints``: the directories a read-only volume must already hold
+    for the volumes mounted beneath it (0755)."""
+    for rel in nested_mountpoints(name, pod):
+        try:
+            os.makedirs(os.path.join(base, rel), 0o755, exist_ok=True)  # noqa: PTH103, PTH118
+        except OSError as e:
+            raise PayloadError(f"unable to create nested volume mountpoints: {e}") from None
+
+
 def shift_owner(root: str, owner: int) -> None:
     """``hostUsers: false`` without idmapped mounts: the kubelet's files (host root)
     are given to the pod's root in host terms, so the container sees them as 0:0 as
@@ -174,6 +209,10 @@ class ProjectionPlugin:
             raise setup_failed(plan.name, str(e)) from None
         size = memory_size(args.pod, "", args.allocatable) if plan.medium == "Memory" else ""
         await set_up_dir(plan.name, plan.host_path, plan.medium, size, args)
+        try:
+            await asyncio.to_thread(make_nested_mountpoints, plan.name, plan.host_path, args.pod)
+        except PayloadError as e:
+            raise setup_failed(plan.name, str(e)) from None
 
         def set_perms(_ts_dir: str) -> None:
             if args.owner is not None:
