@@ -24,7 +24,10 @@ available: <reason>. preemption: 0/1 nodes are available: 1 <preemption
 verdict>.``; a repeat of the same message is counted as an event series.
 Pods left waiting are retried when claims, volumes, classes or pods change (the
 scheduling queue's cluster events): the first waiting pod starts ``run``, a watch
-of those resources that ends with the store.
+of those resources that ends with the store. A pod whose claims are not bound
+within ``bindTimeoutSeconds`` (600 s) fails its binding cycle (``running PreBind
+plugin "VolumeBinding": binding volumes: context deadline exceeded``, reason
+``SchedulerError``) and waits again.
 Steps of ``bind``: 1. skip bound, gated or deleting pods (and a waiting pod whose
 spec and world did not change); 2. decide its volumes; unschedulable -> status +
 event, stop; volume updates -> write them, wait; 3. update the pod with the node
@@ -69,6 +72,11 @@ ERR_RWOP_CONFLICT = (
     "node has pod using PersistentVolumeClaim with the same name and ReadWriteOncePod access mode"
 )
 UNBOUND_IMMEDIATE = "pod has unbound immediate PersistentVolumeClaims"
+BIND_TIMEOUT = 600.0
+"""VolumeBindingArgs ``bindTimeoutSeconds`` default: how long PreBind waits for claims."""
+PREBIND_TIMEOUT = (
+    'running PreBind plugin "VolumeBinding": binding volumes: context deadline exceeded'
+)
 WATCHED = ("persistentvolumeclaims", "persistentvolumes", "storageclasses", "pods")
 
 
@@ -101,15 +109,18 @@ def bound(pod: JSONObject, node_name: str, now: float) -> JSONObject:
     return out
 
 
-def unschedulable(pod: JSONObject, message: str, now: float) -> JSONObject | None:
-    """The pod with ``PodScheduled=False/Unschedulable`` (``UpdatePodCondition``, with
-    the pod's generation as observedGeneration); None when that condition is already
+def unschedulable(
+    pod: JSONObject, message: str, now: float, reason: str = "Unschedulable"
+) -> JSONObject | None:
+    """The pod with ``PodScheduled=False`` and ``reason`` (``Unschedulable``, or
+    ``SchedulerError`` for a failed binding cycle) (``UpdatePodCondition``, with the
+    pod's generation as observedGeneration); None when that condition is already
     there."""
     status = dict(pod.get("status") or {})
     conditions = list(status.get("conditions") or ())
     old = next((c for c in conditions if c.get("type") == "PodScheduled"), None)
     if old and (old.get("status"), old.get("reason"), old.get("message")) == (
-        "False", "Unschedulable", message,
+        "False", reason, message,
     ):
         return None
     changed = old is None or old.get("status") != "False"
@@ -120,7 +131,7 @@ def unschedulable(pod: JSONObject, message: str, now: float) -> JSONObject | Non
         "lastTransitionTime": (
             rfc3339(now) if changed or old is None else old.get("lastTransitionTime")
         ),
-        "reason": "Unschedulable",
+        "reason": reason,
         "message": message,
     }
     generation = (pod.get("metadata") or {}).get("generation")
@@ -324,11 +335,16 @@ class _Waiting:
     fingerprint: str
     generation: int
     series: dict[str, _Series] = field(default_factory=dict)
+    prebind_since: float | None = None
+    """When the pod started waiting for its claims to be bound (PreBind)."""
 
 
 class Binder:
-    def __init__(self, store: Store, clock: Clock, node_name: str) -> None:
+    def __init__(
+        self, store: Store, clock: Clock, node_name: str, bind_timeout: float = BIND_TIMEOUT
+    ) -> None:
         self.store = store
+        self.bind_timeout = bind_timeout
         self.clock = clock
         self.node_name = node_name
         self.recorder = EventRecorder(store, clock, SCHEDULER_NAME, node_name)
@@ -387,9 +403,17 @@ class Binder:
                 self._waiting[uid] = state
                 self._ensure_watch()
                 if decision.message:
+                    state.prebind_since = None
                     self._fail(pod, state, decision.message)
-                else:
-                    self._prebind(decision)
+                    return None
+                now = self.clock.now()
+                if state.prebind_since is None:
+                    state.prebind_since = now
+                elif now - state.prebind_since >= self.bind_timeout:
+                    # PreBind gave up; the retried cycle waits again from now
+                    state.prebind_since = now
+                    self._fail(pod, state, PREBIND_TIMEOUT, "SchedulerError")
+                self._prebind(decision)
                 return None
         self._waiting.pop(uid, None)
         for _ in range(5):
@@ -441,12 +465,14 @@ class Binder:
                     new, expected_resource_version=m.get("resourceVersion"),
                 )
 
-    def _fail(self, pod: JSONObject, state: _Waiting, message: str) -> None:
+    def _fail(
+        self, pod: JSONObject, state: _Waiting, message: str, reason: str = "Unschedulable"
+    ) -> None:
         """``handleSchedulingFailure``: the FailedScheduling event (a series on
         repeats) and the PodScheduled=False condition."""
         meta = pod.get("metadata") or {}
         self._failed_event(pod, state, message)
-        new = unschedulable(pod, message, self.clock.now())
+        new = unschedulable(pod, message, self.clock.now(), reason)
         if new is None:
             return
         with contextlib.suppress(StoreError):
@@ -519,7 +545,23 @@ class Binder:
         """Retry waiting pods whenever a claim, volume, class or pod changes after
         ``since``; ends when the store closes."""
         watches = [self._follow(resource, since) for resource in WATCHED]
-        await asyncio.gather(*watches)
+        ticker = asyncio.create_task(self._tick(), name="scheduler-prebind-timeouts")
+        try:
+            await asyncio.gather(*watches)
+        finally:
+            ticker.cancel()
+
+    async def _tick(self) -> None:
+        """Retry the waiting pods when one has waited ``bind_timeout`` for its claims."""
+        while True:
+            await self.clock.sleep(min(10.0, self.bind_timeout / 10))
+            now = self.clock.now()
+            if any(
+                s.prebind_since is not None and now - s.prebind_since >= self.bind_timeout
+                for s in self._waiting.values()
+            ):
+                self._generation += 1
+                self.retry()
 
     async def _follow(self, resource: str, since: int) -> None:
         while True:

@@ -224,3 +224,32 @@ def test_failed_scheduling_repeats_become_a_series(tmp_path: Path) -> None:
             await binder.close()
 
     asyncio.run(main())
+
+
+def test_prebind_gives_up_after_the_bind_timeout(tmp_path: Path) -> None:
+    async def main() -> None:
+        async with Cluster(tmp_path / "storage", default_class=False) as c:
+            binder = Binder(c.store, c.clock, NODE, bind_timeout=5.0)
+            c.create_class(storage_class("nobody", "example.com/nobody", "WaitForFirstConsumer"))
+            c.create_claim(claim("data", class_name="nobody"))
+            assert binder.bind(c.create_pod(pod("app", "data"))) is None
+            assert c.get("persistentvolumeclaims", "data", "default")["metadata"][
+                "annotations"][sh.ANN_SELECTED_NODE] == NODE
+
+            def condition() -> Any:
+                conds = c.get("pods", "app", "default")["status"].get("conditions") or ()
+                return next((x for x in conds if x["reason"] == "SchedulerError"), None)
+
+            cond = await wait_for(condition)
+            message = ('running PreBind plugin "VolumeBinding": binding volumes: '
+                       "context deadline exceeded")
+            assert (cond["status"], cond["message"]) == ("False", message)
+            ev = next(e for e in c.store.list("events").items
+                      if e["involvedObject"]["name"] == "app")
+            assert (ev["type"], ev["reason"], ev["message"]) == (
+                "Warning", "FailedScheduling", message
+            )
+            assert not c.get("pods", "app", "default")["spec"].get("nodeName")
+            await binder.close()
+
+    asyncio.run(main())
