@@ -561,3 +561,37 @@ def test_a_long_ownership_walk_reports_progress(tmp_path: Path) -> None:
         assert pod["metadata"]["uid"]
 
     run(tmp_path, scenario, ownership_first_report=0.0, ownership_report_every=0.02)
+
+
+def test_ephemeral_volume_claim_must_be_the_pods(tmp_path: Path) -> None:
+    async def scenario(node: Node) -> None:
+        disk = tmp_path / "eph"
+        disk.mkdir()
+        template = {"volumeClaimTemplate": {"spec": {"accessModes": ["ReadWriteOnce"]}}}
+        vols = [{"name": "scratch", "ephemeral": template}]
+        pod = create_pod(node, _pod("e", vols, [{"name": "scratch", "mountPath": "/s"}]))
+        _claim(node, "e-scratch", pv="pv-e", uid="u-e")
+        _pv(node, "pv-e", {"local": {"path": str(disk)}}, "u-e")
+        want = (
+            "Warning",
+            "FailedMount",
+            "Unable to attach or mount volumes: unmounted volumes=[scratch], unattached "
+            "volumes=[], failed to process volumes=[scratch]: PVC default/e-scratch was not "
+            "created for pod default/e (pod is not owner)",
+        )
+        await wait_for(_has_event(node, "e", want))
+        claim = node.store.get("persistentvolumeclaims", "default", "e-scratch")
+        claim["metadata"]["ownerReferences"] = [
+            {
+                "apiVersion": "v1",
+                "kind": "Pod",
+                "name": "e",
+                "uid": pod["metadata"]["uid"],
+                "controller": True,
+            }
+        ]
+        node.store.update("persistentvolumeclaims", "default", "e-scratch", claim)
+        await wait_for(_phase(node, "e", "Running"), limit=10)
+        assert _mounts(node, "e")["/s"] == (str(disk), False)
+
+    run(tmp_path, scenario)

@@ -11,7 +11,8 @@ at the claim's uid. Errors (upstream's texts, wrapped ``error processing PVC
 persistentvolumes "<pv>" not found``, ``found PV object <pv> but it has a nil
 pv.Spec.ClaimRef ...``, ``found PV object <pv> but its pv.Spec.ClaimRef.UID <a> does
 not point to claim.UID <b>``; an ``ephemeral`` volume's claim is ``<pod>-<volume>``
-and must be owned by the pod (``PVC <ns>/<claim> was not created for the pod``).
+and, once found bound, must be controlled by the pod (``ephemeral.VolumeIsForPod``:
+``PVC <ns>/<claim> was not created for pod <ns>/<pod> (pod is not owner)``).
 The volume manager turns them into ``Unable to attach or mount volumes: ...``.
 PV sources: ``local`` (path mounted as is; fsGroup with the pod's
 fsGroupChangePolicy unless read-only, ``local.go SetUpAt``) and ``hostPath`` (type
@@ -70,11 +71,6 @@ def resolve_claim(
             f'failed to fetch PVC from API server: persistentvolumeclaims "{claim}" not found'
         )
     pvc_meta = pvc.get("metadata") or {}
-    if ephemeral and not any(
-        ref.get("uid") == meta.uid and ref.get("controller")
-        for ref in pvc_meta.get("ownerReferences") or ()
-    ):
-        raise ClaimError(f"PVC {namespace}/{claim} was not created for the pod")
     if pvc_meta.get("deletionTimestamp"):
         raise fail("PVC is being deleted")
     if (pvc.get("status") or {}).get("phase") != "Bound":
@@ -82,6 +78,14 @@ def resolve_claim(
     pv_name = (pvc.get("spec") or {}).get("volumeName") or ""
     if not pv_name:
         raise fail("PVC has empty pvc.Spec.VolumeName")
+    if ephemeral and not any(
+        ref.get("uid") == meta.uid and ref.get("controller")
+        for ref in pvc_meta.get("ownerReferences") or ()
+    ):
+        raise ClaimError(
+            f"PVC {namespace}/{claim} was not created for pod {namespace}/{meta.name or ''} "
+            "(pod is not owner)"
+        )
     pv = lookup("persistentvolumes", "", pv_name)
     if pv is None:
         raise fail(
