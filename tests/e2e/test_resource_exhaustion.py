@@ -27,6 +27,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import threading
 import time
@@ -523,6 +524,11 @@ def test_a_full_disk_refuses_writes_loses_nothing_and_recovers(small_disk: Node)
     assert grown.count("\n") > lines_full.count("\n") + 5
     assert node.exec("writer", "echo", "alive") == "alive\n"
     assert node.process is not None and node.process.poll() is None
+    db = sqlite3.connect(node.data_dir / "store.db")
+    try:
+        assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
+    finally:
+        db.close()
     for result in results[:-1]:
         assert result.returncode == 0
 
