@@ -18,8 +18,10 @@ Steps of ``set_up`` (idempotent, also the periodic resync of ``resync`` plans):
    ``mount_group`` and no walk happens; otherwise the plugin's ``set_up`` (ephemeral
    kinds walk inside it with a nil policy);
 3. ``policy`` plans (``local`` PVs) are walked here with the pod's
-   fsGroupChangePolicy, with ``VolumePermissionChangeInProgress`` events after 30 s
-   and every 60 s (``OwnershipWalker``); a walk error fails the mount.
+   fsGroupChangePolicy, unless another pod has the volume set up (``VolumeUsers``:
+   upstream walks a local volume only on its first mount), with
+   ``VolumePermissionChangeInProgress`` events after 30 s and every 60 s
+   (``OwnershipWalker``); a walk error fails the mount.
 ``prepare_subpaths`` + ``container_mounts`` are ``makeMounts``: CRI mounts of a
 container, read-only when the volumeMount or the plugin says so, subPaths through
 ``seclet.kubelet.volume.subpath`` (bind mounts under ``<podDir>/volume-subpaths``).
@@ -223,6 +225,27 @@ class OwnershipWalker:
         await asyncio.to_thread(self.walk_sync, path, fs_group, policy, read_only)
 
 
+class VolumeUsers:
+    """Which pods have a persistent volume's path set up (upstream's mount
+    references of the volume's global path), one per kubelet."""
+
+    def __init__(self) -> None:
+        self._users: dict[str, set[str]] = {}
+
+    def add(self, path: str, pod_uid: str) -> bool:
+        """Record ``pod_uid`` on ``path``; True when another pod already had it."""
+        users = self._users.setdefault(path, set())
+        others = bool(users - {pod_uid})
+        users.add(pod_uid)
+        return others
+
+    def release(self, pod_uid: str) -> None:
+        for path in [p for p, users in self._users.items() if pod_uid in users]:
+            self._users[path].discard(pod_uid)
+            if not self._users[path]:
+                del self._users[path]
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class VolumeHost:
     """What the plugins get from the kubelet (upstream's ``VolumeHost``)."""
@@ -231,6 +254,7 @@ class VolumeHost:
     lookup: Lookup = no_lookup
     allocatable: Mapping[str, object] = field(default_factory=dict)
     walker: Walker | None = None
+    users: VolumeUsers | None = None
 
 
 def _plugin_for(plan: VolumePlan, table: PluginTable) -> VolumePlugin | None:
@@ -271,7 +295,10 @@ async def set_up(
             walker=walker,
         )
         await plugin.set_up(plan, args)
-        if plan.ownership == OWNERSHIP_POLICY and args.fs_group is not None:
+        uid = (pod.metadata or models.ObjectMeta()).uid or ""
+        shared = host.users.add(plan.host_path, uid) if host.users is not None else False
+        # local.go: "Volume owner will be written only once on the first volume mount"
+        if plan.ownership == OWNERSHIP_POLICY and args.fs_group is not None and not shared:
             try:
                 await walker.walk(plan.host_path, args.fs_group, policy, plan.read_only)
             except OSError as e:

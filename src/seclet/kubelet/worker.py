@@ -110,6 +110,7 @@ from seclet.kubelet.volumes import (
     VolumeError,
     VolumeHost,
     VolumePlan,
+    VolumeUsers,
     container_mounts,
     default_plugins,
     plan_volumes,
@@ -162,6 +163,7 @@ class WorkerDeps:
     runtime_name: str
     facts: NodeFacts
     volume_plugins: PluginTable = field(default_factory=default_plugins)
+    volume_users: VolumeUsers = field(default_factory=VolumeUsers)
 
 
 def pod_model(obj: JSONObject) -> models.Pod:
@@ -394,6 +396,7 @@ class PodWorker:
             )
             self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid), True)
         await tear_down_volumes(str(self.pod_dir), self.volumes or (), self.deps.volume_plugins)
+        self.deps.volume_users.release(self.uid)
         self.deps.userns.release(self.uid)
         await asyncio.to_thread(remove_mapping, self.pod_dir)
         self.finished = True
@@ -452,6 +455,7 @@ class PodWorker:
             plugins=self.deps.volume_plugins,
             lookup=self._lookup,
             allocatable=dict((node.get("status") or {}).get("allocatable") or {}),
+            users=self.deps.volume_users,
             walker=OwnershipWalker(
                 pod_uid=self.uid,
                 emit=emit,
@@ -851,6 +855,7 @@ class PodWorker:
             with contextlib.suppress(CRIError):
                 await self.deps.runtime.remove_pod_sandbox(final.sandbox.id)
         await tear_down(str(self.pod_dir), self.volumes or (), self.deps.volume_plugins)
+        self.deps.volume_users.release(self.uid)
         # The pod's log directory goes with it, as the kubelet's container GC removes
         # /var/log/pods/<ns>_<name>_<uid> once the pod is gone.
         await asyncio.to_thread(shutil.rmtree, self.log_dir, True)

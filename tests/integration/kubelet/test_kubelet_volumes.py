@@ -404,19 +404,31 @@ def test_local_pv_honours_policy_and_host_path_pv_is_never_chowned(tmp_path: Pat
         assert stat.S_IMODE(st.st_mode) & 0o2770 == 0o2770 and st.st_gid == 4000
         st = (hp / "f").stat()
         assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o600, 0)
-        # a second pod, same fsGroup, root already right: OnRootMismatch skips the walk
+        # a second pod while the first has the volume: local.go walks only on the
+        # first mount, whatever the policy
         (local / "sub/f").chmod(0o600)
         create_pod(
-            node,
-            _pod("two", vols[:1], mounts[:1], fsGroup=4000, fsGroupChangePolicy="OnRootMismatch"),
+            node, _pod("two", vols[:1], mounts[:1], fsGroup=4000, fsGroupChangePolicy="Always")
         )
         await wait_for(_phase(node, "two", "Running"))
         assert stat.S_IMODE((local / "sub/f").stat().st_mode) == 0o600
-        # Always walks again
+        for name in ("one", "two"):
+            node.store.delete("pods", "default", name)
+        await wait_for(lambda: not node.kubelet.workers, limit=10)
+        # alone again, root already right: OnRootMismatch skips the walk
         create_pod(
-            node, _pod("three", vols[:1], mounts[:1], fsGroup=4000, fsGroupChangePolicy="Always")
+            node,
+            _pod("three", vols[:1], mounts[:1], fsGroup=4000, fsGroupChangePolicy="OnRootMismatch"),
         )
         await wait_for(_phase(node, "three", "Running"))
+        assert stat.S_IMODE((local / "sub/f").stat().st_mode) == 0o600
+        node.store.delete("pods", "default", "three")
+        await wait_for(lambda: not node.kubelet.workers, limit=10)
+        # Always walks again
+        create_pod(
+            node, _pod("four", vols[:1], mounts[:1], fsGroup=4000, fsGroupChangePolicy="Always")
+        )
+        await wait_for(_phase(node, "four", "Running"))
         assert stat.S_IMODE((local / "sub/f").stat().st_mode) == 0o660
 
     run(tmp_path, scenario)
