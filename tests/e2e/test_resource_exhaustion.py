@@ -331,6 +331,38 @@ def test_a_fork_bomb_hits_the_pod_pids_limit(limited: Node) -> None:
     assert node.exec("bystander", "echo", "after") == "after\n"
 
 
+def test_a_classic_fork_bomb_churns_within_the_limit(limited: Node) -> None:
+    """``b() { b | b & }; b``: processes fork and exit without end; the pod's cgroup
+    never holds more than ``pids.max`` of them, and the node goes on."""
+    node = limited
+    if not Path("/sys/fs/cgroup/pids").is_dir():
+        pytest.skip("no cgroup v1 pids hierarchy on this host")
+    _apply(node, "calm", ["sh", "-c", "exec sleep 3600"])
+    bomb = "echo start; (b() { b | b & }; b); exec sleep 3600"
+    _apply(node, "classic", ["sh", "-c", bomb], restart="Never")
+    node.wait_running("calm")
+    node.wait_running("classic")
+    pids = _pids_dir(_uid(node, "classic"))
+    highest = 0
+    slowest_get = 0.0
+    deadline = time.monotonic() + 8
+    while time.monotonic() < deadline:
+        highest = max(highest, int((pids / "pids.current").read_text()))
+        slowest_get = max(slowest_get, _timed_get(node))
+        assert node.exec("calm", "echo", "calm") == "calm\n"
+    logs = node.kubectl("logs", "classic", "--tail=50").stdout
+    assert "can't fork: Resource temporarily unavailable" in logs, logs
+    assert PIDS_LIMIT - 8 <= highest <= PIDS_LIMIT, highest
+    assert slowest_get < 5.0, slowest_get
+    print(f"fork bomb: at most {highest} pids in the pod, slowest kubectl get {slowest_get:.2f} s")
+    node.delete("classic")
+    deadline = time.monotonic() + 30
+    while pids.exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not pids.exists()
+    assert node.exec("calm", "echo", "after") == "after\n"
+
+
 def _container_records(data_dir: Path) -> dict[str, dict[str, Any]]:
     out = {}
     for path in (data_dir / "runtime" / "containers").glob("*/state.json"):
