@@ -295,10 +295,12 @@ async def set_up(
             walker=walker,
         )
         await plugin.set_up(plan, args)
+        if plan.ownership != OWNERSHIP_POLICY:
+            continue
         uid = (pod.metadata or models.ObjectMeta()).uid or ""
         shared = host.users.add(plan.host_path, uid) if host.users is not None else False
         # local.go: "Volume owner will be written only once on the first volume mount"
-        if plan.ownership == OWNERSHIP_POLICY and args.fs_group is not None and not shared:
+        if args.fs_group is not None and not shared:
             try:
                 await walker.walk(plan.host_path, args.fs_group, policy, plan.read_only)
             except OSError as e:

@@ -210,6 +210,7 @@ class PodWorker:
         self.admitted = False
         self.volumes: tuple[VolumePlan, ...] | None = None
         self._volume_resync_at = 0.0
+        self._volume_meta: object = None
         self._userns_host_id: int | None = None
         self.reasons: dict[str, tuple[str, str]] = {}
         self._wake = asyncio.Event()
@@ -467,12 +468,19 @@ class PodWorker:
 
     async def _volumes_ready(self, obj: JSONObject, pod: models.Pod) -> bool:
         """Step 4: plan and set up the volumes once; then, every
-        ``volume_resync_period``, set up again the ones whose content follows an
-        object (configMap, secret, downwardAPI, projected: upstream's remount of
-        ``RequiresRemount`` plugins), a failure being a ``FailedMount`` event only."""
+        ``volume_resync_period`` and at once when the pod's labels or annotations
+        changed (a downwardAPI file shows them; upstream's syncPod reprocesses the
+        pod), set up again the ones whose content follows an object (configMap,
+        secret, downwardAPI, projected: upstream's remount of ``RequiresRemount``
+        plugins), a failure being a ``FailedMount`` event only."""
         config = self.deps.config
+        meta = pod.metadata or models.ObjectMeta()
+        seen = (dict(meta.labels), dict(meta.annotations))
         if self.volumes is not None:
             now = self.deps.clock.now()
+            if seen != self._volume_meta:
+                self._volume_meta = seen
+                self._volume_resync_at = now
             if now >= self._volume_resync_at and any(p.resync for p in self.volumes):
                 self._volume_resync_at = now + config.volume_resync_period
                 try:
@@ -503,6 +511,7 @@ class PodWorker:
         self.volumes = plans
         self._userns_host_id = host_id
         self._volume_resync_at = self.deps.clock.now() + config.volume_resync_period
+        self._volume_meta = seen
         return True
 
     async def _create_sandbox(self, obj: JSONObject, pod: models.Pod) -> bool:

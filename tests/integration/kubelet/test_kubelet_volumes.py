@@ -607,3 +607,27 @@ def test_ephemeral_volume_claim_must_be_the_pods(tmp_path: Path) -> None:
         assert _mounts(node, "e")["/s"] == (str(disk), False)
 
     run(tmp_path, scenario)
+
+
+def test_downward_api_follows_label_changes(tmp_path: Path) -> None:
+    """A label change reaches the downwardAPI file at the pod's next sync, not only
+    at the periodic resync (kept long here to prove it)."""
+
+    async def scenario(node: Node) -> None:
+        items = [{"path": "labels", "fieldRef": {"fieldPath": "metadata.labels"}}]
+        body = _pod(
+            "dl",
+            [{"name": "d", "downwardAPI": {"items": items}}],
+            [{"name": "d", "mountPath": "/d"}],
+        )
+        body["metadata"]["labels"] = {"v": "1"}
+        pod = create_pod(node, body)
+        await wait_for(_phase(node, "dl", "Running"))
+        vol = _vol(node, pod, "kubernetes.io~downward-api", "d")
+        assert (vol / "labels").read_text() == 'v="1"'
+        current = node.pod("dl")
+        current["metadata"]["labels"] = {"v": "2", "new": "x"}
+        node.store.update("pods", "default", "dl", current)
+        await wait_for(lambda: (vol / "labels").read_text() == 'new="x"\nv="2"', limit=10)
+
+    run(tmp_path, scenario, volume_resync_period=100000.0)
