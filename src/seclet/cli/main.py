@@ -139,6 +139,8 @@ def _parser() -> argparse.ArgumentParser:
         help="controllers to run, as kube-controller-manager's: * (those on by default), "
         "NAME, -NAME (selinux-warning-controller is off by default)",
     )
+    srv.add_argument("--container-log-max-workers", type=int, default=1, metavar="N",
+                     help="containers whose logs are rotated at the same time (1)")
     srv.add_argument("--pod-max-pids", type=int, default=-1, metavar="N",
                      help="pids.max of each pod's cgroup (-1: unlimited)")
     img = sub.add_parser("images", help="import, list and remove the node's images")

@@ -130,7 +130,7 @@ def _log_rotation(args: argparse.Namespace) -> tuple[int, float]:
             f'"--container-log-monitor-interval" flag: {exc}'
         ) from None
     try:
-        validate(args.container_log_max_files, interval)
+        validate(args.container_log_max_files, interval, args.container_log_max_workers)
         return parse_max_size(args.container_log_max_size), interval
     except LogConfigError as exc:
         raise UsageError(str(exc)) from None
@@ -151,6 +151,7 @@ def kubelet_config(args: argparse.Namespace) -> KubeletConfig:
         container_log_max_size=max_size,
         container_log_max_files=args.container_log_max_files,
         container_log_monitor_interval=interval,
+        container_log_max_workers=args.container_log_max_workers,
         pod_pids_limit=args.pod_max_pids,
     )
 

@@ -59,6 +59,9 @@ class KubeletConfig:
     """``containerLogMaxFiles`` (``--container-log-max-files``): files kept per log."""
     container_log_monitor_interval: float = 10.0
     """``containerLogMonitorInterval`` (10 s): how often log sizes are checked."""
+    container_log_max_workers: int = 1
+    """``containerLogMaxWorkers`` (``--container-log-max-workers``): containers whose
+    logs are checked and rotated at the same time."""
     pod_pids_limit: int = -1
     """``podPidsLimit`` (``--pod-max-pids``): ``pids.max`` of each pod cgroup; -1:
     unlimited."""

@@ -140,6 +140,7 @@ class Kubelet:
                 ),
                 self.clock,
                 self.config.container_log_monitor_interval,
+                self.config.container_log_max_workers,
             )
             self._tasks.append(
                 asyncio.create_task(self.log_manager.run(), name="kubelet-log-rotation")

@@ -18,7 +18,7 @@ Pure decisions (tested by tables):
 
 I/O shell, ``ContainerLogManager.run``: every ``monitor_interval`` seconds (upstream
 ``containerLogMonitorInterval``, 10 s) list the running containers; for each
-(one at a time, upstream's default of one worker):
+(``containerLogMaxWorkers`` at a time, upstream's default 1):
 1. ``ContainerStatus`` -> the log path; a missing log is reopened first;
 2. smaller than ``max_size``: nothing to do;
 3. remove left-overs and excess files, compress all but the newest rotated one
@@ -93,8 +93,13 @@ def parse_max_size(text: str) -> int:
     return int(quantity)
 
 
-def validate(max_files: int, monitor_interval: float) -> None:
-    """Upstream's ``ValidateKubeletConfiguration`` checks of these settings."""
+def validate(max_files: int, monitor_interval: float, max_workers: int = 1) -> None:
+    """Upstream's ``ValidateKubeletConfiguration`` checks of these settings, in its
+    order."""
+    if max_workers < 1:
+        raise LogConfigError(
+            "invalid configuration: containerLogMaxWorkers must be greater than or equal to 1"
+        )
     if monitor_interval < MIN_MONITOR_INTERVAL:
         raise LogConfigError(
             "invalid configuration: containerLogMonitorInterval must be a positive time "
@@ -247,11 +252,13 @@ class ContainerLogManager:
         policy: LogRotatePolicy,
         clock: Clock,
         monitor_interval: float = DEFAULT_MONITOR_INTERVAL,
+        max_workers: int = 1,
     ) -> None:
         self.runtime = runtime
         self.policy = policy
         self.clock = clock
         self.monitor_interval = monitor_interval
+        self.max_workers = max(max_workers, 1)
         self.rotations = 0
         """Logs rotated so far (tests and figures)."""
 
@@ -264,15 +271,23 @@ class ContainerLogManager:
                 log.exception("Failed to rotate container logs")
 
     async def rotate_logs(self) -> None:
-        """One round over the running containers."""
+        """One round over the running containers, ``max_workers`` at a time."""
         running = ContainerFilter(state=ContainerState.CONTAINER_RUNNING)
-        for container in await self.runtime.list_containers(running):
-            if container.state != ContainerState.CONTAINER_RUNNING:
-                continue
-            try:
-                await self.process_container(container.id)
-            except (CRIError, OSError):
-                log.exception("Failed to rotate log for container %s", container.id)
+        queue = [
+            c.id
+            for c in await self.runtime.list_containers(running)
+            if c.state == ContainerState.CONTAINER_RUNNING
+        ]
+
+        async def worker() -> None:
+            while queue:
+                container_id = queue.pop(0)
+                try:
+                    await self.process_container(container_id)
+                except (CRIError, OSError):
+                    log.exception("Failed to rotate log for container %s", container_id)
+
+        await asyncio.gather(*(worker() for _ in range(min(self.max_workers, len(queue)))))
 
     async def process_container(self, container_id: str) -> None:
         """Steps 1-4 of the module docstring for one container."""

@@ -33,6 +33,7 @@ def test_growing_log_is_rotated_and_followed(tmp_path: Path) -> None:
             container_log_max_size=300,
             container_log_max_files=3,
             container_log_monitor_interval=10.0,  # 0.1 s on the 100x clock
+            container_log_max_workers=2,
             pod_pids_limit=50,
         )
         node.runtime.add_image("busybox:1.28")
@@ -61,6 +62,7 @@ def test_growing_log_is_rotated_and_followed(tmp_path: Path) -> None:
             follower.cancel()
             assert node.kubelet.log_manager is not None
             assert node.kubelet.log_manager.rotations >= 2
+            assert node.kubelet.log_manager.max_workers == 2
             assert node.runtime.verbs().count("ReopenContainerLog") >= 2
             names = sorted(p.name for p in log.parent.iterdir())
             assert names[0] == "0.log" and len(names) <= 3, names

@@ -24,8 +24,9 @@ def test_defaults_are_upstreams(tmp_path: Path) -> None:
         config.container_log_max_size,
         config.container_log_max_files,
         config.container_log_monitor_interval,
+        config.container_log_max_workers,
         config.pod_pids_limit,
-    ) == (10 * 1024 * 1024, 5, 10.0, -1)
+    ) == (10 * 1024 * 1024, 5, 10.0, 1, -1)
 
 
 def test_flags(tmp_path: Path) -> None:
@@ -34,14 +35,16 @@ def test_flags(tmp_path: Path) -> None:
         "--container-log-max-size=1Mi",
         "--container-log-max-files=3",
         "--container-log-monitor-interval=1m30s",
+        "--container-log-max-workers=4",
         "--pod-max-pids=100",
     )
     assert (
         config.container_log_max_size,
         config.container_log_max_files,
         config.container_log_monitor_interval,
+        config.container_log_max_workers,
         config.pod_pids_limit,
-    ) == (1024 * 1024, 3, 90.0, 100)
+    ) == (1024 * 1024, 3, 90.0, 4, 100)
 
 
 @pytest.mark.parametrize(
@@ -60,6 +63,10 @@ def test_flags(tmp_path: Path) -> None:
             "--container-log-monitor-interval=soon",
             'invalid argument "soon" for "--container-log-monitor-interval" flag: '
             'time: invalid duration "soon"',
+        ),
+        (
+            "--container-log-max-workers=0",
+            "invalid configuration: containerLogMaxWorkers must be greater than or equal to 1",
         ),
         (
             "--container-log-max-size=1.5",

@@ -122,6 +122,11 @@ def test_parse_max_size_refusals() -> None:
 def test_validation_texts() -> None:
     validate(2, 3.0)
     with pytest.raises(LogConfigError) as exc:
+        validate(5, 10.0, 0)
+    assert str(exc.value) == (
+        "invalid configuration: containerLogMaxWorkers must be greater than or equal to 1"
+    )
+    with pytest.raises(LogConfigError) as exc:
         validate(1, 10.0)
     assert str(exc.value) == "invalid configuration: containerLogMaxFiles must be greater than 1"
     with pytest.raises(LogConfigError) as exc:
