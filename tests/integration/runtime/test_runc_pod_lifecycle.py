@@ -358,6 +358,19 @@ def test_reopen_container_log(env: Env) -> None:
         while "tick" not in _read(str(log)):
             assert time.monotonic() < deadline
             await asyncio.sleep(0.02)
+        # the log's directory gone: refused here, since conmon would exit on it
+        moved = log.parent.with_name(log.parent.name + ".moved")
+        log.parent.rename(moved)
+        try:
+            with pytest.raises(CRIError) as refused:
+                await env.runtime.reopen_container_log(cid)
+            assert refused.value.message == (
+                f"failed to create and open log file: open {log}: no such file or directory"
+            )
+            status = await env.runtime.container_status(cid)
+            assert status.state == ContainerState.CONTAINER_RUNNING
+        finally:
+            moved.rename(log.parent)
         await env.runtime.stop_container(cid, 0)
         with pytest.raises(FailedPreconditionError, match="container is not running"):
             await env.runtime.reopen_container_log(cid)
