@@ -6,7 +6,8 @@ to the runtime only through the CRI Protocols.
 Steps of ``start``:
 1. ask the runtime its version (the node's containerRuntimeVersion and the
    ``<runtime>://`` prefix of container ids); probe the host once (``hostinfo``);
-2. register the node object and start the heartbeat task and the node lease task
+2. register the node object (a refused write, e.g. a full disk, is logged: the
+   heartbeat registers it later) and start the heartbeat task and the node lease task
    (``kube-node-lease/<node>`` renewed every 10 s, ``nodelease``);
 3. list the pods; remove the sandboxes of pods that are gone (deleted while no kubelet
    ran); read back the userns ranges of the pods left; start the watch task from that
@@ -47,7 +48,7 @@ from seclet.kubelet.userns import UsernsAllocator, recorded_mappings
 from seclet.kubelet.volume.plugin import PluginTable
 from seclet.kubelet.volumes import default_plugins, tear_down
 from seclet.kubelet.worker import PodWorker, WorkerDeps
-from seclet.store.api import GoneError, JSONObject, Store, WatchEvent
+from seclet.store.api import GoneError, JSONObject, Store, StoreError, WatchEvent
 
 log = logging.getLogger(__name__)
 
@@ -118,7 +119,11 @@ class Kubelet:
         self.node_agent = NodeStatusAgent(
             self.store, self.clock, self.config, self.node, self.host, version
         )
-        self.node_agent.register()
+        try:
+            self.node_agent.register()
+        except StoreError:
+            # a full disk at start: the heartbeat registers the node once writes succeed
+            log.exception("registering node %s", self.config.node_name)
         self._tasks.append(asyncio.create_task(self._heartbeat(), name="kubelet-heartbeat"))
         self.lease = NodeLeaseController(self.store, self.clock, self.config.node_name)
         self._tasks.append(asyncio.create_task(self.lease.run(), name="kubelet-node-lease"))
