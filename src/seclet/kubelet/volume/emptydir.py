@@ -100,7 +100,10 @@ async def set_up_dir(name: str, path: str, medium: str, size_limit: str, args: S
     if args.owner is not None:
         await asyncio.to_thread(os.chown, path, args.owner, args.owner)
     if args.walker is not None:
-        await asyncio.to_thread(args.walker.walk_sync, path, args.fs_group, None, False)
+        try:
+            await asyncio.to_thread(args.walker.walk_sync, path, args.fs_group, None, False)
+        except OSError as e:  # the walk's error fails the mount, as upstream's SetUpAt
+            raise setup_failed(name, str(e)) from None
     else:
         await asyncio.to_thread(change_ownership, path, args.fs_group, None, False)
     return True
