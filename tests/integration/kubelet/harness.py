@@ -54,7 +54,7 @@ class Node:
         items = self.store.list("events").items
         if name:
             items = [e for e in items if e["involvedObject"]["name"] == name]
-        return sorted(items, key=lambda e: e["metadata"]["resourceVersion"])
+        return sorted(items, key=lambda e: int(e["metadata"]["resourceVersion"]))
 
     def event_lines(self, name: str = "") -> list[tuple[str, str, str]]:
         return [(e["type"], e["reason"], e["message"]) for e in self.events(name)]
