@@ -38,7 +38,6 @@ import logging
 import os
 import stat
 from collections.abc import Mapping
-from pathlib import Path
 
 from seclet.api.expansion import expand
 from seclet.kubelet.volume.mounts import bind_mount, mounts_under, unmount
@@ -247,6 +246,28 @@ def prepare(
         ) from None
 
 
+def _remove_tree_of_targets(base: str) -> None:
+    """Remove ``<base>/<volume>/<container>/<index>`` and the directories above, one
+    entry at a time and never recursively (``os.Remove`` as ``CleanupMountPoint``): a
+    bind mount still in place makes its removal fail (EBUSY) instead of reaching
+    into the volume it shows."""
+    with contextlib.suppress(OSError):
+        for volume in list(os.scandir(base)):
+            for container in list(os.scandir(volume.path)):
+                for index in list(os.scandir(container.path)):
+                    with contextlib.suppress(OSError):
+                        if index.is_dir(follow_symlinks=False):
+                            os.rmdir(index.path)
+                        else:
+                            os.remove(index.path)
+                with contextlib.suppress(OSError):
+                    os.rmdir(container.path)
+            with contextlib.suppress(OSError):
+                os.rmdir(volume.path)
+    with contextlib.suppress(OSError):
+        os.rmdir(base)
+
+
 def clean_subpaths(pod_dir: str) -> list[str]:
     """Unmount every subPath bind mount of the pod and remove ``volume-subpaths``;
     returns the mount points that could not be unmounted (then nothing is removed)."""
@@ -258,14 +279,6 @@ def clean_subpaths(pod_dir: str) -> list[str]:
         except OSError:
             log.exception("unmounting subPath %s", point)
             left.append(point)
-    if not left and Path(base).exists():
-        for root, dirs, files in os.walk(base, topdown=False):
-            for name in files:
-                with contextlib.suppress(OSError):
-                    os.remove(os.path.join(root, name))
-            for name in dirs:
-                with contextlib.suppress(OSError):
-                    os.rmdir(os.path.join(root, name))
-        with contextlib.suppress(OSError):
-            os.rmdir(base)
+    if not left:
+        _remove_tree_of_targets(base)
     return left
