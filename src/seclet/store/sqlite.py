@@ -127,6 +127,17 @@ def _too_old(since: int, compacted: int) -> GoneError:
     return GoneError(f"too old resource version: {since} ({compacted})")
 
 
+_STORAGE_ERRORS: Final = ("SQLITE_FULL", "SQLITE_IOERR", "SQLITE_CANTOPEN")
+
+
+def _open_error(target: str, e: sqlite3.Error) -> StoreOpenError:
+    """A full or failing disk says so; anything else may be a corrupt or foreign file."""
+    name = getattr(e, "sqlite_errorname", "") or ""
+    if name.startswith(_STORAGE_ERRORS):
+        return StoreOpenError(f"cannot open store {target}: {e} ({name}; is its disk full?)")
+    return StoreOpenError(f"cannot read store {target} (corrupt or not a seclet store?): {e}")
+
+
 def _prepare_files(path: Path) -> None:
     """Create the data directory (0700) and the database file (0600) before SQLite
     does, and tighten an existing file and its WAL/SHM companions to 0600."""
@@ -275,9 +286,14 @@ class SQLiteStore:
             self._release_lock()
             raise
         self._rv, self._compacted = self._load_counters()
-        self._db.execute("BEGIN IMMEDIATE")
-        self._compacted = self._compact(self._rv)
-        self._db.execute("COMMIT")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+            self._compacted = self._compact(self._rv)
+            self._db.execute("COMMIT")
+        except sqlite3.Error as e:
+            self._db.close()
+            self._release_lock()
+            raise _open_error(str(self.path), e) from e
 
     # -- opening ---------------------------------------------------------------------
 
@@ -311,9 +327,7 @@ class SQLiteStore:
                 db.executescript(f"BEGIN; {_SCHEMA} PRAGMA user_version={SCHEMA_VERSION}; COMMIT;")
         except sqlite3.Error as e:
             db.close()
-            raise StoreOpenError(
-                f"cannot read store {target} (corrupt or not a seclet store?): {e}"
-            ) from e
+            raise _open_error(target, e) from e
         except BaseException:
             db.close()
             raise

@@ -11,13 +11,17 @@ e2e test fills a real tmpfs. Callers: pytest.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
+import sqlite3
+import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from seclet.store.api import StorageError, StoreError, WatchEvent
-from seclet.store.sqlite import SQLiteStore
+from seclet.store.sqlite import SQLiteStore, StoreOpenError, _open_error
 
 
 def _pod(name: str, size: int = 0) -> dict[str, Any]:
@@ -88,3 +92,45 @@ def test_a_refused_write_sends_no_watch_event(tmp_path: Path) -> None:
 
     events = asyncio.run(body())
     assert [(e.type, e.object["metadata"]["name"]) for e in events] == [("ADDED", "c")]
+
+
+def test_opening_on_a_full_disk_says_so() -> None:
+    full = sqlite3.OperationalError("disk I/O error")
+    full.sqlite_errorname = "SQLITE_IOERR_SHMSIZE"
+    assert str(_open_error("/d/store.db", full)) == (
+        "cannot open store /d/store.db: disk I/O error (SQLITE_IOERR_SHMSIZE; is its disk full?)"
+    )
+    corrupt = sqlite3.DatabaseError("file is not a database")
+    corrupt.sqlite_errorname = "SQLITE_NOTADB"
+    assert str(_open_error("/d/store.db", corrupt)) == (
+        "cannot read store /d/store.db (corrupt or not a seclet store?): file is not a database"
+    )
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="mounts a tmpfs (root)")
+def test_a_store_on_a_full_tmpfs_refuses_to_open_then_opens_intact(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", str(disk)], check=True)
+    try:
+        store = SQLiteStore(disk / "store.db")
+        kept = store.create("pods", "default", "kept", _pod("kept"))
+        store.close()
+        fd = os.open(disk / "filler", os.O_WRONLY | os.O_CREAT, 0o600)
+        for size in (1 << 20, 1 << 12, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * size)
+        os.close(fd)
+        with pytest.raises(StoreOpenError) as exc:
+            SQLiteStore(disk / "store.db")
+        assert str(exc.value).startswith(f"cannot open store {disk / 'store.db'}: ")
+        assert str(exc.value).endswith("; is its disk full?)")
+        (disk / "filler").unlink()
+        again = SQLiteStore(disk / "store.db")
+        try:
+            assert again.get("pods", "default", "kept") == kept
+        finally:
+            again.close()
+    finally:
+        subprocess.run(["umount", "-l", str(disk)], check=False)
