@@ -291,6 +291,11 @@ def report(fig: dict[str, Any]) -> str:
         f"seclet / coreutils, per-round median: {ratio['median']:.2f}x"
         f" ({ratio['min']:.2f}-{ratio['max']:.2f}); target <= {fig['ratio_target']}x: {verdict}"
     )
+    cpu = {k: v["median"] for k, v in fig["cpu_s"].items()}
+    lines.append(
+        f"CPU seclet / coreutils (medians): {cpu['seclet'] / cpu['coreutils']:.2f}x"
+        f"; already right: {cpu['seclet again'] / cpu['coreutils again']:.2f}x"
+    )
     again = fig["ratio_again"]
     lines.append(
         f"already right (Always at a restart): {again['median']:.2f}x"
