@@ -57,8 +57,6 @@ TIMESTAMP_FORMAT = "%Y%m%d-%H%M%S"
 COMPRESS_SUFFIX = ".gz"
 TMP_SUFFIX = ".tmp"
 
-DEFAULT_MAX_SIZE = "10Mi"
-DEFAULT_MAX_FILES = 5
 DEFAULT_MONITOR_INTERVAL = 10.0
 MIN_MONITOR_INTERVAL = 3.0
 """Upstream's validation: ``containerLogMonitorInterval`` must be at least 3 s."""
@@ -284,8 +282,10 @@ class ContainerLogManager:
                 container_id = queue.pop(0)
                 try:
                     await self.process_container(container_id)
-                except (CRIError, OSError):
-                    log.exception("Failed to rotate log for container %s", container_id)
+                except (CRIError, OSError) as exc:
+                    # one line per failure, as upstream's klog.ErrorS (a full disk
+                    # would otherwise print a traceback every round)
+                    log.error("Failed to rotate log for container %s: %s", container_id, exc)
 
         await asyncio.gather(*(worker() for _ in range(min(self.max_workers, len(queue)))))
 
