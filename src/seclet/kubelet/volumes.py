@@ -37,6 +37,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import shutil
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -255,6 +256,8 @@ class VolumeHost:
     allocatable: Mapping[str, object] = field(default_factory=dict)
     walker: Walker | None = None
     users: VolumeUsers | None = None
+    emit: Emit | None = None
+    """Events on the pod (type, reason, message)."""
 
 
 def _plugin_for(plan: VolumePlan, table: PluginTable) -> VolumePlugin | None:
@@ -298,13 +301,33 @@ async def set_up(
         if plan.ownership != OWNERSHIP_POLICY:
             continue
         uid = (pod.metadata or models.ObjectMeta()).uid or ""
-        shared = host.users.add(plan.host_path, uid) if host.users is not None else False
+        key = plan.source or plan.host_path
+        shared = host.users.add(key, uid) if host.users is not None else False
+        if shared and sc.fsGroup is not None and host.emit is not None:
+            _warn_if_other_group(host.emit, plan, key, fs_group)
         # local.go: "Volume owner will be written only once on the first volume mount"
         if args.fs_group is not None and not shared:
             try:
                 await walker.walk(plan.host_path, args.fs_group, policy, plan.read_only)
             except OSError as e:
                 raise setup_failed(plan.name, str(e)) from None
+
+
+def _warn_if_other_group(emit: Emit, plan: VolumePlan, path: str, fs_group: int | None) -> None:
+    """local.go: another pod has the volume and its group is not this pod's fsGroup
+    -> Warning ``AlreadyMountedVolume``."""
+    try:
+        gid = os.stat(path).st_gid  # noqa: PTH116
+    except OSError:
+        return
+    if fs_group is not None and gid != fs_group:
+        name = (plan.source and Path(plan.host_path).name) or plan.name
+        emit(
+            "Warning",
+            "AlreadyMountedVolume",
+            f"The requested fsGroup is {fs_group}, but the volume {name} has GID {gid}. "
+            "The volume may not be shareable.",
+        )
 
 
 # -- container mounts (makeMounts) ----------------------------------------------------

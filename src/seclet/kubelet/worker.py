@@ -457,6 +457,7 @@ class PodWorker:
             lookup=self._lookup,
             allocatable=dict((node.get("status") or {}).get("allocatable") or {}),
             users=self.deps.volume_users,
+            emit=emit,
             walker=OwnershipWalker(
                 pod_uid=self.uid,
                 emit=emit,

@@ -397,7 +397,11 @@ def test_local_pv_honours_policy_and_host_path_pv_is_never_chowned(tmp_path: Pat
         )
         await wait_for(_phase(node, "one", "Running"))
         mounts_one = _mounts(node, "one")
-        assert (mounts_one["/l"], mounts_one["/h"]) == ((str(local), False), (str(hp), True))
+        pod_one = node.pod("one")
+        bound = _vol(node, pod_one, "kubernetes.io~local-volume", "pv-local")
+        # local: the PV bind-mounted into the pod's directory; hostPath: the path itself
+        assert (mounts_one["/l"], mounts_one["/h"]) == ((str(bound), False), (str(hp), True))
+        assert mounts_under(str(bound)) == [str(bound)]
         st = (local / "sub/f").stat()
         assert (stat.S_IMODE(st.st_mode), st.st_gid) == (0o660, 4000)
         st = local.stat()
@@ -408,9 +412,16 @@ def test_local_pv_honours_policy_and_host_path_pv_is_never_chowned(tmp_path: Pat
         # first mount, whatever the policy
         (local / "sub/f").chmod(0o600)
         create_pod(
-            node, _pod("two", vols[:1], mounts[:1], fsGroup=4000, fsGroupChangePolicy="Always")
+            node, _pod("two", vols[:1], mounts[:1], fsGroup=4001, fsGroupChangePolicy="Always")
         )
         await wait_for(_phase(node, "two", "Running"))
+        warning = (
+            "Warning",
+            "AlreadyMountedVolume",
+            "The requested fsGroup is 4001, but the volume pv-local has GID 4000. The volume "
+            "may not be shareable.",
+        )
+        assert warning in node.event_lines("two")
         assert stat.S_IMODE((local / "sub/f").stat().st_mode) == 0o600
         for name in ("one", "two"):
             node.store.delete("pods", "default", name)
@@ -554,11 +565,12 @@ def test_a_long_ownership_walk_reports_progress(tmp_path: Path) -> None:
             ),
         )
         await wait_for(_phase(node, "slow", "Running"), limit=30)
+        shown = f"{pod['metadata']['uid']}/volumes/kubernetes.io~local-volume/pv-big"
         events = [e for e in node.event_lines("slow") if e[1] == "VolumePermissionChangeInProgress"]
         first = (
             "Warning",
             "VolumePermissionChangeInProgress",
-            f"Setting volume ownership for {local} is taking longer than expected, consider "
+            f"Setting volume ownership for {shown} is taking longer than expected, consider "
             "using OnRootMismatch - https://kubernetes.io/docs/tasks/configure-pod-container/"
             "security-context/#configure-volume-permission-and-ownership-change-policy-for-pods",
         )
@@ -567,7 +579,7 @@ def test_a_long_ownership_walk_reports_progress(tmp_path: Path) -> None:
         assert later, events
         for message in later:
             assert re.fullmatch(
-                rf"Setting volume ownership for {re.escape(str(local))}, processed \d+ files\.",
+                rf"Setting volume ownership for {re.escape(shown)}, processed \d+ files\.",
                 message,
             ), message
         assert pod["metadata"]["uid"]
@@ -604,7 +616,8 @@ def test_ephemeral_volume_claim_must_be_the_pods(tmp_path: Path) -> None:
         ]
         node.store.update("persistentvolumeclaims", "default", "e-scratch", claim)
         await wait_for(_phase(node, "e", "Running"), limit=10)
-        assert _mounts(node, "e")["/s"] == (str(disk), False)
+        bound = _vol(node, pod, "kubernetes.io~local-volume", "pv-e")
+        assert _mounts(node, "e")["/s"] == (str(bound), False)
 
     run(tmp_path, scenario)
 

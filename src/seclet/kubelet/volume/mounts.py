@@ -16,6 +16,8 @@ import ctypes.util
 import os
 from pathlib import Path
 
+MS_RDONLY = 1
+MS_REMOUNT = 32
 MS_BIND = 4096
 MNT_DETACH = 2
 
@@ -48,6 +50,14 @@ def bind_mount(source: str, target: str) -> None:
     _check(
         _libc.mount(source.encode(), target.encode(), None, MS_BIND, None),
         f"bind mount {source} at {target}",
+    )
+
+
+def remount_read_only(target: str) -> None:
+    """The ``ro`` of ``mount -o bind,ro``: a bind mount is made read-only by a remount."""
+    _check(
+        _libc.mount(None, target.encode(), None, MS_BIND | MS_REMOUNT | MS_RDONLY, None),
+        f"remount {target} read-only",
     )
 
 

@@ -65,6 +65,9 @@ class VolumePlan:
     volume: models.Volume | None = None
     claim: str = ""
     """``namespace/claim`` of a persistentVolumeClaim volume."""
+    source: str = ""
+    """The node path a per-pod bind mount at ``host_path`` shows (a ``local`` PV's
+    path: upstream's global path, shared by every pod using the volume)."""
 
 
 class Walker(Protocol):

@@ -14,9 +14,11 @@ not point to claim.UID <b>``; an ``ephemeral`` volume's claim is ``<pod>-<volume
 and, once found bound, must be controlled by the pod (``ephemeral.VolumeIsForPod``:
 ``PVC <ns>/<claim> was not created for pod <ns>/<pod> (pod is not owner)``).
 The volume manager turns them into ``Unable to attach or mount volumes: ...``.
-PV sources: ``local`` (path mounted as is; fsGroup with the pod's
-fsGroupChangePolicy unless read-only, ``local.go SetUpAt``) and ``hostPath`` (type
-checked, never chowned). ReadOnly: the pod's ``persistentVolumeClaim.readOnly``.
+PV sources: ``local`` (``local.go SetUpAt``: the PV's path bind-mounted at
+``<podDir>/volumes/kubernetes.io~local-volume/<pv>``, read-only by a remount when the
+claim is; fsGroup with the pod's fsGroupChangePolicy unless read-only, only on the
+volume's first mount) and ``hostPath`` (the path itself, type checked, never
+chowned). ReadOnly: the pod's ``persistentVolumeClaim.readOnly``.
 Other PV sources are served by the plugin of the same kind in the table, if any.
 Callers: seclet.kubelet.volumes (plugin table).
 """
@@ -30,6 +32,7 @@ from typing import Any
 
 from seclet.api import models
 from seclet.kubelet.volume.hostpath import check_host_path
+from seclet.kubelet.volume.mounts import bind_mount, mounts_under, remount_read_only, unmount
 from seclet.kubelet.volume.plugin import (
     OWNERSHIP_NONE,
     OWNERSHIP_POLICY,
@@ -38,7 +41,10 @@ from seclet.kubelet.volume.plugin import (
     VolumeError,
     VolumePlan,
     setup_failed,
+    volume_dir,
 )
+
+LOCAL_PLUGIN_DIR = "kubernetes.io~local-volume"
 
 
 class ClaimError(VolumeError):
@@ -121,10 +127,12 @@ class ClaimPlugin:
         namespace = (pod.metadata or models.ObjectMeta()).namespace or ""
         claim = f"{namespace}/{(pvc.get('metadata') or {}).get('name', '')}"
         if spec.get("local"):
+            pv_name = (pv.get("metadata") or {}).get("name", "")
             return VolumePlan(
                 name=name,
                 kind="local",
-                host_path=spec["local"].get("path", ""),
+                host_path=volume_dir(root_dir, pod, LOCAL_PLUGIN_DIR, pv_name),
+                source=spec["local"].get("path", ""),
                 read_only=read_only,
                 ownership=OWNERSHIP_NONE if read_only else OWNERSHIP_POLICY,
                 volume=volume,
@@ -158,13 +166,28 @@ class ClaimPlugin:
         if plan.kind == "hostPath-pv":
             await asyncio.to_thread(check_host_path, plan.name, plan.host_path, plan.host_path_type)
             return
-        exists = await asyncio.to_thread(_is_dir, plan.host_path)
-        if not exists:
-            raise setup_failed(plan.name, f"path {plan.host_path} does not exist")
+        try:
+            await asyncio.to_thread(bind_local, plan.source, plan.host_path, plan.read_only)
+        except OSError as e:
+            raise setup_failed(plan.name, f"mount failed: {e}") from None
 
     async def tear_down(self, plan: VolumePlan) -> None:
-        """Nothing: the PV's directory outlives the pod."""
+        """Nothing of its own: the volume manager unmounts the pod's bind mount; the
+        PV's directory outlives the pod."""
 
 
-def _is_dir(path: str) -> bool:
-    return Path(path).is_dir()
+def bind_local(source: str, target: str, read_only: bool) -> None:
+    """``local.go SetUpAt``: ``mkdir -p <target>`` (0750) and ``mount -o bind[,ro]
+    <PV path> <target>``, unless already mounted (idempotent)."""
+    if target in mounts_under(target):
+        return
+    if ".." in source.split("/"):
+        raise OSError(f"invalid path: {source} must not contain '..'")
+    Path(target).mkdir(mode=0o750, parents=True, exist_ok=True)
+    bind_mount(source, target)
+    if read_only:
+        try:
+            remount_read_only(target)
+        except OSError:
+            unmount(target)
+            raise
