@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
-from seclet.cri.errors import CRIError
+from seclet.cri.errors import CRIError, NotFoundError
 from seclet.cri.services import RuntimeService
 from seclet.cri.types import ContainerFilter, ContainerState
 from seclet.kubelet.clock import Clock
@@ -282,6 +282,8 @@ class ContainerLogManager:
                 container_id = queue.pop(0)
                 try:
                     await self.process_container(container_id)
+                except NotFoundError:
+                    continue  # removed since the list (its pod was deleted): nothing to do
                 except (CRIError, OSError) as exc:
                     # one line per failure, as upstream's klog.ErrorS (a full disk
                     # would otherwise print a traceback every round)

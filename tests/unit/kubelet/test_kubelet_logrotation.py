@@ -8,16 +8,18 @@ from __future__ import annotations
 import asyncio
 import datetime
 import gzip
+import logging
 from pathlib import Path
 
 import pytest
 
 from seclet.api import models
-from seclet.cri.errors import FailedPreconditionError
+from seclet.cri.errors import FailedPreconditionError, NotFoundError
 from seclet.cri.fake import FakeRuntime
 from seclet.cri.types import (
     ContainerConfig,
     ContainerMetadata,
+    ContainerStatus,
     ImageSpec,
     PodSandboxConfig,
     PodSandboxMetadata,
@@ -285,3 +287,24 @@ def test_follow_reads_across_a_rotation(tmp_path: Path) -> None:
         assert parse_log(log.read_bytes())[-1].message == b"line 0004"
 
     asyncio.run(body())
+
+
+class _GoneRuntime(FakeRuntime):
+    """Lists a running container that is removed before its status is asked."""
+
+    async def container_status(self, container_id: str) -> ContainerStatus:
+        raise NotFoundError(f'an error occurred when try to find container "{container_id}"')
+
+
+def test_a_container_removed_meanwhile_is_skipped_quietly(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def body() -> None:
+        runtime = _GoneRuntime()
+        await _running_container(runtime, tmp_path)
+        manager = ContainerLogManager(runtime, LogRotatePolicy(100, 5), SystemClock(), 10.0)
+        await manager.rotate_logs()
+
+    with caplog.at_level(logging.ERROR):
+        asyncio.run(body())
+    assert caplog.records == []
