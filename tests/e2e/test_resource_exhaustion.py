@@ -567,11 +567,6 @@ def test_a_full_disk_refuses_writes_loses_nothing_and_recovers(small_disk: Node)
         assert result.returncode == 0
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the API server does not yet map the store's StorageError to kube-apiserver's "
-    "500 InternalError Status (apiserver/http.py, owned by the API helper)",
-)
 def test_a_full_disk_write_is_a_500_internal_error_status(small_disk: Node) -> None:
     node = small_disk
     disk = node.data_dir

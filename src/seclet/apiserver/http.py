@@ -39,6 +39,7 @@ from seclet.apiserver.objects import KINDS, Kind, Objects
 from seclet.apiserver.registry import Registry, Result
 from seclet.apiserver.streaming import NODE_KEY, REGISTRY_KEY
 from seclet.nodeapi import NodeClient
+from seclet.store.api import StorageError
 
 log = logging.getLogger("seclet.apiserver")
 
@@ -131,6 +132,8 @@ async def _errors_and_auth(request: web.Request, handler: Handler) -> web.Stream
         return await handler(request)
     except st.APIError as err:
         return status_response(err)
+    except StorageError as exc:  # a full or failing disk: etcd's failures are 500s upstream
+        return status_response(st.internal(str(exc)))
     except web.HTTPRequestEntityTooLarge:
         return status_response(st.too_large(MAX_BODY))
     except web.HTTPNotFound:
