@@ -132,8 +132,9 @@ def test_claim_plans_local_and_host_path() -> None:
     rw = _pod([{"name": "a", "persistentVolumeClaim": {"claimName": "c"}}])
     ro = _pod([{"name": "a", "persistentVolumeClaim": {"claimName": "c", "readOnly": True}}])
     (plan,) = plan_volumes(rw, "/r", _store(objects))
-    assert (plan.kind, plan.host_path, plan.read_only, plan.ownership) == (
+    assert (plan.kind, plan.host_path, plan.source, plan.read_only, plan.ownership) == (
         "local",
+        "/r/pods/u1/volumes/kubernetes.io~local-volume/pv1",
         "/data/pv1",
         False,
         OWNERSHIP_POLICY,
