@@ -193,6 +193,8 @@ async def create_container(
             additional_gids=tuple(int(g) for g in user.get("additionalGids", ())),
             stop_signal=signal,
             terminal=bool(spec["process"].get("terminal", False)),
+            stdin=req.stdin,
+            stdin_once=req.stdin_once,
             labels=dict(req.labels),
             annotations=dict(req.annotations),
             rootfs_mounted=True,

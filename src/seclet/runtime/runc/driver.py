@@ -4,7 +4,7 @@ Role: thin async wrappers, each one command line: ``runc state/start/kill/delete
 ``runc run --detach`` (the pause process, which needs no monitor),
 ``runc exec`` (with pipes or with a terminal), ``runc --version`` and ``conmon``
 (which runs ``runc create`` and then stays as the container's monitor: stdio, CRI
-log file, exit file). runc always gets ``--root <state root>`` and JSON logging so
+log file, exit file, attach socket). runc always gets ``--root <state root>`` and JSON logging so
 its error text can be kept verbatim: a failure raises ``RuncError`` whose message is
 runc's own words (``runc create failed: unable to start container process: ...``).
 Callers: the verb modules of seclet.runtime.runc; nothing else spawns these tools.
@@ -156,6 +156,23 @@ class ConmonRequest:
     """Absolute path of the CRI-format log file (k8s-file driver); "" = no log."""
     persist_dir: Path
     terminal: bool = False
+    stdin: bool = False
+    """The container's stdin is a pipe fed from the attach socket (``-i``), not
+    /dev/null; with ``terminal`` the pty is its stdin already."""
+    stdin_once: bool = False
+    """The first attach client to detach closes that pipe (without it, conmon gets
+    ``--leave-stdin-open``)."""
+
+
+def conmon_stdio_args(request: ConmonRequest) -> list[str]:
+    """The stdio options, as CRI-O's ``createContainer`` passes them: ``-t`` for a
+    terminal (its pty is the stdin), else ``-i`` for an open stdin, preceded by
+    ``--leave-stdin-open`` unless ``stdin_once``."""
+    if request.terminal:
+        return ["-t"]
+    if request.stdin:
+        return [*([] if request.stdin_once else ["--leave-stdin-open"]), "-i"]
+    return []
 
 
 _CONMON_ANSWER_SECONDS = 60.0
@@ -223,8 +240,7 @@ async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
         "--runtime-arg",
         f"--log={bundle / 'log.json'}",
     ]
-    if request.terminal:
-        argv.append("-t")
+    argv += conmon_stdio_args(request)
     env = {"PATH": os.environ.get("PATH", "/usr/sbin:/usr/bin:/sbin:/bin")}
     env["_OCI_SYNCPIPE"] = str(write_fd)
     try:

@@ -53,6 +53,12 @@ class SandboxRecord:
     conmon (``pause``); 0: conmon's exit file tells its exit."""
     shm_mounted: bool = False
     stopped: bool = False
+    drop_infra: bool = False
+    """No pause process (CRI-O's ``drop_infra_ctr``, module ``pinns``): ready until
+    stopped while its pins hold; ``pid`` stays 0."""
+    pinned_namespaces: dict[str, str] = field(default_factory=dict)
+    """OCI namespace type -> the file it is bind-mounted on (``pinns``); claimed before
+    pinning, so every cleanup unmounts them (unmounting no mount is a no-op)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -76,6 +82,10 @@ class ContainerRecord:
     additional_gids: tuple[int, ...]
     stop_signal: str = "SIGTERM"
     terminal: bool = False
+    stdin: bool = False
+    """CRI ``ContainerConfig.stdin``: conmon keeps the container's stdin open for attach."""
+    stdin_once: bool = False
+    """CRI ``stdin_once``: the first attach to detach closes that stdin."""
     labels: dict[str, str] = field(default_factory=dict)
     annotations: dict[str, str] = field(default_factory=dict)
     rootfs_mounted: bool = False

@@ -55,6 +55,8 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
                 log_path=record.log_path,
                 persist_dir=directory,
                 terminal=record.terminal,
+                stdin=record.stdin,
+                stdin_once=record.stdin_once,
             ),
         )
     except driver.RuncError as exc:
