@@ -4,13 +4,15 @@ Role: the aiohttp handlers that reach the kubelet through ``NodeClient``: the po
 read from the registry (404 ``pods "x" not found``), the query decided by
 ``connect`` (422/400 as upstream), then ``log`` streams ``text/plain`` chunks
 (flushed as they come, for ``follow``) and ``exec`` (``attach``: the node client's
-optional ``attach``) upgrades to a websocket speaking
-the channel protocol of ``channels`` (``v5.channel.k8s.io``) and pumps an
+``attach``, the container's own process) upgrades to a websocket speaking the
+channel protocol of ``channels`` (``v5.channel.k8s.io``) and pumps an
 ``ExecSession``: stdin and resize in, stdout and stderr out, then the exit Status on
-the error channel. A ``NodeError`` before the first log chunk is the response's
-Status; after the exec upgrade it is the error channel's Status, as kube-apiserver's
-stream translator sends it. Without a node client every request answers 500 ``error
-dialing backend``. Decisions stay in ``connect``/``channels``.
+the error channel (an attach that ends is a Success, as the kubelet's
+``ServeAttach`` writes it; the client going away detaches it). A ``NodeError``
+before the first log chunk is the response's Status; after the exec upgrade it is
+the error channel's Status, as kube-apiserver's stream translator sends it. Without
+a node client every request answers 500 ``error dialing backend``. Decisions stay
+in ``connect``/``channels``.
 Callers: ``seclet.apiserver.http`` (``make_app`` routes), tests.
 """
 
@@ -42,7 +44,6 @@ FIRST_CHUNK_WAIT: Final = 0.5
 """Seconds a log request waits for its first chunk (or the node's refusal) before it
 answers 200 and streams; a followed silent container must not hold the headers."""
 NO_NODE_MESSAGE: Final = "error dialing backend: no kubelet is connected to this API server"
-ATTACH_UNSUPPORTED: Final = "Internal error occurred: this node does not support attach"
 
 
 def node_error(err: NodeError) -> st.APIError:
@@ -193,8 +194,7 @@ async def pod_exec(request: web.Request) -> web.StreamResponse:
 
 
 async def pod_attach(request: web.Request) -> web.StreamResponse:
-    """``GET``/``POST .../pods/{name}/attach``: the container's own process, when the
-    node client offers ``attach(namespace, pod, container, stdin=, tty=)``."""
+    """``GET``/``POST .../pods/{name}/attach``: the container's own process."""
     return await _stream(request, attach=True)
 
 
@@ -216,11 +216,9 @@ async def _stream(request: web.Request, *, attach: bool) -> web.StreamResponse:
         await conn.finish(channels.failure(500, "InternalError", NO_NODE_MESSAGE))
         return ws
     try:
+        session: ExecSession
         if attach:
-            attach_fn: Callable[..., Awaitable[ExecSession]] | None = getattr(node, "attach", None)
-            if attach_fn is None:
-                raise NodeError(500, "InternalError", ATTACH_UNSUPPORTED)
-            session = await attach_fn(namespace, name, container, stdin=opts.stdin, tty=opts.tty)
+            session = await node.attach(namespace, name, container, stdin=opts.stdin, tty=opts.tty)
         else:
             session = await node.exec(
                 namespace, name, container, opts.command, stdin=opts.stdin, tty=opts.tty
@@ -260,14 +258,11 @@ async def _stream(request: web.Request, *, attach: bool) -> web.StreamResponse:
         await session.kill()
         return ws
     except Exception as exc:  # the session failed: say so on the error channel
-        log.warning("exec in %s/%s failed: %s", namespace, name, exc)
+        log.warning("%s in %s/%s failed: %s", "attach" if attach else "exec", namespace, name, exc)
         await session.kill()
+        doing = "attaching to container" if attach else "executing command in container"
         await conn.finish(
-            channels.failure(
-                500,
-                "InternalError",
-                f"Internal error occurred: error executing command in container: {exc}",
-            )
+            channels.failure(500, "InternalError", f"Internal error occurred: error {doing}: {exc}")
         )
         return ws
     finally:

@@ -4,7 +4,7 @@ Role: implements ``RuntimeService`` and ``ImageService`` with dicts. Tests scrip
 which images a registry has (``add_registry_image``) or the node already holds
 (``add_image``, with the image config's ``User``), pull failures, create/start
 failures, what a container does once started (``Behaviour``: run forever, or exit
-with a code after some seconds, writing CRI log lines), and exec results. Every call
+with a code after some seconds, writing CRI log lines), exec and attach results. Every call
 is recorded in ``calls``. Container state advances lazily from the injected time
 source, so a scaled clock makes a ten-second container take milliseconds.
 Callers: tests of seclet.kubelet (unit and integration).
@@ -30,6 +30,7 @@ from seclet.cri.errors import (
 )
 from seclet.cri.streaming import ExecSession
 from seclet.cri.types import (
+    AttachRequest,
     AuthConfig,
     Container,
     ContainerConfig,
@@ -182,6 +183,8 @@ class FakeRuntime:
         self.behaviours: dict[str, Behaviour] = {}
         """By container name (first) or image reference as the pod names it."""
         self.exec_results: dict[tuple[str, ...], FakeExecSession] = {}
+        self.attach_results: dict[str, FakeExecSession] = {}
+        """By container name: what an attach to it streams."""
         self.pull_delay = 0.0
         self.required_auth: dict[str, AuthConfig] = {}
         """Normalised reference -> the credentials its registry demands."""
@@ -508,6 +511,16 @@ class FakeRuntime:
             raise FailedPreconditionError(f"container {request.container_id} is not running")
         template = self.exec_results.get(request.cmd, FakeExecSession())
         return replace(template, tty=request.tty, stdin=bytearray())
+
+    async def attach(self, request: AttachRequest) -> ExecSession:
+        """As containerd: only a running container; its scripted output, exit 0."""
+        self._record("Attach", request.container_id)
+        c = self._container(request.container_id)
+        self._advance(c)
+        if c.state != ContainerState.CONTAINER_RUNNING:
+            raise FailedPreconditionError(f"container is in {c.state.name} state")
+        template = self.attach_results.get(c.config.metadata.name, FakeExecSession())
+        return replace(template, tty=request.tty, stdin=bytearray(), exit_code=0)
 
     async def reopen_container_log(self, container_id: str) -> None:
         """As conmon: a running container's log file is (re)created at its path."""

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from seclet.cri.streaming import ExecSession
 from seclet.cri.types import (
+    AttachRequest,
     AuthConfig,
     Container,
     ContainerConfig,
@@ -79,6 +80,12 @@ class RuntimeService(Protocol):
     ) -> ExecSyncResponse: ...
 
     async def exec(self, request: ExecRequest) -> ExecSession: ...
+
+    async def attach(self, request: AttachRequest) -> ExecSession:
+        """The running container's own process (stdio of its init): output from now
+        on, stdin when the container has one; ``wait`` answers 0 when the stream
+        ends, ``kill`` detaches. A container not running is refused."""
+        ...
 
     async def reopen_container_log(self, container_id: str) -> None: ...
 

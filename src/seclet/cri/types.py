@@ -230,6 +230,18 @@ class ExecRequest:
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
+class AttachRequest:
+    """CRI ``AttachRequest``: the streams wanted from the container's own process;
+    ``tty`` is the container's (the kubelet takes it from the pod spec)."""
+
+    container_id: str
+    tty: bool = False
+    stdin: bool = False
+    stdout: bool = True
+    stderr: bool = True
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
 class Image:
     """An image in the store (``ListImages``/``ImageStatus``)."""
 

@@ -1,8 +1,10 @@
-"""The kubelet's server API in process: ``pods/log`` and ``pods/exec`` (NodeClient).
+"""The kubelet's server API in process: ``pods/log``, ``exec``, ``attach`` (NodeClient).
 
 Role: implements ``seclet.nodeapi.NodeClient`` over the store (the pod object and
 its status) and the CRI: logs are read from the container's CRI log file, exec goes
-to ``RuntimeService.exec``. Refusals carry upstream's messages:
+to ``RuntimeService.exec``, attach to ``RuntimeService.attach`` with the terminal
+setting of the container's spec (upstream's ``GetAttach``: whether the process has a
+TTY cannot change after it started). Refusals carry upstream's messages:
 - pod not found -> 404 ``pods "p" not found``; not bound -> 400
   ``pod p does not have a host assigned``;
 - no container given and several -> 400 ``a container name must be specified for pod
@@ -15,7 +17,9 @@ to ``RuntimeService.exec``. Refusals carry upstream's messages:
 - exec into a finished pod -> 400 ``cannot exec into a container in a completed pod;
   current phase is <phase>``; into a container not running -> ``unable to upgrade
   connection: container not found ("c")`` (the kubelet's ``container not found`` as
-  the apiserver's proxy reports it, so kubectl prints upstream's line).
+  the apiserver's proxy reports it, so kubectl prints upstream's line); attach to a
+  container not running -> ``unable to upgrade connection: container c not found in
+  pod p_ns`` (``GetAttach``'s text with the pod's full name).
 Callers: seclet.cli.server (wires it into the apiserver), tests.
 """
 
@@ -28,7 +32,7 @@ from typing import Any
 from seclet.cri.errors import CRIError
 from seclet.cri.services import RuntimeService
 from seclet.cri.streaming import ExecSession
-from seclet.cri.types import ContainerState, ExecRequest
+from seclet.cri.types import AttachRequest, ContainerState, ExecRequest
 from seclet.kubelet.clock import Clock, parse_rfc3339
 from seclet.kubelet.logs import cut, follow_log, parse_log, read_log_file, render, select_records
 from seclet.kubelet.runtimestate import read_pod_state
@@ -115,6 +119,16 @@ def log_container_id(pod: JSONObject, name: str, previous: bool) -> str:
             detail = reason
         raise _bad(f'container "{name}" in pod "{pod_name}" is waiting to start: {detail}')
     raise _bad(f'container "{name}" in pod "{pod_name}" is waiting to start - no logs yet')
+
+
+def container_tty(pod: JSONObject, name: str) -> bool:
+    """The ``tty`` of the pod's container (or init container) ``name`` (pure)."""
+    spec = pod.get("spec") or {}
+    for key in ("containers", "initContainers"):
+        for c in spec.get(key) or ():
+            if c.get("name") == name:
+                return bool(c.get("tty"))
+    return False
 
 
 def _strip(container_id: str) -> str:
@@ -229,6 +243,35 @@ class KubeletServer:
                     stdin=stdin,
                     stdout=True,
                     stderr=not tty,
+                )
+            )
+        except CRIError as e:
+            raise NodeError(500, "InternalError", e.message) from None
+
+    async def attach(
+        self, namespace: str, pod: str, container: str, *, stdin: bool, tty: bool
+    ) -> ExecSession:
+        obj = self._pod(namespace, pod)
+        name = resolve_container(obj, container)
+        uid = (obj.get("metadata") or {}).get("uid", "")
+        state = await read_pod_state(self.runtime, uid)
+        latest = state.latest(name)
+        if latest is None or latest.state != ContainerState.CONTAINER_RUNNING:
+            raise NodeError(
+                500,
+                "InternalError",
+                f"unable to upgrade connection: container {name} not found in pod "
+                f"{pod}_{namespace}",
+            )
+        terminal = container_tty(obj, name)
+        try:
+            return await self.runtime.attach(
+                AttachRequest(
+                    container_id=latest.id,
+                    tty=terminal,
+                    stdin=stdin,
+                    stdout=True,
+                    stderr=not terminal,
                 )
             )
         except CRIError as e:

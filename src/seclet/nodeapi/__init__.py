@@ -1,7 +1,7 @@
-"""The kubelet's server API as the apiserver uses it: container logs and exec.
+"""The kubelet's server API as the apiserver uses it: container logs, exec and attach.
 
-Role: upstream's apiserver reaches a node's kubelet over HTTPS for
-``pods/log`` and ``pods/exec``; seclet's kubelet runs in the same process, so the
+Role: upstream's apiserver reaches a node's kubelet over HTTPS for ``pods/log``,
+``pods/exec`` and ``pods/attach``; seclet's kubelet runs in the same process, so the
 apiserver calls a ``NodeClient`` instead. The kubelet implements it; the server
 command wires the two. ``NodeError`` carries the HTTP code, the Status reason and
 upstream's message (``container "x" in pod "y" is waiting to start:
@@ -62,4 +62,12 @@ class NodeClient(Protocol):
     ) -> ExecSession:
         """Start ``command`` in the running container. NodeError when the pod or
         container does not exist or is not running."""
+        ...
+
+    async def attach(
+        self, namespace: str, pod: str, container: str, *, stdin: bool, tty: bool
+    ) -> ExecSession:
+        """Attach to the running container's own process (its terminal setting is the
+        container's, whatever ``tty`` asks). NodeError when the pod or container does
+        not exist or is not running."""
         ...

@@ -32,6 +32,7 @@ from seclet.cri.types import (
 from seclet.host.facts import NodeFacts
 from seclet.runtime.image.stored import ImageLookup
 from seclet.runtime.runc import (
+    attach,
     container_status,
     create_container,
     driver,
@@ -158,6 +159,9 @@ class RuncRuntime:
 
     async def exec(self, request: ExecRequest) -> ExecSession:
         return await exec.exec(self.config, request)
+
+    async def attach(self, request: AttachRequest) -> ExecSession:
+        return await attach.attach(self.config, request)
 
     async def reopen_container_log(self, container_id: str) -> None:
         await reopen_container_log.reopen_container_log(self.config, container_id)
