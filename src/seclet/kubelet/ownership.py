@@ -384,8 +384,8 @@ class _Walker:
                 except OSError as exc:
                     raise _WalkError(path_error("lstat", f"{path}/{name}", exc)) from None
                 kind = mode & _S_IFMT
-                if kind == stat.S_IFDIR and self._descend(stack, frame, name):
-                    break  # a file replaced by a directory since readdir
+                if kind == stat.S_IFDIR and self._descend(stack, frame, name, True):
+                    break  # a directory after all (DT_UNKNOWN, or changed since readdir)
                 counter.files += 1  # upstream counts an entry before changing it
                 try:
                     chown(name, -1, gid, dir_fd=dfd, follow_symlinks=False)
@@ -405,14 +405,18 @@ class _Walker:
                     self._reopen_parent(stack[-1], frame.fd)
                 self._finish_dir(frame)
 
-    def _descend(self, stack: list[_Frame], parent: _Frame, name: str) -> bool:
-        """Open the subdirectory ``name`` and push it (True); False when it is no longer
-        a directory (replaced since readdir): the caller handles it by ``lstat``."""
+    def _descend(
+        self, stack: list[_Frame], parent: _Frame, name: str, lstat_said_dir: bool = False
+    ) -> bool:
+        """Open the subdirectory ``name`` and push it (True). When ``d_type`` said
+        directory but it is no longer one (replaced since readdir): False, the caller
+        goes by ``lstat``; when ``lstat`` said directory too, upstream's ``os.Open``
+        error."""
         path = f"{parent.path}/{name}"
         try:
             fd = os.open(name, _DIR_FLAGS, dir_fd=parent.fd)
         except OSError as exc:
-            if exc.errno in (errno.ENOTDIR, errno.ELOOP):
+            if exc.errno in (errno.ENOTDIR, errno.ELOOP) and not lstat_said_dir:
                 return False
             op = "lstat" if exc.errno == errno.ENOENT else "open"
             raise _WalkError(path_error(op, path, exc)) from None

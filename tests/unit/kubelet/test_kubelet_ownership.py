@@ -423,6 +423,30 @@ def test_a_vanished_symlink_ends_the_walk_too(tmp_path: Path) -> None:
     )
 
 
+@needs_root
+def test_a_directory_that_cannot_be_opened_ends_the_walk_with_the_open_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """upstream: ``lstat`` says directory, ``readDirNames``' ``os.Open`` fails: its error
+    ends the walk (here ELOOP twice: the d_type try, then the ``lstat`` one)."""
+    vol = tmp_path / "vol"
+    (vol / "sub").mkdir(parents=True)
+    (vol / "f").write_text("x")
+    vol.chmod(0o755)
+    real_open = os.open
+
+    def fake_open(path: str, flags: int, mode: int = 0o777, **kw: Any) -> int:
+        if path == "sub":
+            raise OSError(errno.ELOOP, "Too many levels of symbolic links", path)
+        return real_open(path, flags, mode, **kw)
+
+    monkeypatch.setattr(os, "open", fake_open)
+    result = change_ownership(str(vol), GID)
+    assert result.error == f"open {vol}/sub: too many levels of symbolic links"
+    assert stat.S_IMODE(vol.stat().st_mode) == 0o755
+    assert (vol / "sub").stat().st_gid == 0
+
+
 def _deep(base: Path, depth: int, name: str) -> list[str]:
     """``depth`` nested directories named ``name`` under ``base``, created through fds
     (the full path may exceed PATH_MAX); returns their relative names."""
