@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
+
 KUBELET_VERSION = "v1.35.0+seclet"
 """``status.nodeInfo.kubeletVersion``: the Kubernetes minor seclet follows, with
 seclet as build metadata (k3s spells its own ``v1.35.0+k3s1`` the same way)."""
@@ -22,6 +24,8 @@ class KubeletConfig:
     pod_logs_dir: str
     """``--pod-logs-dir`` (``/var/log/pods``): ``<ns>_<name>_<uid>/<container>/<n>.log``."""
     seccomp_default: bool = False
+    feature_gates: FeatureGates = DEFAULT_GATES
+    """``--feature-gates``, as the API server reads them (the SELinux mount gates)."""
     """``--seccomp-default``: RuntimeDefault for pods that set no seccomp profile."""
     sync_period: float = 1.0
     """How often a pod worker re-reads the runtime (upstream's PLEG relist period)."""

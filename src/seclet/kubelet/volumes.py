@@ -373,10 +373,12 @@ def container_mounts(
     container: models.Container,
     plans: tuple[VolumePlan, ...],
     subpaths: Mapping[int, str] | None = None,
+    selinux_relabel: Mapping[str, bool] | None = None,
 ) -> tuple[Mount, ...]:
     """CRI mounts of ``container``'s volumeMounts (pure): read-only when the mount or
     the plugin (``mustMountRO``) says so; a subPath mount uses its prepared bind target
-    (``prepare_subpaths``) and is refused without one."""
+    (``prepare_subpaths``) and is refused without one; ``selinux_relabel`` is the
+    volume's SELinux plan (``seclet.kubelet.selinuxplan``)."""
     by_name = {p.name: p for p in plans}
     mounts = []
     for index, vm in enumerate(container.volumeMounts):
@@ -405,6 +407,7 @@ def container_mounts(
                     vm.mountPropagation or "", MountPropagation.PROPAGATION_PRIVATE
                 ),
                 recursive_read_only=vm.recursiveReadOnly in ("Enabled",),
+                selinux_relabel=(selinux_relabel or {}).get(plan.name, False),
             )
         )
     return tuple(mounts)

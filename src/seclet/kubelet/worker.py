@@ -65,6 +65,7 @@ from seclet.cri.types import (
     PodSandboxMetadata,
 )
 from seclet.host.facts import NodeFacts
+from seclet.kubelet import selinuxplan
 from seclet.kubelet.actions import CONTAINER_HASH_ANNOTATION, compute_pod_actions, container_hash
 from seclet.kubelet.admission import admit
 from seclet.kubelet.backoff import Backoff
@@ -209,6 +210,7 @@ class PodWorker:
         """``_finish`` ran for this terminal pod."""
         self.admitted = False
         self.volumes: tuple[VolumePlan, ...] | None = None
+        self._selinux_relabel: dict[str, bool] = {}
         self._volume_resync_at = 0.0
         self._volume_meta: object = None
         self._userns_host_id: int | None = None
@@ -498,6 +500,16 @@ class PodWorker:
             if any(p.resync for p in self.volumes):
                 self._retry_within(self._volume_resync_at - now)
             return True
+        labels = selinuxplan.plan(
+            pod,
+            self._lookup,
+            config.feature_gates,
+            selinux_enabled=self.deps.facts.selinux_enabled,
+        )
+        for kind, reason, message in labels.events:
+            self.deps.recorder.event(pod_reference(obj), kind, reason, message)
+        if labels.error:
+            return False
         try:
             plans = plan_volumes(pod, config.root_dir, self._lookup, self.deps.volume_plugins)
             host_id = None
@@ -510,6 +522,7 @@ class PodWorker:
             self.deps.recorder.event(pod_reference(obj), WARNING, "FailedMount", message)
             return False
         self.volumes = plans
+        self._selinux_relabel = labels.relabel()
         self._userns_host_id = host_id
         self._volume_resync_at = self.deps.clock.now() + config.volume_resync_period
         self._volume_meta = seen
@@ -630,7 +643,9 @@ class PodWorker:
             subpaths = await asyncio.to_thread(
                 prepare_subpaths, container, self.volumes or (), str(self.pod_dir), env
             )
-            mounts = container_mounts(container, self.volumes or (), subpaths)
+            mounts = container_mounts(
+                container, self.volumes or (), subpaths, self._selinux_relabel
+            )
             verify_run_as_non_root(pod, container, image_user)
         except (EnvError, SubPathError, RunAsNonRootError) as e:
             deps.recorder.event(ref, WARNING, "Failed", f"Error: {e}")
