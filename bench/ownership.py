@@ -8,7 +8,8 @@ choice of seclet.kubelet.ownership is measured too: the path-based, always-chmod
 upstream's Go code does (transcribed to Python), and the same fast walk split over two
 threads. Callers: developers and reviewers by hand, as root (the walk chowns); not part
 of the test command (tests/unit/bench/test_bench_ownership.py runs it on a tiny tree).
-Run: ``.venv/bin/python -m bench.ownership [--entries N] [--rounds N] [--json]``.
+Run (root): ``.venv/bin/python -m bench.ownership [--entries N] [--rounds N]
+[--pod-rounds N] [--no-variants] [--json]``.
 
 Steps:
 1. build identical trees T1 (seclet and the variants) and T2 (coreutils) in a temp dir:
@@ -24,13 +25,14 @@ Steps:
 4. check the trees: every entry has the fsGroup, seclet's modes are coreutils' with
    setgid added on directories, and the symlinks' targets out of the tree are
    untouched;
-5. print medians (wall clock; CPU of the walking process or of coreutils), min-max,
+5. pod start (``--pod-rounds`` per case, 0: skipped): a pod whose one volume is a
+   ``local`` PV on T1, through the kubelet of tests/integration/kubelet/harness.py (fake
+   runtime, in-memory store), from creation to ``Running``: without fsGroup, with
+   ``Always`` on a reset volume and on an already-right one, and ``OnRootMismatch``
+   with the root already right;
+6. print medians (wall clock; CPU of the walking process or of coreutils), min-max,
    the per-round ratio's median against the targets (``--json``: the same as JSON);
    the temp dir is removed, also on failure.
-Not measured: a pod start with a 100,000-file volume under each policy. emptyDir
-volumes start empty and always walk (nil policy), and the persistent volume kinds that
-honour ``fsGroupChangePolicy`` are not wired into the kubelet harness yet; the walk
-measured here is the whole difference between the two policies at pod start.
 """
 
 # ruff: noqa: PTH101, PTH102, PTH208, PTH211 (str paths, as the walk under test uses)
@@ -38,6 +40,7 @@ measured here is the whole difference between the two policies at pod start.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import contextlib
 import json
 import os
@@ -55,6 +58,19 @@ from pathlib import Path
 from typing import Any
 
 from seclet.kubelet.ownership import ON_ROOT_MISMATCH, change_ownership, new_mode
+from seclet.kubelet.volume.mounts import mounts_under
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from integration.kubelet.harness import (  # noqa: E402
+    NODE,
+    Node,
+    create_pod,
+    make_node,
+    simple_pod,
+    wait_for,
+)
 
 WALK_RATIO_TARGET = 1.2
 ROOT_CHECK_TARGET_S = 0.005
@@ -209,7 +225,94 @@ def _summary(samples: list[float]) -> dict[str, float]:
     }
 
 
-def run(entries: int, rounds: int, checks: int, variants: bool) -> dict[str, Any]:
+POD_CASES = (
+    ("no fsGroup", None, None, False),
+    ("Always, first walk", GID, "Always", True),
+    ("Always, already right", GID, "Always", False),
+    ("OnRootMismatch, root right", GID, ON_ROOT_MISMATCH, False),
+)
+"""(label, fsGroup, fsGroupChangePolicy, reset the volume first)"""
+
+
+def _running(node: Node, name: str) -> Callable[[], bool]:
+    return lambda: bool(node.pod(name)["status"].get("phase") == "Running")
+
+
+async def _pod_starts(base: Path, volume: Path, rounds: int) -> dict[str, list[float]]:
+    """Step 5: a pod whose one volume is a ``local`` PV on ``volume``, through the
+    kubelet of tests/integration/kubelet/harness.py (fake runtime, in-memory store):
+    seconds from the pod's creation to ``Running``, per case; each pod is deleted and
+    its volume torn down (untimed) before the next."""
+    node = make_node(base / "node")
+    node.runtime.add_image("busybox:1.28")
+    node.store.create(
+        "persistentvolumeclaims",
+        "default",
+        "big",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolumeClaim",
+            "metadata": {"name": "big", "namespace": "default", "uid": "big-uid"},
+            "spec": {"volumeName": "pv-big"},
+            "status": {"phase": "Bound"},
+        },
+    )
+    node.store.create(
+        "persistentvolumes",
+        "",
+        "pv-big",
+        {
+            "apiVersion": "v1",
+            "kind": "PersistentVolume",
+            "metadata": {"name": "pv-big"},
+            "spec": {
+                "local": {"path": str(volume)},
+                "claimRef": {"name": "big", "namespace": "default", "uid": "big-uid"},
+            },
+        },
+    )
+    await node.kubelet.start()
+    out: dict[str, list[float]] = {case[0]: [] for case in POD_CASES}
+    try:
+        n = 0
+        for r in range(rounds):
+            for label, fs_group, policy, fresh in POD_CASES[:: 1 if r % 2 == 0 else -1]:
+                if fresh:
+                    reset(volume)
+                else:  # the state seclet's walk leaves
+                    seclet(volume)
+                    os.sync()
+                n += 1
+                body = simple_pod(f"p{n}")
+                body["spec"]["nodeName"] = NODE
+                body["spec"]["volumes"] = [
+                    {"name": "b", "persistentVolumeClaim": {"claimName": "big"}}
+                ]
+                body["spec"]["containers"][0]["volumeMounts"] = [{"name": "b", "mountPath": "/b"}]
+                if fs_group is not None:
+                    body["spec"]["securityContext"] = {
+                        "fsGroup": fs_group,
+                        "fsGroupChangePolicy": policy,
+                    }
+                t0 = time.perf_counter()
+                create_pod(node, body)
+                name = f"p{n}"
+                await wait_for(_running(node, name), 600)
+                out[label].append(time.perf_counter() - t0)
+                node.store.delete("pods", "default", name)
+                await wait_for(lambda: not node.kubelet.workers, 60)
+    finally:
+        for pod in node.store.list("pods").items:
+            node.store.delete("pods", "default", pod["metadata"]["name"])
+        await wait_for(lambda: not node.kubelet.workers, 60)
+        await wait_for(lambda: not mounts_under(str(base / "node")), 60)
+        await node.kubelet.stop()
+    return out
+
+
+def run(
+    entries: int, rounds: int, checks: int, variants: bool, pod_rounds: int = 0
+) -> dict[str, Any]:
     """Steps 1-4 in a temp dir; the figures as a dict."""
     base = Path(tempfile.mkdtemp(prefix="seclet-bench-ownership-"))
     try:
@@ -252,6 +355,9 @@ def run(entries: int, rounds: int, checks: int, variants: bool) -> dict[str, Any
             result = change_ownership(str(t1), GID, ON_ROOT_MISMATCH, False)
             root_checks.append(time.perf_counter() - t0)
             assert not result.walked
+        pod_start: dict[str, list[float]] = {}
+        if pod_rounds:
+            pod_start = asyncio.run(_pod_starts(base, t1, pod_rounds))
         return {
             "entries": entries,
             "shape": shape,
@@ -264,13 +370,14 @@ def run(entries: int, rounds: int, checks: int, variants: bool) -> dict[str, Any
             "ratio_target": WALK_RATIO_TARGET,
             "root_check_s": _summary(root_checks),
             "root_check_target_s": ROOT_CHECK_TARGET_S,
+            "pod_start_s": {k: _summary(v) for k, v in pod_start.items()},
         }
     finally:
         shutil.rmtree(base, ignore_errors=True)
 
 
 def report(fig: dict[str, Any]) -> str:
-    """Step 5: the human-readable table."""
+    """Step 6: the human-readable table."""
     s = fig["shape"]
     lines = [
         f"tree: {fig['entries']:,} entries ({s['files']:,} files, {s['dirs']:,} directories,"
@@ -309,6 +416,13 @@ def report(fig: dict[str, Any]) -> str:
         f" {verdict}"
     )
     lines.append(f"checked {fig['checked']:,} entries: same groups, modes equal but setgid on dirs")
+    if fig["pod_start_s"]:
+        lines.append("pod start (created -> Running, kubelet on the fake runtime), local PV:")
+        for label, p in fig["pod_start_s"].items():
+            lines.append(
+                f"  {label:<28} {p['median'] * 1e3:8.0f} ms"
+                f"  ({p['min'] * 1e3:.0f}-{p['max'] * 1e3:.0f})"
+            )
     return "\n".join(lines)
 
 
@@ -318,12 +432,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--checks", type=int, default=200, help="OnRootMismatch calls timed")
     ap.add_argument("--no-variants", action="store_true", help="only seclet and coreutils")
+    ap.add_argument("--pod-rounds", type=int, default=3, help="pod starts per case (0: none)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if os.geteuid() != 0:
         print("bench.ownership must run as root (it chowns)", file=sys.stderr)
         return 2
-    fig = run(args.entries, args.rounds, args.checks, not args.no_variants)
+    fig = run(args.entries, args.rounds, args.checks, not args.no_variants, args.pod_rounds)
     print(json.dumps(fig, indent=2) if args.json else report(fig))
     return 0
 

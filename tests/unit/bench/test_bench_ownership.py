@@ -30,7 +30,7 @@ def test_trees_are_identical_and_shaped(tmp_path: Path) -> None:
 
 
 def test_a_tiny_run_reports_every_row() -> None:
-    fig = ownership.run(entries=300, rounds=2, checks=5, variants=True)
+    fig = ownership.run(entries=300, rounds=2, checks=5, variants=True, pod_rounds=1)
     assert fig["checked"] == 301
     assert set(fig["wall_s"]) == {
         "seclet",
@@ -41,6 +41,8 @@ def test_a_tiny_run_reports_every_row() -> None:
         "coreutils again",
     }
     assert fig["root_check_s"]["median"] < ownership.ROOT_CHECK_TARGET_S
+    assert set(fig["pod_start_s"]) == {case[0] for case in ownership.POD_CASES}
     text = ownership.report(fig)
     assert "seclet / coreutils, per-round median:" in text
     assert "OnRootMismatch, matching root:" in text
+    assert "OnRootMismatch, root right" in text
