@@ -313,7 +313,7 @@ async def _pod_starts(base: Path, volume: Path, rounds: int) -> dict[str, list[f
 def run(
     entries: int, rounds: int, checks: int, variants: bool, pod_rounds: int = 0
 ) -> dict[str, Any]:
-    """Steps 1-4 in a temp dir; the figures as a dict."""
+    """Steps 1-5 in a temp dir; the figures as a dict."""
     base = Path(tempfile.mkdtemp(prefix="seclet-bench-ownership-"))
     try:
         outside = base / "outside"
