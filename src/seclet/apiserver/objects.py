@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any, Final
 
-from seclet.api import models
+from seclet.api import models, storagehelpers
 from seclet.api.decode import build, handled_as
 from seclet.api.field import ErrorList, FieldError, Path, forbidden, required
 from seclet.api.quantity import canonical
@@ -70,8 +70,6 @@ from seclet.validation.storageclass import validate_storage_class, validate_stor
 JSONObject = dict[str, Any]
 
 STORAGE_GROUP: Final = "storage.k8s.io"
-DEFAULT_CLASS_ANNOTATION: Final = "storageclass.kubernetes.io/is-default-class"
-BETA_DEFAULT_CLASS_ANNOTATION: Final = "storageclass.beta.kubernetes.io/is-default-class"
 BETA_CLASS_ANNOTATION: Final = "volume.beta.kubernetes.io/storage-class"
 PVC_PROTECTION: Final = "kubernetes.io/pvc-protection"
 PV_PROTECTION: Final = "kubernetes.io/pv-protection"
@@ -235,28 +233,6 @@ def _canonical_map(values: Any) -> None:
                 values[key] = c
 
 
-def _is_default_class(sc: JSONObject) -> bool:
-    annotations = (sc.get("metadata") or {}).get("annotations") or {}
-    return (
-        annotations.get(DEFAULT_CLASS_ANNOTATION) == "true"
-        or annotations.get(BETA_DEFAULT_CLASS_ANNOTATION) == "true"
-    )
-
-
-def default_class(classes: list[JSONObject]) -> JSONObject | None:
-    """``GetDefaultClass``: the newest default class, ties by name."""
-    defaults = [c for c in classes if _is_default_class(c)]
-    if not defaults:
-        return None
-
-    def key(c: JSONObject) -> tuple[str, str]:
-        meta = c.get("metadata") or {}
-        return (str(meta.get("creationTimestamp") or ""), str(meta.get("name") or ""))
-
-    newest = max(str((c.get("metadata") or {}).get("creationTimestamp") or "") for c in defaults)
-    return min((c for c in defaults if key(c)[0] == newest), key=lambda c: key(c)[1])
-
-
 class Objects:
     """The simple kinds over ``registry``'s store, clock and uids."""
 
@@ -305,7 +281,7 @@ class Objects:
             spec = obj.setdefault("spec", {})
             annotations = meta.get("annotations") or {}
             if spec.get("storageClassName") is None and BETA_CLASS_ANNOTATION not in annotations:
-                chosen = default_class(self.store.list("storageclasses").items)
+                chosen = storagehelpers.default_class(self.store.list("storageclasses").items)
                 if chosen is not None:
                     spec["storageClassName"] = (chosen.get("metadata") or {}).get("name", "")
             self._add_finalizer(meta, PVC_PROTECTION)
@@ -712,4 +688,4 @@ class Objects:
         return st.success_status(details)
 
 
-__all__ = ["KINDS", "Kind", "Objects", "base64_error", "default_class"]
+__all__ = ["KINDS", "Kind", "Objects", "base64_error"]
