@@ -130,6 +130,8 @@ class AttachSession:
             self._end_streams()
 
     def _end_streams(self) -> None:
+        if self._ended:
+            return
         self._ended = True
         for queue in (self._stdout, self._stderr):
             if not queue.full():  # a full queue has no reader waiting; see ``_next``
@@ -200,6 +202,7 @@ class AttachSession:
         self._reader.cancel()
         with contextlib.suppress(BaseException):
             await self._reader
+        self._end_streams()  # a reader cancelled before it ran never ended them
         self._close()
 
     def _close(self) -> None:

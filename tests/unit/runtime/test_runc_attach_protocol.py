@@ -1,0 +1,176 @@
+"""conmon's attach protocol and the attach session against a fake conmon.
+
+Role: unit tests of the pure parts of ``seclet.runtime.runc.attach`` (the stream byte
+of conmon's packets, the ``ctl`` resize line, stdin cut into packets conmon reads
+whole, containerd's detach rule), of ``driver.conmon_stdio_args`` (CRI-O's conmon
+options for ``tty``/``stdin``/``stdinOnce``) and of the kubelet's ``container_tty``;
+then ``AttachSession`` over a ``SOCK_SEQPACKET`` socketpair whose other end plays
+conmon: output sorted by stream, stdin packets, the half-close of a ``stdinOnce``
+attach, a detach, and the end of the stream when conmon closes.
+Callers: pytest.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import pytest
+
+from seclet.kubelet.server import container_tty
+from seclet.runtime.runc import attach
+from seclet.runtime.runc.driver import ConmonRequest, conmon_stdio_args
+
+
+def test_split_packet() -> None:
+    assert attach.split_packet(b"\x02hello") == (2, b"hello")
+    assert attach.split_packet(b"\x03err\n") == (3, b"err\n")
+    assert attach.split_packet(b"\x02") == (2, b"")
+    assert attach.split_packet(b"") == (0, b"")
+
+
+def test_resize_message_is_height_then_width() -> None:
+    assert attach.resize_message(80, 24) == b"1 24 80\n"
+
+
+def test_stdin_packets_fit_conmons_buffer() -> None:
+    data = bytes(range(256)) * 300  # 76800 bytes
+    packets = list(attach.stdin_packets(data))
+    assert [len(p) for p in packets] == [32768, 32768, 11264]
+    assert b"".join(packets) == data
+    assert list(attach.stdin_packets(b"")) == []
+
+
+@pytest.mark.parametrize(
+    ("tty", "stdin_once", "detach"),
+    [(False, True, False), (False, False, True), (True, True, True), (True, False, True)],
+)
+def test_detach_on_stdin_end(tty: bool, stdin_once: bool, detach: bool) -> None:
+    assert attach.detach_on_stdin_end(tty=tty, stdin_once=stdin_once) is detach
+
+
+def _request(**kw: bool) -> ConmonRequest:
+    return ConmonRequest(
+        container_id="c", name="c", bundle=Path("/b"), log_path="", persist_dir=Path("/b"), **kw
+    )
+
+
+def test_conmon_stdio_args_as_cri_o() -> None:
+    assert conmon_stdio_args(_request()) == []
+    assert conmon_stdio_args(_request(stdin=True, stdin_once=True)) == ["-i"]
+    assert conmon_stdio_args(_request(stdin=True)) == ["--leave-stdin-open", "-i"]
+    assert conmon_stdio_args(_request(terminal=True, stdin=True)) == ["-t"]
+    assert conmon_stdio_args(_request(terminal=True)) == ["-t"]
+
+
+def test_container_tty_from_the_spec() -> None:
+    pod = {
+        "spec": {
+            "containers": [{"name": "a", "tty": True}, {"name": "b"}],
+            "initContainers": [{"name": "i", "tty": True}],
+        }
+    }
+    assert container_tty(pod, "a") is True
+    assert container_tty(pod, "b") is False
+    assert container_tty(pod, "i") is True
+    assert container_tty(pod, "x") is False
+
+
+def _pair() -> tuple[socket.socket, socket.socket]:
+    ours, conmon = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    ours.setblocking(False)
+    return ours, conmon
+
+
+async def _drain(session: attach.AttachSession) -> tuple[bytes, bytes]:
+    async def all_of(read: Callable[[], Awaitable[bytes]]) -> bytes:
+        out = b""
+        while chunk := await read():
+            out += chunk
+        return out
+
+    out, err = await asyncio.gather(all_of(session.read_stdout), all_of(session.read_stderr))
+    return out, err
+
+
+def test_session_sorts_streams_and_half_closes_stdin_once(tmp_path: Path) -> None:
+    async def body() -> None:
+        ours, conmon = _pair()
+        session = attach.AttachSession(
+            ours, tmp_path / "ctl", tty=False, stdin=True, stdin_once=True
+        )
+        await session.write_stdin(b"x" * 40000)
+        assert conmon.recv(65536) == b"x" * 32768
+        assert conmon.recv(65536) == b"x" * 7232
+        await session.close_stdin()
+        assert conmon.recv(65536) == b""  # conmon sees the end of the client's stdin
+        await session.write_stdin(b"late")  # after the end: dropped
+        for packet in (b"\x02out1 ", b"\x03err1", b"\x02", b"\x02out2", b"\x09junk"):
+            conmon.send(packet)
+        conmon.close()  # the container exited: conmon closes its clients
+        assert await _drain(session) == (b"out1 out2", b"err1")
+        assert await session.read_stdout() == b""
+        assert await session.wait() == 0
+
+    asyncio.run(body())
+
+
+def test_session_detaches_when_stdin_ends_without_stdin_once(tmp_path: Path) -> None:
+    async def body() -> None:
+        ours, conmon = _pair()
+        session = attach.AttachSession(
+            ours, tmp_path / "ctl", tty=False, stdin=True, stdin_once=False
+        )
+        await session.close_stdin()
+        assert await session.read_stdout() == b""
+        assert await session.read_stderr() == b""
+        assert await session.wait() == 0
+        assert conmon.recv(10) == b""  # the connection is closed: conmon forgets us
+        conmon.close()
+
+    asyncio.run(body())
+
+
+def test_tty_session_one_stream_and_resize_on_ctl(tmp_path: Path) -> None:
+    async def body() -> None:
+        ctl = tmp_path / "ctl"
+        os.mkfifo(ctl)
+        reader = os.open(ctl, os.O_RDONLY | os.O_NONBLOCK)
+        ours, conmon = _pair()
+        session = attach.AttachSession(ours, ctl, tty=True, stdin=True, stdin_once=True)
+        session.resize(132, 43)
+        assert os.read(reader, 100) == b"1 43 132\n"
+        conmon.send(b"\x02/ # ")
+        conmon.send(b"\x03runc says")  # a terminal has no separate stderr
+        assert await session.read_stdout() == b"/ # "
+        assert await session.read_stderr() == b""
+        await session.kill()  # detach
+        assert await session.read_stdout() == b""
+        session.resize(1, 1)  # after a detach: nothing written
+        assert os.read(reader, 100) == b""  # no writer, nothing left in the FIFO
+        os.close(reader)
+        conmon.close()
+
+    asyncio.run(body())
+
+
+def test_session_without_stdin_writes_nothing(tmp_path: Path) -> None:
+    async def body() -> None:
+        ours, conmon = _pair()
+        conmon.setblocking(False)
+        session = attach.AttachSession(
+            ours, tmp_path / "ctl", tty=False, stdin=False, stdin_once=True
+        )
+        await session.write_stdin(b"typed")
+        await session.close_stdin()  # no stdin: neither a half-close nor a detach
+        with pytest.raises(BlockingIOError):
+            conmon.recv(10)
+        conmon.send(b"\x02still here")
+        assert await session.read_stdout() == b"still here"
+        await session.kill()
+        conmon.close()
+
+    asyncio.run(body())
