@@ -4,7 +4,11 @@ Role: on first start, create under the data directory (mode 0700) a self-signed 
 a serving certificate for ``127.0.0.1``/``localhost`` (and the bind address) signed by
 it, and a random bearer token, each file mode 0600; later starts reuse them. Writes
 the kubeconfig kubectl uses (mode 0600): the CA data, the server URL and the token.
-Callers: ``seclet.cli.server`` (at start), tests.
+Certificates are made by a child Python process (``start_issuing``): the server never
+imports ``cryptography`` (about 10 MB it would keep for its whole life), and
+``seclet server`` starts the child before its own imports, so on two cores the keys
+are made while the API modules load.
+Callers: ``seclet.cli.server`` (at start), ``seclet.apiserver.server``, tests.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ import base64
 import datetime
 import os
 import secrets
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
-
-import yaml
 
 CLUSTER_NAME = "seclet"
 _HOSTS_FILE = "apiserver.hosts"
@@ -83,8 +87,37 @@ def _issue(pki: Path, hosts: tuple[str, ...]) -> None:
     _write_private(pki / _HOSTS_FILE, (" ".join(hosts) + "\n").encode())
 
 
-def ensure_credentials(data_dir: Path, bind: str = "127.0.0.1") -> Credentials:
-    """The data directory's credentials, created on first start (idempotent)."""
+class CredentialsError(RuntimeError):
+    """The child making the certificates failed (its last line of stderr)."""
+
+
+_ISSUE = (
+    "import sys\n"
+    "from pathlib import Path\n"
+    "from seclet.apiserver.pki import _issue\n"
+    "_issue(Path(sys.argv[1]), tuple(sys.argv[2:]))\n"
+)
+"""The child's program: ``_issue`` for the pki directory and hosts in its argv."""
+
+
+@dataclass
+class Issuing:
+    """Certificates being made by a child process (``process`` None: nothing to make)."""
+
+    process: subprocess.Popen[bytes] | None = None
+
+    def wait(self) -> None:
+        """Until the child is done; ``CredentialsError`` when it failed."""
+        if self.process is None:
+            return
+        _out, err = self.process.communicate()
+        code, self.process = self.process.returncode, None
+        if code != 0:
+            lines = err.decode(errors="replace").strip().splitlines() or [f"exit status {code}"]
+            raise CredentialsError(f"cannot make the API server's certificates: {lines[-1]}")
+
+
+def _pki_dir(data_dir: Path) -> Path:
     # 0711 as containerd's root: a user-namespaced pod's mapped root must traverse it to
     # reach its rootfs; nothing in it can be listed, and every secret below is 0600
     # (pki/ itself 0700).
@@ -92,12 +125,38 @@ def ensure_credentials(data_dir: Path, bind: str = "127.0.0.1") -> Credentials:
     data_dir.chmod(0o711)
     pki = data_dir / "pki"
     pki.mkdir(exist_ok=True, mode=0o700)
+    return pki
+
+
+def start_issuing(data_dir: Path, bind: str = "127.0.0.1") -> Issuing:
+    """Start a child making the certificates the data directory lacks for ``bind``
+    (none when they are all there: a warm start). ``wait`` before
+    ``ensure_credentials``."""
+    pki = _pki_dir(data_dir)
+    hosts = _serving_hosts(bind)
+    if _known_covered(pki, hosts):
+        return Issuing()
+    # The child finds this very package, whatever path the parent was started with.
+    package_root = str(Path(__file__).resolve().parents[2])
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (package_root, env.get("PYTHONPATH")) if p)
+    process = subprocess.Popen(
+        [sys.executable, "-c", _ISSUE, str(pki), *hosts],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        env=env,
+    )
+    return Issuing(process)
+
+
+def ensure_credentials(data_dir: Path, bind: str = "127.0.0.1") -> Credentials:
+    """The data directory's credentials, created on first start (idempotent)."""
+    start_issuing(data_dir, bind).wait()
+    pki = data_dir / "pki"
     ca_cert_path = pki / "ca.crt"
     cert_path, key_path = pki / "apiserver.crt", pki / "apiserver.key"
     token_path = data_dir / "token"
-    hosts = _serving_hosts(bind)
-    if not _known_covered(pki, hosts):
-        _issue(pki, hosts)
     if not token_path.exists():
         _write_private(token_path, secrets.token_urlsafe(32).encode())
     return Credentials(ca_cert_path, cert_path, key_path, token_path.read_text().strip())
@@ -113,6 +172,8 @@ def server_url(host: str, port: int) -> str:
 
 def kubeconfig_text(creds: Credentials, url: str) -> str:
     """The kubeconfig YAML for ``url`` with the CA data and the token."""
+    import yaml  # noqa: PLC0415 - keeps the certificate-making child light
+
     ca_data = base64.b64encode(creds.ca_cert.read_bytes()).decode()
     config = {
         "apiVersion": "v1",

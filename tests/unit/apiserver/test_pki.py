@@ -1,4 +1,5 @@
-"""The server's credentials: made once, 0600, reused without cryptography."""
+"""The server's credentials: made once, 0600, by a child process; the server itself
+never imports cryptography (about 10 MB it would keep)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-from seclet.apiserver.pki import ensure_credentials
+import pytest
+
+from seclet.apiserver.pki import CredentialsError, ensure_credentials
 
 _WARM = """
 import sys
@@ -27,7 +30,10 @@ def _warm(data: Path, bind: str) -> tuple[str, bool]:
 
 def test_first_start_issues_then_warm_starts_reuse_without_cryptography(tmp_path: Path) -> None:
     data = tmp_path / "data"
+    first_token, imported = _warm(data, "127.0.0.1")
+    assert not imported  # the certificates were made by a child
     first = ensure_credentials(data)
+    assert first.token == first_token
     pki = data / "pki"
     for name in ("ca.crt", "ca.key", "apiserver.crt", "apiserver.key", "apiserver.hosts"):
         assert stat.S_IMODE((pki / name).stat().st_mode) == 0o600, name
@@ -47,8 +53,18 @@ def test_a_new_bind_address_reissues_the_serving_certificate(tmp_path: Path) -> 
     ca = (data / "pki" / "ca.crt").read_bytes()
     serving = (data / "pki" / "apiserver.crt").read_bytes()
     _token, imported = _warm(data, "127.0.0.2")
-    assert imported
+    assert not imported
     assert (data / "pki" / "ca.crt").read_bytes() == ca
     assert (data / "pki" / "apiserver.crt").read_bytes() != serving
     assert (data / "pki" / "apiserver.hosts").read_text() == "127.0.0.1 localhost ::1 127.0.0.2\n"
     assert _warm(data, "127.0.0.2")[1] is False
+
+
+def test_a_failing_child_is_an_error_with_its_last_line(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    ensure_credentials(data)
+    (data / "pki" / "ca.key").write_text("not a key\n")
+    (data / "pki" / "apiserver.hosts").unlink()
+    with pytest.raises(CredentialsError) as err:
+        ensure_credentials(data)
+    assert str(err.value).startswith("cannot make the API server's certificates: ValueError: ")
