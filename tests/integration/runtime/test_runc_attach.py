@@ -3,7 +3,7 @@
 Role: a ``stdinOnce`` container reads what the attach sends, its stdin closes when the
 attach's stdin ends, the output streams until it exits (stdout and stderr apart) and
 its exit code and CRI log are still right; a terminal container echoes through its
-pty and takes a resize; a container without stdin streams output only and a detach
+pty and takes two resizes sent at once (the last one wins); a container without stdin streams output only and a detach
 leaves it running; a new runtime on the same root attaches to a running container
 (conmon keeps the socket); an exited container is refused with containerd's text.
 Callers: pytest.
@@ -110,6 +110,7 @@ def test_terminal_echo_and_resize(env: Env) -> None:
         )
         session = await env.runtime.attach(AttachRequest(container_id=cid, stdin=True, tty=True))
         assert session.tty
+        session.resize(92, 18)  # kubectl's redraw trick: one larger, then the size
         session.resize(91, 17)
         await asyncio.sleep(0.2)
         await session.write_stdin(b"stty size; exit 5\n")

@@ -6,7 +6,8 @@ whole, containerd's detach rule), of ``driver.conmon_stdio_args`` (CRI-O's conmo
 options for ``tty``/``stdin``/``stdinOnce``) and of the kubelet's ``container_tty``;
 then ``AttachSession`` over a ``SOCK_SEQPACKET`` socketpair whose other end plays
 conmon: output sorted by stream, stdin packets, the half-close of a ``stdinOnce``
-attach, a detach, and the end of the stream when conmon closes.
+attach, a detach, the end of the stream when conmon closes, and resizes sent one
+at a time (conmon 2.1.6 applies only the first line of a read).
 Callers: pytest.
 """
 
@@ -141,7 +142,12 @@ def test_tty_session_one_stream_and_resize_on_ctl(tmp_path: Path) -> None:
         reader = os.open(ctl, os.O_RDONLY | os.O_NONBLOCK)
         ours, conmon = _pair()
         session = attach.AttachSession(ours, ctl, tty=True, stdin=True, stdin_once=True)
+        session.resize(133, 44)  # kubectl's redraw: the size plus one, then the size
         session.resize(132, 43)
+        await asyncio.sleep(0.1)
+        # One line at a time: the next waits until conmon read the FIFO empty.
+        assert os.read(reader, 100) == b"1 44 133\n"
+        await asyncio.sleep(0.1)
         assert os.read(reader, 100) == b"1 43 132\n"
         conmon.send(b"\x02/ # ")
         conmon.send(b"\x03runc says")  # a terminal has no separate stderr
@@ -150,6 +156,7 @@ def test_tty_session_one_stream_and_resize_on_ctl(tmp_path: Path) -> None:
         await session.kill()  # detach
         assert await session.read_stdout() == b""
         session.resize(1, 1)  # after a detach: nothing written
+        await asyncio.sleep(0.05)
         assert os.read(reader, 100) == b""  # no writer, nothing left in the FIFO
         os.close(reader)
         conmon.close()

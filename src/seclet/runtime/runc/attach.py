@@ -14,7 +14,13 @@ restart). Its protocol (conmon ``conn_sock.c``/``ctr_stdio.c``; CRI-O's
   ``stdinOnce``) or the stdin is a terminal;
 - when the container exits conmon sends the rest of the output, then closes every
   client: the end of the stream;
-- a terminal resize is ``1 <height> <width>\\n`` written to the ``ctl`` FIFO.
+- a terminal resize is ``1 <height> <width>\\n`` written to the ``ctl`` FIFO; conmon
+  passes it on as ``<height> <width>\\n`` through its ``winsz`` FIFO. conmon before
+  2a1dda8 (2025; Debian's 2.1.6 among them) applies only the first line of each read
+  of those FIFOs, as often as the read holds lines, so a second resize sent at once
+  (kubectl sends the size plus one, then the size, to make the program redraw) would
+  be lost: the session writes one resize at a time and the next only once both FIFOs
+  are read empty (``FIONREAD``).
 What a detach means follows containerd's ``ContainerIO.Attach``: when the client's
 stdin ends, a ``stdinOnce`` container without a terminal gets its stdin closed and
 the output keeps streaming until it exits; any other container's attach ends there
@@ -32,9 +38,13 @@ Callers: seclet.runtime.runc.service.
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
+import fcntl
 import os
 import socket
+import struct
+import termios
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Final
@@ -54,6 +64,9 @@ CONN_SOCK_BUF_SIZE: Final = 32768
 RECV_SIZE: Final = 65536
 """Our receive buffer: larger than any packet conmon sends (8192 + 1 bytes)."""
 WIN_RESIZE_EVENT: Final = 1
+_FIFO_READ_WAIT: Final = 1.0
+"""How long a resize waits for conmon to read the previous one before sending anyway."""
+_FIFO_POLL: Final = 0.005
 _QUEUE_PACKETS: Final = 64
 
 
@@ -102,6 +115,8 @@ class AttachSession:
         self._stderr: asyncio.Queue[bytes] = asyncio.Queue(_QUEUE_PACKETS)
         self._writing = True
         self._detached = False
+        self._sizes: collections.deque[tuple[int, int]] = collections.deque()
+        self._resizer: asyncio.Task[None] | None = None
         self._ended = False
         self._reader = asyncio.ensure_future(self._read())
 
@@ -175,19 +190,29 @@ class AttachSession:
         return await queue.get()
 
     def resize(self, width: int, height: int) -> None:
-        """A line on conmon's ``ctl`` FIFO (only a terminal has a size)."""
+        """Queue a line for conmon's ``ctl`` FIFO (only a terminal has a size)."""
         if not self._tty or self._detached:
             return
-        try:
-            fd = os.open(self._ctl, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
-        except OSError:
-            return  # conmon is gone: the container has exited
-        try:
-            os.write(fd, resize_message(width, height))
-        except OSError:
-            pass
-        finally:
-            os.close(fd)
+        self._sizes.append((width, height))
+        if self._resizer is None or self._resizer.done():
+            self._resizer = asyncio.ensure_future(self._send_sizes())
+
+    async def _send_sizes(self) -> None:
+        while self._sizes and not self._detached:
+            width, height = self._sizes.popleft()
+            if not _write_fifo(self._ctl, resize_message(width, height)):
+                return  # conmon is gone: the container has exited
+            await self._fifos_read()
+
+    async def _fifos_read(self) -> None:
+        """Until conmon has read ``ctl`` and then ``winsz`` empty (or a second passed)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + _FIFO_READ_WAIT
+        for fifo in (self._ctl, self._ctl.with_name("winsz")):
+            while True:
+                await asyncio.sleep(_FIFO_POLL)
+                if not _unread(fifo) or loop.time() >= deadline:
+                    break
 
     async def wait(self) -> int:
         """The stream's end; an attach has no exit code of its own (0)."""
@@ -200,6 +225,8 @@ class AttachSession:
         self._detached = True
         self._writing = False
         self._reader.cancel()
+        if self._resizer is not None:
+            self._resizer.cancel()
         with contextlib.suppress(BaseException):
             await self._reader
         self._end_streams()  # a reader cancelled before it ran never ended them
@@ -208,6 +235,37 @@ class AttachSession:
     def _close(self) -> None:
         if self._sock.fileno() != -1:
             self._sock.close()
+
+
+def _write_fifo(path: Path, data: bytes) -> bool:
+    """Write ``data`` to a FIFO conmon reads; False when nobody reads it any more."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return False
+    try:
+        os.write(fd, data)
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+    return True
+
+
+def _unread(path: Path) -> int:
+    """Bytes waiting in a FIFO (0 when it has no reader or does not exist)."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_NONBLOCK | os.O_CLOEXEC)
+    except OSError:
+        return 0
+    try:
+        raw = fcntl.ioctl(fd, termios.FIONREAD, struct.pack("i", 0))
+        count: int = struct.unpack("i", raw)[0]
+        return count
+    except OSError:
+        return 0
+    finally:
+        os.close(fd)
 
 
 async def attach(config: RuntimeConfig, request: AttachRequest) -> ExecSession:
