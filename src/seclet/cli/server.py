@@ -6,7 +6,11 @@ configurations of each part, wire the parts together and serve until SIGINT/SIGT
 Steps of ``run`` and ``_serve``:
 0. (``run``) check every flag, then start the child that makes the API server's
    certificates when the data directory lacks them (``pki.start_issuing``), and only
-   then import the API server's modules: on two cores the keys are made meanwhile;
+   then import the API server's modules: on two cores the keys are made meanwhile.
+   aiohttp makes two client TLS contexts at import, each loading the system's CA
+   certificates (about a tenth of start-up); that loading waits until the API
+   listens (``_deferred_verify_paths``), done in a thread before anything could use
+   aiohttp's client (image pulls, once the kubelet runs);
 1. open the object store (SQLite under the data directory) once, for everyone, and
    wait for the certificates;
 2. start the API server and print where it serves and where the kubeconfig is (it
@@ -35,14 +39,16 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gc
 import importlib
 import logging
 import os
 import signal
 import socket
+import ssl
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -208,6 +214,29 @@ async def _start_node(store: Store, config: ServerConfig, args: argparse.Namespa
     return kubelet
 
 
+@contextlib.contextmanager
+def _deferred_verify_paths() -> Iterator[list[ssl.SSLContext]]:
+    """Within: ``SSLContext.set_default_verify_paths`` (loading the system's CA
+    certificates, what ``ssl.create_default_context`` does) only records the context
+    in the list yielded; ``_load_verify_paths`` makes the same calls later. For the
+    aiohttp import only (nothing else runs meanwhile)."""
+    contexts: list[ssl.SSLContext] = []
+
+    def record(context: ssl.SSLContext) -> None:
+        contexts.append(context)
+
+    setattr(ssl.SSLContext, "set_default_verify_paths", record)  # noqa: B010
+    try:
+        yield contexts
+    finally:
+        delattr(ssl.SSLContext, "set_default_verify_paths")  # the inherited one again
+
+
+def _load_verify_paths(contexts: Sequence[ssl.SSLContext]) -> None:
+    for context in contexts:
+        context.set_default_verify_paths()
+
+
 _M_ARENA_MAX = -8
 """glibc's ``mallopt`` parameter for the most arenas (malloc.h)."""
 
@@ -298,7 +327,10 @@ async def _start_storage(
 
 
 async def _serve(
-    config: ServerConfig, args: argparse.Namespace, issuing: Issuing | None = None
+    config: ServerConfig,
+    args: argparse.Namespace,
+    issuing: Issuing | None = None,
+    ca_contexts: Sequence[ssl.SSLContext] = (),
 ) -> int:
     """The steps in the module docstring."""
     from seclet.apiserver.server import Server, open_store  # noqa: PLC0415 - see run
@@ -324,6 +356,7 @@ async def _serve(
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    await asyncio.to_thread(_load_verify_paths, ca_contexts)
     kubelet: Kubelet | None = None
     controller_tasks = _start_controllers(store, config, args, server.metrics)
     storage = await _start_storage(store, config, args)
@@ -367,6 +400,8 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
     issuing = start_issuing(args.data_dir, args.bind)
     # The API server's modules (aiohttp, the API types: most of start-up) only now,
     # while the child makes the certificates on the other core.
+    with _deferred_verify_paths() as ca_contexts:
+        import aiohttp  # noqa: F401, PLC0415 - its client's TLS contexts, see the docstring
     from seclet.apiserver.server import ServerConfig  # noqa: PLC0415 - after start_issuing
 
     config = ServerConfig(
@@ -377,4 +412,4 @@ def run(args: argparse.Namespace, gates: FeatureGates) -> int:
         store=args.store,
         gates=gates,
     )
-    return asyncio.run(_serve(config, args, issuing))
+    return asyncio.run(_serve(config, args, issuing, ca_contexts))
