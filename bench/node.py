@@ -13,10 +13,13 @@ Steps:
    (``tests/registry.py``) and build a raw OCI bundle (``runc spec``, non-terminal,
    ``sleep 3600``) whose rootfs is the busybox image's own layer;
 2. start ``seclet server`` on a fresh data directory as ``tests/e2e/node.py`` does and
-   time, from the process's exec, the first ``/readyz`` 200, the first authenticated
-   ``GET /api`` 200 and the Node ``Ready``, beside a bare ``python -c "import
-   seclet.cli.main, seclet.cli.server"`` (the import floor: its time, RSS and PSS);
-   read the server's RSS and PSS once the node is ready;
+   time, from the process's exec, the first ``/readyz`` 200 (and the server's CPU
+   seconds then: steadier than the time on a busy machine), the first authenticated
+   ``GET /api`` 200 and the Node ``Ready``, beside a bare ``python -c`` importing
+   what the server imports before it listens (``seclet.cli.main``,
+   ``seclet.cli.server``, aiohttp with its CA loading deferred as the server does,
+   ``seclet.apiserver.server``: the import floor, its time, RSS and PSS); read the
+   server's RSS and PSS once the node is ready;
 3. pull the image once with a warm-up pod, then per round, in alternating order:
    ``runc run -d`` + ``runc delete -f`` of the raw bundle, and a pod created through
    the API (raw HTTPS with the kubeconfig's token) until a watch sees it Running with
@@ -30,6 +33,14 @@ Steps:
 6. print medians, min–max, ratios and the targets (``--json``: the same as JSON);
    everything started (pods, server, registry, runc containers, temp dirs) is removed,
    also on failure.
+Bytecode: by default every seclet process of the run (the floor, the server, its
+certificate child) reads and writes compiled bytecode under the run's temporary
+directory (``PYTHONPYCACHEPREFIX``), warmed by one import of all the server's modules
+first, so the figures are those of an installed package, whose bytecode ``pip
+install`` compiles; ``--no-bytecode-cache`` sets ``PYTHONDONTWRITEBYTECODE=1`` and no
+prefix instead: with the editable install, the sources (about 110 modules, 840 KB,
+before the API listens) are compiled at every start, as in an environment that sets
+that variable.
 Notes: the pods set ``terminationGracePeriodSeconds: 0``, so the API removes a bound
 pod at once (upstream's ``CheckGracefulDelete``) and the kubelet tears it down after;
 "runc state gone" (its sandbox's and container's directories leave ``<data>/runtime/runc``)
@@ -81,7 +92,7 @@ EXEC_RATIO_TARGET = 1.5
 RSS_TARGET_MB = 60.0
 READY_TARGET_S = 1.0
 IDLE_SETTLE_S = 2.0
-"""Seconds the node is left alone before its memory is read."""
+"""Seconds the node is left alone before its memory is read (``--idle``)."""
 POLL_S = 0.002
 
 JSONObject = dict[str, Any]
@@ -242,6 +253,9 @@ def conmons(data_dir: Path) -> list[int]:
 
 _IMPORT_ONLY = (
     "import seclet.cli.main, seclet.cli.server\n"
+    "with seclet.cli.server._deferred_verify_paths():\n"
+    "    import aiohttp\n"
+    "import seclet.apiserver.server\n"
     "from pathlib import Path\n"
     "s = Path('/proc/self/status').read_text().splitlines()\n"
     "r = Path('/proc/self/smaps_rollup').read_text().splitlines()\n"
@@ -250,13 +264,34 @@ _IMPORT_ONLY = (
 )
 
 
-def import_floor(samples: Samples) -> None:
-    """What the server pays before it does anything: a Python process importing
-    ``seclet.cli.main`` and ``seclet.cli.server`` (its time from exec, and its RSS/PSS
-    then)."""
+_ALL_MODULES = (
+    "import seclet.cli.main, seclet.cli.server, seclet.apiserver.server, seclet.apiserver.certs,"
+    " seclet.controllers.storage, seclet.host.probe, seclet.kubelet.kubelet,"
+    " seclet.runtime.image.store, seclet.runtime.runc.service"
+)
+"""What a server imports in all (the bytecode warm-up)."""
+
+
+def seclet_env(tmp: Path, bytecode_cache: bool) -> dict[str, str]:
+    """The environment of the run's seclet processes (see Bytecode in the docstring);
+    with the cache, warmed by one import of every module a server imports."""
+    env = dict(os.environ)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    if not bytecode_cache:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        return env
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env["PYTHONPYCACHEPREFIX"] = str(tmp / "pycache")
+    subprocess.run([sys.executable, "-c", _ALL_MODULES], env=env, check=True)
+    return env
+
+
+def import_floor(samples: Samples, env: dict[str, str] | None = None) -> None:
+    """What the server pays before it listens: a Python process importing what it
+    imports until then (its time from exec, and its RSS/PSS then)."""
     t0 = time.perf_counter()
     out = subprocess.run(
-        [sys.executable, "-c", _IMPORT_ONLY], capture_output=True, text=True, check=True
+        [sys.executable, "-c", _IMPORT_ONLY], capture_output=True, text=True, check=True, env=env
     )
     samples.add("import_s", time.perf_counter() - t0)
     rss_kb, pss_kb = out.stdout.split()
@@ -290,6 +325,8 @@ def _unverified() -> ssl.SSLContext:
 @dataclass
 class ReadyTimes:
     readyz: float
+    readyz_cpu: float
+    """The server's CPU seconds (its own threads) at the first ``/readyz`` 200."""
     api: float
     node: float
 
@@ -306,6 +343,8 @@ class Server:
     port: int = 0
     token: str = ""
     ca_pem: str = ""
+    env: dict[str, str] | None = None
+    """The server's environment (None: this process's)."""
 
     @property
     def pid(self) -> int:
@@ -331,7 +370,9 @@ class Server:
         insecure = _unverified()
         with self.log_path.open("ab") as log:
             t0 = time.perf_counter()
-            self.process = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                args, stdout=log, stderr=subprocess.STDOUT, env=self.env
+            )
         deadline = t0 + timeout
 
         def poll(probe: Callable[[], bool]) -> float:
@@ -345,6 +386,7 @@ class Server:
             raise BenchError(f"seclet server not ready in {timeout}s:\n{self.log()}")
 
         readyz = poll(lambda: _https(self.port, "/readyz", token=None, context=insecure)[0] == 200)
+        readyz_cpu = cpu_s(self.pid)
 
         def api_ok() -> bool:
             if not self.token:
@@ -368,7 +410,7 @@ class Server:
             return False
 
         node = poll(node_ready)
-        return ReadyTimes(readyz, api, node)
+        return ReadyTimes(readyz, readyz_cpu, api, node)
 
     def _read_kubeconfig(self) -> None:
         doc = yaml.safe_load(self.kubeconfig.read_text())
@@ -609,7 +651,7 @@ def record_memory(samples: Samples, label: str, server: Server) -> None:
 
 
 async def pod_phase(
-    server: Server, raw: RawRunc, samples: Samples, rounds: int, execs: int
+    server: Server, raw: RawRunc, samples: Samples, rounds: int, execs: int, idle_s: float
 ) -> None:
     headers = {"Authorization": f"Bearer {server.token}"}
     connector = aiohttp.TCPConnector(ssl=server.ssl_context())
@@ -623,7 +665,7 @@ async def pod_phase(
         await watch.start(session, server.url)
         client = Client(server, session, watch, runc_root, exec_session)
         try:
-            await _pod_rounds(client, server, raw, samples, rounds, execs)
+            await _pod_rounds(client, server, raw, samples, rounds, execs, idle_s)
         finally:
             await client.delete_all()
             await watch.stop()
@@ -631,7 +673,13 @@ async def pod_phase(
 
 
 async def _pod_rounds(
-    client: Client, server: Server, raw: RawRunc, samples: Samples, rounds: int, execs: int
+    client: Client,
+    server: Server,
+    raw: RawRunc,
+    samples: Samples,
+    rounds: int,
+    execs: int,
+    idle_s: float,
 ) -> None:
     # warm-up: the image pull, the first sandbox, the first exec, and runc's own caches
     t, cid, ids = await client.create("bench-warmup", limit_s=120)
@@ -683,19 +731,19 @@ async def _pod_rounds(
     # idle memory with 1 and 10 pods
     created: dict[str, set[str]] = {}
     _, _, created["bench-idle-0"] = await client.create("bench-idle-0")
-    await asyncio.sleep(IDLE_SETTLE_S)
+    await asyncio.sleep(idle_s)
     record_memory(samples, "1pod", server)
     t0 = time.perf_counter()
     results = await asyncio.gather(*(client.create(f"bench-idle-{k}") for k in range(1, 10)))
     samples.add("create_9_concurrent", time.perf_counter() - t0)
     for k, (_, _, ids) in enumerate(results, start=1):
         created[f"bench-idle-{k}"] = ids
-    await asyncio.sleep(IDLE_SETTLE_S)
+    await asyncio.sleep(idle_s)
     record_memory(samples, "10pods", server)
     t0 = time.perf_counter()
     await asyncio.gather(*(client.delete(n, ids) for n, ids in created.items()))
     samples.add("delete_10_concurrent", time.perf_counter() - t0)
-    await asyncio.sleep(IDLE_SETTLE_S)
+    await asyncio.sleep(idle_s)
     record_memory(samples, "after", server)
 
 
@@ -781,6 +829,7 @@ ROWS = (
         "import only",
         abs_target=READY_TARGET_S,
     ),
+    Row("  server CPU to /readyz, cold (info)", "ready_cpu_cold"),
     Row("  Node Ready, cold (info)", "ready_node_cold"),
     Row(
         "ready /readyz, warm",
@@ -796,6 +845,7 @@ ROWS = (
         "import only",
         abs_target=READY_TARGET_S,
     ),
+    Row("  server CPU to /readyz, warm (info)", "ready_cpu_warm"),
     Row("  Node Ready, warm (info)", "ready_node_warm"),
     Row("  SIGTERM → exit (info)", "stop"),
     Row(
@@ -919,25 +969,29 @@ def run(args: argparse.Namespace, samples: Samples) -> None:
         raw = RawRunc.prepare(tmp / "raw")
         node_dir = tmp / "node"
         node_dir.mkdir()
+        env = seclet_env(tmp, args.bytecode_cache)
         server = Server(
             data_dir=node_dir / "data",
             kubeconfig=node_dir / "kubeconfig.yaml",
             mirrors=tuple(f"{host}={reg.url}" for host in MIRRORED_HOSTS),
             log_path=node_dir / "seclet-server.log",
+            env=env,
         )
-        import_floor(samples)
+        import_floor(samples, env)
         ready = server.start()
         samples.add("ready_readyz_cold", ready.readyz)
+        samples.add("ready_cpu_cold", ready.readyz_cpu)
         samples.add("ready_api_cold", ready.api)
         samples.add("ready_node_cold", ready.node)
-        time.sleep(IDLE_SETTLE_S)
+        time.sleep(args.idle)
         record_memory(samples, "start", server)
-        asyncio.run(pod_phase(server, raw, samples, args.rounds, args.execs))
+        asyncio.run(pod_phase(server, raw, samples, args.rounds, args.execs, args.idle))
         for _ in range(args.restarts):
             samples.add("stop", server.stop())
-            import_floor(samples)
+            import_floor(samples, env)
             ready = server.start()
             samples.add("ready_readyz_warm", ready.readyz)
+            samples.add("ready_cpu_warm", ready.readyz_cpu)
             samples.add("ready_api_warm", ready.api)
             samples.add("ready_node_warm", ready.node)
         if args.keep_log is not None:
@@ -959,6 +1013,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--restarts", type=int, default=2, help="warm restarts timed")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--keep-log", type=Path, help="copy the server's log here")
+    parser.add_argument("--idle", type=float, default=IDLE_SETTLE_S,
+                        help=f"seconds idle before memory is read ({IDLE_SETTLE_S:g})")
+    parser.add_argument("--no-bytecode-cache", dest="bytecode_cache", action="store_false",
+                        help="compile seclet's sources at every start (see the docstring)")
     args = parser.parse_args(argv)
     missing = _missing()
     if missing:
@@ -971,11 +1029,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         for r in rows:
             del r["_row"]
-        doc = {"rows": rows, "samples": samples.values, "seconds": time.perf_counter() - t0}
+        doc = {
+            "rows": rows,
+            "samples": samples.values,
+            "seconds": time.perf_counter() - t0,
+            "bytecode_cache": args.bytecode_cache,
+        }
         print(json.dumps(doc, indent=1))
     else:
         print_table(rows)
-        print(f"({time.perf_counter() - t0:.0f} s; ms medians over rounds, MB for memory)")
+        bytecode = "cached" if args.bytecode_cache else "compiled at every start"
+        print(
+            f"({time.perf_counter() - t0:.0f} s; ms medians over rounds, MB for memory;"
+            f" bytecode {bytecode}; memory read after {args.idle:g} s idle)"
+        )
     return 0
 
 
