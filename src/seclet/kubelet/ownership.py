@@ -48,11 +48,13 @@ How it is fast (bench/ownership.py measures each choice; the walk is syscall-bou
   therefore never skipped (upstream's chmod restores those bits). The only difference
   is the ctime of an entry whose mode was already right, by the few microseconds
   between the two calls.
-- one thread walks. Measured on the 2-core machine (100,000 entries, 8-10 paired
-  rounds): the root's subtrees split over two threads took the same CPU and 0.94-1.07x
-  the wall time of one thread, and a two-thread pipeline (one thread ``lstat``-s, the
-  other ``lchown``/``chmod``-s in the same order) 1.47x: each call holds the GIL for
-  about as long as the kernel takes, so a second thread mostly waits for it.
+- one thread walks. Measured on the shared 2-core machine (100,000 entries, 7-10
+  paired rounds per run, five runs): the root's subtrees split over two threads took
+  the same CPU and 0.89x-1.2x the wall time of one thread depending on the load, and a
+  two-thread pipeline (one thread ``lstat``-s, the other ``lchown``/``chmod``-s in the
+  same order) 1.47x: each call holds the GIL about as long as the kernel takes, so a
+  second thread mostly waits for it. No steady gain, and one thread keeps upstream's
+  sequential order, so an error stops the walk at the same entry.
 - iterative, not recursive (no recursion limit); at most ``MAX_OPEN_DIRS`` directory
   fds are open at once: past that depth a directory's parent fd is closed while it is
   walked and re-opened as ``..`` of it afterwards (O(1); checked by device and inode,
