@@ -24,11 +24,9 @@ import json
 import logging
 import secrets
 from collections.abc import Awaitable, Callable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from aiohttp import web
-from prometheus_client.exposition import generate_latest
-from prometheus_client.registry import CollectorRegistry
 
 from seclet.api.parse import ParseError, parse_stream
 from seclet.apiserver import discovery, protobuf, streaming, tables
@@ -41,6 +39,9 @@ from seclet.apiserver.streaming import NODE_KEY, REGISTRY_KEY
 from seclet.nodeapi import NodeClient
 from seclet.store.api import StorageError
 
+if TYPE_CHECKING:
+    from prometheus_client.registry import CollectorRegistry
+
 log = logging.getLogger("seclet.apiserver")
 
 MAX_BODY: Final = 3 * 1024 * 1024
@@ -48,7 +49,8 @@ MAX_BODY: Final = 3 * 1024 * 1024
 OPEN_PATHS: Final = frozenset({"/healthz", "/livez", "/readyz"})
 TOKEN_KEY: Final = web.AppKey("token", str)
 OBJECTS_KEY: Final = web.AppKey("objects", Objects)
-METRICS_KEY: Final = web.AppKey("metrics", CollectorRegistry)
+METRICS_KEY: Final = web.AppKey[Callable[[], "CollectorRegistry"]]("metrics")
+"""The registry ``/metrics`` writes, asked for at each scrape (made on first use)."""
 COUNTER_KEY: Final = web.AppKey("request_counter", RequestCounter)
 METRICS_CONTENT_TYPE: Final = "text/plain; version=0.0.4; charset=utf-8"
 """What kube-apiserver's ``/metrics`` answers by default (Prometheus text 0.0.4)."""
@@ -277,7 +279,9 @@ def _health(endpoint: str, checks: tuple[str, ...]) -> Handler:
 
 async def metrics(request: web.Request) -> web.Response:
     """``/metrics``: the server's registry in the Prometheus text format."""
-    body = generate_latest(request.app[METRICS_KEY])
+    from prometheus_client.exposition import generate_latest  # noqa: PLC0415 - see metrics.py
+
+    body = generate_latest(request.app[METRICS_KEY]())
     return web.Response(body=body, headers={"Content-Type": METRICS_CONTENT_TYPE})
 
 
@@ -723,6 +727,8 @@ def make_app(
     *,
     node_client_source: Callable[[], NodeClient | None] | None = None,
     metrics_registry: CollectorRegistry | None = None,
+    metrics_source: Callable[[], CollectorRegistry] | None = None,
+    request_counter: RequestCounter | None = None,
 ) -> web.Application:
     """The application: ``registry`` decides, ``token`` authenticates, ``address()`` is
     what ``/api`` reports as the server's address (known once listening), and
@@ -731,11 +737,16 @@ def make_app(
     given, is asked on each request instead (a node connected after start).
     ``metrics_registry`` is the registry ``/metrics`` exposes (a new one when None);
     the server registers ``apiserver_request_total`` on it and other components
-    register theirs on the same instance."""
+    register theirs on the same instance. ``metrics_source`` instead: asked at each
+    scrape, its maker registers ``request_counter`` (``Server``: a registry made on
+    first use)."""
     app = web.Application(middlewares=[_count, _errors_and_auth], client_max_size=MAX_BODY + 1)
-    app[METRICS_KEY] = metrics_registry if metrics_registry is not None else new_registry()
-    app[COUNTER_KEY] = RequestCounter()
-    app[METRICS_KEY].register(app[COUNTER_KEY])
+    app[COUNTER_KEY] = request_counter if request_counter is not None else RequestCounter()
+    if metrics_source is None:
+        own = metrics_registry if metrics_registry is not None else new_registry()
+        own.register(app[COUNTER_KEY])
+        metrics_source = lambda: own  # noqa: E731
+    app[METRICS_KEY] = metrics_source
     app[REGISTRY_KEY] = registry
     app[OBJECTS_KEY] = Objects(registry)
     app[NODE_KEY] = node_client_source or (lambda: node_client)

@@ -12,6 +12,9 @@ WATCH, POST, PUT, PATCH, APPLY (an apply patch), DELETE, CONNECT (exec, attach);
 scope ``resource`` (named object), ``namespace`` or ``cluster``; component
 ``apiserver``. Non-resource requests (discovery, health) are not counted.
 ``request_labels`` is pure; the collector is a thread-safe counter map.
+prometheus_client (about 20 ms and 1 MB) is imported when a registry is first made
+or scraped, not at start: ``RequestCounter`` counts without it, and ``Server`` makes
+its registry on first use (``/metrics``, a controller registering there).
 Callers: ``seclet.apiserver.http`` (counting, ``/metrics``), ``seclet.apiserver.server``.
 """
 
@@ -19,10 +22,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Mapping
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
-from prometheus_client.core import CounterMetricFamily
-from prometheus_client.registry import Collector, CollectorRegistry
+if TYPE_CHECKING:
+    from prometheus_client.core import CounterMetricFamily
+    from prometheus_client.registry import CollectorRegistry
 
 REQUEST_TOTAL_HELP: Final = (
     "[STABLE] Counter of apiserver requests broken out for each verb, dry run value, group, "
@@ -86,8 +90,9 @@ def request_labels(
     return (str(code), "apiserver", dry_run, group, resource, scope, subresource, verb, version)
 
 
-class RequestCounter(Collector):
-    """``apiserver_request_total`` (a counter family without ``_created`` samples)."""
+class RequestCounter:
+    """``apiserver_request_total`` (a counter family without ``_created`` samples); a
+    collector for a registry (``collect``), which needs no base class."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -98,6 +103,8 @@ class RequestCounter(Collector):
             self._counts[labels] = self._counts.get(labels, 0) + 1
 
     def collect(self) -> Iterator[CounterMetricFamily]:
+        from prometheus_client.core import CounterMetricFamily  # noqa: PLC0415 - see module
+
         family = CounterMetricFamily("apiserver_request", REQUEST_TOTAL_HELP, labels=LABELS)
         with self._lock:
             counts = sorted(self._counts.items())
@@ -108,6 +115,8 @@ class RequestCounter(Collector):
 
 def new_registry() -> CollectorRegistry:
     """A fresh registry (not the library's global one), with no default collectors."""
+    from prometheus_client.registry import CollectorRegistry  # noqa: PLC0415 - see module
+
     return CollectorRegistry(auto_describe=True)
 
 

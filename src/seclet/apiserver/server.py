@@ -18,19 +18,22 @@ import logging
 import ssl
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from aiohttp import web
-from prometheus_client.registry import CollectorRegistry
 
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.apiserver.http import make_app
-from seclet.apiserver.metrics import new_registry
+from seclet.apiserver.metrics import RequestCounter, new_registry
 from seclet.apiserver.pki import Credentials, ensure_credentials, server_url, write_kubeconfig
 from seclet.apiserver.registry import Registry
 from seclet.nodeapi import NodeClient
 from seclet.store.api import Store
 from seclet.store.memory import MemoryStore
 from seclet.store.sqlite import SQLiteStore
+
+if TYPE_CHECKING:
+    from prometheus_client.registry import CollectorRegistry
 
 log = logging.getLogger("seclet.apiserver")
 
@@ -76,12 +79,20 @@ class Server:
     node_client: NodeClient | None = None
     """The kubelet serving ``pods/log``, ``exec``, ``attach`` (None: none reachable);
     may be set after ``start``."""
-    metrics: CollectorRegistry = field(default_factory=new_registry)
-    """The registry ``/metrics`` exposes: the API server's ``apiserver_request_total``
-    and whatever other components (controllers) register on it, before or after
-    ``start``."""
+    _metrics: CollectorRegistry | None = field(default=None, repr=False)
+    _requests: RequestCounter = field(default_factory=RequestCounter, repr=False)
     _runner: web.AppRunner | None = field(default=None, repr=False)
     _finalizer: asyncio.Task[None] | None = field(default=None, repr=False)
+
+    @property
+    def metrics(self) -> CollectorRegistry:
+        """The registry ``/metrics`` exposes: the API server's ``apiserver_request_total``
+        and whatever other components (controllers) register on it, before or after
+        ``start``. Made on first use (prometheus_client is not imported before)."""
+        if self._metrics is None:
+            self._metrics = new_registry()
+            self._metrics.register(self._requests)
+        return self._metrics
 
     async def start(self) -> None:
         cfg = self.config
@@ -95,7 +106,8 @@ class Server:
             self.credentials.token,
             lambda: f"{cfg.bind}:{self.port}",
             node_client_source=lambda: self.node_client,
-            metrics_registry=self.metrics,
+            metrics_source=lambda: self.metrics,
+            request_counter=self._requests,
         )
         self._runner = web.AppRunner(
             app, access_log=log, handle_signals=False, shutdown_timeout=2.0

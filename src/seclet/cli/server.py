@@ -48,7 +48,7 @@ import signal
 import socket
 import ssl
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -286,11 +286,12 @@ def _start_controllers(
     store: Store,
     config: ServerConfig,
     args: argparse.Namespace,
-    metrics: CollectorRegistry | None = None,
+    metrics: Callable[[], CollectorRegistry] | None = None,
 ) -> list[asyncio.Task[None]]:
     """Step 4: the enabled controllers, each a task (imported only when enabled).
-    ``metrics`` is the registry their metrics go to: the API server's
-    (``Server.metrics``, served at ``/metrics``); a private one when None."""
+    ``metrics`` gives the registry their metrics go to: the API server's
+    (``Server.metrics``, served at ``/metrics``, made on first use); a private one
+    when None."""
     tasks: list[asyncio.Task[None]] = []
     controllers = controllers_flag(args.controllers)
     if config.gates.SELinuxChangePolicy and controller_enabled(
@@ -302,9 +303,8 @@ def _start_controllers(
             SELinuxWarningController,
         )
 
-        if metrics is None:
-            metrics = CollectorRegistry()
-        selinux = SELinuxWarningController(store, config.gates, metrics)
+        registry = metrics() if metrics is not None else CollectorRegistry()
+        selinux = SELinuxWarningController(store, config.gates, registry)
         tasks.append(asyncio.create_task(selinux.run(), name=SELINUX_WARNING))
     return tasks
 
@@ -358,7 +358,7 @@ async def _serve(
         loop.add_signal_handler(sig, stop.set)
     await asyncio.to_thread(_load_verify_paths, ca_contexts)
     kubelet: Kubelet | None = None
-    controller_tasks = _start_controllers(store, config, args, server.metrics)
+    controller_tasks = _start_controllers(store, config, args, lambda: server.metrics)
     storage = await _start_storage(store, config, args)
     try:
         if args.kubelet:
