@@ -373,18 +373,81 @@ def _fast_value(value: Any, ft: FieldType, depth: int) -> Any:
     return result
 
 
+# How the fast walk checks one field, decided once per class (``_FAST_PLANS``): the
+# common shapes are checked inline by ``_fast_object`` instead of through a
+# ``_fast_value`` call per field (a call per scalar was most of the walk's cost).
+_F_STR, _F_BOOL, _F_OBJ, _F_LIST_OBJ, _F_LIST_STR, _F_OTHER = range(6)
+
+
+def _fast_plan(cls: type) -> dict[str, tuple[int, Any]]:
+    plan: dict[str, tuple[int, Any]] = {}
+    for spec in FIELDS[cls]:
+        ft = spec.type
+        elem = ft.elem
+        if ft.kind in _STRINGS:
+            plan[spec.json] = (_F_STR, None)
+        elif ft.kind == "bool":
+            plan[spec.json] = (_F_BOOL, None)
+        elif ft.kind == "obj":
+            plan[spec.json] = (_F_OBJ, ft.cls)
+        elif ft.kind == "list" and elem is not None and elem.kind == "obj":
+            plan[spec.json] = (_F_LIST_OBJ, elem.cls)
+        elif ft.kind == "list" and elem is not None and elem.kind == "str":
+            plan[spec.json] = (_F_LIST_STR, None)
+        else:
+            plan[spec.json] = (_F_OTHER, ft)
+    return plan
+
+
+_FAST_PLANS: dict[type, dict[str, tuple[int, Any]]] = {cls: _fast_plan(cls) for cls in FIELDS}
+
+
 def _fast_object(obj: dict[Any, Any], cls: type, depth: int) -> dict[str, Any]:
+    """``_object`` without locations, in the body's own key order (see ``_fast_value``);
+    each field is checked exactly as ``_fast_value`` would check it."""
     # Only the PyYAML/JSON readers' RawMap can carry duplicates; a plain dict cannot.
     if depth > MAX_DEPTH or (type(obj) is not dict and getattr(obj, "duplicates", None)):
         raise _RejectedError
-    table = _TABLES[cls]
+    plan = _FAST_PLANS[cls]
     out: dict[str, Any] = {}
     for key, value in obj.items():
-        spec = table.get(key)
-        if spec is None:
+        how = plan.get(key)
+        if how is None:
             raise _RejectedError
-        if value is not None:
-            out[key] = _fast_value(value, spec.type, depth)
+        if value is None:
+            continue
+        code = how[0]
+        if code == _F_STR:
+            if type(value) is not str:
+                raise _RejectedError
+            out[key] = value
+        elif code == _F_OBJ:
+            if not isinstance(value, dict):
+                raise _RejectedError
+            out[key] = _fast_object(value, how[1], depth + 1)
+        elif code == _F_LIST_OBJ:
+            if type(value) is not list:
+                raise _RejectedError
+            items = []
+            for v in value:
+                if isinstance(v, dict):
+                    items.append(_fast_object(v, how[1], depth + 1))
+                elif v is not None:
+                    raise _RejectedError
+            out[key] = items
+        elif code == _F_LIST_STR:
+            if type(value) is not list:
+                raise _RejectedError
+            for v in value:
+                if type(v) is not str:
+                    raise _RejectedError
+            out[key] = list(value)
+        elif code == _F_BOOL:
+            if type(value) is not bool:
+                raise _RejectedError
+            out[key] = value
+        else:
+            out[key] = _fast_value(value, how[1], depth)
     return out
 
 

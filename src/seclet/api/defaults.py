@@ -21,6 +21,7 @@ API server, which knows the namespace's service accounts.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 from seclet.api.featuregates import FeatureGates
@@ -61,6 +62,8 @@ _VOLUME_SOURCES = (
     "vsphereVolume",
 )
 
+_VOLUME_SOURCE_SET = frozenset(_VOLUME_SOURCES)
+
 _DEFAULT_MODE = 0o644  # 420: Secret/ConfigMap/DownwardAPI/Projected VolumeSourceDefaultMode
 
 # github.com/distribution/reference grammar (what parsers.ParseImageName uses).
@@ -80,10 +83,13 @@ _REFERENCE_RE = re.compile(
 _HEX64_RE = re.compile(r"^[a-f0-9]{64}$")
 
 
+@lru_cache(maxsize=1024)
 def image_tag(image: str) -> str:
     """The tag ``parsers.ParseImageName`` returns: ``latest`` when neither tag nor digest.
 
-    An unparsable reference yields ``""`` (upstream ignores the error).
+    An unparsable reference yields ``""`` (upstream ignores the error). Memoised: a
+    pure function of the string, and manifests repeat a few images (two regexp
+    matches per container otherwise).
     """
     m = _REFERENCE_RE.match(image)
     if m is None or len(m.group(1)) > 255 or _HEX64_RE.match(image):
@@ -189,7 +195,7 @@ def _defaults_field_ref(holder: JSONDict) -> None:
 
 
 def _defaults_volume(vol: JSONDict, gates: FeatureGates) -> None:
-    if all(vol.get(k) is None for k in _VOLUME_SOURCES):
+    if all(vol[k] is None for k in _VOLUME_SOURCE_SET.intersection(vol)):
         vol["emptyDir"] = {}
     image = _obj(vol, "image")
     if gates.ImageVolume and image is not None and not image.get("pullPolicy"):
@@ -261,11 +267,19 @@ def _defaults_handler(handler: JSONDict) -> None:
         _set_if_none(grpc, "service", "")
 
 
+_CONTAINER_NESTED = frozenset(
+    {"ports", "env", "livenessProbe", "readinessProbe", "startupProbe", "lifecycle"}
+)
+"""The container fields whose contents get defaults (most containers have none)."""
+
+
 def _defaults_container(ctr: JSONDict) -> None:
     if not ctr.get("imagePullPolicy"):
         ctr["imagePullPolicy"] = default_pull_policy(str(ctr.get("image") or ""))
     _set_default(ctr, "terminationMessagePath", "/dev/termination-log")
     _set_default(ctr, "terminationMessagePolicy", "File")
+    if _CONTAINER_NESTED.isdisjoint(ctr):
+        return
     for port in _dicts(ctr, "ports"):
         _set_default(port, "protocol", "TCP")
     for env in _dicts(ctr, "env"):
@@ -315,7 +329,10 @@ def drop_disabled_fields(obj: JSONDict, gates: FeatureGates) -> None:
         psc.pop("seLinuxChangePolicy", None)
     if not gates.PodLevelResources:
         spec.pop("resources", None)
-    containers = _all_containers(spec)
+    if gates.ProcMountType and gates.InPlacePodVerticalScaling and gates.RecursiveReadOnlyMounts:
+        containers: list[JSONDict] = []  # no step below walks every container
+    else:
+        containers = _all_containers(spec)
     if not gates.ProcMountType:
         for ctr in containers:
             sc = _obj(ctr, "securityContext")

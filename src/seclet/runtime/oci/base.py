@@ -8,7 +8,12 @@ RLIMIT_NOFILE 1024/1024, containerd's masked/readonly path lists, device cgroup
 Built from literals on every call: measured (``python -m bench.oci_build``) against a
 cached template copied per container, the literal is ~4x cheaper than the fastest
 copy (pickle) and ~10x cheaper than a recursive JSON copy.
-Callers: seclet.runtime.oci.builder.
+``cri_container_base_spec`` is that spec with the four plan-independent steps that
+open containerd's buildLinuxSpec already applied (``steps.FOLDED_STEPS``: no /run
+mount, no default rlimits/AppArmor/seccomp, PATH in the environment, NNP off), so
+the builder does not build values only to remove them; a test holds it equal, key
+order included, to running those steps on ``default_unix_spec``.
+Callers: seclet.runtime.oci.builder, seclet.runtime.runc.sandbox_spec.
 """
 
 from __future__ import annotations
@@ -108,4 +113,44 @@ def default_unix_spec(namespace: str, container_id: str) -> dict[str, Any]:
             ],
         },
         "mounts": default_mounts(),
+    }
+
+
+def cri_container_base_spec(namespace: str, container_id: str) -> dict[str, Any]:
+    """``default_unix_spec`` after ``steps.FOLDED_STEPS`` (see the module doc).
+
+    ``process.args`` holds its place (``with_process_args`` always sets it, after
+    ``capabilities`` and before ``env``), so the keys keep containerd's order.
+    """
+    mounts = default_mounts()
+    del mounts[6]  # /run (WithoutRunMount)
+    return {
+        "ociVersion": OCI_VERSION,
+        "root": {"path": DEFAULT_ROOTFS_PATH},
+        "process": {
+            "cwd": "/",
+            "noNewPrivileges": False,
+            "user": {"uid": 0, "gid": 0},
+            "capabilities": {
+                "bounding": list(DEFAULT_CAPABILITIES),
+                "permitted": list(DEFAULT_CAPABILITIES),
+                "effective": list(DEFAULT_CAPABILITIES),
+            },
+            "args": [],
+            "env": [DEFAULT_PATH_ENV],
+        },
+        "linux": {
+            "maskedPaths": list(CONTAINERD_DEFAULT_MASKED_PATHS),
+            "readonlyPaths": list(CONTAINERD_DEFAULT_READONLY_PATHS),
+            "cgroupsPath": "/" + namespace + "/" + container_id,
+            "resources": {"devices": [{"allow": False, "access": "rwm"}]},
+            "namespaces": [
+                {"type": "pid"},
+                {"type": "ipc"},
+                {"type": "uts"},
+                {"type": "mount"},
+                {"type": "network"},
+            ],
+        },
+        "mounts": mounts,
     }

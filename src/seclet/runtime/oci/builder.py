@@ -1,9 +1,11 @@
 """Build a container's OCI runtime config: the pure translation at the runtime's core.
 
 Role: ``build_container(inputs)`` decides (``plan.make_plan``), starts from
-containerd's default spec (``base.default_unix_spec``), runs the named steps in
-``steps.STEPS`` order, drops empty fields as Go's ``omitempty`` does, and returns the
-spec with the warnings and the effective process summary ``explain`` shows.
+containerd's default spec (``base.cri_container_base_spec``: ``default_unix_spec``
+with the plan-independent first steps already applied), runs the named steps in
+``steps.STEPS`` order (``steps.BUILD_STEPS``: the rest), drops empty fields as
+Go's ``omitempty`` does, and returns the spec with the warnings and the effective
+process summary ``explain`` shows.
 ``build_container_spec(inputs)`` returns only the spec dict. Same inputs give
 byte-identical ``json.dumps(spec, sort_keys=True)``.
 Sharing: every dict and list of a returned spec is fresh and the caller's to change,
@@ -22,11 +24,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from seclet.runtime.oci.base import default_unix_spec
+from seclet.runtime.oci.base import cri_container_base_spec
 from seclet.runtime.oci.explain import EffectiveProcess, effective_process
 from seclet.runtime.oci.inputs import ContainerSpecInputs
 from seclet.runtime.oci.plan import CONTAINERD_NAMESPACE, SpecError, SpecPlan, make_plan
-from seclet.runtime.oci.steps import STEPS
+from seclet.runtime.oci.steps import BUILD_STEPS
 from seclet.runtime.oci.warnings import container_warnings
 from seclet.securitycontext.seccomp import LOCALHOST, RUNTIME_DEFAULT
 
@@ -101,8 +103,8 @@ def _seccomp_name(plan: SpecPlan) -> str:
 
 def _plan_and_spec(inputs: ContainerSpecInputs) -> tuple[SpecPlan, dict[str, Any]]:
     plan = make_plan(inputs)
-    spec = default_unix_spec(CONTAINERD_NAMESPACE, plan.container_id)
-    for _name, step in STEPS:
+    spec = cri_container_base_spec(CONTAINERD_NAMESPACE, plan.container_id)
+    for step in BUILD_STEPS:
         step(spec, plan)
     _omit_empty(spec)
     return plan, spec

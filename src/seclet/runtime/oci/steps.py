@@ -623,3 +623,18 @@ STEPS: tuple[tuple[str, Step], ...] = (
 )
 """containerd's order: buildLinuxSpec opts, then platformSpecOpts (user, groups,
 AppArmor, seccomp), then seclet's rlimit guard."""
+
+FOLDED_STEPS: frozenset[str] = frozenset(
+    {
+        "without_run_mount",
+        "without_default_security_settings",
+        "with_default_path_env",
+        "with_new_privileges",
+    }
+)
+"""Steps that read nothing from the plan and run on containerd's default spec as it
+is: ``base.cri_container_base_spec`` is their result (tested), so the builder
+starts there and runs ``BUILD_STEPS``."""
+
+BUILD_STEPS: tuple[Step, ...] = tuple(step for name, step in STEPS if name not in FOLDED_STEPS)
+"""``STEPS`` after ``base.cri_container_base_spec``, in the same order."""
