@@ -155,3 +155,37 @@ def test_no_stdin_streams_output_and_detach_leaves_it_running(env: Env) -> None:
         assert info.value.message == "container is in CONTAINER_EXITED state"
 
     run(body())
+
+
+def test_output_only_attach_leaves_a_stdin_once_containers_stdin_open(env: Env) -> None:
+    async def body() -> None:
+        cid = await _start(
+            env,
+            "uid-attach-keep",
+            {
+                "command": [
+                    "sh", "-c",
+                    "echo waiting; while ! read -t 0.2 x; do echo tick; done; echo got $x; "
+                    "sleep 0.5; printf 'no newline'; echo err >&2",
+                ],
+                "stdin": True,
+                "stdinOnce": True,
+            },
+        )  # fmt: skip
+        watcher = await env.runtime.attach(AttachRequest(container_id=cid))
+        assert b"tick\n" in await _read_until(watcher, b"tick\n")
+        await watcher.kill()  # an output-only detach: containerd leaves the stdin open
+        assert await watcher.read_stdout() == b""
+        watcher = await env.runtime.attach(AttachRequest(container_id=cid))
+        typist = await env.runtime.attach(AttachRequest(container_id=cid, stdin=True))
+        await typist.write_stdin(b"hello\n")
+        assert b"got hello\n" in await _read_until(typist, b"got hello\n")
+        seen = await _read_until(watcher, b"got hello\n")
+        assert seen.endswith(b"got hello\n") and set(seen.split(b"\n")[:-2]) <= {b"tick"}
+        out, err = await asyncio.gather(_drain(watcher.read_stdout), _drain(watcher.read_stderr))
+        assert (out, err) == (b"no newline", b"err\n")  # a partial line as written
+        assert await watcher.wait() == 0
+        await typist.kill()
+        assert await _exited(env, cid) == 0
+
+    run(body())

@@ -7,13 +7,16 @@ options for ``tty``/``stdin``/``stdinOnce``) and of the kubelet's ``container_tt
 then ``AttachSession`` over a ``SOCK_SEQPACKET`` socketpair whose other end plays
 conmon: output sorted by stream, stdin packets, the half-close of a ``stdinOnce``
 attach, a detach, the end of the stream when conmon closes, and resizes sent one
-at a time (conmon 2.1.6 applies only the first line of a read).
+at a time (conmon 2.1.6 applies only the first line of a read); the output-only
+attach over the CRI log (which attach takes it, its line parsing, starting at the
+end and after a line being written, a rotated log, the end once exited).
 Callers: pytest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import os
 import socket
 from collections.abc import Awaitable, Callable
@@ -22,8 +25,9 @@ from pathlib import Path
 import pytest
 
 from seclet.kubelet.server import container_tty
-from seclet.runtime.runc import attach
+from seclet.runtime.runc import attach, attach_log
 from seclet.runtime.runc.driver import ConmonRequest, conmon_stdio_args
+from seclet.runtime.runc.records import ContainerRecord
 
 
 def test_split_packet() -> None:
@@ -179,5 +183,87 @@ def test_session_without_stdin_writes_nothing(tmp_path: Path) -> None:
         assert await session.read_stdout() == b"still here"
         await session.kill()
         conmon.close()
+
+    asyncio.run(body())
+
+
+def _record(
+    *,
+    stdin: bool = False,
+    stdin_once: bool = False,
+    terminal: bool = False,
+    log_path: str = "/l/c/0.log",
+) -> ContainerRecord:
+    return dataclasses.replace(
+        ContainerRecord(
+            id="c", sandbox_id="s", name="c", attempt=0, created_at=0, image="i",
+            image_ref="i", image_id="i", log_path="/l/c/0.log", uid=0, gid=0,
+            additional_gids=(),
+        ),
+        stdin=stdin, stdin_once=stdin_once, terminal=terminal, log_path=log_path,
+    )  # fmt: skip
+
+
+def test_follows_log_only_for_output_only_attach_to_stdin_once_without_terminal() -> None:
+    once = _record(stdin=True, stdin_once=True)
+    assert attach.follows_log(once, stdin=False) is True
+    assert attach.follows_log(once, stdin=True) is False
+    assert attach.follows_log(_record(stdin=True), stdin=False) is False  # --leave-stdin-open
+    assert (
+        attach.follows_log(_record(stdin=True, stdin_once=True, terminal=True), stdin=False)
+        is False
+    )
+    assert attach.follows_log(_record(), stdin=False) is False  # no stdin: nothing to close
+    assert (
+        attach.follows_log(_record(stdin=True, stdin_once=True, log_path=""), stdin=False) is False
+    )
+
+
+def test_parse_log_line() -> None:
+    stamp = b"2026-11-28T08:19:55.784840943+00:00"
+    assert attach_log.parse_log_line(stamp + b" stdout F hello world") == (
+        "stdout",
+        b"hello world\n",
+    )
+    assert attach_log.parse_log_line(stamp + b" stderr P part") == ("stderr", b"part")
+    assert attach_log.parse_log_line(stamp + b" stdout F ") == ("stdout", b"\n")
+    assert attach_log.parse_log_line(stamp + b" stdout F") == ("stdout", b"\n")
+    assert attach_log.parse_log_line(b"garbage") is None
+    assert attach_log.parse_log_line(stamp + b" stdin F x") is None
+    assert attach_log.parse_log_line(stamp + b" stdout X x") is None
+
+
+def test_log_follow_session(tmp_path: Path) -> None:
+    async def body() -> None:
+        path = tmp_path / "0.log"
+        path.write_bytes(b"T stdout F before\nT stdout P being wri")
+        done = False
+
+        async def exited() -> bool:
+            return done
+
+        session = await attach_log.follow_log(path, exited, poll=0.01)
+        assert not session.tty
+        with path.open("ab") as f:
+            f.write(b"tten\nT stdout F one\nT stderr F e1\nT stdout F tw")
+        assert await session.read_stdout() == b"one\n"
+        assert await session.read_stderr() == b"e1\n"
+        with path.open("ab") as f:
+            f.write(b"o\n")  # the rest of a line arrives later
+        assert await session.read_stdout() == b"two\n"
+        path.rename(tmp_path / "0.log.20261128-081955")  # rotated; conmon reopens the path
+        path.write_bytes(b"T stdout F after rotation\n")
+        assert await session.read_stdout() == b"after rotation\n"
+        with path.open("ab") as f:
+            f.write(b"T stdout F last\n")
+        done = True
+        assert await session.read_stdout() == b"last\n"
+        assert await session.read_stdout() == b""
+        assert await session.read_stderr() == b""
+        assert await session.wait() == 0
+
+        detached = await attach_log.follow_log(path, exited, poll=0.01)
+        await detached.kill()
+        assert await detached.read_stdout() == b""
 
     asyncio.run(body())

@@ -26,12 +26,16 @@ stdin ends, a ``stdinOnce`` container without a terminal gets its stdin closed a
 the output keeps streaming until it exits; any other container's attach ends there
 (the client detaches, the process keeps running). Stdin is passed on only when the
 container has one (``stdin: true``); ``kill`` detaches, never stops the container.
+An attach without stdin to a ``stdinOnce`` container without a terminal follows its
+CRI log instead (``attach_log``): as a client of conmon's socket its going away
+would close the container's stdin, which containerd leaves open.
 Steps of ``attach``:
 1. the container must be running — else containerd's ``container is in
    CONTAINER_EXITED state``;
-2. connect to conmon's attach socket (through an ``O_PATH`` descriptor of the
+2. output only, to a ``stdinOnce`` container without a terminal: the log follower;
+3. connect to conmon's attach socket (through an ``O_PATH`` descriptor of the
    container directory, so the path's length never matters);
-3. return the session, whose reader task sorts packets into stdout and stderr.
+4. return the session, whose reader task sorts packets into stdout and stderr.
 Callers: seclet.runtime.runc.service.
 """
 
@@ -53,6 +57,7 @@ from seclet.cri.errors import CRIError, FailedPreconditionError
 from seclet.cri.streaming import ExecSession
 from seclet.cri.types import AttachRequest, ContainerState
 from seclet.runtime.runc import records
+from seclet.runtime.runc.attach_log import follow_log
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.container_status import observe
 
@@ -86,6 +91,18 @@ def stdin_packets(data: bytes, size: int = CONN_SOCK_BUF_SIZE) -> Iterator[bytes
     """``data`` as packets conmon reads whole."""
     for start in range(0, len(data), size):
         yield data[start : start + size]
+
+
+def follows_log(record: records.ContainerRecord, *, stdin: bool) -> bool:
+    """An attach without stdin to a ``stdinOnce`` container without a terminal (and
+    with a log) reads the log: conmon would close that stdin when it detaches."""
+    return (
+        not stdin
+        and record.stdin
+        and record.stdin_once
+        and not record.terminal
+        and bool(record.log_path)
+    )
 
 
 def detach_on_stdin_end(*, tty: bool, stdin_once: bool) -> bool:
@@ -274,7 +291,21 @@ async def attach(config: RuntimeConfig, request: AttachRequest) -> ExecSession:
     seen = await observe(config, record)
     if seen.state != ContainerState.CONTAINER_RUNNING:
         raise FailedPreconditionError(f"container is in {seen.state.name} state")
-    # 2. conmon's attach socket
+    # 2. output only, where conmon would close the stdin on detach
+    if follows_log(record, stdin=request.stdin):
+
+        async def exited() -> bool:
+            try:
+                now = await observe(config, records.load_container(config, record.id))
+            except CRIError:
+                return True
+            return now.state != ContainerState.CONTAINER_RUNNING
+
+        try:
+            return await follow_log(Path(record.log_path), exited)
+        except OSError as exc:
+            raise CRIError(f"failed to open container {record.id} log: {exc}") from None
+    # 3. conmon's attach socket
     directory = config.container_dir(record.id)
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET | socket.SOCK_CLOEXEC)
     try:
@@ -289,7 +320,7 @@ async def attach(config: RuntimeConfig, request: AttachRequest) -> ExecSession:
         raise CRIError(
             f"failed to connect to container {record.id} attach socket: {exc.strerror or exc}"
         ) from None
-    # 3. session
+    # 4. session
     return AttachSession(
         sock,
         directory / "ctl",
