@@ -1,8 +1,8 @@
 """A running exec or attach session: the streams of CRI's Exec, in process.
 
-Role: upstream's CRI ``Exec`` returns a URL of the runtime's streaming server, which
-the apiserver proxies to. seclet keeps the runtime in process, so ``Exec`` hands back
-an ``ExecSession`` the apiserver's websocket handler pumps directly: stdin in, stdout
+Role: upstream's CRI ``Exec`` and ``Attach`` return a URL of the runtime's streaming
+server, which the apiserver proxies to. seclet keeps the runtime in process, so they
+hand back an ``ExecSession`` the apiserver's websocket handler pumps directly: stdin in, stdout
 and stderr out (one merged stream with a TTY, as a terminal has), terminal resize,
 and the exit code.
 Callers: seclet.runtime.runc (implements), seclet.cri.fake, seclet.kubelet (passes
@@ -43,9 +43,11 @@ class ExecSession(Protocol):
         ...
 
     async def wait(self) -> int:
-        """The process's exit code (128+N when killed by signal N)."""
+        """The process's exit code (128+N when killed by signal N); an attach, which
+        has no exit code of its own, answers 0 when its stream ends."""
         ...
 
     async def kill(self) -> None:
-        """Stop the process (the client went away)."""
+        """Stop the process (the client went away); an attach detaches instead and
+        leaves the container running."""
         ...
