@@ -2,9 +2,9 @@
 
 Role: upstream's CRI ``Exec`` and ``Attach`` return a URL of the runtime's streaming
 server, which the apiserver proxies to. seclet keeps the runtime in process, so they
-hand back an ``ExecSession`` the apiserver's websocket handler pumps directly: stdin in, stdout
-and stderr out (one merged stream with a TTY, as a terminal has), terminal resize,
-and the exit code.
+hand back an ``ExecSession`` the apiserver's websocket handler pumps directly:
+stdin in, stdout and stderr out (one merged stream with a TTY, as a terminal has),
+terminal resize, and the exit code.
 Callers: seclet.runtime.runc (implements), seclet.cri.fake, seclet.kubelet (passes
 it on), seclet.apiserver (the ``v5.channel.k8s.io`` websocket).
 """
