@@ -18,6 +18,7 @@ from pathlib import Path
 
 from seclet.cri.streaming import ExecSession
 from seclet.cri.types import (
+    AttachRequest,
     Container,
     ContainerConfig,
     ContainerFilter,
