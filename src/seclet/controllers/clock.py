@@ -1,46 +1,16 @@
-"""The controllers' sense of time: readings, sleeps and the two API time spellings.
+"""The controllers' sense of time: the shared ``seclet.clock``.
 
 Role: every timestamp a controller writes (events, creationTimestamp of the objects
 it creates, deletionTimestamp) and every wait (resync period) goes through one
-``Clock`` value passed in, so tests run on a fast or fixed clock. Structurally the
-same Protocol as the kubelet's clock (which controllers may not import): a
-``seclet.kubelet.clock.ScaledClock`` satisfies it.
+``Clock`` value passed in, so tests run on a fast or fixed clock. The clock, its real
+implementation and the API time spellings are the kubelet's too, so they live in
+``seclet.clock`` (controllers may not import the kubelet); this module names them for
+the controllers.
 Callers: seclet.controllers.*, tests.
 """
 
 from __future__ import annotations
 
-import asyncio
-import datetime
-import time
-from typing import Protocol
+from seclet.clock import Clock, SystemClock, rfc3339, rfc3339_micro
 
-
-class Clock(Protocol):
-    def now(self) -> float:
-        """Seconds since the epoch (wall clock)."""
-        ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    """Real time."""
-
-    def now(self) -> float:
-        return time.time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(seconds, 0.0))
-
-
-def rfc3339(seconds: float) -> str:
-    """``metav1.Time`` JSON: UTC, whole seconds."""
-    t = datetime.datetime.fromtimestamp(int(seconds), datetime.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def rfc3339_micro(seconds: float) -> str:
-    """``metav1.MicroTime`` JSON (microseconds)."""
-    t = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+__all__ = ["Clock", "SystemClock", "rfc3339", "rfc3339_micro"]

@@ -1,11 +1,12 @@
-"""The kubelet's sense of time: wall-clock readings, sleeps, and their spellings.
+"""The kubelet's sense of time: the shared clock, a fast test clock, and Go's spellings.
 
 Role: every timestamp the kubelet writes (status, events, node heartbeats) and every
 wait it makes (sync period, back-offs, grace periods) goes through one ``Clock``
-value passed in, so tests run the same code on a ``ScaledClock`` that runs many
-times faster than real time. Also the two time spellings the API uses: RFC 3339
-seconds (``metav1.Time``) and Go's ``time.Duration.String`` (``1m20s``) for
-back-off messages.
+value passed in. The ``Clock`` protocol, ``SystemClock`` and the ``metav1`` time
+spellings are shared with the controllers in ``seclet.clock`` and named here for the
+kubelet; this module adds ``ScaledClock`` (runs many times faster than real time, so
+tests run the same code), CRI nanosecond and RFC 3339 parsing helpers, and Go's
+``time.Duration.String`` (``1m20s``) for back-off messages.
 Callers: seclet.kubelet.* , tests (ScaledClock), seclet.cri.fake (time source).
 """
 
@@ -14,25 +15,19 @@ from __future__ import annotations
 import asyncio
 import datetime
 import time
-from typing import Protocol
 
+from seclet.clock import Clock, SystemClock, rfc3339, rfc3339_micro
 
-class Clock(Protocol):
-    def now(self) -> float:
-        """Seconds since the epoch (wall clock)."""
-        ...
-
-    async def sleep(self, seconds: float) -> None: ...
-
-
-class SystemClock:
-    """Real time."""
-
-    def now(self) -> float:
-        return time.time()
-
-    async def sleep(self, seconds: float) -> None:
-        await asyncio.sleep(max(seconds, 0.0))
+__all__ = [
+    "Clock",
+    "ScaledClock",
+    "SystemClock",
+    "go_duration",
+    "parse_rfc3339",
+    "rfc3339",
+    "rfc3339_micro",
+    "rfc3339_ns",
+]
 
 
 class ScaledClock:
@@ -56,21 +51,9 @@ class ScaledClock:
         return int(self.now() * 1e9)
 
 
-def rfc3339(seconds: float) -> str:
-    """``metav1.Time`` JSON: UTC, whole seconds (``2026-11-28T05:10:00Z``)."""
-    t = datetime.datetime.fromtimestamp(int(seconds), datetime.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 def rfc3339_ns(ns: int) -> str:
     """``metav1.Time`` of a CRI nanosecond timestamp (truncated to seconds)."""
     return rfc3339(ns // 1_000_000_000)
-
-
-def rfc3339_micro(seconds: float) -> str:
-    """``metav1.MicroTime`` JSON (``2026-11-28T05:10:00.123456Z``)."""
-    t = datetime.datetime.fromtimestamp(seconds, datetime.UTC)
-    return t.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_rfc3339(text: str) -> float:
