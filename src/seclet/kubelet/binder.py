@@ -43,14 +43,13 @@ import copy
 import hashlib
 import json
 import logging
-import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from seclet.api import storagehelpers as sh
-from seclet.kubelet.clock import Clock, rfc3339, rfc3339_micro
-from seclet.kubelet.events import WARNING, EventRecorder, pod_reference
+from seclet.kubelet.clock import Clock, rfc3339
+from seclet.kubelet.events import NORMAL, WARNING, EventRecorder, pod_reference
 from seclet.store.api import (
     ConflictError,
     GoneError,
@@ -436,9 +435,11 @@ class Binder:
                 continue
             except NotFoundError:
                 return None
-            self.recorder.scheduler_event(
+            self.recorder.action_event(
                 pod_reference(stored),
+                NORMAL,
                 "Scheduled",
+                "Binding",
                 f"Successfully assigned {namespace}/{name} to {self.node_name}",
             )
             return stored
@@ -486,48 +487,16 @@ class Binder:
         is created, the second isomorphic one turns it into a series of 2, later ones
         are only counted (as the events library does between heartbeats)."""
         series = state.series.get(message)
-        now = self.clock.now()
         if series is not None:
             series.count += 1
-            if series.count != 2:
-                return
-            try:
-                current = self.store.get("events", series.namespace, series.name)
-            except NotFoundError:
-                return
-            current["series"] = {"count": 2, "lastObservedTime": rfc3339_micro(now)}
-            with contextlib.suppress(StoreError):
-                self.store.update("events", series.namespace, series.name, current)
+            if series.count == 2:
+                self.recorder.series(series.namespace, series.name, 2)
             return
-        involved = pod_reference(pod)
-        namespace = involved.get("namespace") or "default"
-        name = f"{involved.get('name', '')}.{int(now * 1e9):x}"
-        obj: JSONObject = {
-            "apiVersion": "v1",
-            "kind": "Event",
-            "metadata": {
-                "name": name,
-                "namespace": namespace,
-                "uid": str(uuid.uuid4()),
-                "creationTimestamp": rfc3339(now),
-            },
-            "involvedObject": involved,
-            "reason": "FailedScheduling",
-            "message": message,
-            "source": {"component": SCHEDULER_NAME},
-            "firstTimestamp": None,
-            "lastTimestamp": None,
-            "type": WARNING,
-            "eventTime": rfc3339_micro(now),
-            "action": "Scheduling",
-            "reportingComponent": SCHEDULER_NAME,
-            "reportingInstance": f"{SCHEDULER_NAME}-{self.node_name}",
-        }
-        try:
-            self.store.create("events", namespace, name, obj)
-        except StoreError:
-            return
-        state.series[message] = _Series(namespace, name)
+        created = self.recorder.action_event(
+            pod_reference(pod), WARNING, "FailedScheduling", "Scheduling", message
+        )
+        if created is not None:
+            state.series[message] = _Series(*created)
 
     # -- retries ------------------------------------------------------------------
 
