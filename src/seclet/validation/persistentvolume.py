@@ -46,20 +46,14 @@ from seclet.validation.names import (
 )
 from seclet.validation.objectmeta import validate_object_meta
 from seclet.validation.profiles import validate_path_no_backsteps
+from seclet.validation.volumes import (
+    validate_host_path_volume_source,
+    validate_nfs_volume_source,
+)
 
 ACCESS_MODES = ("ReadOnlyMany", "ReadWriteMany", "ReadWriteOnce", "ReadWriteOncePod")
 RECLAIM_POLICIES = ("Delete", "Recycle", "Retain")
 VOLUME_MODES = ("Block", "Filesystem")
-HOST_PATH_TYPES = (
-    "",
-    "BlockDevice",
-    "CharDevice",
-    "Directory",
-    "DirectoryOrCreate",
-    "File",
-    "FileOrCreate",
-    "Socket",
-)
 NOT_POSITIVE = "must be greater than zero"
 MORE_THAN_ONE = "may not specify more than 1 volume type"
 
@@ -195,30 +189,10 @@ def validate_node_selector(selector: models.NodeSelector, path: Path) -> ErrorLi
     return errs
 
 
-def _host_path(src: models.HostPathVolumeSource, path: Path) -> ErrorList:
-    if not src.path:
-        return ErrorList([required(path.child("path"))])
-    errs = validate_path_no_backsteps(src.path, path.child("path"))
-    if src.type is not None and src.type not in HOST_PATH_TYPES:
-        errs.append(not_supported(path.child("type"), JSONValue(src.type), HOST_PATH_TYPES))
-    return errs
-
-
 def _local(src: models.LocalVolumeSource, path: Path) -> ErrorList:
     if not src.path:
         return ErrorList([required(path.child("path"))])
     return validate_path_no_backsteps(src.path, path.child("path"))
-
-
-def _nfs(src: models.NFSVolumeSource, path: Path) -> ErrorList:
-    errs = ErrorList()
-    if not src.server:
-        errs.append(required(path.child("server")))
-    if not src.path:
-        errs.append(required(path.child("path")))
-    if not (src.path or "").startswith("/"):
-        errs.append(invalid(path.child("path"), src.path or "", "must be an absolute path"))
-    return errs
 
 
 def _csi(src: models.CSIPersistentVolumeSource, path: Path) -> ErrorList:
@@ -273,9 +247,9 @@ def validate_persistent_volume_spec(spec: models.PersistentVolumeSpec, path: Pat
             continue
         count += 1
         if attr == "hostPath":
-            errs.extend(_host_path(source, path.child("hostPath")))
+            errs.extend(validate_host_path_volume_source(source, path.child("hostPath")))
         elif attr == "nfs":
-            errs.extend(_nfs(source, path.child("nfs")))
+            errs.extend(validate_nfs_volume_source(source, path.child("nfs")))
         elif attr == "local":
             errs.extend(_local(source, path.child("local")))
             if not affinity:

@@ -7,7 +7,8 @@ per-source rules for the sources pods on one node use: emptyDir, hostPath,
 secret, configMap, downwardAPI, projected, persistentVolumeClaim, nfs, image,
 ephemeral (template required), csi, gitRepo; network/cloud sources get their
 required-field checks. Returns the name → volume map containers match against.
-Callers: ``podspec.validate_pod_spec`` (first step).
+Callers: ``podspec.validate_pod_spec`` (first step); ``persistentvolume`` (the hostPath
+and nfs checks upstream shares with PersistentVolumes).
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ from seclet.validation.profiles import (
 )
 
 FILE_MODE_MSG = "must be a number between 0 and 0777 (octal), both inclusive"
-_HOST_PATH_TYPES = (
+HOST_PATH_TYPES = (
     "",
     "BlockDevice",
     "CharDevice",
@@ -245,16 +246,18 @@ def _projected(src: models.ProjectedVolumeSource, path: Path, allow_non_local: b
     return errs
 
 
-def _host_path(src: models.HostPathVolumeSource, path: Path) -> ErrorList:
+def validate_host_path_volume_source(src: models.HostPathVolumeSource, path: Path) -> ErrorList:
+    """``validateHostPathVolumeSource`` (a pod's volume and a PersistentVolume's)."""
     if not src.path:
         return ErrorList([required(path.child("path"))])
     errs = validate_path_no_backsteps(src.path, path.child("path"))
-    if src.type is not None and src.type not in _HOST_PATH_TYPES:
-        errs.append(not_supported(path.child("type"), JSONValue(src.type), _HOST_PATH_TYPES))
+    if src.type is not None and src.type not in HOST_PATH_TYPES:
+        errs.append(not_supported(path.child("type"), JSONValue(src.type), HOST_PATH_TYPES))
     return errs
 
 
-def _nfs(src: models.NFSVolumeSource, path: Path) -> ErrorList:
+def validate_nfs_volume_source(src: models.NFSVolumeSource, path: Path) -> ErrorList:
+    """``validateNFSVolumeSource`` (a pod's volume and a PersistentVolume's)."""
     errs = ErrorList()
     if not src.server:
         errs.append(required(path.child("server")))
@@ -334,12 +337,12 @@ def _no_checks(src: object, path: Path) -> ErrorList:
 
 # (attribute, path used for "more than 1" errors, path used for its own checks, check)
 _SOURCES: tuple[tuple[str, str, str, Callable[[Any, Path], ErrorList]], ...] = (
-    ("hostPath", "hostPath", "hostPath", _host_path),
+    ("hostPath", "hostPath", "hostPath", validate_host_path_volume_source),
     ("gitRepo", "gitRepo", "gitRepo", _git_repo),
     ("gcePersistentDisk", "gcePersistentDisk", "persistentDisk", _require("pdName")),
     ("awsElasticBlockStore", "awsElasticBlockStore", "awsElasticBlockStore", _require("volumeID")),
     ("secret", "secret", "secret", _secret),
-    ("nfs", "nfs", "nfs", _nfs),
+    ("nfs", "nfs", "nfs", validate_nfs_volume_source),
     ("iscsi", "iscsi", "iscsi", _require("targetPortal", "iqn")),
     ("glusterfs", "glusterfs", "glusterfs", _require("endpoints", "path")),
     ("flocker", "flocker", "flocker", _no_checks),
