@@ -44,7 +44,7 @@ from seclet.api import storagehelpers as sh
 from seclet.controllers import writes
 from seclet.controllers.clock import Clock, rfc3339
 from seclet.controllers.events import NORMAL, WARNING, EventRecorder, object_reference
-from seclet.controllers.manager import WorkQueue
+from seclet.controllers.manager import WorkQueue, get_by_key, queue_all
 from seclet.store.api import AlreadyExistsError, JSONObject, NotFoundError, Store
 
 PROVISIONER = "rancher.io/local-path"
@@ -245,28 +245,21 @@ class LocalPathProvisioner:
             self.volume_queue.add(str(meta.get("name", "")))
 
     def resync(self) -> None:
-        for claim in self.store.list("persistentvolumeclaims").items:
-            self.claim_queue.add(sh.claim_key(claim))
-        for volume in self.store.list("persistentvolumes").items:
-            self.volume_queue.add(str(sh.meta(volume).get("name", "")))
+        queue_all(self.store, "persistentvolumeclaims", self.claim_queue)
+        queue_all(self.store, "persistentvolumes", self.volume_queue)
 
     def queues(self) -> Sequence[tuple[WorkQueue, Callable[[str], Awaitable[None]]]]:
         return ((self.claim_queue, self.sync_claim_key), (self.volume_queue, self.sync_volume_key))
 
     async def sync_claim_key(self, key: str) -> None:
-        namespace, _, name = key.partition("/")
-        try:
-            claim = self.store.get("persistentvolumeclaims", namespace, name)
-        except NotFoundError:
-            return
-        await self.sync_claim(claim)
+        claim = get_by_key(self.store, "persistentvolumeclaims", key)
+        if claim is not None:
+            await self.sync_claim(claim)
 
     async def sync_volume_key(self, key: str) -> None:
-        try:
-            volume = self.store.get("persistentvolumes", "", key)
-        except NotFoundError:
-            return
-        await self.sync_volume(volume)
+        volume = get_by_key(self.store, "persistentvolumes", key)
+        if volume is not None:
+            await self.sync_volume(volume)
 
     def _class(self, name: str) -> JSONObject | None:
         try:

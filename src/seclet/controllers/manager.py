@@ -2,11 +2,12 @@
 
 Role: what kube-controller-manager's shared informers and work queues give its
 controllers, over the ``Store``: ``run`` lists and watches every resource some
-controller asked for (``Controller.resources``), hands each change to the
-controllers' ``observe`` (which queue keys), and a single worker drains the queues
-in turn (controllers are not reentrant, like upstream's one-worker queues). Every
-``resync_period`` (the PV controller's ``--pvclaimbinder-sync-period``, 15 s) each
-controller re-queues everything. A failed sync is retried at the next resync; a
+controller asked for (``Controller.resources``), hands each change to the controllers'
+``observe`` (which queue keys; ``object_key``, ``queue_all`` and ``get_by_key`` are
+the informer's key function and lister for them), and a single worker drains the
+queues in turn (controllers are not reentrant, like upstream's one-worker queues).
+Every ``resync_period`` (the PV controller's ``--pvclaimbinder-sync-period``, 15 s)
+each controller re-queues everything. A failed sync is retried at the next resync; a
 version conflict (someone wrote first) is retried after ``conflict_retry``.
 Steps of ``run``: 1. for each resource, list (controllers observe every object as
 ADDED) and start its watch from that resourceVersion (a compacted watch relists);
@@ -25,7 +26,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Protocol
 
 from seclet.controllers.clock import Clock
-from seclet.store.api import ConflictError, GoneError, JSONObject, Store
+from seclet.store.api import ConflictError, GoneError, JSONObject, NotFoundError, Store
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,30 @@ class WorkQueue:
 
     def __len__(self) -> int:
         return len(self._keys)
+
+
+def object_key(obj: JSONObject) -> str:
+    """``cache.MetaNamespaceKeyFunc``: ``namespace/name``, or ``name`` when cluster-scoped."""
+    meta = obj.get("metadata") or {}
+    name = str(meta.get("name", ""))
+    namespace = meta.get("namespace")
+    return f"{namespace}/{name}" if namespace else name
+
+
+def queue_all(store: Store, resource: str, queue: WorkQueue) -> None:
+    """Queue the key of every ``resource`` object (a controller's periodic resync)."""
+    for obj in store.list(resource).items:
+        queue.add(object_key(obj))
+
+
+def get_by_key(store: Store, resource: str, key: str) -> JSONObject | None:
+    """The lister's ``Get`` of a queued key (``cache.SplitMetaNamespaceKey``): the
+    object, or None once it is gone (a deleted object's key is dropped)."""
+    namespace, _, name = key.rpartition("/")
+    try:
+        return store.get(resource, namespace, name)
+    except NotFoundError:
+        return None
 
 
 class Controller(Protocol):

@@ -20,8 +20,8 @@ from typing import Any
 
 from seclet.api import storagehelpers as sh
 from seclet.controllers import writes
-from seclet.controllers.manager import WorkQueue
-from seclet.store.api import JSONObject, NotFoundError, Store
+from seclet.controllers.manager import WorkQueue, get_by_key
+from seclet.store.api import JSONObject, Store
 
 
 def pod_is_shut_down(pod: Mapping[str, Any]) -> bool:
@@ -79,15 +79,12 @@ class PVCProtectionController:
         return ((self.queue, self.sync),)
 
     async def sync(self, key: str) -> None:
-        namespace, _, name = key.partition("/")
-        try:
-            claim = self.store.get("persistentvolumeclaims", namespace, name)
-        except NotFoundError:
-            return
-        if not sh.meta(claim).get("deletionTimestamp"):
+        claim = get_by_key(self.store, "persistentvolumeclaims", key)
+        if claim is None or not sh.meta(claim).get("deletionTimestamp"):
             return
         if sh.PVC_PROTECTION_FINALIZER not in (sh.meta(claim).get("finalizers") or ()):
             return
+        namespace = str(sh.meta(claim).get("namespace", ""))
         if any(pod_uses_claim(p, claim) for p in self.store.list("pods", namespace).items):
             return
         writes.remove_finalizer(
@@ -117,11 +114,8 @@ class PVProtectionController:
         return ((self.queue, self.sync),)
 
     async def sync(self, key: str) -> None:
-        try:
-            volume = self.store.get("persistentvolumes", "", key)
-        except NotFoundError:
-            return
-        if not sh.meta(volume).get("deletionTimestamp"):
+        volume = get_by_key(self.store, "persistentvolumes", key)
+        if volume is None or not sh.meta(volume).get("deletionTimestamp"):
             return
         if sh.phase(volume) == "Bound":
             return
