@@ -54,7 +54,17 @@ from seclet.api.quantity import canonical
 from seclet.api.quantity import parse as parse_quantity
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
-from seclet.apiserver.registry import Registry, Result, _meta, decode_body, rfc3339
+from seclet.apiserver.registry import (
+    Registry,
+    Result,
+    _meta,
+    check_name,
+    check_namespace,
+    decode_body,
+    name_mismatch,
+    patched_object,
+    rfc3339,
+)
 from seclet.review import generated_name
 from seclet.store.api import AlreadyExistsError, ConflictError, NotFoundError
 from seclet.validation.configmap import validate_config_map, validate_config_map_update
@@ -383,11 +393,7 @@ class Objects:
         obj, warnings = self._decode(kind, body, field_validation)
         meta = _meta(obj)
         if kind.namespaced:
-            if meta.get("namespace") and meta["namespace"] != namespace:
-                raise st.bad_request(
-                    "the namespace of the provided object does not match the namespace sent "
-                    "on the request"
-                )
+            check_namespace(meta, namespace)
             meta["namespace"] = namespace
             self.registry._namespace_ready(namespace, kind.resource, meta.get("name") or "")
         else:
@@ -427,16 +433,9 @@ class Objects:
         """``PUT``: the whole object; a stale ``resourceVersion`` is a 409."""
         obj, warnings = self._decode(kind, body, field_validation)
         meta = _meta(obj)
-        if meta.get("name") not in (None, "", name):
-            raise st.bad_request(
-                f"the name of the object ({meta.get('name')}) does not match the name on the "
-                f"URL ({name})"
-            )
-        if kind.namespaced and meta.get("namespace") not in (None, "", namespace):
-            raise st.bad_request(
-                "the namespace of the provided object does not match the namespace sent on "
-                "the request"
-            )
+        check_name(meta, name)
+        if kind.namespaced:
+            check_namespace(meta, namespace)
         current = self.get(kind, namespace, name)
         return self._store_update(kind, namespace, name, obj, current, warnings, dry_run)
 
@@ -463,19 +462,11 @@ class Objects:
                     kind, namespace, body, field_validation=field_validation, dry_run=dry_run
                 )
             raise st.not_found(kind.resource, name, kind.group) from None
-        try:
-            patched = patching.apply_patch(patch_type, current, patch_body)
-        except patching.PatchError as exc:
-            raise st.APIError(st.status(422, "Invalid", str(exc))) from None
-        if not isinstance(patched, dict):
-            raise st.bad_request("the patched object is not a JSON object")
+        patched = patched_object(current, patch_type, patch_body)
         obj, warnings = self._decode(kind, patched, field_validation)
         meta = _meta(obj)
         if meta.get("name") != name:
-            raise st.bad_request(
-                f"the name of the object ({meta.get('name')}) does not match the name on the "
-                f"URL ({name})"
-            )
+            raise name_mismatch(meta.get("name"), name)
         return self._store_update(kind, namespace, name, obj, current, warnings, dry_run)
 
     def _store_update(
@@ -563,11 +554,7 @@ class Objects:
         strategy keeps spec and metadata)."""
         obj, _ = self._decode(kind, body, "Ignore")
         meta = obj.get("metadata") or {}
-        if meta.get("name") not in (None, "", name):
-            raise st.bad_request(
-                f"the name of the object ({meta.get('name')}) does not match the name on the "
-                f"URL ({name})"
-            )
+        check_name(meta, name)
         current = self.get(kind, namespace, name)
         if not meta.get("resourceVersion"):
             raise st.invalid(kind.kind, name, [required(Path.root("resourceVersion"))], kind.group)

@@ -204,12 +204,37 @@ _SERVER_OWNED_META: Final = (
 """Metadata a client may not set on create; the server assigns or clears it."""
 
 
-def _check_namespace(meta: JSONObject, namespace: str) -> None:
+def check_namespace(meta: JSONObject, namespace: str) -> None:
     """A body naming another namespace than the request's URL (400, as upstream)."""
     if meta.get("namespace") and meta["namespace"] != namespace:
         raise st.bad_request(
             "the namespace of the provided object does not match the namespace sent on the request"
         )
+
+
+def name_mismatch(body_name: object, url_name: str) -> st.APIError:
+    """The update and patch handlers' 400 for a body whose name is not the URL's."""
+    return st.bad_request(
+        f"the name of the object ({body_name}) does not match the name on the URL ({url_name})"
+    )
+
+
+def check_name(meta: JSONObject, name: str) -> None:
+    """A PUT body naming another object than the URL (an empty name is the URL's)."""
+    if meta.get("name") not in (None, "", name):
+        raise name_mismatch(meta.get("name"), name)
+
+
+def patched_object(current: JSONObject, patch_type: str, patch_body: Any) -> JSONObject:
+    """``current`` with the patch applied; a patch that does not apply is a 422, one
+    that leaves no JSON object a 400."""
+    try:
+        patched = patching.apply_patch(patch_type, current, patch_body)
+    except patching.PatchError as exc:
+        raise st.APIError(st.status(422, "Invalid", str(exc))) from None
+    if not isinstance(patched, dict):
+        raise st.bad_request("the patched object is not a JSON object")
+    return patched
 
 
 def _check_kind(obj: Any, kind: str) -> None:
@@ -372,7 +397,7 @@ class Registry:
         _check_kind(body, "Pod")
         checked, warnings = decode_body(body, Pod, "Pod", field_validation)
         meta = _meta(checked)
-        _check_namespace(meta, namespace)
+        check_namespace(meta, namespace)
         meta["namespace"] = namespace
         ns = self._namespace_ready(namespace)
         request_name = meta.get("name") or ""
@@ -525,7 +550,7 @@ class Registry:
             if patch_type == patching.APPLY:
                 return self.create_pod(namespace, patch_body, field_validation=field_validation)
             raise st.not_found("pods", name) from None
-        patched = self._patched(current, patch_type, patch_body)
+        patched = patched_object(current, patch_type, patch_body)
         checked, warnings = decode_body(patched, Pod, "Pod", field_validation)
         obj = default_body(checked, self.gates, owned=True)
         meta = _meta(obj)
@@ -566,16 +591,6 @@ class Registry:
             ) from None
         return Result(stored, warnings)
 
-    @staticmethod
-    def _patched(current: JSONObject, patch_type: str, patch_body: Any) -> JSONObject:
-        try:
-            patched = patching.apply_patch(patch_type, current, patch_body)
-        except patching.PatchError as exc:
-            raise st.APIError(st.status(422, "Invalid", str(exc))) from None
-        if not isinstance(patched, dict):
-            raise st.bad_request("the patched object is not a JSON object")
-        return patched
-
     # -- pods/status ----------------------------------------------------------------
 
     def update_pod_status(self, namespace: str, name: str, body: Any) -> Result:
@@ -592,11 +607,7 @@ class Registry:
             )
         current = self.get("pods", namespace, name)
         meta = body.get("metadata") or {}
-        if meta.get("name") not in (None, "", name):
-            raise st.bad_request(
-                "the name of the object (" + str(meta.get("name")) + ") does not match the "
-                "name on the URL (" + name + ")"
-            )
+        check_name(meta, name)
         rv = meta.get("resourceVersion")
         return self._store_status(namespace, name, current, body, rv or None)
 
@@ -609,7 +620,7 @@ class Registry:
             current = self.store.get("pods", namespace, name)
         except NotFoundError:
             raise st.not_found("pods", name) from None
-        patched = self._patched(current, patch_type, patch_body)
+        patched = patched_object(current, patch_type, patch_body)
         rv = (current.get("metadata") or {}).get("resourceVersion")
         return self._store_status(namespace, name, current, patched, rv)
 
@@ -705,7 +716,7 @@ class Registry:
             field_validation,
         )
         meta = dict(meta_only.get("metadata") or {})
-        _check_namespace(meta, namespace)
+        check_namespace(meta, namespace)
         meta["namespace"] = namespace
         self._namespace_ready(namespace)
         if not meta.get("name") and meta.get("generateName"):
@@ -800,7 +811,7 @@ class Registry:
             if patch_type == patching.APPLY:
                 return self.create_namespace(patch_body, field_validation=field_validation)
             raise st.not_found("namespaces", name) from None
-        patched = self._patched(current, patch_type, patch_body)
+        patched = patched_object(current, patch_type, patch_body)
         checked, warnings = self._decode_namespace(patched, field_validation)
         old_meta = current.get("metadata") or {}
         meta = _meta(checked)
