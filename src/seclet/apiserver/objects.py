@@ -564,12 +564,7 @@ class Objects:
         self, kind: Kind, namespace: str, name: str, patch_type: str, patch_body: Any
     ) -> Result:
         current = self.get(kind, namespace, name)
-        try:
-            patched = patching.apply_patch(patch_type, current, patch_body)
-        except patching.PatchError as exc:
-            raise st.APIError(st.status(422, "Invalid", str(exc))) from None
-        if not isinstance(patched, dict):
-            raise st.bad_request("the patched object is not a JSON object")
+        patched = patched_object(current, patch_type, patch_body)
         obj, _ = self._decode(kind, patched, "Ignore")
         rv = (obj.get("metadata") or {}).get("resourceVersion") or (
             current.get("metadata") or {}
