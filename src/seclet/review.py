@@ -34,6 +34,8 @@ DEFAULT_NAMESPACE = "default"
 GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
 """``utilrand`` letters: no vowels (no words), no 0/1/3 (no look-alikes)."""
 MAX_GENERATED_NAME_BASE = 63 - 5
+_DEFAULT_OPTIONS = PodValidationOptions()
+"""Shared (frozen): its twenty keyword defaults are not rebuilt for every pod."""
 
 
 def generated_name(base: str, choose: Callable[[str], str] = secrets.choice) -> str:
@@ -109,7 +111,7 @@ def admit_body(
 ) -> Admitted:
     """Steps 1-3 for one checked body (``owned``: defaulted in place, no copy)."""
     pod = build(default_body(body, gates, owned=owned), Pod)
-    opts = options if options is not None else PodValidationOptions()
+    opts = options if options is not None else _DEFAULT_OPTIONS
     errors = validate_pod_create(pod, opts, gates)
     return Admitted(pod, tuple(errors))
 

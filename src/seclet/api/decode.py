@@ -493,10 +493,11 @@ def check_lenient(obj: Mapping[str, Any], cls: type) -> tuple[dict[str, Any], li
     return out, list(state.strict or ())
 
 
-def _build_plan(cls: type) -> dict[str, tuple[int, int, Any]]:
-    """Per JSON field: (position in the record, how to build, class or element type)."""
+def _build_plan(cls: type) -> dict[str, int | tuple[int, int, Any]]:
+    """Per JSON field: its position in the record for a scalar (stored as is, the common
+    case), else (position, how to build, class or element type)."""
     positions = {name: i for i, name in enumerate(cls._fields)}  # type: ignore[attr-defined]
-    plan: dict[str, tuple[int, int, Any]] = {}
+    plan: dict[str, int | tuple[int, int, Any]] = {}
     for spec in FIELDS[cls]:
         ft = spec.type
         at = positions[spec.attr]
@@ -517,12 +518,14 @@ def _build_plan(cls: type) -> dict[str, tuple[int, int, Any]]:
             else:
                 plan[spec.json] = (at, _MAP, None)
         else:
-            plan[spec.json] = (at, _SCALAR, None)
+            plan[spec.json] = at
     return plan
 
 
-_SCALAR, _OBJ, _LIST, _LIST_OBJ, _MAP, _GENERIC = range(6)
-_PLANS: dict[type, dict[str, tuple[int, int, Any]]] = {cls: _build_plan(cls) for cls in FIELDS}
+_OBJ, _LIST, _LIST_OBJ, _MAP, _GENERIC = range(5)
+_PLANS: dict[type, dict[str, int | tuple[int, int, Any]]] = {
+    cls: _build_plan(cls) for cls in FIELDS
+}
 _DEFAULTS: dict[type, list[Any]] = {
     cls: [cls._field_defaults[f] for f in cls._fields]  # type: ignore[attr-defined]
     for cls in FIELDS
@@ -557,10 +560,12 @@ def build(obj: Mapping[str, Any], cls: type[T]) -> T:
     plan = _PLANS[cls]
     values = _DEFAULTS[cls][:]
     for key, value in obj.items():
-        at, how, arg = plan[key]
-        if how == _SCALAR:
-            values[at] = value
-        elif how == _OBJ:
+        step = plan[key]
+        if type(step) is int:  # a scalar: most fields
+            values[step] = value
+            continue
+        at, how, arg = step  # type: ignore[misc]
+        if how == _OBJ:
             values[at] = build(value, arg)
         elif how == _LIST_OBJ:
             values[at] = tuple([build(v, arg) for v in value])

@@ -296,6 +296,24 @@ def _shape(containers: tuple[models.Container, ...]) -> tuple[object, ...]:
     return tuple((c.name, c.restartPolicy, frozen_resources(c.resources)) for c in containers)
 
 
+def _pod_key(pod: models.Pod) -> tuple[object, ...]:
+    """What the memo key reads from the pod (the same for each of its containers)."""
+    spec = pod.spec or models.PodSpec()
+    return (
+        frozen_resources(spec.resources) if spec.resources is not None else None,
+        _shape(spec.containers),
+        _shape(spec.initContainers),
+        pod.status.qosClass if pod.status is not None else None,
+        is_node_critical_pod(pod),
+    )
+
+
+_LAST_POD_KEY: tuple[models.Pod, tuple[object, ...]] | None = None
+"""The last pod's part of the memo key: a pod's containers are built one after the
+other, and a frozen pod (held here, so its identity stays its own) gives the same
+part each time."""
+
+
 def linux_container_resources(
     pod: models.Pod, container: models.Container, node: NodeFacts
 ) -> LinuxContainerResources:
@@ -305,16 +323,18 @@ def linux_container_resources(
     (pod-level, every container's name, restartPolicy, requests and limits), the
     container, the QoS the apiserver stated, criticality and the node's facts.
     """
-    spec = pod.spec or models.PodSpec()
+    global _LAST_POD_KEY  # noqa: PLW0603 - a one-entry cache, replaced atomically
+    last = _LAST_POD_KEY
+    if last is not None and last[0] is pod:
+        pod_key = last[1]
+    else:
+        pod_key = _pod_key(pod)
+        _LAST_POD_KEY = (pod, pod_key)
     key = (
-        frozen_resources(spec.resources) if spec.resources is not None else None,
-        _shape(spec.containers),
-        _shape(spec.initContainers),
+        pod_key,
         container.name,
         container.restartPolicy,
         frozen_resources(container.resources),
-        pod.status.qosClass if pod.status is not None else None,
-        is_node_critical_pod(pod),
         node.memory_capacity,
         node.hugepage_sizes,
         node.unified_cgroups,
