@@ -1,7 +1,8 @@
 """The kubelet's pod lifecycle on a real seclet node: finished pods and restarts.
 
 Role: a ``restartPolicy: Never`` pod that completed has its sandbox stopped (no
-catatonit pause process left, as upstream's pod worker kills a terminal pod) while
+catatonit pause process left, nor the namespace pins of a sandbox without one, as
+upstream's pod worker kills a terminal pod) while
 ``kubectl logs`` still answers; and issue #3 / #6 item 1: a ``seclet server`` killed
 with SIGKILL and started again on the same data directory adopts the containers still
 running (same container id, restartCount 0, exec works), reports the exit conmon
@@ -87,11 +88,17 @@ def _records(data_dir: Path, kind: str) -> list[dict[str, Any]]:
     return out
 
 
-def _pause_alive(data_dir: Path, pod_uid: str) -> list[int]:
-    """Pids of the pod's sandbox pause processes (catatonit) still running."""
-    alive = []
+def _pause_alive(data_dir: Path, pod_uid: str) -> list[int | str]:
+    """What still holds the pod's sandbox namespaces: its pause processes (catatonit)
+    still running, by pid, and for a sandbox without one its namespace pins still
+    mounted, by path."""
+    mounted = {line.split()[4] for line in Path("/proc/self/mountinfo").read_text().splitlines()}
+    alive: list[int | str] = []
     for record in _records(data_dir, "sandboxes"):
-        if record["uid"] != pod_uid or not record["pid"]:
+        if record["uid"] != pod_uid:
+            continue
+        alive.extend(p for p in record.get("pinned_namespaces", {}).values() if p in mounted)
+        if not record["pid"]:
             continue
         try:
             cmdline = Path(f"/proc/{record['pid']}/cmdline").read_bytes()
@@ -153,7 +160,12 @@ def test_completed_pod_stops_its_sandbox_and_keeps_its_logs(node: Node) -> None:
         uid = _uid(node, "done-demo")
         sandboxes = [r for r in _records(node.data_dir, "sandboxes") if r["uid"] == uid]
         assert len(sandboxes) == 1
-        assert sandboxes[0]["pid"] > 0
+        # a pause process, or (no pause process needed) the pod's namespaces pinned
+        assert sandboxes[0]["pid"] > 0 or sorted(sandboxes[0]["pinned_namespaces"]) == [
+            "ipc",
+            "network",
+            "uts",
+        ]
         _wait_pause_gone(node, uid)
         assert node.kubectl("logs", "done-demo").stdout == "done\n"
         conditions = {c["type"]: c for c in _status(node, "done-demo")["conditions"]}

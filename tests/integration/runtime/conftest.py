@@ -9,6 +9,7 @@ Callers: pytest (tests/integration/runtime).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import shutil
 import tempfile
@@ -31,6 +32,13 @@ class Env:
     images: TestImages
     logs: Path
     root: Path
+
+
+def with_infra(env: Env, drop_infra: bool) -> Env:
+    """The same root and images driven by a runtime with ``drop_infra`` on (pods that
+    need no pause process get pinned namespaces) or off (every pod gets one)."""
+    runtime = RuncRuntime(env.root, env.images, env.runtime.node, drop_infra=drop_infra)
+    return dataclasses.replace(env, runtime=runtime)
 
 
 def _skip_reason() -> str | None:

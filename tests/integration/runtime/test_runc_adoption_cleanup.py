@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.runtime.conftest import Env
+from integration.runtime.conftest import Env, with_infra
 from integration.runtime.podkit import container_config, pod_from_obj, run, sandbox_config
 from seclet.api import models
 from seclet.cri.errors import NotFoundError
@@ -104,16 +104,33 @@ def _cgroup_exists(object_id: str) -> bool:
     return any(root.glob(f"kubepods/**/{object_id}")) or (root / "k8s.io" / object_id).exists()
 
 
-def test_readopt_list_and_remove_leaves_nothing(env: Env) -> None:
+@pytest.mark.parametrize("drop_infra", [True, False], ids=["pinned", "pause"])
+def test_readopt_list_and_remove_leaves_nothing(env: Env, drop_infra: bool) -> None:
+    env = with_infra(env, drop_infra)
+
     async def body() -> None:
         sandbox_id, (a, b) = await _start_all(env.runtime, env, _two_container_pod("adopt"))
         pause_pid = (await env.runtime.pod_sandbox_status(sandbox_id)).pid
         conmons = [_conmon_pid(env.root, cid) for cid in (a, b)]
+        pins = env.root / "sandboxes" / sandbox_id / "ns"
+        if drop_infra:
+            # no pause process: the pod's namespaces are pinned under the sandbox
+            assert pause_pid == 0
+            assert sorted(p.name for p in pins.iterdir()) == ["ipc", "net", "uts"]
+            held = _mounts_under(pins)
+            assert all(any(f" {pins / n} " in line for line in held) for n in ("ipc", "net", "uts"))
+            assert all(" - nsfs " in line for line in held) and len(held) == 3
+            pause_pid = conmons[0]  # stands in below: alive now, gone after removal
+        else:
+            assert not pins.exists()
         assert all(_alive(pid) for pid in [pause_pid, *conmons])
         # a restarted seclet: a new runtime object on the same root
-        again = RuncRuntime(env.root, env.images, env.runtime.node)
+        again = RuncRuntime(env.root, env.images, env.runtime.node, drop_infra=drop_infra)
         status = await again.pod_sandbox_status(sandbox_id)
-        assert (status.state, status.pid) == (PodSandboxState.SANDBOX_READY, pause_pid)
+        assert (status.state, status.pid) == (
+            PodSandboxState.SANDBOX_READY,
+            0 if drop_infra else pause_pid,
+        )
         assert (await again.exec_sync(a, ("id", "-u"))).stdout == b"0\n"
         listed = await again.list_containers(ContainerFilter(pod_sandbox_id=sandbox_id))
         assert {c.id for c in listed} == {a, b}
@@ -130,6 +147,8 @@ def test_readopt_list_and_remove_leaves_nothing(env: Env) -> None:
         await again.stop_pod_sandbox(sandbox_id)
         stopped = await again.pod_sandbox_status(sandbox_id)
         assert (stopped.state, stopped.pid) == (PodSandboxState.SANDBOX_NOTREADY, 0)
+        # stopped: the pod's /dev/shm and namespace pins are unmounted
+        assert _mounts_under(env.root / "sandboxes" / sandbox_id) == []
         assert (await again.container_status(a)).state == ContainerState.CONTAINER_EXITED
         await again.remove_pod_sandbox(sandbox_id)
         await again.remove_pod_sandbox(sandbox_id)

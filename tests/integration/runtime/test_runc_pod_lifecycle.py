@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.runtime.conftest import Env
+from integration.runtime.conftest import Env, with_infra
 from integration.runtime.podkit import (
     container_config,
     load_example,
@@ -46,7 +46,10 @@ def _status_field(text: str, key: str) -> str:
     raise AssertionError(f"{key} not in {text!r}")
 
 
-def test_page_pod_id_and_status(env: Env) -> None:
+@pytest.mark.parametrize("drop_infra", [True, False], ids=["pinned", "pause"])
+def test_page_pod_id_and_status(env: Env, drop_infra: bool) -> None:
+    env = with_infra(env, drop_infra)
+
     async def body() -> None:
         sandbox_id, cid = await _start_pod(env, "security-context.yaml", "uid-page-1")
         status = await env.runtime.container_status(cid)
@@ -64,10 +67,13 @@ def test_page_pod_id_and_status(env: Env) -> None:
         sandbox = await env.runtime.pod_sandbox_status(sandbox_id)
         assert sandbox.state == PodSandboxState.SANDBOX_READY
         assert sandbox.ip == ""
-        assert sandbox.pid > 0
-        floor = env.runtime.node.oom_score_adj_floor
-        pause_adj = -998 if floor is None else max(-998, floor)
-        assert _read(f"/proc/{sandbox.pid}/oom_score_adj").strip() == str(pause_adj)
+        if drop_infra:
+            assert sandbox.pid == 0
+        else:
+            assert sandbox.pid > 0
+            floor = env.runtime.node.oom_score_adj_floor
+            pause_adj = -998 if floor is None else max(-998, floor)
+            assert _read(f"/proc/{sandbox.pid}/oom_score_adj").strip() == str(pause_adj)
         host = (await env.runtime.exec_sync(cid, ("hostname",))).stdout.decode().strip()
         assert host == "security-context-demo"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from integration.runtime.conftest import Env
+from integration.runtime.conftest import Env, with_infra
 from integration.runtime.podkit import (
     container_config,
     load_example,
@@ -119,7 +119,10 @@ def test_writable_rootfs_is_the_containers_own(env: Env) -> None:
     run(body())
 
 
-def test_containers_share_the_sandbox_network_namespace(env: Env) -> None:
+@pytest.mark.parametrize("drop_infra", [True, False], ids=["pinned", "pause"])
+def test_containers_share_the_sandbox_network_namespace(env: Env, drop_infra: bool) -> None:
+    env = with_infra(env, drop_infra)
+
     async def body() -> None:
         pod = pod_from_obj(
             {
@@ -147,8 +150,14 @@ def test_containers_share_the_sandbox_network_namespace(env: Env) -> None:
         ns_b = (await env.runtime.exec_sync(b, cmd)).stdout
         assert ns_a == ns_b
         sandbox = await env.runtime.pod_sandbox_status(sandbox_id)
-        pause_net = (_readlink(f"/proc/{sandbox.pid}/ns/net")).encode()
-        assert ns_a.splitlines()[0] == pause_net
+        if drop_infra:
+            pins = env.root / "sandboxes" / sandbox_id / "ns"
+            held = [f"{n}:[{(pins / n).stat().st_ino}]".encode() for n in ("net", "uts", "ipc")]
+            assert ns_a.splitlines() == held
+            pause_net = held[0]
+        else:
+            pause_net = (_readlink(f"/proc/{sandbox.pid}/ns/net")).encode()
+            assert ns_a.splitlines()[0] == pause_net
         assert pause_net != (_readlink("/proc/self/ns/net")).encode()
         pid_a = (await env.runtime.exec_sync(a, ("readlink", "/proc/self/ns/pid"))).stdout
         pid_b = (await env.runtime.exec_sync(b, ("readlink", "/proc/self/ns/pid"))).stdout

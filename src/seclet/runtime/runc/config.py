@@ -7,7 +7,8 @@ on-disk layout, so one place decides it::
 
     <root>/sandboxes/<id>/     state.json, config.json, rootfs/, shm/, hostname, hosts,
                                resolv.conf, pidfile, log.json (the pause container's
-                               bundle; it runs without conmon, see ``pause``)
+                               bundle; it runs without conmon, see ``pause``), or
+                               instead of a pause process ns/{net,ipc,uts} (``pinns``)
     <root>/containers/<id>/    state.json, config.json, rootfs/ (overlay), upper/, work/,
                                log.json (runc's log), oom (conmon)
     <root>/exits/<id>          conmon's exit files (containers)
@@ -45,6 +46,9 @@ class RuntimeConfig:
     host_ip: str = "127.0.0.1"
     """The pod IP reported for ``hostNetwork`` pods (the node's loopback address)."""
     poll_seconds: float = 0.01
+    drop_infra: bool = True
+    """CRI-O's ``drop_infra_ctr``: pods that need no pause process (``sandbox_spec.
+    needs_infra``) get pinned namespaces instead (``pinns``)."""
     """How often wait loops look at an exit file when no pidfd can wake them."""
 
     @property

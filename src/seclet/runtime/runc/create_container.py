@@ -14,7 +14,8 @@ Steps:
 4. a Localhost seccomp profile's text, read from the host;
 5. ``build_container`` — ``SpecError`` becomes ``CRIError`` with containerd's
    wrapping (``failed to generate container "<id>" spec: failed to generate spec: ``);
-   privileged with host devices: every host device node is added;
+   privileged with host devices: every host device node is added; a sandbox
+   without a pause process: its pinned namespaces joined by path (``pinns``);
 6. the container directory: overlay rootfs (image layers lower, upper/work here),
    config.json, the record (uid/gid/groups for ``status.user``, log path, the stop
    signal: ``lifecycle.stopSignal``, else the image's StopSignal, else SIGTERM).
@@ -36,7 +37,7 @@ from seclet.runtime.image.rootfs import ImageFileError, read_image_file
 from seclet.runtime.image.stored import ImageLookup
 from seclet.runtime.oci.builder import SpecError, build_container
 from seclet.runtime.oci.inputs import ContainerSpecInputs, CRIMount, RuntimeContext
-from seclet.runtime.runc import mounts, records
+from seclet.runtime.runc import mounts, pinns, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.host_devices import host_devices
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
@@ -156,6 +157,8 @@ async def create_container(
             f'failed to generate container "{container_id}" spec: failed to generate spec: {exc}'
         ) from None
     spec = build.spec
+    if sandbox.pinned_namespaces:
+        pinns.join_pinned(spec, sandbox.pinned_namespaces)
     if build.host_devices:
         spec["linux"]["devices"] = host_devices()
     # 6. directory, rootfs, config.json, record

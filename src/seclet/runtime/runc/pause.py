@@ -24,7 +24,7 @@ import signal
 import time
 from pathlib import Path
 
-from seclet.runtime.runc import exits
+from seclet.runtime.runc import exits, pinns
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.records import SandboxRecord
 
@@ -77,7 +77,10 @@ def kill(record: SandboxRecord) -> None:
 
 
 def exited(config: RuntimeConfig, record: SandboxRecord) -> bool:
-    """Has the sandbox's pause process exited (or never started)?"""
+    """Has the sandbox's pause process exited (or never started)? A sandbox without
+    one (``pinns``) counts as exited once its namespace pins are gone."""
+    if record.drop_infra:
+        return not pinns.pinned(record.pinned_namespaces)
     if record.pid_start_time:
         return not _running(record)
     return exits.read_exit(config, record.id) is not None

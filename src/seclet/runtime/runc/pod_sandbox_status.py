@@ -1,7 +1,8 @@
 """PodSandboxStatus and ListPodSandbox: is the pause process there.
 
 Role: the CRI verbs. Ready = not stopped and the pause process has not exited
-(``pause.exited``). The pod IP is "" (a pod's own network namespace has only loopback,
+(``pause.exited``; without a pause process: its namespace pins still hold, and the
+pid is 0). The pod IP is "" (a pod's own network namespace has only loopback,
 reached as 127.0.0.1 from inside the pod) except for hostNetwork pods, which report
 the node's address (``RuntimeConfig.host_ip``, 127.0.0.1 by default).
 Callers: seclet.runtime.runc.service.

@@ -1,6 +1,10 @@
-"""RunPodSandbox: start the pause process that holds the pod's namespaces.
+"""RunPodSandbox: pin the pod's namespaces, or start the pause process that holds them.
 
-Role: the CRI verb, as containerd's ``RunPodSandbox`` with catatonit as pause.
+Role: the CRI verb, as containerd's ``RunPodSandbox`` with catatonit as pause — or,
+for a pod that needs no pause process (``sandbox_spec.needs_infra``; CRI-O's
+``drop_infra_ctr``, on unless ``RuntimeConfig.drop_infra`` is off), as CRI-O's: the
+pod's network/IPC/UTS namespaces made and pinned by ``pinns``, saving the pause
+container's ``runc run`` before the first container can start.
 Steps:
 1. decide: a new id, the namespace modes, the namespaced sysctls (refused for a
    namespace shared with the host, kubelet's wording), the hostname (the node's for
@@ -11,13 +15,17 @@ Steps:
 2. lay out ``<root>/sandboxes/<id>``: ``hostname``, ``hosts`` and ``resolv.conf``
    (copies of the host's, as containerd's ``setupSandboxFiles``), the pod's
    ``/dev/shm`` tmpfs (host ``/dev/shm`` for hostIPC), an empty ``rootfs/``;
-3. write config.json (``sandbox_spec.build_sandbox_spec``) and the record;
+3. without a pause process: the record (naming its pins), then ``pinns.pin`` with
+   the hostname and the sandbox's sysctls (``sandbox_spec.sandbox_sysctl_values``);
+   done. Otherwise: write config.json (``sandbox_spec.build_sandbox_spec``) and the
+   record;
 4. start it: ``runc run --detach`` (no conmon: the pause process has no stdio, log
    or exit code to keep; module ``pause``);
 5. the kubelet's ``podPidsLimit`` on the pod cgroup's ``pids.max`` (``pod_cgroup``),
    before any container of the pod runs;
 6. record the pause pid and its start time.
-A failure undoes steps 2-4 and raises ``CRIError`` carrying runc's text.
+A failure undoes steps 2-4 and raises ``CRIError`` carrying runc's text (for a
+pinning step, runc's text for that step in the pause container).
 Callers: seclet.runtime.runc.service.
 """
 
@@ -34,7 +42,7 @@ from seclet.cri.types import PodSandboxConfig
 from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.plan import pod_hostname
 from seclet.runtime.oci.resources import pod_cgroup_parent
-from seclet.runtime.runc import driver, mounts, pause, records
+from seclet.runtime.runc import driver, mounts, pause, pinns, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.pod_cgroup import PidsLimitError, set_pids_limit
@@ -45,6 +53,9 @@ from seclet.runtime.runc.sandbox_spec import (
     SandboxSpecInputs,
     build_sandbox_spec,
     has_privileged_container,
+    needs_infra,
+    pinned_kinds,
+    sandbox_sysctl_values,
 )
 from seclet.securitycontext.namespaces import NODE, namespaces_for_pod
 from seclet.securitycontext.seccomp import RUNTIME_DEFAULT, kubelet_seccomp_profile
@@ -81,9 +92,14 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         seccomp_root=config.seccomp_root,
         seccomp_default=config.seccomp_default,
     )
+    privileged = has_privileged_container(pod)
+    drop_infra = config.drop_infra and not needs_infra(
+        ns, privileged=privileged, pod_pids_limit=req.pod_pids_limit
+    )
     # 2. lay out the sandbox directory
     directory = config.sandbox_dir(sandbox_id)
     directory.mkdir(parents=True, mode=0o711)
+    pins = pinns.pin_paths(directory, pinned_kinds(ns)) if drop_infra else {}
     record = SandboxRecord(
         id=sandbox_id,
         name=req.metadata.name,
@@ -104,6 +120,8 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         # claimed before the mount, so one save covers it: unmounting what was never
         # mounted is a no-op for every later cleanup
         shm_mounted=ns.ipc != NODE,
+        drop_infra=drop_infra,
+        pinned_namespaces=pins,
     )
     records.save(directory, record)
     try:
@@ -111,9 +129,6 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         (directory / "hostname").chmod(0o644)
         _copy_host_file(Path("/etc/hosts"), directory / "hosts")
         _copy_host_file(Path("/etc/resolv.conf"), directory / "resolv.conf")
-        rootfs = directory / "rootfs"
-        rootfs.mkdir(mode=0o755)
-        (rootfs / PAUSE_PATH.lstrip("/")).touch(mode=0o755)
         if ns.ipc == NODE:
             shm_source = _HOST_SHM
         else:
@@ -121,6 +136,13 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
             shm.mkdir(mode=0o755)
             mounts.mount_shm(shm)
             shm_source = str(shm)
+        if drop_infra:
+            # 3. the pinned namespaces are the sandbox
+            await pinns.pin(pins, hostname, sandbox_sysctl_values(sysctls, ns))
+            return sandbox_id
+        rootfs = directory / "rootfs"
+        rootfs.mkdir(mode=0o755)
+        (rootfs / PAUSE_PATH.lstrip("/")).touch(mode=0o755)
         # 3. config.json
         oci = build_sandbox_spec(
             SandboxSpecInputs(
@@ -139,7 +161,7 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
                 run_as_group=psc.runAsGroup if psc is not None else None,
                 sysctls=sysctls,
                 runtime_default_seccomp=seccomp.profile_type == RUNTIME_DEFAULT,
-                privileged=has_privileged_container(req.pod),
+                privileged=privileged,
                 node=node,
             )
         )
@@ -152,6 +174,14 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         # 5. the pod's pids limit
         if req.pod_pids_limit > 0:
             set_pids_limit(cgroup_parent, req.pod_pids_limit)
+    except pinns.PinError as exc:
+        await discard_sandbox_dir(config, sandbox_id, runc_deleted=True)
+        raise CRIError(
+            f'failed to start sandbox "{sandbox_id}": failed to create containerd task: '
+            "failed to create shim task: OCI runtime create failed: runc create failed: "
+            f"unable to start container process: error during container init: {exc.strerror}: "
+            "unknown"
+        ) from None
     except driver.RuncError as exc:
         await discard_sandbox_dir(config, sandbox_id)
         raise CRIError(

@@ -86,6 +86,50 @@ def has_privileged_container(pod: models.Pod) -> bool:
     return any(sc is not None and sc.privileged is True for sc in contexts)
 
 
+def sandbox_sysctl_values(pod_sysctls: dict[str, str], ns: NamespaceOptions) -> dict[str, str]:
+    """The sysctls the sandbox sets: the pod's, plus containerd 2's unprivileged port
+    and ICMP defaults in a network namespace of the pod's own (unless the pod sets
+    them; no ICMP range under a pod user namespace, whose 65536 gids cannot hold it)."""
+    sysctls = dict(pod_sysctls)
+    if ns.network != NODE:
+        sysctls.update(
+            (key, value)
+            for key, value in UNPRIVILEGED_NET_SYSCTLS
+            if key not in sysctls and not (key == PING_GROUP_RANGE and ns.userns == POD)
+        )
+    return sysctls
+
+
+def needs_infra(ns: NamespaceOptions, *, privileged: bool, pod_pids_limit: int) -> str:
+    """Why this pod needs a pause process ("" when its namespaces can be pinned
+    instead, CRI-O's ``drop_infra_ctr``). CRI-O keeps the infra container for a
+    shared PID namespace; here also for a user namespace (the pod's namespaces must
+    be owned by it, made from inside it), a privileged container (the pause process
+    mounts the network namespace's sysfs read-write first, containerd 2's order) and
+    a pod pids limit (written to the pod cgroup the pause container creates)."""
+    if ns.pid == POD:
+        return "shared PID namespace"
+    if ns.userns == POD:
+        return "user namespace"
+    if privileged:
+        return "privileged container"
+    if pod_pids_limit > 0:
+        return "pod pids limit"
+    return ""
+
+
+def pinned_kinds(ns: NamespaceOptions) -> tuple[str, ...]:
+    """The OCI namespace types a pause-less pod owns: network and UTS unless
+    hostNetwork (the kubelet shares the host's UTS with its network), IPC unless
+    hostIPC."""
+    kinds: list[str] = []
+    if ns.network != NODE:
+        kinds += ["network", "uts"]
+    if ns.ipc != NODE:
+        kinds.append("ipc")
+    return tuple(kinds)
+
+
 def _without(spec: dict[str, Any], ns_type: str) -> None:
     spec["linux"]["namespaces"] = [n for n in spec["linux"]["namespaces"] if n["type"] != ns_type]
 
@@ -145,14 +189,7 @@ def build_sandbox_spec(inputs: SandboxSpecInputs) -> dict[str, Any]:
     )
     # 6. sysctls, resources, root, cgroups, annotations
     linux = spec["linux"]
-    sysctls = dict(inputs.sysctls)
-    if ns.network != NODE:
-        sysctls.update(
-            (key, value)
-            for key, value in UNPRIVILEGED_NET_SYSCTLS
-            # a pod user namespace maps 65536 gids: the whole range is not valid there
-            if key not in sysctls and not (key == PING_GROUP_RANGE and ns.userns == POD)
-        )
+    sysctls = sandbox_sysctl_values(inputs.sysctls, ns)
     if sysctls:
         linux["sysctl"] = sysctls
     linux["resources"]["cpu"] = {"shares": 2}

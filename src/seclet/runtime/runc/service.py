@@ -81,6 +81,7 @@ class RuncRuntime:
         seccomp_default: bool = False,
         privileged_without_host_devices: bool = False,
         host_ip: str = "127.0.0.1",
+        drop_infra: bool = True,
     ) -> None:
         self.config = RuntimeConfig(
             root=root.absolute(),
@@ -91,6 +92,7 @@ class RuncRuntime:
             seccomp_default=seccomp_default,
             privileged_without_host_devices=privileged_without_host_devices,
             host_ip=host_ip,
+            drop_infra=drop_infra,
         )
         self.images = images
         self.node = node

@@ -6,8 +6,10 @@ Steps:
    all at once;
 2. SIGKILL the pause process (``pause.kill``; one an older seclet started under
    conmon: ``stop_container.kill_init``) and wait for it to exit;
+   A sandbox without one (``pinns``) skips this;
 3. unmount the pod's ``/dev/shm`` (containerd ``unmountSandboxFiles``; in a thread,
-   off the event loop);
+   off the event loop) and the namespace pins (CRI-O removes its managed namespaces
+   when the sandbox stops);
 4. mark the record stopped.
 Callers: seclet.runtime.runc.service, remove_pod_sandbox.
 """
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 
-from seclet.runtime.runc import driver, mounts, pause, records
+from seclet.runtime.runc import driver, mounts, pause, pinns, records
 from seclet.runtime.runc.concurrently import gather_all
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.stop_container import kill_init, stop_container
@@ -35,7 +37,7 @@ async def stop_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:
         if container.sandbox_id == sandbox_id
     )
     # 2. pause
-    if not pause.exited(config, record):
+    if not record.drop_infra and not pause.exited(config, record):
         if record.pid_start_time:
             pause.kill(record)
         else:
@@ -50,5 +52,7 @@ async def stop_pod_sandbox(config: RuntimeConfig, sandbox_id: str) -> None:
     # 3. /dev/shm
     if record.shm_mounted:
         await asyncio.to_thread(mounts.unmount, directory / "shm")
+    if record.pinned_namespaces:
+        await asyncio.to_thread(pinns.unpin, record.pinned_namespaces)
     # 4. record
     records.save(directory, dataclasses.replace(record, stopped=True, shm_mounted=False))
