@@ -50,7 +50,7 @@ from seclet.kubelet.volume import subpath
 from seclet.kubelet.volume.emptydir import PLUGIN_DIR as EMPTY_DIR_PLUGIN
 from seclet.kubelet.volume.emptydir import EmptyDirPlugin
 from seclet.kubelet.volume.hostpath import HostPathPlugin
-from seclet.kubelet.volume.mounts import mounts_under, unmount
+from seclet.kubelet.volume.mounts import unmount_all
 from seclet.kubelet.volume.plugin import (
     OWNERSHIP_POLICY,
     Lookup,
@@ -416,24 +416,12 @@ def container_mounts(
 # -- tear-down ----------------------------------------------------------------------
 
 
-def _unmount_all(directory: str) -> list[str]:
-    """Unmount every mount point at or below ``directory``; those left mounted."""
-    left = []
-    for point in mounts_under(directory):
-        try:
-            unmount(point)
-        except OSError:
-            log.exception("unmounting %s", point)
-            left.append(point)
-    return left
-
-
 def _remove(directory: str) -> None:
     """Unmount subPaths then volumes, and remove ``directory`` only when nothing is
     mounted below it any more."""
     pod_dir = directory if Path(directory).name != "volumes" else str(Path(directory).parent)
     left = subpath.clean_subpaths(pod_dir)
-    left += _unmount_all(directory)
+    left += unmount_all(directory)
     if left:
         log.error("not removing %s: still mounted: %s", directory, ", ".join(left))
         return

@@ -5,7 +5,8 @@ Role: the thin I/O shell under the volume plugins (upstream's ``mount-utils``):
 must name ``/proc/<pid>/fd/<n>`` of an fd this process holds, as
 ``subpath_linux.go doBindSubPath`` does), and the mount points under a directory read
 from ``/proc/self/mountinfo`` (so a pod directory is never removed while something
-is still mounted in it: removing it would cross into the mounted file system).
+is still mounted in it: removing it would cross into the mounted file system), and
+``unmount_all`` of them (a pod's or its subPaths' tear-down).
 Callers: seclet.kubelet.volume.emptydir, .subpath, seclet.kubelet.volumes.
 """
 
@@ -13,8 +14,11 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import logging
 import os
 from pathlib import Path
+
+log = logging.getLogger(__name__)
 
 MS_RDONLY = 1
 MS_REMOUNT = 32
@@ -99,6 +103,19 @@ def mounts_under(directory: str) -> list[str]:
         p for p in parse_mount_points(text) if p == base or p.startswith(base.rstrip("/") + "/")
     }
     return sorted(found, key=lambda p: (-p.count("/"), p))
+
+
+def unmount_all(directory: str) -> list[str]:
+    """Unmount every mount point at or below ``directory`` (deepest first); returns
+    those left mounted (each failure is logged)."""
+    left = []
+    for point in mounts_under(directory):
+        try:
+            unmount(point)
+        except OSError:
+            log.exception("unmounting %s", point)
+            left.append(point)
+    return left
 
 
 def is_mount_point(path: str) -> bool:

@@ -40,7 +40,7 @@ import stat
 from collections.abc import Mapping
 
 from seclet.api.expansion import expand
-from seclet.kubelet.volume.mounts import bind_mount, mounts_under, unmount
+from seclet.kubelet.volume.mounts import bind_mount, mounts_under, unmount, unmount_all
 
 log = logging.getLogger(__name__)
 
@@ -272,13 +272,7 @@ def clean_subpaths(pod_dir: str) -> list[str]:
     """Unmount every subPath bind mount of the pod and remove ``volume-subpaths``;
     returns the mount points that could not be unmounted (then nothing is removed)."""
     base = os.path.join(pod_dir, SUBPATH_DIR)
-    left = []
-    for point in mounts_under(base):
-        try:
-            unmount(point)
-        except OSError:
-            log.exception("unmounting subPath %s", point)
-            left.append(point)
+    left = unmount_all(base)
     if not left:
         _remove_tree_of_targets(base)
     return left
