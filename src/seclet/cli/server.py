@@ -21,9 +21,9 @@ Steps of ``run`` and ``_serve``:
    ``--registry-mirror``s, then the mirrors of ``--registries-conf``, see
    ``registry_hosts``), the runc runtime (``<data>/runtime``), build the kubelet on
    the CRI seam, start it (node registration, pod workers) and hand it to the API
-   server as its ``NodeClient`` (logs, exec); then collect start-up's garbage and
-   return free heap pages to the kernel (``_release_free_memory``; all threads share
-   one malloc arena, ``_one_malloc_arena``, set in step 0);
+   server as its ``NodeClient`` (logs, exec); then return the heap's free pages to
+   the kernel (``_release_free_memory``; all threads share one malloc arena,
+   ``_one_malloc_arena``, set in step 0);
 4. (started right after step 2, whatever the node does) the controllers
    ``--controllers`` enables, by kube-controller-manager's rules: the
    selinux-warning-controller is off by default and needs the ``SELinuxChangePolicy``
