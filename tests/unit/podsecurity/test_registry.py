@@ -213,3 +213,30 @@ def test_check_pod_is_aggregate_of_evaluate_pod(level: str, version: str) -> Non
     assert DEFAULT_EVALUATOR.check_pod(lv, p.metadata, p.spec) == expected
     assert check_pod(p.metadata, p.spec, lv) == expected
     assert expected.allowed == (level == "privileged")
+
+
+def test_results_are_reused_only_for_the_same_pod_objects() -> None:
+    """A pod evaluated at several levels in a row reuses the shared checks' results;
+    another pod (even right after, even with the same spec object) is evaluated anew."""
+    ev = Evaluator(DEFAULT_CHECKS, NEWEST_POLICY_VERSION)
+    bad, good = pod(_MIXED_POD), pod("metadata: {name: ok}\nspec: {containers: [{name: a, image: x}]}")
+    assert bad.spec is not None and good.spec is not None
+    baseline, restricted = level_version("baseline", "latest"), level_version("restricted", "latest")
+    fresh = Evaluator(DEFAULT_CHECKS, NEWEST_POLICY_VERSION)
+    for _ in range(2):
+        for p in (bad, good, bad):
+            assert p.spec is not None
+            for lv in (baseline, restricted, baseline):
+                want = aggregate_check_results(fresh.evaluate_pod(lv, p.metadata, p.spec))
+                assert ev.check_pod(lv, p.metadata, p.spec) == want
+    # same spec object, other metadata: the annotation-reading check sees the new ones
+    assert good.metadata is not None
+    annotated = good.metadata._replace(
+        annotations={"container.apparmor.security.beta.kubernetes.io/a": "unconfined"}
+    )
+    assert ev.check_pod(baseline, good.metadata, good.spec).allowed is True
+    assert ev.check_pod(baseline, annotated, good.spec).forbidden_reasons == (
+        "forbidden AppArmor profile",
+    )
+    assert ev.check_pod(baseline, good.metadata, good.spec).allowed is True
+    assert ev.check_pod(restricted, good.metadata, good.spec).allowed is False

@@ -75,6 +75,7 @@ DEFAULT_CHECKS: Final[tuple[Check, ...]] = (
 """``DefaultChecks()``: every versioned check upstream registers (19)."""
 
 _UNSET: Final = Version()
+_NO_SPEC: Final = PodSpec()
 
 
 def validate_checks(checks: Sequence[Check]) -> None:
@@ -128,7 +129,14 @@ class Evaluator:
     version does upstream.
     """
 
-    __slots__ = ("_baseline", "_ids", "_restricted", "derived_max_version", "max_version")
+    __slots__ = (
+        "_baseline",
+        "_ids",
+        "_last",
+        "_restricted",
+        "derived_max_version",
+        "max_version",
+    )
 
     def __init__(self, checks: Sequence[Check], emulation_version: Version | None = None) -> None:
         validate_checks(checks)
@@ -170,6 +178,16 @@ class Evaluator:
             max_version = emulation_version
         self.max_version: Version = max_version
         """The newest version evaluated; ``latest`` and newer versions evaluate as this."""
+        self._last: tuple[ObjectMeta | None, PodSpec, dict[CheckPodFn, CheckResult]] = (
+            None,
+            _NO_SPEC,
+            {},
+        )
+        """The last pod ``check_pod`` evaluated (held, so identity means this pod) and its
+        results per check function: a pod is evaluated at several levels in a row (the
+        admission modes, ``check`` at baseline then restricted) and restricted runs the
+        baseline checks again. Checks are pure functions of the frozen metadata and spec,
+        so a result is reused only for the very same objects."""
 
     def _minor(self, version: Version) -> int | None:
         """The table row for a version (newer ones clamp to the max), None before v1.0."""
@@ -217,10 +235,19 @@ class Evaluator:
         if minor is None:
             return AGGREGATE_ALLOWED
         fns = self._restricted[minor] if level is Level.RESTRICTED else self._baseline[minor]
+        last = self._last
+        if last[1] is spec and last[0] is metadata:
+            done = last[2]
+        else:
+            done = {}
+            self._last = (metadata, spec, done)  # replaced whole: safe across threads
         containers = visit_containers(spec)
         failed: list[CheckResult] = []
         for fn in fns:
-            result = fn(metadata, spec, containers)
+            result = done.get(fn)
+            if result is None:
+                result = fn(metadata, spec, containers)
+                done[fn] = result
             if not result.allowed:
                 failed.append(result)
         return aggregate_check_results(failed) if failed else AGGREGATE_ALLOWED
