@@ -170,11 +170,15 @@ def unpin(pins: Mapping[str, str]) -> None:
 
 
 def pinned(pins: Mapping[str, str]) -> bool:
-    """Is every pin still a mount (of nsfs, so not the file's own directory device)?"""
+    """Is every pin still a mount (of nsfs, so not on its directory's device)? One
+    ``stat`` per pin and per directory (the pins of a sandbox share one)."""
+    devices: dict[Path, int] = {}
     for target in pins.values():
         path = Path(target)
         try:
-            if path.stat().st_dev == path.parent.stat().st_dev:
+            if path.parent not in devices:
+                devices[path.parent] = path.parent.stat().st_dev
+            if path.stat().st_dev == devices[path.parent]:
                 return False
         except OSError:
             return False
