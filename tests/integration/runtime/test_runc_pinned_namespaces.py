@@ -129,7 +129,24 @@ def test_lost_pins_make_the_sandbox_not_ready(env: Env) -> None:
     run(body())
 
 
-def test_failing_sysctl_reads_as_the_pause_path_and_leaves_nothing(env: Env) -> None:
+@pytest.mark.parametrize(
+    ("sysctl", "value", "failure"),
+    [
+        (
+            "net.ipv4.no_such_key",
+            "1",
+            "open /proc/sys/net/ipv4/no_such_key: no such file or directory",
+        ),
+        (
+            "net.ipv4.ip_local_port_range",
+            "60999 32768",
+            "write /proc/sys/net/ipv4/ip_local_port_range: invalid argument",
+        ),
+    ],
+)
+def test_failing_sysctl_reads_as_the_pause_path_and_leaves_nothing(
+    env: Env, sysctl: str, value: str, failure: str
+) -> None:
     async def body() -> None:
         texts = []
         for drop_infra in (False, True):
@@ -138,7 +155,7 @@ def test_failing_sysctl_reads_as_the_pause_path_and_leaves_nothing(env: Env) -> 
                 "bad-sysctl",
                 "uid-bad-sysctl",
                 SLEEP,
-                securityContext={"sysctls": [{"name": "net.ipv4.no_such_key", "value": "1"}]},
+                securityContext={"sysctls": [{"name": sysctl, "value": value}]},
             )
             before = {p.name for p in (env.root / "sandboxes").iterdir()}
             with pytest.raises(CRIError) as caught:
@@ -151,8 +168,7 @@ def test_failing_sysctl_reads_as_the_pause_path_and_leaves_nothing(env: Env) -> 
             == (
                 'failed to start sandbox "ID": failed to create containerd task: failed to create '
                 "shim task: OCI runtime create failed: runc create failed: unable to start container "
-                "process: error during container init: open /proc/sys/net/ipv4/no_such_key: no such "
-                "file or directory: unknown"
+                f"process: error during container init: {failure}: unknown"
             )
         )
         assert _mounts_under(env.root / "sandboxes") == []

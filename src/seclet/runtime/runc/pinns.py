@@ -68,10 +68,16 @@ def _libc() -> ctypes.CDLL:
     return ctypes.CDLL(None, use_errno=True)
 
 
+def _go_errno(err: int) -> str:
+    """Go's text for an errno: strerror's, lower-cased first (``syscall.Errno``)."""
+    text = os.strerror(err)
+    return text[:1].lower() + text[1:]
+
+
 def _check(rc: int, what: str) -> None:
     if rc != 0:
         err = ctypes.get_errno()
-        raise PinError(err, f"{what}: {os.strerror(err)}")
+        raise PinError(err, f"{what}: {_go_errno(err)}")
 
 
 def pin_paths(directory: Path, kinds: tuple[str, ...]) -> dict[str, str]:
@@ -87,9 +93,8 @@ def _loopback_up() -> None:
 
 
 def _go_error(op: str, path: str, err: int) -> PinError:
-    """A Go ``*PathError`` text: Go's errno strings are strerror's, lower-cased first."""
-    text = os.strerror(err)
-    return PinError(err, f"{op} {path}: {text[:1].lower()}{text[1:]}")
+    """A Go ``*PathError`` text (``open <path>: <errno text>``)."""
+    return PinError(err, f"{op} {path}: {_go_errno(err)}")
 
 
 def _write_sysctl(key: str, value: str) -> None:
@@ -121,7 +126,8 @@ def _pin_here(pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]
         try:
             _loopback_up()
         except OSError as exc:
-            raise PinError(exc.errno or 0, f"unable to bring up loopback: {exc.strerror}") from None
+            err = exc.errno or 0
+            raise PinError(err, f"unable to bring up loopback: {_go_errno(err)}") from None
     for key, value in sysctls.items():
         _write_sysctl(key, value)
     tid = threading.get_native_id()
