@@ -21,7 +21,7 @@ and ended after (namespaces are per thread; a pooled thread must never carry the
 ``pinned`` tells whether every pin is still a mount point (a sandbox whose pins are
 gone, e.g. after a reboot, is not ready). ``join_pinned`` points a container's spec
 at the pins.
-Callers: run_pod_sandbox (``pin``), stop_pod_sandbox / remove_pod_sandbox (``unpin``),
+Callers: run_pod_sandbox (``start_pin``), stop_pod_sandbox / remove_pod_sandbox (``unpin``),
 pod_sandbox_status and pause (``pinned``), create_container (``join_pinned``).
 """
 
@@ -140,13 +140,20 @@ def _pin_here(pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]
         _check(rc, f"bind {source} on {path}")
 
 
-async def pin(pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]) -> None:
-    """Create the namespaces named in ``pins`` (kind -> file), configure and pin them.
-    Raises ``PinError``; what was pinned before a failure stays for ``unpin``."""
-    if not pins:
-        return
+def start_pin(
+    pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]
+) -> asyncio.Future[None]:
+    """Start creating the namespaces named in ``pins`` (kind -> file), configuring and
+    pinning them, in a thread started at once (the kernel works while the caller
+    goes on); the future settles when it is done or raises ``PinError``. What was
+    pinned before a failure stays for ``unpin``. Callers that stop waiting must still
+    let the future settle (``asyncio.wait``) before unpinning, and await it through
+    ``asyncio.shield`` so a cancellation cannot settle it before the thread ends."""
     loop = asyncio.get_running_loop()
     done: asyncio.Future[None] = loop.create_future()
+    if not pins:
+        done.set_result(None)
+        return done
 
     def settle(exc: BaseException | None) -> None:
         if done.done():
@@ -166,7 +173,7 @@ async def pin(pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]
 
     # a thread of its own, ended after: it leaves with the pod's namespaces
     threading.Thread(target=body, name="seclet-pinns", daemon=True).start()
-    await done
+    return done
 
 
 def unpin(pins: Mapping[str, str]) -> None:
