@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from e2e.node import KUBECTL, Node
+from e2e.node import KUBECTL, STARTED, Node, discard_leftovers
 from registry import MIRRORED_HOSTS, LocalRegistry, push_test_images, skip_unless_available
 
 _NEEDED = ("runc", "conmon", "catatonit", "skopeo")
@@ -36,6 +36,15 @@ def _require_node_components() -> None:
             pytest.fail(message)
         pytest.skip(message)
     skip_unless_available()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _discard_leftovers() -> Iterator[None]:
+    """At the session's end, containers and mounts any test's node left behind go."""
+    yield
+    for started in STARTED:
+        started.stop()
+        discard_leftovers(started.data_dir)
 
 
 @pytest.fixture(scope="session")

@@ -28,6 +28,39 @@ EXAMPLES = REPO / "examples"
 _SERVING = re.compile(r"serving (https://\S+?);")
 
 
+def _mountpoints_under(directory: Path) -> list[str]:
+    """Mount points at or below ``directory``, deepest first."""
+    found = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        point = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), line.split()[4])
+        if point == str(directory) or point.startswith(f"{directory}/"):
+            found.append(point)
+    return sorted(found, key=len, reverse=True)
+
+
+def discard_leftovers(data_dir: Path) -> None:
+    """After a node has stopped for good: kill the containers a test left running
+    (runc's state under the node's runtime root, their conmons) and detach every
+    mount under its data directory, so a test machine does not collect them."""
+    runc_root = data_dir / "runtime" / "runc"
+    if runc_root.is_dir():
+        listed = subprocess.run(
+            ["runc", "--root", str(runc_root), "list", "-q"],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        for cid in listed.stdout.split():
+            subprocess.run(
+                ["runc", "--root", str(runc_root), "delete", "--force", cid],
+                capture_output=True,
+                check=False,
+            )
+    subprocess.run(["pkill", "-KILL", "-f", f"conmon .*{data_dir}/"], check=False)
+    for point in _mountpoints_under(data_dir):
+        subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+
+
 class NodeError(RuntimeError):
     """The node did not start, or a command did not do what a test needs."""
 
@@ -43,6 +76,10 @@ def _make_traversable(directory: Path) -> None:
             path.chmod(stat.S_IMODE(mode) | 0o011)
 
 
+STARTED: list[Node] = []
+"""Every node a test started (the session's end discards what they left)."""
+
+
 @dataclass
 class Node:
     data_dir: Path
@@ -55,6 +92,7 @@ class Node:
     url: str = ""
 
     def start(self, timeout: float = 20.0) -> None:
+        STARTED.append(self)
         self.log_path = self.data_dir.parent / "seclet-server.log"
         _make_traversable(self.data_dir.parent)
         args = [
