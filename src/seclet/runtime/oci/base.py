@@ -83,6 +83,23 @@ def default_mounts() -> list[dict[str, Any]]:
     ]
 
 
+def _default_linux(namespace: str, container_id: str) -> dict[str, Any]:
+    """The ``linux`` section of containerd's default spec."""
+    return {
+        "maskedPaths": list(CONTAINERD_DEFAULT_MASKED_PATHS),
+        "readonlyPaths": list(CONTAINERD_DEFAULT_READONLY_PATHS),
+        "cgroupsPath": "/" + namespace + "/" + container_id,
+        "resources": {"devices": [{"allow": False, "access": "rwm"}]},
+        "namespaces": [
+            {"type": "pid"},
+            {"type": "ipc"},
+            {"type": "uts"},
+            {"type": "mount"},
+            {"type": "network"},
+        ],
+    }
+
+
 def default_unix_spec(namespace: str, container_id: str) -> dict[str, Any]:
     """containerd ``populateDefaultUnixSpec`` for containerd namespace ``namespace``."""
     return {
@@ -99,19 +116,7 @@ def default_unix_spec(namespace: str, container_id: str) -> dict[str, Any]:
             },
             "rlimits": [{"type": "RLIMIT_NOFILE", "hard": 1024, "soft": 1024}],
         },
-        "linux": {
-            "maskedPaths": list(CONTAINERD_DEFAULT_MASKED_PATHS),
-            "readonlyPaths": list(CONTAINERD_DEFAULT_READONLY_PATHS),
-            "cgroupsPath": "/" + namespace + "/" + container_id,
-            "resources": {"devices": [{"allow": False, "access": "rwm"}]},
-            "namespaces": [
-                {"type": "pid"},
-                {"type": "ipc"},
-                {"type": "uts"},
-                {"type": "mount"},
-                {"type": "network"},
-            ],
-        },
+        "linux": _default_linux(namespace, container_id),
         "mounts": default_mounts(),
     }
 
@@ -122,8 +127,7 @@ def cri_container_base_spec(namespace: str, container_id: str) -> dict[str, Any]
     ``process.args`` holds its place (``with_process_args`` always sets it, after
     ``capabilities`` and before ``env``), so the keys keep containerd's order.
     """
-    mounts = default_mounts()
-    del mounts[6]  # /run (WithoutRunMount)
+    mounts = [m for m in default_mounts() if m["destination"] != "/run"]  # WithoutRunMount
     return {
         "ociVersion": OCI_VERSION,
         "root": {"path": DEFAULT_ROOTFS_PATH},
@@ -139,18 +143,6 @@ def cri_container_base_spec(namespace: str, container_id: str) -> dict[str, Any]
             "args": [],
             "env": [DEFAULT_PATH_ENV],
         },
-        "linux": {
-            "maskedPaths": list(CONTAINERD_DEFAULT_MASKED_PATHS),
-            "readonlyPaths": list(CONTAINERD_DEFAULT_READONLY_PATHS),
-            "cgroupsPath": "/" + namespace + "/" + container_id,
-            "resources": {"devices": [{"allow": False, "access": "rwm"}]},
-            "namespaces": [
-                {"type": "pid"},
-                {"type": "ipc"},
-                {"type": "uts"},
-                {"type": "mount"},
-                {"type": "network"},
-            ],
-        },
+        "linux": _default_linux(namespace, container_id),
         "mounts": mounts,
     }
