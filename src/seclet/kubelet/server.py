@@ -32,7 +32,7 @@ from typing import Any
 from seclet.cri.errors import CRIError
 from seclet.cri.services import RuntimeService
 from seclet.cri.streaming import ExecSession
-from seclet.cri.types import AttachRequest, ContainerState, ExecRequest
+from seclet.cri.types import AttachRequest, ContainerState, ContainerStatus, ExecRequest
 from seclet.kubelet.clock import Clock, parse_rfc3339
 from seclet.kubelet.logs import cut, follow_log, parse_log, read_log_file, render, select_records
 from seclet.kubelet.runtimestate import read_pod_state
@@ -210,6 +210,14 @@ class KubeletServer:
             if remaining == 0:
                 return
 
+    async def _running(self, obj: dict[str, Any], name: str) -> ContainerStatus | None:
+        """The container ``name``'s latest instance when it is running, else None."""
+        uid = (obj.get("metadata") or {}).get("uid", "")
+        latest = (await read_pod_state(self.runtime, uid)).latest(name)
+        if latest is None or latest.state != ContainerState.CONTAINER_RUNNING:
+            return None
+        return latest
+
     async def exec(
         self,
         namespace: str,
@@ -225,10 +233,8 @@ class KubeletServer:
         phase = (obj.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
             raise _bad(f"cannot exec into a container in a completed pod; current phase is {phase}")
-        uid = (obj.get("metadata") or {}).get("uid", "")
-        state = await read_pod_state(self.runtime, uid)
-        latest = state.latest(name)
-        if latest is None or latest.state != ContainerState.CONTAINER_RUNNING:
+        latest = await self._running(obj, name)
+        if latest is None:
             raise NodeError(
                 500,
                 "InternalError",
@@ -253,10 +259,8 @@ class KubeletServer:
     ) -> ExecSession:
         obj = self._pod(namespace, pod)
         name = resolve_container(obj, container)
-        uid = (obj.get("metadata") or {}).get("uid", "")
-        state = await read_pod_state(self.runtime, uid)
-        latest = state.latest(name)
-        if latest is None or latest.state != ContainerState.CONTAINER_RUNNING:
+        latest = await self._running(obj, name)
+        if latest is None:
             raise NodeError(
                 500,
                 "InternalError",
