@@ -30,7 +30,9 @@ Steps of ``run`` and ``_serve``:
    gate; its conflict metric goes to the API server's ``/metrics`` registry; and the
    storage controllers (``start_storage``: the default ``local-path`` class, the
    PV binder, the local-path provisioner under ``<data>/storage``, the pv/pvc
-   protection controllers);
+   protection controllers); and the object-lifecycle controllers (``start_core``: the
+   ephemeral volume controller, the garbage collector, the root CA publisher with the
+   CA certificate the API server serves with);
 5. on a signal: stop the controllers and the kubelet (containers keep running, as
    when a kubelet restarts; the next start re-adopts them), then the API server,
    then the store.
@@ -62,6 +64,7 @@ from seclet.controllers.enabled import (
     KNOWN_CONTROLLERS,
     SELINUX_WARNING,
     UnknownControllerError,
+    canonical,
     controller_enabled,
     parse_controllers,
     validate_controllers,
@@ -281,7 +284,7 @@ def controllers_flag(value: str) -> tuple[str, ...]:
         validate_controllers(controllers, KNOWN_CONTROLLERS)
     except UnknownControllerError as exc:
         raise UsageError(f"--controllers: {exc}") from None
-    return controllers
+    return canonical(controllers)
 
 
 def _start_controllers(
@@ -328,6 +331,19 @@ async def _start_storage(
     )
 
 
+async def _start_core(
+    store: Store, args: argparse.Namespace, root_ca: str
+) -> ControllerManager | None:
+    """Step 4, the object-lifecycle controllers (``root_ca``: the CA certificate's PEM)."""
+    await asyncio.to_thread(_import, ("seclet.controllers.core",))
+    from seclet.controllers.core import start_core  # noqa: PLC0415 - after the API listens
+
+    controllers = controllers_flag(args.controllers)
+    return await start_core(
+        store, root_ca, lambda name: controller_enabled(name, controllers, DISABLED_BY_DEFAULT)
+    )
+
+
 async def _serve(
     config: ServerConfig,
     args: argparse.Namespace,
@@ -362,6 +378,8 @@ async def _serve(
     kubelet: Kubelet | None = None
     controller_tasks = _start_controllers(store, config, args, lambda: server.metrics)
     storage = await _start_storage(store, config, args)
+    root_ca = server.credentials.ca_cert.read_text() if server.credentials else ""
+    core = await _start_core(store, args, root_ca)
     try:
         if args.kubelet:
             try:
@@ -379,6 +397,8 @@ async def _serve(
             task.cancel()
         await asyncio.gather(*controller_tasks, return_exceptions=True)
         await storage.stop()
+        if core is not None:
+            await core.stop()
         if kubelet is not None:
             await kubelet.stop()
         await server.stop()
