@@ -9,7 +9,11 @@ VolumeBinding plugins decide (``decide_volumes``, pure, in the default profile's
 order):
 1. PreFilter: a missing claim (``persistentvolumeclaim "x" not found``), a Lost
    one, one being deleted, an unbound claim of an Immediate class (``pod has
-   unbound immediate PersistentVolumeClaims``) -> unschedulable and unresolvable;
+   unbound immediate PersistentVolumeClaims``), a generic ephemeral volume's claim
+   not yet created (``waiting for ephemeral volume controller to create the
+   persistentvolumeclaim "x"``) or not controlled by the pod (``PVC <ns>/<claim> was
+   not created for pod <ns>/<pod> (pod is not owner)``, ``podHasPVCs``) ->
+   unschedulable and unresolvable;
 2. Filter: a ReadWriteOncePod claim another running pod uses (unschedulable; the
    pods' equal priority leaves preemption no victim); a bound claim whose volume is
    gone or whose node affinity excludes this node; a WaitForFirstConsumer claim
@@ -190,6 +194,16 @@ def _fully_bound(claim: Mapping[str, Any]) -> bool:
     )
 
 
+def _controlled_by(claim: Mapping[str, Any], pod: Mapping[str, Any]) -> bool:
+    """``metav1.IsControlledBy`` (the first ownerReference with ``controller: true``
+    names the pod's uid), as ``ephemeral.VolumeIsForPod`` asks of a generic ephemeral
+    volume's claim."""
+    for ref in sh.meta(claim).get("ownerReferences") or ():
+        if ref.get("controller"):
+            return bool(ref.get("uid") == sh.meta(pod).get("uid"))
+    return False
+
+
 def decide_volumes(pod: JSONObject, world: World) -> Decision:
     """The VolumeRestrictions and VolumeBinding plugins for this node (module doc)."""
     uses = sh.pod_claim_names(pod)
@@ -208,7 +222,7 @@ def decide_volumes(pod: JSONObject, world: World) -> Decision:
     # VolumeBinding PreFilter (podHasPVCs, GetPodVolumeClaims).
     bound_claims: list[JSONObject] = []
     delayed: list[JSONObject] = []
-    for name, _ephemeral in uses:
+    for name, ephemeral in uses:
         claim = world.claims.get(name)
         if claim is None:
             return Decision(fit_error(
@@ -222,6 +236,12 @@ def decide_volumes(pod: JSONObject, world: World) -> Decision:
             ))
         if sh.meta(claim).get("deletionTimestamp"):
             return Decision(fit_error(f'persistentvolumeclaim "{name}" is being deleted'))
+        if ephemeral and not _controlled_by(claim, pod):
+            return Decision(fit_error(
+                f"PVC {sh.meta(claim).get('namespace', '')}/{name} was not created for pod "
+                f"{sh.meta(pod).get('namespace', '')}/{sh.meta(pod).get('name', '')} "
+                "(pod is not owner)"
+            ))
     for name, _ in uses:
         claim = world.claims[name]
         if _fully_bound(claim):

@@ -84,10 +84,11 @@ def resolve_claim(
     pv_name = (pvc.get("spec") or {}).get("volumeName") or ""
     if not pv_name:
         raise fail("PVC has empty pvc.Spec.VolumeName")
-    if ephemeral and not any(
-        ref.get("uid") == meta.uid and ref.get("controller")
-        for ref in pvc_meta.get("ownerReferences") or ()
-    ):
+    controller = next(
+        (ref for ref in pvc_meta.get("ownerReferences") or () if ref.get("controller")), None
+    )
+    # metav1.IsControlledBy: the first controller reference decides.
+    if ephemeral and (controller is None or controller.get("uid") != meta.uid):
         raise ClaimError(
             f"PVC {namespace}/{claim} was not created for pod {namespace}/{meta.name or ''} "
             "(pod is not owner)"
