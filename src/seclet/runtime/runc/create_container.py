@@ -16,6 +16,14 @@ Steps:
    wrapping (``failed to generate container "<id>" spec: failed to generate spec: ``);
    privileged with host devices: every host device node is added; a sandbox
    without a pause process: its pinned namespaces joined by path (``pinns``);
+5b. SELinux (nothing at all on a node without it): a label without a level gets
+   the sandbox's MCS pair when the container has no seLinuxOptions of its own, else a
+   fresh pair (``mcs``); a privileged container runs unlabelled, its label recorded
+   (containerd ``createContainer``); then every mount with ``selinux_relabel`` (the
+   kubelet's, and containerd's own hostname/hosts/resolv.conf and the pod's /dev/shm)
+   has its resolved source relabelled with the mount label, in a thread
+   (``selinux_relabel``); a refusal or failure is containerd's ``relabel %q with %q
+   failed: ...`` inside the spec error;
 6. the container directory: overlay rootfs (image layers lower, upper/work here),
    config.json, the record (uid/gid/groups for ``status.user``, log path, the stop
    signal: ``lifecycle.stopSignal``, else the image's StopSignal, else SIGTERM).
@@ -24,7 +32,11 @@ Callers: seclet.runtime.runc.service.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
 import posixpath
+import pwd
 import secrets
 import shutil
 import time
@@ -37,11 +49,20 @@ from seclet.runtime.image.rootfs import ImageFileError, read_image_file
 from seclet.runtime.image.stored import ImageLookup
 from seclet.runtime.oci.builder import SpecError, build_container
 from seclet.runtime.oci.inputs import ContainerSpecInputs, CRIMount, RuntimeContext
-from seclet.runtime.runc import mounts, pinns, records
+from seclet.runtime.runc import mcs, mounts, pinns, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.host_devices import host_devices
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.records import ContainerRecord, SandboxRecord
+from seclet.runtime.runc.selinux_relabel import (
+    RelabelError,
+    RelabelMount,
+    protected_paths,
+    relabel,
+    relabel_error,
+    relabel_sources,
+    resolve_source,
+)
 from seclet.runtime.runc.stop_container import stop_signal
 from seclet.securitycontext.seccomp import LOCALHOST, kubelet_seccomp_profile
 
@@ -80,6 +101,43 @@ def container_mounts(
     return tuple(out)
 
 
+def relabel_mounts(req: ContainerConfig, mounts_: tuple[CRIMount, ...]) -> tuple[RelabelMount, ...]:
+    """``container_mounts``' mounts with their ``selinux_relabel``: the kubelet's as it
+    sent them; containerd's own (``linuxContainerMounts``) always, but the host's
+    /dev/shm for hostIPC never."""
+    out = [
+        RelabelMount(m.container_path, m.host_path, kubelet.selinux_relabel)
+        for m, kubelet in zip(mounts_, req.mounts, strict=False)
+    ]
+    out.extend(
+        RelabelMount(m.container_path, m.host_path, m.host_path != _HOST_SHM)
+        for m in mounts_[len(req.mounts) :]
+    )
+    return tuple(out)
+
+
+def _daemon_homes() -> tuple[str, ...]:
+    """go-selinux's extra excluded paths: ``$HOME`` and ``$SUDO_USER``'s home."""
+    homes = [os.environ.get("HOME", "")]
+    sudo_user = os.environ.get("SUDO_USER", "")
+    if sudo_user:
+        with contextlib.suppress(KeyError):
+            homes.append(pwd.getpwnam(sudo_user).pw_dir)
+    return tuple(homes)
+
+
+def _relabel_all(sources: tuple[str, ...], mount_label: str) -> None:
+    """Relabel each source in turn (I/O, run in a thread); ``RelabelError`` carries
+    containerd's whole ``relabel ... failed: ...`` text."""
+    protected = protected_paths(_daemon_homes())
+    for host_path in sources:
+        source = resolve_source(host_path)
+        try:
+            relabel(source, mount_label, protected=protected)
+        except RelabelError as exc:
+            raise RelabelError(relabel_error(source, mount_label, str(exc))) from None
+
+
 def _localhost_profiles(config: RuntimeConfig, req: ContainerConfig) -> dict[str, str]:
     profile = kubelet_seccomp_profile(
         req.pod,
@@ -103,6 +161,31 @@ async def create_container(
     pod_sandbox_id: str,
     req: ContainerConfig,
     sandbox_config: PodSandboxConfig,
+    reservations: mcs.Reservations | None = None,
+) -> str:
+    """The CRI verb (steps in the module docstring); ``reservations`` holds the MCS
+    pairs of creates in flight (``RuncRuntime.mcs``)."""
+    reservations = reservations if reservations is not None else mcs.Reservations()
+    claimed: list[str] = []
+    try:
+        return await _create_container(
+            config, node, images, pod_sandbox_id, req, sandbox_config, reservations, claimed
+        )
+    finally:
+        # saved, the record holds the pair; failed, nothing does
+        for level in claimed:
+            reservations.settle(level)
+
+
+async def _create_container(
+    config: RuntimeConfig,
+    node: NodeFacts,
+    images: ImageLookup,
+    pod_sandbox_id: str,
+    req: ContainerConfig,
+    sandbox_config: PodSandboxConfig,
+    reservations: mcs.Reservations,
+    claimed: list[str],
 ) -> str:
     # 1. sandbox
     sandbox = records.load_sandbox(config, pod_sandbox_id)
@@ -157,6 +240,30 @@ async def create_container(
             f'failed to generate container "{container_id}" spec: failed to generate spec: {exc}'
         ) from None
     spec = build.spec
+    # 5b. SELinux: the level, the privileged label, the relabels
+    selinux_label = ""
+    if node.selinux_enabled:
+        if build.selinux_mcs_allocation:
+            level = mcs.container_level(build.plan.cri.selinux_options, sandbox.selinux_label)
+            if level is None:
+                level = reservations.allocate(config)
+                claimed.append(level)
+            mcs.apply_level(spec, level)
+        selinux_label = str(spec["process"].get("selinuxLabel", ""))
+        if build.plan.cri.privileged:
+            spec["process"].pop("selinuxLabel", None)
+        mount_label = str(spec["linux"].get("mountLabel", ""))
+        sources = relabel_sources(
+            relabel_mounts(req, runtime.mounts), mount_label, selinux_enabled=True
+        )
+        if sources:
+            try:
+                await asyncio.to_thread(_relabel_all, sources, mount_label)
+            except RelabelError as exc:
+                raise CRIError(
+                    f'failed to generate container "{container_id}" spec: '
+                    f"failed to generate spec: {exc}"
+                ) from None
     if sandbox.pinned_namespaces:
         pinns.join_pinned(spec, sandbox.pinned_namespaces)
     if build.host_devices:
@@ -202,6 +309,7 @@ async def create_container(
             annotations=dict(req.annotations),
             rootfs_mounted=True,
             cgroups_path=str(spec["linux"].get("cgroupsPath", "")),
+            selinux_label=selinux_label,
         )
         records.save(directory, record)
     except BaseException as exc:

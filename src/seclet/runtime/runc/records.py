@@ -59,6 +59,10 @@ class SandboxRecord:
     pinned_namespaces: dict[str, str] = field(default_factory=dict)
     """OCI namespace type -> the file it is bind-mounted on (``pinns``); claimed before
     pinning, so every cleanup unmounts them (unmounting no mount is a no-op)."""
+    selinux_label: str = ""
+    """The sandbox's SELinux process label with its MCS level (containerd's
+    ``ProcessLabel``); "" without SELinux. Its level stays reserved while this record
+    exists (``mcs``)."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -97,6 +101,10 @@ class ContainerRecord:
     """StartContainer failed: containerd's message (status reason ``StartError``)."""
     finished_at: int = 0
     """Only set by a failed start (an exit is read from conmon's exit file)."""
+    selinux_label: str = ""
+    """The container's SELinux process label with its level, recorded even when a
+    privileged container runs unlabelled (containerd's ``ProcessLabel``): its level
+    stays reserved while this record exists (``mcs``)."""
 
 
 R = TypeVar("R", SandboxRecord, ContainerRecord)

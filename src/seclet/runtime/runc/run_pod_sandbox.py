@@ -11,7 +11,10 @@ Steps:
    hostNetwork), the cgroup parent: the kubelet's, or when it sends none the pod
    cgroup a kubelet with the cgroupfs driver would make
    (``/kubepods/<qos>/pod<uid>``, ``resources.pod_cgroup_parent``), so container
-   limits land in a real memory/cpu cgroup under the pod's;
+   limits land in a real memory/cpu cgroup under the pod's; on an SELinux node the
+   pod's labels (``label.InitLabels`` of the pod's seLinuxOptions) with a fresh MCS
+   pair unless the pod gives a level (``mcs``), recorded as the sandbox's
+   ``selinux_label`` and set on the pause process;
 2. lay out ``<root>/sandboxes/<id>``: ``hostname``, ``hosts`` and ``resolv.conf``
    (copies of the host's, as containerd's ``setupSandboxFiles``), the pod's
    ``/dev/shm`` tmpfs (host ``/dev/shm`` for hostIPC), an empty ``rootfs/``;
@@ -43,7 +46,7 @@ from seclet.cri.types import PodSandboxConfig
 from seclet.host.facts import NodeFacts
 from seclet.runtime.oci.plan import pod_hostname
 from seclet.runtime.oci.resources import pod_cgroup_parent
-from seclet.runtime.runc import driver, mounts, pause, pinns, records
+from seclet.runtime.runc import driver, mcs, mounts, pause, pinns, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.mountpoints import has_user_namespace, prepare_mountpoints
 from seclet.runtime.runc.pod_cgroup import PidsLimitError, set_pids_limit
@@ -60,6 +63,7 @@ from seclet.runtime.runc.sandbox_spec import (
 )
 from seclet.securitycontext.namespaces import NODE, namespaces_for_pod
 from seclet.securitycontext.seccomp import RUNTIME_DEFAULT, kubelet_seccomp_profile
+from seclet.securitycontext.selinux import selinux_labels
 from seclet.securitycontext.sysctls import SysctlError, sandbox_sysctls
 
 _HOST_SHM = "/dev/shm"  # noqa: S108
@@ -74,7 +78,32 @@ def _copy_host_file(src: Path, dst: Path) -> None:
     dst.chmod(0o644)
 
 
-async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandboxConfig) -> str:
+def _sandbox_labels(
+    config: RuntimeConfig,
+    node: NodeFacts,
+    options: models.SELinuxOptions | None,
+    reservations: mcs.Reservations,
+) -> tuple[str, str, str]:
+    """The sandbox's process and mount labels, and the pair allocated for them ("" when
+    none was: SELinux off, or the pod's level)."""
+    if not node.selinux_enabled:
+        return "", "", ""
+    labels = selinux_labels(options, enabled=True)
+    if not labels.needs_mcs_allocation:
+        return labels.process, labels.mount, ""
+    level = reservations.allocate(config)
+    return mcs.with_level(labels.process, level), mcs.with_level(labels.mount, level), level
+
+
+async def run_pod_sandbox(
+    config: RuntimeConfig,
+    node: NodeFacts,
+    req: PodSandboxConfig,
+    reservations: mcs.Reservations | None = None,
+) -> str:
+    """The CRI verb (steps in the module docstring); ``reservations`` holds the MCS
+    pairs of creates in flight (``RuncRuntime.mcs``)."""
+    reservations = reservations if reservations is not None else mcs.Reservations()
     pod = req.pod
     spec = pod.spec or models.PodSpec()
     # 1. decide
@@ -101,6 +130,12 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
     directory = config.sandbox_dir(sandbox_id)
     directory.mkdir(parents=True, mode=0o711)
     pins = pinns.pin_paths(directory, pinned_kinds(ns)) if drop_infra else {}
+    process_label, mount_label, level = _sandbox_labels(
+        config,
+        node,
+        psc.seLinuxOptions if psc is not None else None,
+        reservations,
+    )
     record = SandboxRecord(
         id=sandbox_id,
         name=req.metadata.name,
@@ -123,8 +158,13 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
         shm_mounted=ns.ipc != NODE,
         drop_infra=drop_infra,
         pinned_namespaces=pins,
+        selinux_label=process_label,
     )
-    records.save(directory, record)
+    try:
+        records.save(directory, record)
+    finally:
+        # saved, the record holds the pair; unsaved, nothing does
+        reservations.settle(level)
     # without a pause process the kernel makes the pod's namespaces (in a thread of
     # their own) while the sandbox files are written
     pinning = (
@@ -170,6 +210,8 @@ async def run_pod_sandbox(config: RuntimeConfig, node: NodeFacts, req: PodSandbo
                     runtime_default_seccomp=seccomp.profile_type == RUNTIME_DEFAULT,
                     privileged=privileged,
                     node=node,
+                    selinux_process_label=process_label,
+                    selinux_mount_label=mount_label,
                 )
             )
             if has_user_namespace(oci):

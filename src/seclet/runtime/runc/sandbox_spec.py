@@ -13,7 +13,8 @@ order:
 5. mounts: sysfs read-write when a container of the pod is privileged (containerd 2);
    catatonit bound read-only at ``/catatonit``; ``/dev/shm`` is the pod's shm
    (read-only for pause, as containerd binds it);
-6. the pod's namespaced sysctls (``linux.sysctl``), plus containerd 2's unprivileged
+6. the SELinux labels (``customopts.WithSelinuxLabels``; the level is ``mcs``'s), the
+   pod's namespaced sysctls (``linux.sysctl``), plus containerd 2's unprivileged
    ports and ICMP defaults in a network namespace of the pod's own; CPU shares 2
    (``WithDefaultSandboxShares``); read-only rootfs; cgroups path; oom_score_adj
    -998 (``WithPodOOMScoreAdj``) raised to the node's floor as
@@ -73,6 +74,9 @@ class SandboxSpecInputs:
     """A container of the pod is privileged (the kubelet's ``HasPrivilegedContainer``
     sets ``LinuxSandboxSecurityContext.privileged``)."""
     node: NodeFacts = field(default_factory=NodeFacts.reference)
+    selinux_process_label: str = ""
+    selinux_mount_label: str = ""
+    """The sandbox's SELinux labels, level included (``mcs``); "" without SELinux."""
 
 
 def has_privileged_container(pod: models.Pod) -> bool:
@@ -187,8 +191,12 @@ def build_sandbox_spec(inputs: SandboxSpecInputs) -> dict[str, Any]:
             "options": ["rbind", "ro", "nosuid", "nodev", "noexec"],
         }
     )
-    # 6. sysctls, resources, root, cgroups, annotations
+    # 6. labels, sysctls, resources, root, cgroups, annotations
     linux = spec["linux"]
+    if inputs.selinux_process_label:
+        process["selinuxLabel"] = inputs.selinux_process_label
+    if inputs.selinux_mount_label:
+        linux["mountLabel"] = inputs.selinux_mount_label
     sysctls = sandbox_sysctl_values(inputs.sysctls, ns)
     if sysctls:
         linux["sysctl"] = sysctls

@@ -4,7 +4,8 @@ Role: the object the kubelet talks to. It holds the frozen ``RuntimeConfig``, th
 node's ``NodeFacts`` and the image store's ``ImageLookup``, and delegates each verb
 to its module. All state lives on disk under ``RuntimeConfig.root`` (see
 ``config``), so a new ``RuncRuntime`` on the same root re-adopts the sandboxes and
-containers a previous seclet left running.
+containers a previous seclet left running (their SELinux MCS levels stay reserved:
+``mcs`` derives the levels in use from those records).
 ``version()`` answers ``runtime_name`` "runc" and ``runtime_version`` from
 ``runc --version`` (the OCI runtime that actually runs the containers, as
 ``kubectl get node -o wide`` would want to show it).
@@ -39,6 +40,7 @@ from seclet.runtime.runc import (
     driver,
     exec,
     exec_sync,
+    mcs,
     pod_sandbox_status,
     records,
     remove_container,
@@ -96,6 +98,8 @@ class RuncRuntime:
         )
         self.images = images
         self.node = node
+        self.mcs = mcs.Reservations()
+        """MCS pairs handed out whose record is not saved yet (SELinux nodes only)."""
         for directory in (
             self.config.root,
             self.config.sandboxes_dir,
@@ -116,7 +120,7 @@ class RuncRuntime:
         )
 
     async def run_pod_sandbox(self, config: PodSandboxConfig) -> str:
-        return await run_pod_sandbox.run_pod_sandbox(self.config, self.node, config)
+        return await run_pod_sandbox.run_pod_sandbox(self.config, self.node, config, self.mcs)
 
     async def stop_pod_sandbox(self, pod_sandbox_id: str) -> None:
         if records.find_sandbox(self.config, pod_sandbox_id) is not None:
@@ -137,7 +141,13 @@ class RuncRuntime:
         self, pod_sandbox_id: str, config: ContainerConfig, sandbox_config: PodSandboxConfig
     ) -> str:
         return await create_container.create_container(
-            self.config, self.node, self.images, pod_sandbox_id, config, sandbox_config
+            self.config,
+            self.node,
+            self.images,
+            pod_sandbox_id,
+            config,
+            sandbox_config,
+            self.mcs,
         )
 
     async def start_container(self, container_id: str) -> None:
