@@ -1,4 +1,4 @@
-"""StartContainer: conmon runs ``runc create``, then ``runc start``.
+"""StartContainer: conmon runs ``runc create``, then the container is started.
 
 Role: the CRI verb. containerd creates the runc container (its "task") here, not in
 CreateContainer, so runc's failures surface here, worded as containerd reports them:
@@ -9,7 +9,9 @@ exit code 128, as containerd records a failed start.
 Steps:
 1. the container must be created and never started; its sandbox running;
 2. conmon: ``runc create`` with the CRI log file, exit file, persist dir (oom file);
-3. ``runc start``;
+3. start: the reader side of runc's exec fifo handshake (``exec_fifo``, what
+   ``runc start`` does, without starting a runc process); ``runc start`` itself when
+   the container has no fifo;
 4. record ``started_at`` (taken just before ``runc start``: a short command may
    exit before runc returns) and the pid — or, on failure, the start error.
 Callers: seclet.runtime.runc.service.
@@ -24,7 +26,7 @@ from pathlib import Path
 
 from seclet.cri.errors import CRIError, FailedPreconditionError
 from seclet.cri.types import ContainerState
-from seclet.runtime.runc import driver, records
+from seclet.runtime.runc import driver, exec_fifo, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.container_status import observe
 
@@ -68,13 +70,22 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
         raise CRIError(message) from None
     started_at = time.time_ns()
     try:
-        await driver.runc_start(config, container_id)
+        await _start(config, container_id, pid)
     except driver.RuncError as exc:
         message = f"failed to start containerd task {container_id!r}: {exc.message}: unknown"
         await _record_failure(config, record, message)
         raise CRIError(message) from None
     # 4. record
     records.save(directory, dataclasses.replace(record, started_at=started_at, pid=pid))
+
+
+async def _start(config: RuntimeConfig, container_id: str, pid: int) -> None:
+    try:
+        await exec_fifo.start(config, container_id, pid)
+    except exec_fifo.FifoMissingError:
+        await driver.runc_start(config, container_id)
+    except exec_fifo.FifoStartError as exc:
+        raise driver.RuncError(str(exc)) from None
 
 
 def _ensure_log_dir(log_path: str) -> None:
