@@ -18,8 +18,9 @@ deleted claim re-queues the pods that reference it.
 Steps of ``sync`` (``syncHandler``): 1. the pod, unless gone or being deleted; 2. for
 each volume in order, ``handle_volume``: no ``ephemeral`` -> nothing; the claim
 exists -> ``volume_is_for_pod`` or fail; absent -> create it (``new_claim``, then
-what the API server's create adds: ``admit_claim``); 3. the first failure -> event,
-retry.
+what the API server's create refuses or adds: ``name_refusal``, ``admit_claim``;
+a refusal reads ``create PVC <claim>: <the API error>``); 3. the first failure ->
+event, retry.
 Callers: seclet.controllers.core (``seclet server``), tests.
 """
 
@@ -30,11 +31,13 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from seclet.api import storagehelpers as sh
+from seclet.api.field import Path, invalid, invalid_message
 from seclet.controllers import writes
 from seclet.controllers.clock import Clock
 from seclet.controllers.events import WARNING, EventRecorder, object_reference
 from seclet.controllers.manager import WorkQueue, get_by_key
 from seclet.store.api import AlreadyExistsError, JSONObject, Store
+from seclet.validation.names import name_is_dns_subdomain
 
 COMPONENT = "ephemeral_volume"
 """``EventSource{Component: "ephemeral_volume"}`` of the controller's recorder."""
@@ -106,6 +109,17 @@ def new_claim(pod: Mapping[str, Any], volume: Mapping[str, Any]) -> JSONObject:
         "metadata": meta,
         "spec": copy.deepcopy(template.get("spec") or {}),
     }
+
+
+def name_refusal(name: str) -> str | None:
+    """The API server's refusal of a claim named ``name``, or None. The template,
+    labels and annotations were validated with the pod; only the joined name can be
+    invalid: longer than 253 characters (``ValidateObjectMeta``)."""
+    errors = [invalid(Path.root("metadata", "name"), name, m)
+              for m in name_is_dns_subdomain(name, False)]
+    if not errors:
+        return None
+    return invalid_message("PersistentVolumeClaim", name, errors)
 
 
 def admit_claim(
@@ -207,6 +221,9 @@ class EphemeralVolumeController:
             if error is not None:
                 raise EphemeralVolumeError(error)
             return
+        refusal = name_refusal(name)
+        if refusal is not None:
+            raise EphemeralVolumeError(f"create PVC {name}: {refusal}")
         claim = admit_claim(
             new_claim(pod, volume),
             self.store.list("storageclasses").items,

@@ -16,6 +16,7 @@ from seclet.api import storagehelpers as sh
 from seclet.controllers.ephemeral import (
     EphemeralVolumeController,
     admit_claim,
+    name_refusal,
     new_claim,
     volume_claim_name,
     volume_is_for_pod,
@@ -232,3 +233,13 @@ async def _pods_being_deleted_get_no_claims(tmp_path: Path) -> None:
         await cluster.manager.drain()
         assert gone(cluster, "persistentvolumeclaims", "web-scratch", "default")
         assert len(controller.queue) == 0
+
+
+def test_a_claim_name_too_long_is_refused_as_the_api_server_refuses_it() -> None:
+    """``<pod>-<volume>`` can exceed 253 characters (pod 253, volume 63)."""
+    name = "p" * 250 + "-" + "scratch"
+    assert name_refusal("web-scratch") is None
+    assert name_refusal(name) == (
+        f'PersistentVolumeClaim "{name}" is invalid: metadata.name: Invalid value: '
+        f'"{name}": must be no more than 253 characters'
+    )
