@@ -8,8 +8,10 @@ write. Then a runtime with ``NodeFacts.selinux_enabled`` forced on (a frozen val
 passed in; runc never runs: pods are pinned, containers only created) gives each pod
 its own MCS pair, shares it with the pod's containers, relabels a
 ``selinux_relabel`` mount and the sandbox files with the container's mount label,
-refuses ``/etc`` with containerd's exact error, keeps the pairs of adopted pods, and
-the same runtime with SELinux off writes no xattr at all.
+refuses ``/etc`` with containerd's exact error, fails on a ramfs (ENOTSUP: containerd's
+``err != ENOTSUP`` never matches go-selinux's wrapped error), runs a privileged
+container unlabelled with its pair kept, keeps the pairs of adopted pods, and the
+same runtime with SELinux off writes no xattr at all.
 Callers: pytest (root; skipped with the reason otherwise).
 """
 
@@ -20,6 +22,8 @@ import errno
 import json
 import os
 import re
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -81,13 +85,19 @@ def test_relabel_writes_every_entry_and_follows_no_symlink(tmp_path: Path) -> No
     _require_xattrs(tmp_path)
     outside = tmp_path / "outside"
     outside.write_text("not mine")
+    outside_dir = tmp_path / "outside-dir"
+    outside_dir.mkdir()
+    (outside_dir / "secret").write_text("not mine either")
     root = tmp_path / "vol"
     root.mkdir()
     entries = _tree(root, outside)
+    (root / "dir-link").symlink_to(outside_dir)
     relabel(str(root), LABEL)
-    for entry in entries:
+    for entry in (*entries, root / "dir-link"):
         assert _xattr(entry) == LABEL.encode(), entry
     assert _xattr(outside) is None
+    assert _xattr(outside_dir) is None
+    assert _xattr(outside_dir / "secret") is None
     # fast mode: the root carries the label, entries carrying it are left alone; a new
     # entry without it is labelled
     (root / "new").write_text("z")
@@ -248,6 +258,80 @@ def test_no_selinux_no_xattr(env: Env, tmp_path: Path) -> None:
             assert _xattr(volume) is None
             assert _xattr(volume / "f") is None
             assert _xattr(runtime.config.sandbox_dir(sandbox_id) / "hosts") is None
+        finally:
+            await runtime.remove_pod_sandbox(sandbox_id)
+
+    run(body())
+
+
+def test_privileged_runs_unlabelled_but_keeps_its_pair(env: Env) -> None:
+    runtime = _selinux_runtime(env)
+
+    async def body() -> None:
+        # the sandbox of a plain pod (pinned, no pause process to run under a label
+        # this node cannot apply); the privileged container's own request
+        pod = simple_pod("se-priv", "uid-se-priv", {"command": ["sleep", "1"]})
+        privileged = simple_pod(
+            "se-priv",
+            "uid-se-priv",
+            {"command": ["sleep", "1"], "securityContext": {"privileged": True}},
+        )
+        cfg = sandbox_config(pod, env.logs)
+        sandbox_id = await runtime.run_pod_sandbox(cfg)
+        try:
+            level = mcs.level_of(records.load_sandbox(runtime.config, sandbox_id).selinux_label)
+            cid = await runtime.create_container(sandbox_id, container_config(privileged), cfg)
+            spec = json.loads((runtime.config.container_dir(cid) / "config.json").read_text())
+            assert "selinuxLabel" not in spec["process"]
+            assert spec["linux"]["mountLabel"] == f"system_u:object_r:container_file_t:{level}"
+            record = records.load_container(runtime.config, cid)
+            assert record.selinux_label == f"system_u:system_r:container_t:{level}"
+        finally:
+            await runtime.remove_pod_sandbox(sandbox_id)
+
+    run(body())
+
+
+@pytest.fixture
+def ramfs(tmp_path: Path) -> Iterator[Path]:
+    """A ramfs (no xattr support at all: lsetxattr fails with ENOTSUP)."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to mount a ramfs")
+    target = tmp_path / "ramfs"
+    target.mkdir()
+    subprocess.run(["mount", "-t", "ramfs", "ramfs", str(target)], check=True)
+    try:
+        yield target
+    finally:
+        subprocess.run(["umount", "-l", str(target)], check=False)
+
+
+def test_enotsup_is_not_tolerated_as_containerd_compares_the_wrapped_error(
+    env: Env, ramfs: Path
+) -> None:
+    (ramfs / "f").write_text("")
+    with pytest.raises(RelabelError) as info:
+        relabel(str(ramfs), LABEL)
+    assert str(info.value) == f"lsetxattr(label={LABEL}) {ramfs}/f: operation not supported"
+    runtime = _selinux_runtime(env)
+
+    async def body() -> None:
+        pod = simple_pod("se-ramfs", "uid-se-ramfs", {"command": ["sleep", "1"]})
+        cfg = sandbox_config(pod, env.logs)
+        sandbox_id = await runtime.run_pod_sandbox(cfg)
+        try:
+            level = mcs.level_of(records.load_sandbox(runtime.config, sandbox_id).selinux_label)
+            mount_label = f"system_u:object_r:container_file_t:{level}"
+            req = dataclasses.replace(
+                container_config(pod),
+                mounts=(Mount(container_path="/data", host_path=str(ramfs), selinux_relabel=True),),
+            )
+            with pytest.raises(CRIError) as info:
+                await runtime.create_container(sandbox_id, req, cfg)
+            assert str(info.value).endswith(
+                f'failed to generate spec: relabel "{ramfs}" with "{mount_label}" failed: '
+                f"lsetxattr(label={mount_label}) {ramfs}/f: operation not supported"
+            ), str(info.value)
         finally:
             await runtime.remove_pod_sandbox(sandbox_id)
 
