@@ -34,6 +34,14 @@ with ``... failed: lsetxattr(label=...) <path>: operation not supported``. secle
 does the same. (pwalkdir labels entries in parallel goroutines and can lose the
 error of the very last entry; seclet walks in order and always reports the first.)
 
+seclet acts whenever ``NodeFacts.selinux_enabled`` (the probed LSM), i.e. as containerd
+configured with ``enable_selinux = true``; containerd's default is false, and then
+``internal/cri/server/service_linux.go`` ``initPlatform`` calls
+``selinux.SetDisabled()``, which makes all of the above a no-op even on an SELinux
+host. Order: containerd relabels inside ``withMounts``, in the middle of spec
+generation, so a relabel failure there wins over an error of a later spec option;
+seclet relabels after the whole spec is built (its spec errors come first).
+
 Pure: ``relabel_sources`` (which host paths, in ``withMounts``' order),
 ``refusal``/``protected_paths``, ``file_label``, ``relabel_error``. I/O (thin):
 ``relabel`` (the walk and the xattr writes), ``resolve_source``.
