@@ -14,11 +14,11 @@ the dangling references are removed from the dependent (upstream's patch); all d
 -> the dependent is deleted with background propagation (a claim then keeps its
 ``kubernetes.io/pvc-protection`` finalizer until no pod uses it, and its volume follows
 its reclaim policy). Dependents are queued when they appear (so at start every orphan is
-found) and when an owner is deleted (an index owner uid -> dependents); pods, as
-dependents, are left to their own controllers (seclet runs none: it never deletes a
-pod). Deletions with ``propagationPolicy`` Orphan or Foreground (the
-``orphan``/``foregroundDeletion`` finalizers) are not handled: seclet's API server does
-not set them.
+found) and when an owner is deleted (an index owner uid -> dependents). A pod is deleted
+as the API server deletes it (``pod_deletion``: graceful on a node, where the kubelet
+stops it; at once when unscheduled or terminal). Deletions with ``propagationPolicy``
+Orphan or Foreground (the ``orphan``/``foregroundDeletion`` finalizers) are not handled:
+seclet's API server does not set them.
 Steps of ``sync``: 1. the dependent, unless gone or being deleted; 2. look up each owner
 reference (``store.get``, live, as upstream's ``isDangling`` GETs the owner); 3. act on
 ``decide`` (update ownerReferences with a resourceVersion check, or ``writes.delete``).
@@ -33,7 +33,7 @@ from typing import Any
 
 from seclet.api import storagehelpers as sh
 from seclet.controllers import writes
-from seclet.controllers.clock import Clock
+from seclet.controllers.clock import Clock, rfc3339
 from seclet.controllers.manager import WorkQueue
 from seclet.store.api import JSONObject, NotFoundError, Store
 
@@ -52,6 +52,7 @@ OWNER_RESOURCES: Mapping[tuple[str, str], tuple[str, bool]] = {
 serves (the RESTMapper's answer)."""
 
 DEPENDENT_RESOURCES: tuple[str, ...] = (
+    "pods",
     "persistentvolumeclaims",
     "configmaps",
     "secrets",
@@ -102,6 +103,26 @@ def decide(refs: Sequence[JSONObject], classes: Sequence[str]) -> Decision:
         kept = tuple(r for r, c in zip(refs, classes, strict=True) if c != DANGLING)
         return Decision(keep_refs=kept)
     return Decision(delete=True)
+
+
+def pod_deletion(pod: Mapping[str, Any], now: float) -> tuple[JSONObject, bool]:
+    """A DELETE of a pod as the API server does it (the pod strategy's
+    ``CheckGracefulDelete``, no grace in the request): the pod stamped with
+    ``deletionTimestamp = now + grace`` and ``deletionGracePeriodSeconds = grace``
+    (grace: ``terminationGracePeriodSeconds``; 0 for a pod on no node or a terminal
+    one; negative -> 1), its ``generation`` bumped; and whether it goes at once
+    (grace 0) rather than being left to the kubelet."""
+    spec = sh.spec(pod)
+    grace = int(spec.get("terminationGracePeriodSeconds") or 0)
+    if not spec.get("nodeName") or sh.is_pod_terminated(pod):
+        grace = 0
+    grace = 1 if grace < 0 else grace
+    meta: JSONObject = dict(sh.meta(pod))
+    meta["deletionTimestamp"] = rfc3339(now + grace)
+    meta["deletionGracePeriodSeconds"] = grace
+    if int(meta.get("generation") or 0) > 0:
+        meta["generation"] = int(meta["generation"]) + 1
+    return {**pod, "metadata": meta}, grace == 0
 
 
 def _key(resource: str, obj: Mapping[str, Any]) -> str:
@@ -170,7 +191,15 @@ class GarbageCollector:
         refs: list[JSONObject] = list(meta.get("ownerReferences") or ())
         classes = [classify(r, namespace, self._owner(r, namespace)) for r in refs]
         decision = decide(refs, classes)
-        if decision.delete:
+        if decision.delete and resource == "pods":
+            stamped, at_once = pod_deletion(dependent, self.clock.now())
+            self.store.update(
+                resource, namespace, name, stamped,
+                expected_resource_version=meta.get("resourceVersion"),
+            )
+            if at_once:
+                self.store.delete(resource, namespace, name)
+        elif decision.delete:
             writes.delete(self.store, resource, namespace, name, self.clock.now())
         elif decision.keep_refs is not None:
             updated = dict(dependent)

@@ -18,6 +18,7 @@ from seclet.controllers.garbagecollector import (
     GarbageCollector,
     classify,
     decide,
+    pod_deletion,
 )
 
 JSON = dict[str, Any]
@@ -111,3 +112,52 @@ async def _claim(tmp_path: Path) -> None:
             "deletionTimestamp")
         cluster.store.delete("pods", "default", "p")
         await wait_for(lambda: gone(cluster, "persistentvolumeclaims", "c", "default"))
+
+
+def test_pod_deletion_is_the_api_servers() -> None:
+    t0 = 1_800_000_000.0
+    pod: JSON = {"metadata": {"name": "p", "generation": 1},
+                 "spec": {"nodeName": "n", "terminationGracePeriodSeconds": 30},
+                 "status": {"phase": "Running"}}
+    stamped, at_once = pod_deletion(pod, t0)
+    assert not at_once
+    assert stamped["metadata"]["deletionTimestamp"] == "2027-01-15T08:00:30Z"
+    assert stamped["metadata"]["deletionGracePeriodSeconds"] == 30
+    assert stamped["metadata"]["generation"] == 2
+    assert "deletionTimestamp" not in pod["metadata"]
+    for changed in ({"spec": {"terminationGracePeriodSeconds": 30}},
+                    {"status": {"phase": "Succeeded"}}):
+        stamped, at_once = pod_deletion({**pod, **changed}, t0)
+        assert at_once
+        assert stamped["metadata"]["deletionGracePeriodSeconds"] == 0
+    stamped, _ = pod_deletion({**pod, "spec": {"nodeName": "n",
+                                               "terminationGracePeriodSeconds": -5}}, t0)
+    assert stamped["metadata"]["deletionGracePeriodSeconds"] == 1
+
+
+def test_pods_of_a_deleted_owner(tmp_path: Path) -> None:
+    asyncio.run(_pods(tmp_path))
+
+
+async def _pods(tmp_path: Path) -> None:
+    cluster = Cluster(tmp_path)
+    cluster.manager.controllers.append(GarbageCollector(cluster.store, cluster.clock))
+    store = cluster.store
+    owner = config_map("owner")
+    owner["metadata"]["uid"] = "cm-uid"
+    store.create("configmaps", "default", "owner", owner)
+    owner_ref = ref("ConfigMap", "owner", "cm-uid")
+    meta = {"ownerReferences": [owner_ref]}
+    cluster.create_pod({"metadata": {"name": "pending", **meta}, "spec": {"containers": []}})
+    cluster.create_pod({"metadata": {"name": "running", **meta},
+                        "spec": {"containers": [], "nodeName": "seclet-node",
+                                 "terminationGracePeriodSeconds": 30}})
+    async with cluster:
+        await cluster.manager.drain()
+        assert not gone(cluster, "pods", "pending", "default")
+        store.delete("configmaps", "default", "owner")
+        await wait_for(lambda: gone(cluster, "pods", "pending", "default"))
+        running = await wait_for(
+            lambda: (p := cluster.get("pods", "running", "default"))["metadata"].get(
+                "deletionTimestamp") and p)
+        assert running["metadata"]["deletionGracePeriodSeconds"] == 30
