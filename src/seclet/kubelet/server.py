@@ -32,10 +32,10 @@ from typing import Any
 from seclet.cri.errors import CRIError
 from seclet.cri.services import RuntimeService
 from seclet.cri.streaming import ExecSession
-from seclet.cri.types import AttachRequest, ContainerState, ContainerStatus, ExecRequest
+from seclet.cri.types import AttachRequest, ContainerFilter, ContainerState, ExecRequest
 from seclet.kubelet.clock import Clock, parse_rfc3339
 from seclet.kubelet.logs import cut, follow_log, parse_log, read_log_file, render, select_records
-from seclet.kubelet.runtimestate import read_pod_state
+from seclet.kubelet.runtimestate import CONTAINER_NAME_LABEL, POD_UID_LABEL
 from seclet.nodeapi import LogOptions, NodeError
 from seclet.store.api import JSONObject, NotFoundError, Store
 
@@ -210,13 +210,20 @@ class KubeletServer:
             if remaining == 0:
                 return
 
-    async def _running(self, obj: dict[str, Any], name: str) -> ContainerStatus | None:
-        """The container ``name``'s latest instance when it is running, else None."""
+    async def _running(self, obj: dict[str, Any], name: str) -> str | None:
+        """The id of container ``name``'s running instance, else None: upstream's
+        ``findContainer`` (the running pods' containers, ``GetPods(false)``), one
+        ``ListContainers`` filtered by state and labels (no status per container)."""
         uid = (obj.get("metadata") or {}).get("uid", "")
-        latest = (await read_pod_state(self.runtime, uid)).latest(name)
-        if latest is None or latest.state != ContainerState.CONTAINER_RUNNING:
+        found = await self.runtime.list_containers(
+            ContainerFilter(
+                state=ContainerState.CONTAINER_RUNNING,
+                label_selector={POD_UID_LABEL: uid, CONTAINER_NAME_LABEL: name},
+            )
+        )
+        if not found:
             return None
-        return latest
+        return max(found, key=lambda c: (c.metadata.attempt, c.created_at)).id
 
     async def exec(
         self,
@@ -233,8 +240,8 @@ class KubeletServer:
         phase = (obj.get("status") or {}).get("phase")
         if phase in ("Succeeded", "Failed"):
             raise _bad(f"cannot exec into a container in a completed pod; current phase is {phase}")
-        latest = await self._running(obj, name)
-        if latest is None:
+        running = await self._running(obj, name)
+        if running is None:
             raise NodeError(
                 500,
                 "InternalError",
@@ -243,7 +250,7 @@ class KubeletServer:
         try:
             return await self.runtime.exec(
                 ExecRequest(
-                    container_id=latest.id,
+                    container_id=running,
                     cmd=command,
                     tty=tty,
                     stdin=stdin,
@@ -259,8 +266,8 @@ class KubeletServer:
     ) -> ExecSession:
         obj = self._pod(namespace, pod)
         name = resolve_container(obj, container)
-        latest = await self._running(obj, name)
-        if latest is None:
+        running = await self._running(obj, name)
+        if running is None:
             raise NodeError(
                 500,
                 "InternalError",
@@ -271,7 +278,7 @@ class KubeletServer:
         try:
             return await self.runtime.attach(
                 AttachRequest(
-                    container_id=latest.id,
+                    container_id=running,
                     tty=terminal,
                     stdin=stdin,
                     stdout=True,
