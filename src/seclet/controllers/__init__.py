@@ -6,8 +6,12 @@ decisions pure and its loop a thin shell that lists/watches the ``Store`` and wr
 objects and events back. They never import the kubelet, the runtime or the HTTP layer.
 Storage: ``pv_binder`` (persistentvolume-binder), ``local_path`` (k3s's local-path
 provisioner and default class), ``protection`` (pv/pvc-protection), run by
-``manager`` (watches, work queues, resync) as ``storage.start_storage`` wires them;
-``events``, ``writes`` and ``clock`` are what they share (the API server's side
-effects and client-go's event recorder, for writes that go to the store).
+``manager`` (watches, work queues, resync) as ``storage.start_storage`` wires them.
+Objects: ``ephemeral`` (claims of generic ephemeral volumes), ``garbagecollector``
+(dependents of deleted owners), ``rootca`` (``kube-root-ca.crt``), wired by
+``core.start_core``; ``selinux_warning`` (off by default, as upstream).
+``enabled`` reads ``--controllers`` with upstream's names and aliases; ``events``,
+``writes`` and ``clock`` are what they share (the API server's side effects and
+client-go's event recorder, for writes that go to the store).
 Callers: ``seclet.cli.server`` starts them; tests drive them over a ``MemoryStore``.
 """

@@ -1,7 +1,8 @@
 """The storage controllers of ``seclet server``, wired together under one manager.
 
 Role: what kube-controller-manager (``persistentvolume-binder-controller``,
-``pv-protection-controller``, ``pvc-protection-controller``) and k3s's bundled
+``persistentvolume-protection-controller``,
+``persistentvolumeclaim-protection-controller``) and k3s's bundled
 local-path provisioner run for persistent volumes. Steps of ``start_storage``:
 1. create the default ``local-path`` StorageClass if absent (k3s deploys its
    manifest at every start);
