@@ -3,8 +3,9 @@
 Role: client-go's ``record.EventRecorder`` for one kubelet component: the shared
 ``seclet.record.EventRecorder`` with ``source`` component and host (the node name),
 ``reportingInstance`` the host, repeats of the same object (with its ``fieldPath``),
-type, reason and message bumping ``count``/``lastTimestamp``; the kubelet keeps every
-key until the pod is forgotten (``forget``). Also the involved-object references the
+type, reason and message bumping ``count``/``lastTimestamp``, similar ones aggregated
+and a spammy object throttled, by client-go's EventCorrelator (``seclet.record``); a
+deleted pod's entries are dropped (``forget``). Also the involved-object references the
 kubelet builds: a pod's, and a container's with ``fieldPath``
 ``spec.containers{c}`` / ``spec.initContainers{c}``.
 Callers: seclet.kubelet.worker, .images, .binder, .kubelet, .probes.
@@ -48,4 +49,4 @@ class EventRecorder(record.EventRecorder):
     """Records events for ``component`` on ``host`` (the node name)."""
 
     def __init__(self, store: Store, clock: Clock, component: str, host: str) -> None:
-        super().__init__(store, clock, component, host, cache_entries=None)
+        super().__init__(store, clock, component, host)
