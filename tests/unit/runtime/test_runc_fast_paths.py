@@ -79,7 +79,7 @@ def test_exec_process_cached_until_config_changes(tmp_path: Path) -> None:
 
 
 def test_wait_exit_wakes_when_conmon_exits(tmp_path: Path) -> None:
-    config = RuntimeConfig(root=tmp_path, poll_seconds=5.0)
+    config = RuntimeConfig(root=tmp_path, poll_seconds=60.0)
     config.exits_dir.mkdir()
     bundle = tmp_path / "bundle"
     bundle.mkdir()
@@ -94,13 +94,13 @@ def test_wait_exit_wakes_when_conmon_exits(tmp_path: Path) -> None:
 
         started = time.monotonic()
         task = asyncio.ensure_future(exit_then_quit())
-        found = await exits.wait_exit(config, CID, 10.0, bundle)
+        found = await exits.wait_exit(config, CID, 120.0, bundle)
         await task
         return found, time.monotonic() - started
 
     found, took = asyncio.run(body())
     assert found is not None and found.code == 137
-    assert took < 2.0  # woken by the monitor's exit, not the 5 s poll
+    assert took < 20.0  # woken by the monitor's exit, not the 60 s poll (loose: a busy CI)
     assert not Path(f"/proc/{monitor.pid}").exists()
 
 
