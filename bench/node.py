@@ -4,14 +4,20 @@ Role: issue #3's node targets, measured side by side so a noisy machine moves bo
 columns alike — create → Running within 2x a raw ``runc run -d`` of the same busybox
 rootfs, an exec round trip within 1.5x ``runc exec`` into the same container, the
 server's idle RSS at most 60 MB, and the API ready within 1 s of the process's exec.
+Beside them, for information, podman (when it is on PATH): ``podman kube play`` of
+the same pod manifest, ``podman exec`` and ``podman pod rm``, against the same raw runc
+baseline (the targets stay those against runc).
 Callers: developers and reviewers by hand (root, with runc, conmon, catatonit, skopeo
-and docker-registry installed, as for the e2e tests). Not part of the test command.
-Run: ``.venv/bin/python -m bench.node [--rounds N] [--execs N] [--json]``.
+and docker-registry installed, as for the e2e tests; podman optional). Not part of the
+test command.
+Run: ``.venv/bin/python -m bench.node [--rounds N] [--execs N] [--json] [--no-podman]``.
 
 Steps:
 1. start a local docker-registry with the stand-in test images
    (``tests/registry.py``) and build a raw OCI bundle (``runc spec``, non-terminal,
-   ``sleep 3600``) whose rootfs is the busybox image's own layer;
+   ``sleep 3600``) whose rootfs is the busybox image's own layer; with podman, write
+   its configuration under the run's directory (see Podman below), pull the busybox
+   image into it from that registry and build its pause image;
 2. start ``seclet server`` on a fresh data directory as ``tests/e2e/node.py`` does and
    time, from the process's exec, the first ``/readyz`` 200 (and the server's CPU
    seconds then: steadier than the time on a busy machine), the first authenticated
@@ -27,12 +33,19 @@ Steps:
    containers are gone; in each round's pod, exec ``true`` through the API websocket
    (``v5.channel.k8s.io``, request to exit Status) interleaved with ``runc exec`` of
    the same container, ``kubectl exec`` (kubectl's own start-up included, for
-   information) and ``runc exec`` into the raw container;
+   information) and ``runc exec`` into the raw container; with podman, in the same
+   rounds, ``podman kube play --network none`` of the same manifest (checked running
+   with ``podman ps``), ``podman exec <ctr> true`` beside each exec pair and ``podman
+   pod rm -f -t 0``; each round rotates the order of runc, seclet and podman, the
+   creates, the execs and the deletes alike, so noise hits every column;
 4. the server's and conmon's RSS/PSS with 1 and 10 idle pods, then the 10 deleted;
 5. two warm restarts of the server (same data directory): ready times again;
-6. print medians, min–max, ratios and the targets (``--json``: the same as JSON);
-   everything started (pods, server, registry, runc containers, temp dirs) is removed,
-   also on failure.
+6. print medians, min–max, ratios and the targets (``--json``: the same as JSON, each
+   row's ``value`` and whose it is, ``subject``; ``podman``: its version or why its
+   rows were skipped);
+   everything started (pods, server, registry, runc containers, podman's pods, cgroups
+   and state, temp dirs) is removed, also on failure; a host interface podman made
+   (``podman0``, ``cni-podman0``) is removed and fails the run.
 Bytecode: by default every seclet process of the run (the floor, the server, its
 certificate child) reads and writes compiled bytecode under the run's temporary
 directory (``PYTHONPYCACHEPREFIX``), warmed by one import of all the server's modules
@@ -48,6 +61,25 @@ is the figure to hold against ``runc delete -f``. Every exec opens a new TLS con
 as kubectl and the Python client do; "fresh TLS GET" is that connection's floor.
 Server CPU figures come from /proc/<pid>/stat (10 ms ticks). The ready and memory
 targets are absolute, so their rows also show the import floor as a ratio.
+Podman: rootful, with storage root, runroot, libpod tmp dir, volume path, network
+configuration and file locks under the run's temporary directory (``--root``,
+``--runroot``, ``--tmpdir``, ``CONTAINERS_CONF``, ``CONTAINERS_STORAGE_CONF``,
+``CONTAINERS_REGISTRIES_CONF``, ``TMPDIR``), the overlay driver, the ``cgroupfs``
+cgroup manager (no systemd here), the same runc binary, events to a file, and no
+network at all: ``--network none`` on every pod and ``netns = "none"`` as the default,
+so its bridge (``podman0``, 10.88.0.0/16) is never made. Docker Hub is rewritten to
+the local registry, so nothing but loopback is reached. Its runc state is runc's
+default ``/run/runc`` (podman 4.3 leaves stopped state behind under a ``--root``
+runtime flag). It writes containers/image's blob-info cache
+``/var/lib/containers/cache`` whatever its root when it pulls or builds, so the pull
+and the pause-image build run in a private mount namespace with a tmpfs over it;
+later plays neither pull nor build. Its cgroupfs manager leaves each pod's directory
+under ``libpod_parent`` in the named ``systemd`` and the ``unified`` hierarchies: the
+directories the run made are removed. ``terminationGracePeriodSeconds: 0`` does not
+become podman's stop timeout (10 s), so the delete is ``pod rm -f -t 0``; on cgroup v1
+it sometimes spends ~3 s more in "Removing pod cgroup" (its debug log). The pods'
+RLIMIT_NOFILE/NPROC are set within this machine's hard limits (podman asks for
+1048576 by default for root, which ``setrlimit`` refuses here).
 """
 
 from __future__ import annotations
@@ -60,6 +92,8 @@ import http.client
 import importlib.util
 import json
 import os
+import resource
+import shlex
 import shutil
 import signal
 import ssl
@@ -123,13 +157,13 @@ class Samples:
         return (min(got), max(got)) if got else None
 
 
-def timed_run(argv: list[str], *, check: bool = True) -> float:
+def timed_run(argv: list[str], *, check: bool = True, env: dict[str, str] | None = None) -> float:
     """Seconds ``argv`` took. Its stdio is /dev/null and a file, never a pipe: a
     detached container inherits runc's and would hold a pipe open."""
     with tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         code = subprocess.call(
-            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err
+            argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err, env=env
         )
         elapsed = time.perf_counter() - t0
         if check and code != 0:
@@ -634,7 +668,322 @@ def kubectl_exec(server: Server, name: str) -> float:
     return time.perf_counter() - t0
 
 
+# -- podman, for comparison ----------------------------------------------------------
+
+PODMAN_SHARED_CACHE = Path("/var/lib/containers/cache")
+"""containers/image's blob-info cache for root: written by every pull and image build,
+whatever podman's ``--root`` (covered by a tmpfs while the run pulls and builds)."""
+PODMAN_CGROUP_PARENT = "libpod_parent"
+"""Where podman's cgroupfs manager puts pods, in every hierarchy."""
+RUNC_DEFAULT_ROOT = Path("/run/runc")
+"""runc's state root for root when no ``--root`` is given (podman's containers)."""
+PODMAN_DEFAULT_RLIMIT = 1048576
+"""What podman gives a root container's RLIMIT_NOFILE and RLIMIT_NPROC unless told."""
+FORBIDDEN_LINK_PREFIXES = ("podman", "cni")
+"""Host interfaces of podman's bridge networks (``podman0`` with netavark,
+``cni-podman0`` with CNI): the run allows none."""
+PODMAN_RUNROOT_MAX = 50
+"""podman refuses a longer runroot ("the specified runroot is longer than 50 characters")."""
+PODMAN_CONTAINER = "main"
+"""The container's name in the manifest; podman names it ``<pod>-main``."""
+
+
+def podman_ulimits(
+    nofile: tuple[int, int], nproc: tuple[int, int], pid_max: int
+) -> list[str]:
+    """containers.conf ``default_ulimits``: podman's 1048576 for root, lowered to the
+    hard limit this process has (``setrlimit`` refuses more without CAP_SYS_RESOURCE)
+    and RLIMIT_NPROC to the kernel's ``pid_max`` too (podman runs with its own
+    RLIMIT_NPROC hard limit lowered to that; a negative value is RLIM_INFINITY)."""
+
+    def cap(limit: int, *others: int) -> int:
+        values = [PODMAN_DEFAULT_RLIMIT, *(v for v in (limit, *others) if v >= 0)]
+        return min(values)
+
+    files = cap(nofile[1])
+    procs = cap(nproc[1], pid_max)
+    return [f"nofile={files}:{files}", f"nproc={procs}:{procs}"]
+
+
+def _toml(value: str | list[str]) -> str:
+    """A TOML basic string (or array of them): JSON's escapes are TOML's."""
+    return json.dumps(value)
+
+
+def podman_configs(directory: Path, registry: str, ulimits: list[str]) -> dict[str, str]:
+    """The files podman reads (named by CONTAINERS_STORAGE_CONF, CONTAINERS_CONF and
+    CONTAINERS_REGISTRIES_CONF): everything it keeps is under ``directory``, containers
+    get no network by default, locks are files (not /dev/shm), and docker.io is the
+    local ``registry`` (``host:port``, plain HTTP), so a pull never leaves loopback."""
+    libpod = directory / "libpod"
+    storage = (
+        "[storage]\n"
+        'driver = "overlay"\n'
+        f"graphroot = {_toml(str(directory / 'root'))}\n"
+        f"runroot = {_toml(str(directory / 'run'))}\n"
+    )
+    containers = (
+        "[containers]\n"
+        'netns = "none"\n'
+        f"default_ulimits = {_toml(ulimits)}\n"
+        "[engine]\n"
+        'cgroup_manager = "cgroupfs"\n'
+        'events_logger = "file"\n'
+        f"events_logfile_path = {_toml(str(libpod / 'events.log'))}\n"
+        'lock_type = "file"\n'
+        f"tmp_dir = {_toml(str(libpod))}\n"
+        f"static_dir = {_toml(str(directory / 'root' / 'libpod'))}\n"
+        f"volume_path = {_toml(str(directory / 'volumes'))}\n"
+        f"image_copy_tmp_dir = {_toml(str(directory / 'tmp'))}\n"
+        "[network]\n"
+        f"network_config_dir = {_toml(str(directory / 'networks'))}\n"
+    )
+    registries = (
+        'unqualified-search-registries = ["docker.io"]\n'
+        'short-name-mode = "permissive"\n'
+        "[[registry]]\n"
+        'prefix = "docker.io"\n'
+        f"location = {_toml(registry)}\n"
+        "insecure = true\n"
+        "[[registry]]\n"
+        f"location = {_toml(registry)}\n"
+        "insecure = true\n"
+    )
+    return {"storage.conf": storage, "containers.conf": containers, "registries.conf": registries}
+
+
+def shadow_point(path: Path, is_dir: Callable[[Path], bool]) -> Path:
+    """The deepest existing directory of ``path`` and its parents, no higher than two
+    levels below ``/`` (``/var/lib`` for the cache): what the tmpfs covers."""
+    for candidate in (path, *path.parents)[: max(len(path.parts) - 2, 1)]:
+        if is_dir(candidate):
+            return candidate
+    raise BenchError(f"no directory to cover for {path}")
+
+
+def interface_names(ip_link: str) -> set[str]:
+    """The names in ``ip -o link`` output (``N: name[@peer]: <FLAGS> ...``)."""
+    names = set()
+    for line in ip_link.splitlines():
+        parts = line.split(":", 2)
+        if len(parts) == 3 and parts[0].strip().isdigit():
+            names.add(parts[1].strip().partition("@")[0])
+    return names
+
+
+def forbidden_links(names: set[str]) -> list[str]:
+    """The podman or CNI bridge interfaces among ``names``."""
+    return sorted(n for n in names if n.startswith(FORBIDDEN_LINK_PREFIXES))
+
+
+def new_dirs(before: set[Path], after: set[Path]) -> list[Path]:
+    """Directories in ``after`` only, deepest first (the order ``rmdir`` needs)."""
+    return sorted(after - before, key=lambda p: (-len(p.parts), str(p)))
+
+
+def _host_links() -> set[str]:
+    out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True, check=True)
+    return interface_names(out.stdout)
+
+
+def _cgroup_mounts() -> list[Path]:
+    """Mount points of every cgroup hierarchy (v1 and v2)."""
+    points = []
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        head, _, tail = line.partition(" - ")
+        if tail.split()[0] in ("cgroup", "cgroup2"):
+            points.append(Path(head.split()[4]))
+    return points
+
+
+def _podman_cgroups() -> set[Path]:
+    """Every directory under ``libpod_parent`` in every hierarchy, itself included."""
+    found: set[Path] = set()
+    for mount in _cgroup_mounts():
+        parent = mount / PODMAN_CGROUP_PARENT
+        if parent.is_dir():
+            found.add(parent)
+            for top, dirs, _ in os.walk(parent):
+                found.update(Path(top) / d for d in dirs)
+    return found
+
+
+@dataclass
+class Podman:
+    """Rootful podman whose state is all under ``directory`` (see Podman in the module
+    docstring); ``cgroups_before`` and ``links_before`` are what the host had."""
+
+    directory: Path
+    env: dict[str, str]
+    cgroups_before: set[Path]
+    links_before: set[str]
+    pods: set[str] = field(default_factory=set)
+    version: str = ""
+
+    @classmethod
+    def create(cls, directory: Path, registry: str) -> Podman:
+        """Write the configuration and note the host's cgroups and interfaces."""
+        if len(str(directory / "run")) > PODMAN_RUNROOT_MAX:
+            raise BenchError(
+                f"{directory / 'run'}: podman refuses a runroot longer than"
+                f" {PODMAN_RUNROOT_MAX} characters (a shorter TMPDIR helps)"
+            )
+        for sub in ("root", "run", "libpod", "volumes", "networks", "tmp", "pods"):
+            (directory / sub).mkdir(parents=True)
+        ulimits = podman_ulimits(
+            resource.getrlimit(resource.RLIMIT_NOFILE),
+            resource.getrlimit(resource.RLIMIT_NPROC),
+            int(Path("/proc/sys/kernel/pid_max").read_text()),
+        )
+        for name, text in podman_configs(directory, registry, ulimits).items():
+            (directory / name).write_text(text)
+        env = {
+            **os.environ,
+            "CONTAINERS_CONF": str(directory / "containers.conf"),
+            "CONTAINERS_STORAGE_CONF": str(directory / "storage.conf"),
+            "CONTAINERS_REGISTRIES_CONF": str(directory / "registries.conf"),
+            "TMPDIR": str(directory / "tmp"),
+        }
+        return cls(directory, env, _podman_cgroups(), _host_links())
+
+    def argv(self, *args: str) -> list[str]:
+        runc = shutil.which("runc") or "runc"
+        d = self.directory
+        return [
+            "podman",
+            "--root", str(d / "root"),
+            "--runroot", str(d / "run"),
+            "--tmpdir", str(d / "libpod"),
+            "--volumepath", str(d / "volumes"),
+            "--network-config-dir", str(d / "networks"),
+            "--storage-driver", "overlay",
+            "--cgroup-manager", "cgroupfs",
+            "--events-backend", "file",
+            "--runtime", runc,
+            *args,
+        ]  # fmt: skip
+
+    def _run(self, *args: str, timeout: float = 120) -> str:
+        out = subprocess.run(
+            self.argv(*args),
+            check=False,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=timeout,
+            stdin=subprocess.DEVNULL,
+        )
+        if out.returncode != 0:
+            raise BenchError(f"podman {' '.join(args)} -> {out.returncode}: {out.stderr[-2000:]}")
+        return out.stdout
+
+    def setup(self, registry: str) -> None:
+        """Pull busybox from the local registry (as docker.io's name) and build the
+        pause image (a pod created and removed), under a tmpfs over the blob-info cache."""
+        self.version = subprocess.run(
+            ["podman", "--version"], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        source = f"{registry}/library/busybox:1.28"
+        setup_pod = "bench-podman-setup"
+        shadow = shadow_point(PODMAN_SHARED_CACHE, Path.is_dir)
+        steps = [
+            ["mount", "-t", "tmpfs", "-o", "size=16m,mode=0700", "seclet-bench", str(shadow)],
+            self.argv("pull", "--quiet", "--tls-verify=false", source),
+            self.argv("tag", source, f"docker.io/library/{IMAGE}"),
+            self.argv("pod", "create", "--name", setup_pod, "--network", "none"),
+            self.argv("pod", "rm", "--force", "--time", "0", setup_pod),
+        ]
+        script = " && ".join(shlex.join(step) for step in steps)
+        out = subprocess.run(
+            ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script],
+            check=False,
+            capture_output=True,
+            text=True,
+            env=self.env,
+            timeout=300,
+            stdin=subprocess.DEVNULL,
+        )
+        if out.returncode != 0:
+            raise BenchError(f"podman setup -> {out.returncode}: {out.stderr[-2000:]}")
+
+    def manifest(self, name: str) -> Path:
+        path = self.directory / "pods" / f"{name}.yaml"
+        path.write_text(yaml.safe_dump(pod_manifest(name)))
+        return path
+
+    def play(self, name: str) -> float:
+        """``podman kube play --network none``: it returns once the containers run
+        (then checked with ``podman ps``)."""
+        manifest = self.manifest(name)
+        self.pods.add(name)
+        elapsed = timed_run(
+            self.argv("kube", "play", "--network", "none", str(manifest)), env=self.env
+        )
+        running = self._run(
+            "ps", "--filter", f"pod={name}", "--filter", "status=running", "--format", "{{.Names}}"
+        ).split()
+        if f"{name}-{PODMAN_CONTAINER}" not in running:
+            raise BenchError(f"podman pod {name}: {name}-{PODMAN_CONTAINER} not running: {running}")
+        return elapsed
+
+    def exec(self, name: str) -> float:
+        return timed_run(self.argv("exec", f"{name}-{PODMAN_CONTAINER}", "true"), env=self.env)
+
+    def rm(self, name: str) -> float:
+        """``podman pod rm -f -t 0`` (the manifest's grace period of 0)."""
+        elapsed = timed_run(self.argv("pod", "rm", "--force", "--time", "0", name), env=self.env)
+        self.pods.discard(name)
+        return elapsed
+
+    def check_network(self) -> None:
+        """Fail when a bridge interface appeared on the host (cleanup removes it)."""
+        made = forbidden_links(_host_links() - self.links_before)
+        if made:
+            raise BenchError(f"podman made host interface(s) {', '.join(made)}")
+
+    def cleanup(self) -> list[str]:
+        """Remove every pod and container, their runc state, conmons and cgroups, and any
+        bridge interface podman made (returned). Mounts and files go with the temp dir."""
+        ids: set[str] = set()
+        with contextlib.suppress(FileNotFoundError):
+            ids = {p.name for p in (self.directory / "root" / "overlay-containers").iterdir()}
+        for args in (
+            ("pod", "rm", "--all", "--force", "--time", "0"),
+            ("rm", "--all", "--force", "--time", "0"),
+        ):
+            with contextlib.suppress(BenchError, subprocess.TimeoutExpired):
+                self._run(*args)
+        self.pods.clear()
+        for cid in ids:
+            if (RUNC_DEFAULT_ROOT / cid).is_dir():
+                subprocess.run(
+                    ["runc", "delete", "-f", cid], capture_output=True, check=False, timeout=60
+                )
+        for pid in conmons(self.directory):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        for _ in range(50):
+            left = new_dirs(self.cgroups_before, _podman_cgroups())
+            for directory in left:
+                with contextlib.suppress(OSError):
+                    directory.rmdir()
+            if not left:
+                break
+            time.sleep(0.1)
+        made = forbidden_links(_host_links() - self.links_before)
+        for link in made:
+            subprocess.run(["ip", "link", "delete", link], capture_output=True, check=False)
+        return made
+
+
 # -- the run -------------------------------------------------------------------------
+
+
+def rotation(items: tuple[str, ...], k: int) -> tuple[str, ...]:
+    """``items`` rotated left by ``k``: round ``k``'s order, so over ``len(items)``
+    rounds every item runs once in every position."""
+    shift = k % len(items)
+    return items[shift:] + items[:shift]
 
 
 def record_memory(samples: Samples, label: str, server: Server) -> None:
@@ -651,7 +1000,13 @@ def record_memory(samples: Samples, label: str, server: Server) -> None:
 
 
 async def pod_phase(
-    server: Server, raw: RawRunc, samples: Samples, rounds: int, execs: int, idle_s: float
+    server: Server,
+    raw: RawRunc,
+    podman: Podman | None,
+    samples: Samples,
+    rounds: int,
+    execs: int,
+    idle_s: float,
 ) -> None:
     headers = {"Authorization": f"Bearer {server.token}"}
     connector = aiohttp.TCPConnector(ssl=server.ssl_context())
@@ -665,7 +1020,7 @@ async def pod_phase(
         await watch.start(session, server.url)
         client = Client(server, session, watch, runc_root, exec_session)
         try:
-            await _pod_rounds(client, server, raw, samples, rounds, execs, idle_s)
+            await _pod_rounds(client, server, raw, podman, samples, rounds, execs, idle_s)
         finally:
             await client.delete_all()
             await watch.stop()
@@ -676,6 +1031,7 @@ async def _pod_rounds(
     client: Client,
     server: Server,
     raw: RawRunc,
+    podman: Podman | None,
     samples: Samples,
     rounds: int,
     execs: int,
@@ -692,40 +1048,58 @@ async def _pod_rounds(
     raw.exec("bench-raw-warmup")
     raw.delete("bench-raw-warmup")
 
+    if podman is not None:
+        podman.play("bench-podman-warmup")
+        podman.exec("bench-podman-warmup")
+        podman.rm("bench-podman-warmup")
+        podman.check_network()
+
     raw_exec_id = "bench-raw-exec"
     raw.run(raw_exec_id)
+    engines = ("seclet", "runc") if podman is None else ("seclet", "runc", "podman")
     for i in range(rounds):
         name = f"bench-{i}"
         raw_id = f"bench-raw-{i}"
-        seclet_first = i % 2 == 0
-        if not seclet_first:
-            samples.add("runc_run", raw.run(raw_id))
-        cpu0 = cpu_s(server.pid)
-        t, cid, ids = await client.create(name)
-        samples.add("create_running", t)
-        samples.add("create_cpu", cpu_s(server.pid) - cpu0)
-        if seclet_first:
-            samples.add("runc_run", raw.run(raw_id))
+        podman_pod = f"bench-podman-{i}"
+        order = rotation(engines, i)
+        cid, ids = "", set[str]()
+        for engine in order:
+            if engine == "runc":
+                samples.add("runc_run", raw.run(raw_id))
+            elif engine == "podman":
+                assert podman is not None
+                samples.add("podman_play", podman.play(podman_pod))
+            else:
+                cpu0 = cpu_s(server.pid)
+                t, cid, ids = await client.create(name)
+                samples.add("create_running", t)
+                samples.add("create_cpu", cpu_s(server.pid) - cpu0)
         for j in range(execs):
-            if (i + j) % 2 != 0:
-                samples.add("runc_exec_same", timed_run([*seclet_root, "exec", cid, "true"]))
-            cpu0 = cpu_s(server.pid)
-            samples.add("exec_ws", await client.exec_ws(name))
-            samples.add("exec_cpu", cpu_s(server.pid) - cpu0)
-            if (i + j) % 2 == 0:
-                samples.add("runc_exec_same", timed_run([*seclet_root, "exec", cid, "true"]))
+            for engine in rotation(engines, i + j):
+                if engine == "runc":
+                    samples.add("runc_exec_same", timed_run([*seclet_root, "exec", cid, "true"]))
+                elif engine == "podman":
+                    assert podman is not None
+                    samples.add("podman_exec", podman.exec(podman_pod))
+                else:
+                    cpu0 = cpu_s(server.pid)
+                    samples.add("exec_ws", await client.exec_ws(name))
+                    samples.add("exec_cpu", cpu_s(server.pid) - cpu0)
             samples.add("runc_exec_raw", raw.exec(raw_exec_id))
         samples.add("https_get_fresh", await client.get_fresh(name))
         samples.add("kubectl_exec", kubectl_exec(server, name))
-        if not seclet_first:
-            samples.add("runc_delete", raw.delete(raw_id))
-        cpu0 = cpu_s(server.pid)
-        t_api, t_gone = await client.delete(name, ids)
-        samples.add("delete_cpu", cpu_s(server.pid) - cpu0)
-        if seclet_first:
-            samples.add("runc_delete", raw.delete(raw_id))
-        samples.add("delete_api", t_api)
-        samples.add("delete_runc_gone", t_gone)
+        for engine in order:
+            if engine == "runc":
+                samples.add("runc_delete", raw.delete(raw_id))
+            elif engine == "podman":
+                assert podman is not None
+                samples.add("podman_rm", podman.rm(podman_pod))
+            else:
+                cpu0 = cpu_s(server.pid)
+                t_api, t_gone = await client.delete(name, ids)
+                samples.add("delete_cpu", cpu_s(server.pid) - cpu0)
+                samples.add("delete_api", t_api)
+                samples.add("delete_runc_gone", t_gone)
     raw.delete(raw_exec_id)
 
     # idle memory with 1 and 10 pods
@@ -768,8 +1142,12 @@ def _mounts_under(directory: Path) -> list[str]:
     return points
 
 
-def force_cleanup(tmp: Path, server: Server | None) -> None:
-    """What a failed run may leave: runc containers, conmons, mounts, files."""
+def force_cleanup(tmp: Path, server: Server | None, podman: Podman | None = None) -> list[str]:
+    """What a failed run may leave: podman's pods, runc containers, conmons, cgroups,
+    mounts, files. Returns the bridge interfaces podman made (removed), if any."""
+    made = podman.cleanup() if podman is not None else []
+    if made:
+        print(f"bench.node: removed host interface(s) podman made: {made}", file=sys.stderr)
     if server is not None:
         runc_root = server.data_dir / "runtime" / "runc"
         with contextlib.suppress(FileNotFoundError):
@@ -785,6 +1163,7 @@ def force_cleanup(tmp: Path, server: Server | None) -> None:
     for point in sorted(_mounts_under(tmp), key=len, reverse=True):
         subprocess.run(["umount", "-l", point], capture_output=True, check=False)
     shutil.rmtree(tmp, ignore_errors=True)
+    return made
 
 
 # -- the report ----------------------------------------------------------------------
@@ -799,19 +1178,38 @@ class Row:
     ratio_target: float | None = None
     abs_target: float | None = None
     unit: str = "ms"
+    subject: str = "seclet"
+    """Whose figure the row's value is (``seclet`` or ``podman``)."""
 
 
 ROWS = (
     Row("create → Running", "create_running", "runc_run", "runc run -d", CREATE_RATIO_TARGET),
     Row("exec true, API websocket", "exec_ws", "runc_exec_same", "runc exec", EXEC_RATIO_TARGET),
+    Row("  create → Running vs podman (info)", "create_running", "podman_play", "podman kube play"),
     Row("  server CPU per create (info)", "create_cpu"),
+    Row("  exec true vs podman exec (info)", "exec_ws", "podman_exec", "podman exec"),
     Row("  server CPU per exec (info)", "exec_cpu"),
     Row("  kubectl exec (info)", "kubectl_exec", "runc_exec_same", "runc exec"),
     Row("  fresh TLS GET pod (info)", "https_get_fresh"),
     Row("  runc exec, raw bundle (info)", "runc_exec_raw"),
     Row("delete → gone from API", "delete_api", "runc_delete", "runc delete -f"),
     Row("delete → runc state gone", "delete_runc_gone", "runc_delete", "runc delete -f"),
+    Row(
+        "  delete → runc state gone vs podman (info)",
+        "delete_runc_gone",
+        "podman_rm",
+        "podman pod rm",
+    ),
     Row("  server CPU per delete (info)", "delete_cpu"),
+    Row(
+        "podman kube play → running",
+        "podman_play",
+        "runc_run",
+        "runc run -d",
+        subject="podman",
+    ),
+    Row("podman exec true", "podman_exec", "runc_exec_same", "runc exec", subject="podman"),
+    Row("podman pod rm", "podman_rm", "runc_delete", "runc delete -f", subject="podman"),
     Row("first pod, with pull", "first_pod_running_with_pull"),
     Row("9 pods at once → Running", "create_9_concurrent"),
     Row("10 pods at once → gone", "delete_10_concurrent"),
@@ -911,8 +1309,9 @@ def report(samples: Samples) -> list[JSONObject]:
         out.append(
             {
                 "metric": row.label.strip(),
+                "subject": row.subject,
                 "unit": row.unit,
-                "seclet": med * 1000 if row.unit == "ms" else med,
+                "value": med * 1000 if row.unit == "ms" else med,
                 "min": (spread[0] * 1000 if row.unit == "ms" else spread[0]) if spread else None,
                 "max": (spread[1] * 1000 if row.unit == "ms" else spread[1]) if spread else None,
                 "n": len(samples.values[row.metric]),
@@ -928,11 +1327,11 @@ def report(samples: Samples) -> list[JSONObject]:
 
 
 def print_table(rows: list[JSONObject]) -> None:
-    head = ("metric", "unit", "seclet (min–max)", "n", "baseline", "ratio", "target", "met?")
+    head = ("metric", "unit", "value (min–max)", "n", "baseline", "ratio", "target", "met?")
     lines = [head]
     for r in rows:
         row: Row = r["_row"]
-        spread = f"{_fmt(r['seclet'] / (1000 if row.unit == 'ms' else 1), row.unit)}"
+        spread = f"{_fmt(r['value'] / (1000 if row.unit == 'ms' else 1), row.unit)}"
         if r["n"] > 1:
             lo, hi = r["min"], r["max"]
             spread += f" ({lo:.1f}–{hi:.1f})"
@@ -958,15 +1357,33 @@ def _missing() -> list[str]:
     return missing
 
 
-def run(args: argparse.Namespace, samples: Samples) -> None:
+def podman_note(wanted: bool) -> str | None:
+    """Why the podman rows are skipped (None: they are measured)."""
+    if not wanted:
+        return "podman rows skipped (--no-podman)"
+    if shutil.which("podman") is None:
+        return "podman not on PATH: its rows skipped"
+    missing = [n for n in ("unshare", "ip") if shutil.which(n) is None]
+    if missing:
+        return f"podman rows skipped: {', '.join(missing)} not on PATH"
+    return None
+
+
+def run(args: argparse.Namespace, samples: Samples) -> str:
+    """The whole run (steps 1–5); returns podman's version, or why it was skipped."""
     tmp = Path(tempfile.mkdtemp(prefix="seclet-bench-node-"))
     reg: LocalRegistry | None = None
     raw: RawRunc | None = None
     server: Server | None = None
+    podman: Podman | None = None
+    skipped = podman_note(args.podman)
     try:
         reg = LocalRegistry.start(tmp / "registry")
         push_test_images(reg)
         raw = RawRunc.prepare(tmp / "raw")
+        if skipped is None:
+            podman = Podman.create(tmp / "podman", reg.netloc)
+            podman.setup(reg.netloc)
         node_dir = tmp / "node"
         node_dir.mkdir()
         env = seclet_env(tmp, args.bytecode_cache)
@@ -985,7 +1402,7 @@ def run(args: argparse.Namespace, samples: Samples) -> None:
         samples.add("ready_node_cold", ready.node)
         time.sleep(args.idle)
         record_memory(samples, "start", server)
-        asyncio.run(pod_phase(server, raw, samples, args.rounds, args.execs, args.idle))
+        asyncio.run(pod_phase(server, raw, podman, samples, args.rounds, args.execs, args.idle))
         for _ in range(args.restarts):
             samples.add("stop", server.stop())
             import_floor(samples, env)
@@ -1003,7 +1420,16 @@ def run(args: argparse.Namespace, samples: Samples) -> None:
             server.stop()
         if reg is not None:
             reg.stop()
-        force_cleanup(tmp, server)
+        made = force_cleanup(tmp, server, podman)
+    if made:
+        raise BenchError(
+            f"podman made host interface(s) {', '.join(made)} (removed): its network flags"
+            " need fixing"
+        )
+    if podman is not None:
+        return podman.version
+    assert skipped is not None
+    return skipped
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -1017,6 +1443,8 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"seconds idle before memory is read ({IDLE_SETTLE_S:g})")
     parser.add_argument("--no-bytecode-cache", dest="bytecode_cache", action="store_false",
                         help="compile seclet's sources at every start (see the docstring)")
+    parser.add_argument("--no-podman", dest="podman", action="store_false",
+                        help="skip the podman rows even when podman is on PATH")
     args = parser.parse_args(argv)
     missing = _missing()
     if missing:
@@ -1024,7 +1452,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     samples = Samples()
     t0 = time.perf_counter()
-    run(args, samples)
+    podman = run(args, samples)
     rows = report(samples)
     if args.json:
         for r in rows:
@@ -1034,6 +1462,7 @@ def main(argv: list[str] | None = None) -> int:
             "samples": samples.values,
             "seconds": time.perf_counter() - t0,
             "bytecode_cache": args.bytecode_cache,
+            "podman": podman,
         }
         print(json.dumps(doc, indent=1))
     else:
@@ -1043,6 +1472,7 @@ def main(argv: list[str] | None = None) -> int:
             f"({time.perf_counter() - t0:.0f} s; ms medians over rounds, MB for memory;"
             f" bytecode {bytecode}; memory read after {args.idle:g} s idle)"
         )
+        print(f"({podman})")
     return 0
 
 
