@@ -45,8 +45,15 @@ def _fifo(tmp_path: Path) -> tuple[RuntimeConfig, Path]:
     return config, path
 
 
+def _as_runc_init(directory: Path, script: str, *args: str) -> subprocess.Popen[bytes]:
+    """A process whose command line reads ``runc init`` (runc create's re-exec) until
+    it "execs": python runs the script file named ``init`` with argv[0] ``runc``."""
+    (directory / "init").write_text(script)
+    return subprocess.Popen(["runc", "init", *args], executable=sys.executable, cwd=directory)
+
+
 def _init(path: Path, hold: float, live: float) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(hold), str(live)])
+    return _as_runc_init(path.parent, _WRITER, str(path), str(hold), str(live))
 
 
 def test_start_waits_for_the_writer_to_close_and_removes_the_fifo(tmp_path: Path) -> None:
@@ -81,7 +88,7 @@ def test_without_a_fifo_runc_start_decides(tmp_path: Path) -> None:
 
 def test_an_init_that_dies_before_the_handshake(tmp_path: Path) -> None:
     config, path = _fifo(tmp_path)
-    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(0.2)"])
+    proc = _as_runc_init(path.parent, "import time; time.sleep(0.2)")
     try:
         with pytest.raises(exec_fifo.FifoStartError) as err:
             asyncio.run(exec_fifo.start(config, CID, proc.pid))
@@ -103,13 +110,8 @@ def test_a_dead_init_already_reaped(tmp_path: Path) -> None:
 def test_a_fifo_drained_before_while_init_lives(tmp_path: Path) -> None:
     config, path = _fifo(tmp_path)
     # a writer that opens and closes without a byte: what a second reader sees
-    writer = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import os,time; os.close(os.open({str(path)!r}, os.O_WRONLY)); time.sleep(5)",
-        ]
-    )
+    script = f"import os, time; os.close(os.open({str(path)!r}, os.O_WRONLY)); time.sleep(5)"
+    writer = _as_runc_init(path.parent, script)
     try:
         with pytest.raises(exec_fifo.FifoStartError) as err:
             asyncio.run(asyncio.wait_for(exec_fifo.start(config, CID, writer.pid), 5))
@@ -117,3 +119,30 @@ def test_a_fifo_drained_before_while_init_lives(tmp_path: Path) -> None:
     finally:
         writer.kill()
         writer.wait()
+
+
+def test_an_init_past_its_exec_is_started_without_waiting(tmp_path: Path) -> None:
+    """seclet died between init's exec and removing the fifo: the fifo is still
+    there, nobody will ever write to it, and the process runs - finish the start."""
+    config, path = _fifo(tmp_path)
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        asyncio.run(asyncio.wait_for(exec_fifo.start(config, CID, proc.pid), 5))
+        assert not path.exists()
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_a_start_in_flight_is_told_from_one_a_dead_process_left(tmp_path: Path) -> None:
+    assert not exec_fifo.start_in_flight(tmp_path)
+    exec_fifo.mark_starting(tmp_path)
+    assert exec_fifo.start_in_flight(tmp_path)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    (tmp_path / exec_fifo.STARTER).write_text(f"{dead.pid} 12345")
+    assert not exec_fifo.start_in_flight(tmp_path)
+    (tmp_path / exec_fifo.STARTER).write_text(f"{os.getpid()} 1")  # pid reused
+    assert not exec_fifo.start_in_flight(tmp_path)
+    exec_fifo.done_starting(tmp_path)
+    assert not (tmp_path / exec_fifo.STARTER).exists()

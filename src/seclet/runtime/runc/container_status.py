@@ -24,6 +24,7 @@ Callers: seclet.runtime.runc.service, exec_sync, exec.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime
 import time
@@ -40,7 +41,7 @@ from seclet.cri.types import (
     LinuxContainerUser,
 )
 from seclet.runtime.image.stored import ImageLookup, StoredImage
-from seclet.runtime.runc import driver, exits, records
+from seclet.runtime.runc import driver, exec_fifo, exits, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.oom import oom_killed
 from seclet.runtime.runc.records import ContainerRecord
@@ -110,11 +111,21 @@ async def _interrupted_start(config: RuntimeConfig, record: ContainerRecord) -> 
     """A record never marked started whose StartContainer spawned conmon (its pid file
     is in the bundle) before seclet died: when runc ran the container (running or
     stopped), it was started — record that (runc's create time, its pid), so the
-    container is adopted rather than created and started a second time."""
+    container is adopted rather than created and started a second time. One runc
+    still holds as created (seclet died after ``runc create``, before or during the
+    start handshake) is started now, finishing that StartContainer."""
     directory = config.container_dir(record.id)
     if not (directory / exits.CONMON_PID_FILE).exists():
         return record
     state = await driver.runc_state(config, record.id)
+    if (
+        state is not None
+        and state.get("status") == "created"
+        and not exec_fifo.start_in_flight(directory)
+    ):
+        with contextlib.suppress(driver.RuncError):
+            await exec_fifo.start_created(config, record.id, int(state.get("pid", 0)))
+        state = await driver.runc_state(config, record.id)
     if state is None or state.get("status") not in ("running", "stopped"):
         return record
     started = _go_time_ns(str(state.get("created", ""))) or time.time_ns()
@@ -152,6 +163,8 @@ async def container_status(
 ) -> ContainerStatus:
     record = records.load_container(config, container_id)
     seen = await observe(config, record)
+    if not record.started_at and seen.state != ContainerState.CONTAINER_CREATED:
+        record = records.load_container(config, container_id)  # an interrupted start, repaired
     shown = status_image(record, images.lookup(record.image_ref) if record.image_ref else None)
     return ContainerStatus(
         id=record.id,

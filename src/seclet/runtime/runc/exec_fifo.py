@@ -10,15 +10,18 @@ execs the container's process —, then remove the fifo, whose absence is what m
 ``runc start`` saves a Go process start on every container start (about a tenth of
 create → Running on this machine).
 Steps of ``start``:
-1. open the fifo non-blocking for reading (absent: ``FifoMissingError``, the caller runs
-   ``runc start`` instead — a runtime that keeps no fifo, or a spec with hooks);
-2. wait until it is readable (data or the writer gone) or the init process has
-   exited (its pidfd), as runc's loop looks at the init pid every 100 ms;
+1. open the fifo non-blocking for reading (absent: ``FifoMissingError``;
+   ``start_created`` then runs ``runc start``, for a runtime that keeps no fifo);
+2. an init that is no longer ``runc init`` has passed the handshake already (seclet
+   died between it and step 4): go to step 4. Otherwise wait until the fifo is
+   readable (data or the writer gone) or the init process has exited (its pidfd),
+   as runc's loop looks at the init pid every 100 ms;
 3. read to end of file: no byte at all means runc's errors (the process died before
    the handshake: ``container process is already dead``; the fifo was drained
    before: ``cannot start an already running container``);
 4. remove the fifo.
-Callers: seclet.runtime.runc.start_container.
+Callers: seclet.runtime.runc.start_container; container_status (a start that seclet's
+death interrupted after ``runc create`` is finished when the container is next seen).
 """
 
 from __future__ import annotations
@@ -29,10 +32,14 @@ import errno
 import os
 from pathlib import Path
 
+from seclet.runtime.runc import driver, pause
 from seclet.runtime.runc.config import RuntimeConfig
 
 EXEC_FIFO = "exec.fifo"
 """runc's ``execFifoFilename`` in the container's state directory."""
+STARTER = "starter"
+"""In the container's bundle: ``<pid> <start time>`` of the seclet process whose
+StartContainer is in flight, so only a start that a dead process left is finished."""
 
 _DEAD = "container process is already dead"
 _RUNNING = "cannot start an already running container"
@@ -59,13 +66,57 @@ async def start(config: RuntimeConfig, container_id: str, init_pid: int) -> None
         raise FifoMissingError(str(path)) from None
     try:
         # 2.-3. wait and read to end of file
-        data = await _read_to_eof(fd, init_pid)
+        if _alive(init_pid) and not _in_runc_init(init_pid):
+            data = b"0"
+        else:
+            data = await _read_to_eof(fd, init_pid)
     finally:
         os.close(fd)
     if not data:
         raise FifoStartError(_RUNNING if _alive(init_pid) else _DEAD)
     # 4. remove
     path.unlink(missing_ok=True)
+
+
+async def start_created(config: RuntimeConfig, container_id: str, init_pid: int) -> None:
+    """Start a container runc has created: the fifo handshake, else ``runc start``;
+    failures raise ``driver.RuncError`` with runc's text."""
+    try:
+        await start(config, container_id, init_pid)
+    except FifoMissingError:
+        await driver.runc_start(config, container_id)
+    except FifoStartError as exc:
+        raise driver.RuncError(str(exc)) from None
+
+
+def mark_starting(bundle: Path) -> None:
+    """Say that this process is starting the container of ``bundle``."""
+    me = os.getpid()
+    (bundle / STARTER).write_text(f"{me} {pause.start_time(me)}")
+
+
+def done_starting(bundle: Path) -> None:
+    (bundle / STARTER).unlink(missing_ok=True)
+
+
+def start_in_flight(bundle: Path) -> bool:
+    """Whether a live process (this one, normally) is starting the container now."""
+    try:
+        pid_text, _, started = (bundle / STARTER).read_text().partition(" ")
+        pid = int(pid_text)
+    except (OSError, ValueError):
+        return False
+    return pause.start_time(pid) == int(started or 0) != 0
+
+
+def _in_runc_init(pid: int) -> bool:
+    """Whether ``pid`` still runs runc's init (``<runc> init``, re-executed by runc
+    create), i.e. has not yet exec'd the container's process."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    return len(argv) >= 2 and argv[1] == b"init" and argv[0].rsplit(b"/", 1)[-1] == b"runc"
 
 
 def _alive(pid: int) -> bool:

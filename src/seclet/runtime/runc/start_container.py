@@ -8,7 +8,9 @@ failed: <runc's text>: unknown`` (and ``failed to start containerd task ...`` fo
 exit code 128, as containerd records a failed start.
 Steps:
 1. the container must be created and never started; its sandbox running;
-2. conmon: ``runc create`` with the CRI log file, exit file, persist dir (oom file);
+2. mark the start in flight (``exec_fifo.mark_starting``: only a start that a dead
+   seclet left is finished by ``container_status``), then conmon: ``runc create``
+   with the CRI log file, exit file, persist dir (oom file);
 3. start: the reader side of runc's exec fifo handshake (``exec_fifo``, what
    ``runc start`` does, without starting a runc process); ``runc start`` itself when
    the container has no fifo;
@@ -47,6 +49,7 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
     if record.log_path:
         _ensure_log_dir(record.log_path)
     # 2. + 3. create (conmon) and start
+    exec_fifo.mark_starting(directory)
     try:
         pid = await driver.start_conmon(
             config,
@@ -70,22 +73,14 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
         raise CRIError(message) from None
     started_at = time.time_ns()
     try:
-        await _start(config, container_id, pid)
+        await exec_fifo.start_created(config, container_id, pid)
     except driver.RuncError as exc:
         message = f"failed to start containerd task {container_id!r}: {exc.message}: unknown"
         await _record_failure(config, record, message)
         raise CRIError(message) from None
     # 4. record
     records.save(directory, dataclasses.replace(record, started_at=started_at, pid=pid))
-
-
-async def _start(config: RuntimeConfig, container_id: str, pid: int) -> None:
-    try:
-        await exec_fifo.start(config, container_id, pid)
-    except exec_fifo.FifoMissingError:
-        await driver.runc_start(config, container_id)
-    except exec_fifo.FifoStartError as exc:
-        raise driver.RuncError(str(exc)) from None
+    exec_fifo.done_starting(directory)
 
 
 def _ensure_log_dir(log_path: str) -> None:

@@ -1,0 +1,102 @@
+"""A StartContainer that seclet's death cut off after ``runc create`` is finished once.
+
+Role: real runc and conmon. StartContainer is replayed up to the point where a
+``kill -9`` of seclet would leave it — conmon has run ``runc create`` (runc says
+``created``, its init waits on the exec fifo) and the start marker names a process
+that is gone — and the next look at the container (what a restarted seclet does
+first) starts it: running, the same init pid, the fifo gone, never started twice.
+While the marker names a live process (a start in flight in this seclet) the
+container is left to that start.
+Callers: pytest.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from integration.runtime.conftest import Env
+from integration.runtime.podkit import container_config, pod_from_obj, run, sandbox_config
+from seclet.api import models
+from seclet.cri.types import ContainerState
+from seclet.runtime.runc import driver, exec_fifo, records
+
+
+def _pod(name: str) -> models.Pod:
+    return pod_from_obj(
+        {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": {"name": name},
+            "spec": {
+                "containers": [{"name": "c", "image": "busybox:1.28", "command": ["sleep", "3600"]}]
+            },
+        },
+        f"uid-{name}",
+    )
+
+
+async def _created_by_conmon(env: Env, name: str) -> tuple[str, str, int]:
+    """Sandbox id, container id and init pid of a container runc has created and
+    nobody started (conmon ran ``runc create``, as StartContainer's step 2)."""
+    pod = _pod(name)
+    sandbox_cfg = sandbox_config(pod, env.logs)
+    sandbox_id = await env.runtime.run_pod_sandbox(sandbox_cfg)
+    cid = await env.runtime.create_container(sandbox_id, container_config(pod), sandbox_cfg)
+    config = env.runtime.config
+    record = records.load_container(config, cid)
+    directory = config.container_dir(cid)
+    Path(record.log_path).parent.mkdir(parents=True, exist_ok=True)
+    exec_fifo.mark_starting(directory)
+    pid = await driver.start_conmon(
+        config,
+        driver.ConmonRequest(
+            container_id=cid,
+            name=record.name,
+            bundle=directory,
+            log_path=record.log_path,
+            persist_dir=directory,
+        ),
+    )
+    state = await driver.runc_state(config, cid)
+    assert state is not None and state["status"] == "created"
+    return sandbox_id, cid, pid
+
+
+def test_a_start_cut_off_after_runc_create_is_finished_on_the_next_look(env: Env) -> None:
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])  # a seclet that is gone
+    dead.wait()
+
+    async def body() -> None:
+        sandbox_id, cid, pid = await _created_by_conmon(env, "cut")
+        directory = env.runtime.config.container_dir(cid)
+        (directory / exec_fifo.STARTER).write_text(f"{dead.pid} 12345")
+        status = await env.runtime.container_status(cid)
+        assert status.state == ContainerState.CONTAINER_RUNNING
+        assert status.started_at > 0
+        state = await driver.runc_state(env.runtime.config, cid)
+        assert state is not None and (state["status"], state["pid"]) == ("running", pid)
+        assert not exec_fifo.fifo_path(env.runtime.config, cid).exists()
+        # looking again changes nothing
+        again = await env.runtime.container_status(cid)
+        assert (again.state, again.started_at) == (status.state, status.started_at)
+        await env.runtime.stop_container(cid, 0)
+        await env.runtime.remove_pod_sandbox(sandbox_id)
+
+    run(body())
+
+
+def test_a_start_in_flight_is_left_to_it(env: Env) -> None:
+    async def body() -> None:
+        sandbox_id, cid, pid = await _created_by_conmon(env, "inflight")
+        status = await env.runtime.container_status(cid)  # the marker names this process
+        assert status.state == ContainerState.CONTAINER_CREATED
+        state = await driver.runc_state(env.runtime.config, cid)
+        assert state is not None and state["status"] == "created"
+        await exec_fifo.start_created(env.runtime.config, cid, pid)  # the start goes on
+        state = await driver.runc_state(env.runtime.config, cid)
+        assert state is not None and state["status"] == "running"
+        await env.runtime.remove_pod_sandbox(sandbox_id)
+
+    run(body())
