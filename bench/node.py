@@ -77,7 +77,8 @@ later plays neither pull nor build. Its cgroupfs manager leaves each pod's direc
 under ``libpod_parent`` in the named ``systemd`` and the ``unified`` hierarchies: the
 directories the run made are removed. ``terminationGracePeriodSeconds: 0`` does not
 become podman's stop timeout (10 s), so the delete is ``pod rm -f -t 0``; on cgroup v1
-it sometimes spends ~3 s more in "Removing pod cgroup" (its debug log). The pods'
+it often spends 2–4 s more in "Removing pod cgroup" (its debug log), where
+containers/common retries ``rmdir`` on EBUSY every 10 ms for up to 5 s. The pods'
 RLIMIT_NOFILE/NPROC are set within this machine's hard limits (podman asks for
 1048576 by default for root, which ``setrlimit`` refuses here).
 """
