@@ -3,8 +3,8 @@
 Role: steps, each appending to one ordered list: terminationGracePeriodSeconds
 required; volumes; containers; initContainers; ephemeralContainers; (pod-level
 resources: names/signs only); hostNetwork port rule; restartPolicy; dnsPolicy;
-nodeSelector labels; pod securityContext; imagePullSecrets; affinity (not
-validated here: see module note); dnsConfig; readinessGates; schedulingGates;
+nodeSelector labels; pod securityContext; imagePullSecrets; affinity
+(``affinity.validate_affinity``); dnsConfig; readinessGates; schedulingGates;
 topologySpreadConstraints (basic); Windows HostProcess; hostUsers;
 hostnameOverride (validatePodHostName); serviceAccountName; nodeName;
 activeDeadlineSeconds; hostname; subdomain; tolerations; hostAliases;
@@ -12,7 +12,7 @@ priorityClassName; runtimeClassName; preemptionPolicy; overhead; spec.os
 (validateOS, then validateLinux or validateWindows); workloadRef (not
 reproduced); finally the volumes named by env ``fileKeyRef``
 (validateFileKeyRefVolumes). Order: k/k validation.go ``ValidatePodSpec`` (1.35).
-Not reproduced: affinity/label-selector validation, resource claims, pod-level
+Not reproduced: resource claims, pod-level
 resource consistency — seclet pods rarely use them; they pass unchecked.
 Callers: ``pod.validate_pod_create``, ``pod.validate_pod_template_spec``.
 """
@@ -36,6 +36,7 @@ from seclet.api.field import (
     required,
     too_long,
 )
+from seclet.validation.affinity import validate_affinity
 from seclet.validation.containers import (
     validate_containers,
     validate_ephemeral_containers,
@@ -365,6 +366,8 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
     if spec.nodeSelector:
         errs.extend(validate_labels(spec.nodeSelector, path.child("nodeSelector")))
     errs.extend(validate_pod_security_context(spec, path, opts))
+    if spec.affinity is not None:
+        errs.extend(validate_affinity(spec.affinity, opts, path.child("affinity")))
     if spec.dnsConfig is not None or dns_policy == "None":
         errs.extend(_validate_dns_config(spec, path.child("dnsConfig"), opts))
     for i, gate in enumerate(spec.readinessGates):
