@@ -11,6 +11,8 @@ validation → validating admission):
 1. a name from ``generateName`` when there is none; defaults (``apply_pod_defaults``),
    ``drop_disabled_fields``, ``apply_default_admission``
    on a private copy of the checked body; the namespace defaults to ``default``;
+   then the pod strategy's PrepareForCreate merge of pod (anti-)affinity
+   ``matchLabelKeys``/``mismatchLabelKeys`` into the terms' label selectors;
 2. build the frozen ``Pod``;
 3. ``validate_pod_create`` → Invalid;
 4. Pod Security at the requested level/version → Forbidden.
@@ -29,6 +31,7 @@ from seclet.api.featuregates import FeatureGates
 from seclet.api.field import FieldError, go_quote, invalid_message
 from seclet.api.models import Pod
 from seclet.validation import PodValidationOptions, validate_pod_create
+from seclet.validation.affinity import merge_label_keys
 
 DEFAULT_NAMESPACE = "default"
 GENERATE_ALPHABET = "bcdfghjklmnpqrstvwxz2456789"
@@ -110,7 +113,9 @@ def admit_body(
     owned: bool = False,
 ) -> Admitted:
     """Steps 1-3 for one checked body (``owned``: defaulted in place, no copy)."""
-    pod = build(default_body(body, gates, owned=owned), Pod)
+    obj = default_body(body, gates, owned=owned)
+    merge_label_keys(obj)
+    pod = build(obj, Pod)
     opts = options if options is not None else _DEFAULT_OPTIONS
     errors = validate_pod_create(pod, opts, gates)
     return Admitted(pod, tuple(errors))

@@ -19,7 +19,8 @@ The clock and uid source are injected. Callers: ``seclet.apiserver.http``, tests
 Steps of ``create_pod`` (upstream's order):
 1. decode per ``fieldValidation`` (400 ``Pod in version "v1" cannot be handled ...``);
 2. the body's namespace must match the request's (400); NamespaceLifecycle (404/403);
-3. generateName, defaults, default admission, create-time fields;
+3. generateName, defaults, default admission, the merge of pod (anti-)affinity
+   ``matchLabelKeys`` into label selectors (PrepareForCreate), create-time fields;
 4. ``validate_pod_create`` (422 Invalid);
 5. Pod Security ``validate_pod`` (403 Forbidden; warnings);
 6. store (409 AlreadyExists).
@@ -64,6 +65,7 @@ from seclet.store.api import (
     WatchEvent,
 )
 from seclet.validation import options_for_create, validate_pod_update
+from seclet.validation.affinity import merge_label_keys
 from seclet.validation.names import name_is_dns_label
 from seclet.validation.objectmeta import validate_object_meta
 from seclet.validation.pod import validate_pod_create
@@ -404,6 +406,7 @@ class Registry:
         if not request_name and meta.get("generateName"):
             meta["name"] = generated_name(meta["generateName"])
         obj = default_body(checked, self.gates, owned=True)
+        merge_label_keys(obj)
         obj["kind"], obj["apiVersion"] = "Pod", "v1"
         meta = _meta(obj)
         self._stamp_new(meta)
