@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import signal
 import stat
 import subprocess
@@ -20,6 +21,8 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from seclet.runtime.runc.service import default_run_root
 
 REPO = Path(__file__).resolve().parents[2]
 KUBECTL = Path(sys.prefix) / "bin" / "kubectl"
@@ -40,8 +43,9 @@ def _mountpoints_under(directory: Path) -> list[str]:
 
 def discard_leftovers(data_dir: Path) -> None:
     """After a node has stopped for good: kill the containers a test left running
-    (runc's state under the node's runtime root, their conmons) and detach every
-    mount under its data directory, so a test machine does not collect them."""
+    (runc's state under the node's runtime root, their conmons), detach every
+    mount under its data directory and remove its run root (exec files on /run), so
+    a test machine does not collect them."""
     runc_root = data_dir / "runtime" / "runc"
     if runc_root.is_dir():
         listed = subprocess.run(
@@ -59,6 +63,9 @@ def discard_leftovers(data_dir: Path) -> None:
     subprocess.run(["pkill", "-KILL", "-f", f"conmon .*{data_dir}/"], check=False)
     for point in _mountpoints_under(data_dir):
         subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+    run_root = default_run_root((data_dir / "runtime").absolute())
+    if run_root is not None:
+        shutil.rmtree(run_root, ignore_errors=True)
 
 
 class NodeError(RuntimeError):

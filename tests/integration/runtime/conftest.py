@@ -71,3 +71,5 @@ def env() -> Iterator[Env]:
         run(_teardown())
     finally:
         shutil.rmtree(base, ignore_errors=True)
+        if runtime.config.run_root is not None:
+            shutil.rmtree(runtime.config.run_root, ignore_errors=True)

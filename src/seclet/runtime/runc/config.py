@@ -14,6 +14,9 @@ on-disk layout, so one place decides it::
     <root>/exits/<id>          conmon's exit files (containers)
     <root>/runc/               runc's state root (``runc --root``)
     <root>/sockets/            conmon's attach sockets
+    <run root>/exec/           each exec's pid file (and a TTY exec's process spec),
+                               on tmpfs as containerd keeps them under /run: an exec
+                               needs no space on the data disk
 
 Callers: seclet.runtime.runc.service (builds it), every verb module (reads it).
 """
@@ -49,6 +52,8 @@ class RuntimeConfig:
     drop_infra: bool = True
     """CRI-O's ``drop_infra_ctr``: pods that need no pause process (``sandbox_spec.
     needs_infra``) get pinned namespaces instead (``pinns``)."""
+    run_root: Path | None = None
+    """Volatile state (tmpfs, e.g. ``/run/seclet/<id of root>``); None: under ``root``."""
     """How often wait loops look at an exit file when no pidfd can wake them."""
 
     @property
@@ -70,6 +75,10 @@ class RuntimeConfig:
     @property
     def sockets_dir(self) -> Path:
         return self.root / "sockets"
+
+    @property
+    def exec_dir(self) -> Path:
+        return (self.run_root or self.root) / "exec"
 
     def sandbox_dir(self, sandbox_id: str) -> Path:
         return self.sandboxes_dir / sandbox_id

@@ -297,29 +297,44 @@ def _tail(path: Path) -> str:
 
 
 def _process_argv(
-    config: RuntimeConfig, container_id: str, process_json: Path, pid_file: Path, tty: bool
+    config: RuntimeConfig,
+    container_id: str,
+    process_json: Path | None,
+    pid_file: Path,
+    tty: bool,
+    cmd: tuple[str, ...] = (),
 ) -> list[str]:
-    argv = _runc_argv(config, "exec", "--process", str(process_json), "--pid-file", str(pid_file))
+    """``runc exec`` with a process spec file, or (``process_json`` None) the
+    container's own process from its config.json with ``cmd`` as the args."""
+    argv = _runc_argv(config, "exec")
+    if process_json is not None:
+        argv += ["--process", str(process_json)]
+    argv += ["--pid-file", str(pid_file)]
     if tty:
         argv.append("--tty")
     argv.append(container_id)
+    if process_json is None:
+        argv += cmd
     return argv
 
 
 async def spawn_exec(
     config: RuntimeConfig,
     container_id: str,
-    process_json: Path,
+    process_json: Path | None,
     pid_file: Path,
     *,
     stdin: bool,
     stdout: bool = True,
+    cmd: tuple[str, ...] = (),
 ) -> asyncio.subprocess.Process:
-    """``runc exec --process`` in the foreground with pipes (runc hands its stdio to the
-    process); the exit status of runc is the process's (128+N when killed by N).
+    """``runc exec`` in the foreground with pipes (runc hands its stdio to the
+    process): ``--process`` a spec file, or without one the container's own process
+    running ``cmd`` (what a non-TTY exec asks for: runc takes args, terminal false);
+    the exit status of runc is the process's (128+N when killed by N).
     stderr is always a pipe: runc's own errors arrive there before the process runs."""
     return await asyncio.create_subprocess_exec(
-        *_process_argv(config, container_id, process_json, pid_file, tty=False),
+        *_process_argv(config, container_id, process_json, pid_file, tty=False, cmd=cmd),
         stdin=asyncio.subprocess.PIPE if stdin else asyncio.subprocess.DEVNULL,
         stdout=asyncio.subprocess.PIPE if stdout else asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,

@@ -211,6 +211,7 @@ async def exec(config: RuntimeConfig, request: ExecRequest) -> ExecSession:
             prepared.pid_file,
             stdin=request.stdin,
             stdout=request.stdout,
+            cmd=prepared.cmd,
         )
         if not await wait_started(proc, prepared):
             _, err = await proc.communicate()
@@ -235,6 +236,7 @@ async def _start_tty(
         listener.bind(f"/proc/self/fd/{dirfd}/{name}")
         listener.listen(1)
         listener.setblocking(False)
+        assert prepared.process_json is not None  # a TTY exec always has its spec
         proc = await driver.spawn_exec_tty(
             config,
             request.container_id,

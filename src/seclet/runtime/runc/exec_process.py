@@ -4,12 +4,15 @@ Role: containerd's ``execInternal`` preparation. The process spec is the contain
 own ``process`` from config.json (user, additionalGids, capabilities,
 noNewPrivileges, AppArmor/SELinux labels, rlimits, env, cwd — ``runc exec`` also
 applies the container's seccomp filter) with ``args`` = the command and
-``terminal`` = tty (plus ``TERM=xterm`` with a tty). ``wait_started`` tells a
-process that runc started (its ``--pid-file`` appears) from one runc could not start
-(runc exits first), and words the latter as containerd does; a process spec that
-cannot be written (a full disk) is a ``CRIError`` for that exec. The container's
-``process`` is parsed from config.json once and kept per container (checked against
-the file's inode/mtime/size on each exec; dropped by ``forget`` at RemoveContainer).
+``terminal`` = tty (plus ``TERM=xterm`` with a tty). Without a tty that is exactly
+what ``runc exec <id> <cmd>`` builds from config.json itself, so no spec file is
+written; a TTY exec gets one. Both live in the runtime's exec directory (tmpfs,
+``RuntimeConfig.exec_dir``) with the ``--pid-file``. ``wait_started`` tells a
+process that runc started (its pid file appears) from one runc could not start
+(runc exits first), and words the latter as containerd does; a spec that cannot be
+written is a ``CRIError`` for that exec. The container's ``process`` is parsed from
+config.json once and kept per container (checked against the file's
+inode/mtime/size on each exec; dropped by ``forget`` at RemoveContainer).
 Callers: exec_sync, exec; remove_container (``forget``).
 """
 
@@ -34,45 +37,50 @@ _START_POLL = 0.002
 @dataclass(frozen=True, slots=True)
 class PreparedExec:
     exec_id: str
-    process_json: Path
+    process_json: Path | None
+    """The TTY exec's process spec; None: runc builds it from config.json."""
     pid_file: Path
+    cmd: tuple[str, ...] = ()
 
     def cleanup(self) -> None:
-        self.process_json.unlink(missing_ok=True)
+        if self.process_json is not None:
+            self.process_json.unlink(missing_ok=True)
         self.pid_file.unlink(missing_ok=True)
 
 
 async def prepare_exec(
     config: RuntimeConfig, container_id: str, cmd: tuple[str, ...], *, tty: bool
 ) -> PreparedExec:
-    """Check the container runs; write the exec's process.json next to its bundle."""
+    """Check the container runs; name the exec's files (a TTY exec's process spec
+    written, atomically) in the exec directory."""
     record = records.load_container(config, container_id)
     seen = await observe(config, record)
     if seen.state != ContainerState.CONTAINER_RUNNING:
         raise FailedPreconditionError(f"container is in {seen.state.name} state")
     if not cmd:
         raise CRIError("exec command cannot be empty")
+    exec_id = secrets.token_hex(32)
+    base = config.exec_dir / f"{container_id}-{exec_id}"
+    pid_file = base.with_name(base.name + ".pid")
+    if not tty:
+        return PreparedExec(exec_id, None, pid_file, cmd)
     directory = config.container_dir(container_id)
     process = dict(_container_process(directory / "config.json"))
     process["args"] = list(cmd)
     process["terminal"] = tty
-    if tty:
-        env = [e for e in process.get("env", []) if not e.startswith("TERM=")]
-        process["env"] = [*env, "TERM=xterm"]
+    env = [e for e in process.get("env", []) if not e.startswith("TERM=")]
+    process["env"] = [*env, "TERM=xterm"]
     process.pop("consoleSize", None)
-    exec_id = secrets.token_hex(32)
-    prepared = PreparedExec(
-        exec_id, directory / f"exec-{exec_id}.json", directory / f"exec-{exec_id}.pid"
-    )
+    spec = base.with_name(base.name + ".json")
+    prepared = PreparedExec(exec_id, spec, pid_file, cmd)
     try:
-        records.write_json_atomic(prepared.process_json, process)
+        records.write_json_atomic(spec, process)
     except OSError as exc:
-        # a full disk under the state root: an error for this exec, not a broken stream
         prepared.cleanup()
         reason = (exc.strerror or str(exc)).lower()
         raise CRIError(
             f'failed to exec in container: failed to create exec "{exec_id}": '
-            f"write {prepared.process_json}: {reason}"
+            f"write {spec}: {reason}"
         ) from None
     return prepared
 

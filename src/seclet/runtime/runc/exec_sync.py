@@ -30,7 +30,12 @@ async def exec_sync(
     try:
         # 2. run
         proc = await driver.spawn_exec(
-            config, container_id, prepared.process_json, prepared.pid_file, stdin=False
+            config,
+            container_id,
+            prepared.process_json,
+            prepared.pid_file,
+            stdin=False,
+            cmd=prepared.cmd,
         )
         try:
             if timeout_seconds > 0:

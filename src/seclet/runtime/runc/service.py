@@ -14,6 +14,7 @@ Callers: seclet.cli.server (wiring), tests.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -67,6 +68,16 @@ def _absolute(binary: str) -> str:
     return str(Path(found).resolve())
 
 
+def default_run_root(root: Path) -> Path | None:
+    """``/run/seclet/<16 hex of the state root's path>`` when ``/run`` is there (tmpfs
+    on a systemd machine, as containerd's ``/run/containerd``), one per state root so
+    several nodes on one machine never meet; else None (under the state root)."""
+    run = Path("/run")
+    if not run.is_dir():
+        return None
+    return run / "seclet" / hashlib.sha256(str(root).encode()).hexdigest()[:16]
+
+
 class RuncRuntime:
     """``seclet.cri.services.RuntimeService`` with runc + conmon + catatonit."""
 
@@ -84,6 +95,7 @@ class RuncRuntime:
         privileged_without_host_devices: bool = False,
         host_ip: str = "127.0.0.1",
         drop_infra: bool = True,
+        run_root: Path | None = None,
     ) -> None:
         self.config = RuntimeConfig(
             root=root.absolute(),
@@ -95,6 +107,7 @@ class RuncRuntime:
             privileged_without_host_devices=privileged_without_host_devices,
             host_ip=host_ip,
             drop_infra=drop_infra,
+            run_root=run_root if run_root is not None else default_run_root(root.absolute()),
         )
         self.images = images
         self.node = node
@@ -110,6 +123,7 @@ class RuncRuntime:
         ):
             directory.mkdir(parents=True, exist_ok=True, mode=0o711)
         self.config.root.chmod(0o711)
+        self.config.exec_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
 
     async def version(self) -> VersionResponse:
         return VersionResponse(
