@@ -37,6 +37,7 @@ from typing import Any, NamedTuple, TypeVar
 
 from seclet.api.field import go_float, go_quote
 from seclet.api.models import FIELDS, Pod
+from seclet.api.record import fast_maker
 from seclet.api.schema import FieldSpec, FieldType, FrozenMap
 
 T = TypeVar("T")
@@ -530,12 +531,13 @@ _DEFAULTS: dict[type, list[Any]] = {
     cls: [cls._field_defaults[f] for f in cls._fields]  # type: ignore[attr-defined]
     for cls in FIELDS
 }
-_new_record: Callable[[type, list[Any]], Any] = tuple.__new__
-_EMPTY_RECORDS: dict[type, Any] = {cls: _new_record(cls, _DEFAULTS[cls]) for cls in FIELDS}
+_MAKERS: dict[type, Callable[..., Any]] = {cls: fast_maker(cls) for cls in FIELDS}
+"""Per class, its record maker (``seclet.api.record``): a list of defaults filled by
+position is passed in one call, and the result becomes ``cls`` by a ``__class__``
+assignment; the keyword constructor would take the same path one call deeper."""
+_EMPTY_RECORDS: dict[type, Any] = {cls: cls() for cls in FIELDS}
 """One shared all-defaults record per class (records are immutable): ``{}`` bodies such
 as a defaulted ``securityContext`` need no new object."""
-"""Records are NamedTuples: filling a list of defaults by position and making the tuple
-in one C call is several times faster than the generated keyword constructor."""
 
 
 def _build_generic(value: Any, ft: FieldType) -> Any:
@@ -575,7 +577,8 @@ def build(obj: Mapping[str, Any], cls: type[T]) -> T:
             values[at] = FrozenMap(value)
         else:
             values[at] = _build_generic(value, arg)
-    record: T = _new_record(cls, values)
+    record: T = _MAKERS[cls](*values)
+    record.__class__ = cls  # the maker's twin becomes cls: see seclet.api.record
     return record
 
 

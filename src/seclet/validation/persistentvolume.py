@@ -333,7 +333,7 @@ def validate_persistent_volume_update(
 
 def _wire(value: Any) -> Any:
     """A model as its JSON (json.Marshal of the bad value; empty fields omitted)."""
-    if isinstance(value, tuple) and type(value) in models.FIELDS:
+    if type(value) in models.FIELDS:
         out: dict[str, Any] = {}
         for spec in models.FIELDS[type(value)]:
             v = _wire(getattr(value, spec.attr))
