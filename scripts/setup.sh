@@ -11,9 +11,11 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 # The node's real components: runc runs containers, conmon monitors them, catatonit
 # is the pod sandbox's pause process, skopeo pulls images, docker-registry serves them
 # on loopback in tests and the demo, busybox-static builds the demo/test images,
-# iproute2 brings up the pods' loopback.
+# iproute2 brings up the pods' loopback, procps's pkill lets the e2e teardown kill a
+# test node's leftover conmons (minimal Debian images such as debootstrap --variant=minbase
+# or the debian:12 container image ship without procps).
 for pkg in runc:runc conmon:conmon catatonit:catatonit skopeo:skopeo \
-           docker-registry:docker-registry busybox:busybox-static ip:iproute2; do
+           docker-registry:docker-registry busybox:busybox-static ip:iproute2 pkill:procps; do
     cmd=${pkg%%:*}; deb=${pkg#*:}
     command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$deb")
 done
