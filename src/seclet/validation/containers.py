@@ -14,7 +14,9 @@ rule, ``validate_container_only_for_pod`` / ``image_has_outer_space``).
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Mapping
 from fractions import Fraction
 
 from seclet.api import models
@@ -30,6 +32,8 @@ from seclet.api.field import (
     required,
     too_long,
 )
+from seclet.api.quantity import BINARY_SI, DECIMAL_EXPONENT, canonical
+from seclet.api.quantity import parse as parse_qty
 from seclet.validation.names import (
     is_config_map_key,
     is_dns1123_label,
@@ -77,6 +81,47 @@ _CONTAINER_RESOURCE_FIELDS = (
     "requests.memory",
 )
 _STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
+# helper.standardResources (IsStandardResourceName adds the hugepages prefixes).
+_STANDARD_RESOURCES = frozenset(
+    {
+        "cpu",
+        "memory",
+        "ephemeral-storage",
+        "requests.cpu",
+        "requests.memory",
+        "requests.ephemeral-storage",
+        "limits.cpu",
+        "limits.memory",
+        "limits.ephemeral-storage",
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "configmaps",
+        "persistentvolumeclaims",
+        "storage",
+        "requests.storage",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
+# helper.integerResources (IsIntegerResourceName adds extended resources).
+_INTEGER_RESOURCES = frozenset(
+    {
+        "pods",
+        "resourcequotas",
+        "services",
+        "replicationcontrollers",
+        "secrets",
+        "configmaps",
+        "persistentvolumeclaims",
+        "services.nodeports",
+        "services.loadbalancers",
+    }
+)
+# sets.List(resourcehelper.SupportedPodLevelResources()): cpu, memory and the prefix.
+_POD_LEVEL_RESOURCES = ("cpu", "hugepages-", "memory")
 # Ephemeral containers: fields upstream forbids ("cannot be set for an Ephemeral Container").
 # In the field order of core.EphemeralContainerCommon (validateFieldAllowList walks it).
 _EPHEMERAL_FORBIDDEN = (
@@ -139,6 +184,10 @@ def parse_quantity(value: object) -> Fraction | None:
 
 
 def _qty_text(value: object) -> str:
+    """``Quantity.String()``: the canonical form upstream prints (``1024Mi`` is ``1Gi``)."""
+    text = canonical(value)
+    if text is not None:
+        return text
     return value if isinstance(value, str) else str(value)
 
 
@@ -516,55 +565,143 @@ def validate_volume_devices(
 
 
 def _validate_resource_name(name: str, path: Path) -> ErrorList:
-    """``validateContainerResourceName``."""
+    """``validateResourceName``: a qualified name; one segment must be a standard
+    resource (stops after the qualified-name errors)."""
     errs = ErrorList(invalid(path, JSONValue(name), m) for m in is_qualified_name(name))
+    if errs:
+        return errs
+    if "/" not in name and not _is_standard_resource(name):
+        errs.append(
+            invalid(path, JSONValue(name), "must be a standard resource type or fully qualified")
+        )
+    return errs
+
+
+def _validate_container_resource_name(name: str, path: Path) -> ErrorList:
+    """``validateContainerResourceName``: ``validateResourceName``, then a container
+    resource (cpu, memory, ephemeral-storage, hugepages-*) or an extended resource."""
+    errs = _validate_resource_name(name, path)
     if "/" not in name:
         if name not in _STANDARD_CONTAINER_RESOURCES and not name.startswith("hugepages-"):
             errs.append(
                 invalid(path, JSONValue(name), "must be a standard resource for containers")
             )
-    elif not _is_native_resource(name) and (
-        name.startswith("requests.") or is_qualified_name("requests." + name)
-    ):
+    elif not _is_native_resource(name) and not _is_extended_resource(name):
         errs.append(
             invalid(path, JSONValue(name), "doesn't follow extended resource name standard")
         )
     return errs
 
 
+def _validate_pod_resource_name(name: str, path: Path) -> ErrorList:
+    """``validatePodResourceName``: ``validateResourceName``, then cpu, memory or
+    hugepages-* (``resourcehelper.IsSupportedPodLevelResource``)."""
+    errs = _validate_resource_name(name, path)
+    if errs:
+        return errs
+    if name not in ("cpu", "memory") and not name.startswith("hugepages-"):
+        errs.append(not_supported(path, JSONValue(name), _POD_LEVEL_RESOURCES))
+    return errs
+
+
+def _is_standard_resource(name: str) -> bool:
+    """``helper.IsStandardResourceName``."""
+    return name in _STANDARD_RESOURCES or name.startswith(("hugepages-", "requests.hugepages-"))
+
+
 def _is_native_resource(name: str) -> bool:
-    domain = name.split("/", 1)[0] if "/" in name else ""
-    return not domain or domain == "kubernetes.io" or domain.endswith(".kubernetes.io")
+    """``helper.IsNativeResource``: no domain, or ``kubernetes.io/`` anywhere in it."""
+    return "/" not in name or "kubernetes.io/" in name
+
+
+def _is_extended_resource(name: str) -> bool:
+    """``helper.IsExtendedResourceName``."""
+    if _is_native_resource(name) or name.startswith("requests."):
+        return False
+    return not is_qualified_name("requests." + name)
 
 
 def _overcommit_allowed(name: str) -> bool:
     return _is_native_resource(name) and not name.startswith("hugepages-")
 
 
-def validate_resources(res: models.ResourceRequirements | None, path: Path) -> ErrorList:
-    """``ValidateContainerResourceRequirements`` (names, signs, requests ≤ limits)."""
+def _away_from_zero(v: Fraction) -> int:
+    """``Quantity.Value()``/``ScaledValue``: rounded up, away from zero."""
+    return math.ceil(v) if v >= 0 else math.floor(v)
+
+
+def _quantity_value_errors(name: str, qty: object, value: Fraction, path: Path) -> ErrorList:
+    """``ValidateResourceQuantityValue``: not negative; whole for integer resources
+    (pods, quota object counts, extended resources)."""
+    errs = ErrorList()
+    if value < 0:
+        errs.append(invalid(path, _qty_text(qty), "must be greater than or equal to 0"))
+    if (name in _INTEGER_RESOURCES or _is_extended_resource(name)) and _away_from_zero(
+        value * 1000
+    ) % 1000:
+        errs.append(invalid(path, _qty_text(qty), "must be an integer"))
+    return errs
+
+
+def _huge_page_error(name: str, qty: object, value: Fraction, path: Path) -> ErrorList:
+    """``validateResourceQuantityHugePageValue`` (``IsHugePageResourceValueDivisible``:
+    the page size is the name's suffix, a positive whole quantity)."""
+    page = parse_qty(name.removeprefix("hugepages-"))
+    size = page[0] if page is not None else Fraction(0)
+    if (
+        size > 0
+        and _away_from_zero(size * 1000) % 1000 == 0
+        and _away_from_zero(value) % _away_from_zero(size) == 0
+    ):
+        return ErrorList()
+    text = _qty_text(qty)
+    return ErrorList([invalid(path, text, f"{text} is not positive integer multiple of {name}")])
+
+
+def validate_resources(
+    res: models.ResourceRequirements | None,
+    path: Path,
+    allow_indivisible_huge_pages: bool = False,
+    *,
+    pod_level: bool = False,
+) -> ErrorList:
+    """``validateResourceRequirements`` with ``validateContainerResourceName`` (or
+    ``validatePodResourceName`` for ``pod_level``): per limit name, quantity, huge page
+    size; per request the same and request ≤ limit (= for non-overcommitable
+    resources); huge pages need cpu or memory. Quantities print as ``Quantity.String()``.
+    """
     errs = ErrorList()
     if res is None:
         return errs
+    name_errors = _validate_pod_resource_name if pod_level else _validate_container_resource_name
     lim_path = path.child("limits")
     req_path = path.child("requests")
+    cpu_or_memory = huge_pages = False
+    limits: dict[str, Fraction] = {}
     for name, qty in res.limits.items():
         qpath = lim_path.key(name)
-        errs.extend(_validate_resource_name(name, qpath))
-        value = parse_quantity(qty)
-        if value is not None and value < 0:
-            errs.append(invalid(qpath, _qty_text(qty), "must be greater than or equal to 0"))
+        errs.extend(name_errors(name, qpath))
+        parsed = parse_qty(qty)
+        if parsed is None:
+            continue
+        value = limits[name] = parsed[0]
+        errs.extend(_quantity_value_errors(name, qty, value, qpath))
+        if name.startswith("hugepages-"):
+            huge_pages = True
+            if not allow_indivisible_huge_pages:
+                errs.extend(_huge_page_error(name, qty, value, qpath))
+        cpu_or_memory = cpu_or_memory or name in ("cpu", "memory")
     for name, qty in res.requests.items():
         qpath = req_path.key(name)
-        errs.extend(_validate_resource_name(name, qpath))
-        value = parse_quantity(qty)
-        if value is not None and value < 0:
-            errs.append(invalid(qpath, _qty_text(qty), "must be greater than or equal to 0"))
+        errs.extend(name_errors(name, qpath))
+        parsed = parse_qty(qty)
+        if parsed is None:
+            continue
+        value = parsed[0]
+        errs.extend(_quantity_value_errors(name, qty, value, qpath))
         if name in res.limits:
-            limit = parse_quantity(res.limits[name])
-            if value is None or limit is None:
-                continue
-            if value != limit and not _overcommit_allowed(name):
+            limit = limits.get(name)
+            if limit is not None and value != limit and not _overcommit_allowed(name):
                 errs.append(
                     invalid(
                         req_path,
@@ -572,7 +709,7 @@ def validate_resources(res: models.ResourceRequirements | None, path: Path) -> E
                         f"must be equal to {name} limit of {_qty_text(res.limits[name])}",
                     )
                 )
-            elif value > limit:
+            elif limit is not None and value > limit:
                 errs.append(
                     invalid(
                         req_path,
@@ -583,7 +720,144 @@ def validate_resources(res: models.ResourceRequirements | None, path: Path) -> E
                 )
         elif not _overcommit_allowed(name):
             errs.append(required(lim_path, "Limit must be set for non overcommitable resources"))
+        if name.startswith("hugepages-"):
+            huge_pages = True
+            if not allow_indivisible_huge_pages:
+                errs.extend(_huge_page_error(name, qty, value, qpath))
+        cpu_or_memory = cpu_or_memory or name in ("cpu", "memory")
+    if huge_pages and not cpu_or_memory:
+        errs.append(forbidden(path, "HugePages require cpu or memory"))
     return errs
+
+
+def validate_pod_resources(
+    spec: models.PodSpec, path: Path, opts: PodValidationOptions
+) -> ErrorList:
+    """``validatePodResources`` (``spec.resources``): claims are refused, then the
+    requirements with pod-level resource names, then ``validatePodResourceConsistency``
+    (pod requests ≥ the containers' aggregate requests; each container limit ≤ the pod
+    limit)."""
+    res = spec.resources
+    if res is None:
+        return ErrorList()
+    errs = ErrorList()
+    if res.claims:
+        errs.append(
+            forbidden(path.child("claims"), "claims cannot be set for Resources at pod-level")
+        )
+    errs.extend(
+        validate_resources(res, path, opts.allow_indivisible_huge_pages_values, pod_level=True)
+    )
+    req_path = path.child("requests")
+    for name, (total, fmt) in _aggregate_container_requests(spec).items():
+        pod_qty = res.requests.get(name)
+        parsed = parse_qty(pod_qty) if pod_qty is not None else None
+        pod_value = parsed[0] if parsed is not None else Fraction(0)
+        if total > pod_value:
+            shown = _qty_text(pod_qty) if pod_qty is not None else "0"
+            errs.append(
+                invalid(
+                    req_path.key(name),
+                    shown,
+                    "must be greater than or equal to aggregate container requests of "
+                    f"{format_quantity(total, fmt)}",
+                )
+            )
+    for i, ctr in enumerate(spec.containers):
+        if ctr.resources is None:
+            continue
+        for name, qty in ctr.resources.limits.items():
+            if name not in res.limits:
+                continue
+            limit, pod_limit = parse_qty(qty), parse_qty(res.limits[name])
+            if limit is not None and pod_limit is not None and limit[0] > pod_limit[0]:
+                errs.append(
+                    invalid(
+                        path.child("containers").index(i).key(name).child("limits"),
+                        _qty_text(qty),
+                        "must be less than or equal to pod limits of "
+                        f"{_qty_text(res.limits[name])}",
+                    )
+                )
+    return errs
+
+
+_Sum = dict[str, tuple[Fraction, str]]
+
+
+def _add(total: _Sum, addends: _Sum) -> None:
+    """``addResourceList``: the first quantity of a name is copied, later ones added;
+    a zero sum takes the addend's format (``Quantity.Add``)."""
+    for name, (value, fmt) in addends.items():
+        if name not in total:
+            total[name] = (value, fmt)
+        else:
+            old, old_fmt = total[name]
+            total[name] = (old + value, fmt if old == 0 else old_fmt)
+
+
+def _parsed(requests: Mapping[str, str | int | float]) -> _Sum:
+    out: _Sum = {}
+    for name, qty in requests.items():
+        parsed = parse_qty(qty)
+        if parsed is not None:
+            out[name] = parsed
+    return out
+
+
+def _max(into: _Sum, other: _Sum) -> None:
+    """``maxResourceList``: the larger quantity (with its format) per name."""
+    for name, (value, fmt) in other.items():
+        if name not in into or value > into[name][0]:
+            into[name] = (value, fmt)
+
+
+def _aggregate_container_requests(spec: models.PodSpec) -> _Sum:
+    """``resourcehelper.AggregateContainerRequests``: the sum of the regular and
+    sidecar containers' requests, or the largest init container (plus the sidecars
+    started before it) when that is more."""
+    reqs: _Sum = {}
+    for ctr in spec.containers:
+        if ctr.resources is not None:
+            _add(reqs, _parsed(ctr.resources.requests))
+    sidecars: _Sum = {}
+    init: _Sum = {}
+    for ctr in spec.initContainers:
+        requests = _parsed(ctr.resources.requests) if ctr.resources is not None else {}
+        if ctr.restartPolicy == "Always":
+            _add(reqs, requests)
+            _add(sidecars, requests)
+            _max(init, sidecars)
+        else:
+            tmp: _Sum = {}
+            _add(tmp, requests)
+            _add(tmp, sidecars)
+            _max(init, tmp)
+    _max(reqs, init)
+    return reqs
+
+
+def _decimal_text(v: Fraction) -> str:
+    """A terminating fraction written out in decimal."""
+    sign = "-" if v < 0 else ""
+    v = abs(v)
+    places = 0
+    while v.denominator != 1:
+        v *= 10
+        places += 1
+    digits = str(v.numerator).rjust(places + 1, "0")
+    return sign + (f"{digits[:-places]}.{digits[-places:]}" if places else digits)
+
+
+def format_quantity(value: Fraction, fmt: str) -> str:
+    """``Quantity.String()`` of an exact value in a format (a sum's, a max's)."""
+    if fmt == BINARY_SI:
+        text = f"{_decimal_text(value / 1024)}Ki"
+    elif fmt == DECIMAL_EXPONENT:
+        text = f"{_decimal_text(value)}e0"
+    else:
+        text = _decimal_text(value)
+    return canonical(text) or text
 
 
 def validate_resize_policy(
@@ -667,7 +941,11 @@ def validate_container_common(
             )
     res = ctr.resources
     if res is not None and (res.limits or res.requests):
-        errs.extend(validate_resources(res, path.child("resources")))
+        errs.extend(
+            validate_resources(
+                res, path.child("resources"), opts.allow_indivisible_huge_pages_values
+            )
+        )
     if ctr.resizePolicy:
         errs.extend(
             validate_resize_policy(ctr.resizePolicy, path.child("resizePolicy"), pod_restart_policy)

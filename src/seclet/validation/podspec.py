@@ -2,7 +2,7 @@
 
 Role: steps, each appending to one ordered list: terminationGracePeriodSeconds
 required; volumes; containers; initContainers; ephemeralContainers; (pod-level
-resources: names/signs only); hostNetwork port rule; restartPolicy; dnsPolicy;
+resources: ``containers.validate_pod_resources``); hostNetwork port rule; restartPolicy; dnsPolicy;
 nodeSelector labels; pod securityContext; imagePullSecrets; affinity
 (``affinity.validate_affinity``); dnsConfig; readinessGates; schedulingGates;
 topologySpreadConstraints (basic); Windows HostProcess; hostUsers;
@@ -12,8 +12,7 @@ priorityClassName; runtimeClassName; preemptionPolicy; overhead; spec.os
 (validateOS, then validateLinux or validateWindows); workloadRef (not
 reproduced); finally the volumes named by env ``fileKeyRef``
 (validateFileKeyRefVolumes). Order: k/k validation.go ``ValidatePodSpec`` (1.35).
-Not reproduced: resource claims, pod-level
-resource consistency — seclet pods rarely use them; they pass unchecked.
+Not reproduced: resource claims — seclet pods rarely use them; they pass unchecked.
 Callers: ``pod.validate_pod_create``, ``pod.validate_pod_template_spec``.
 """
 
@@ -41,6 +40,7 @@ from seclet.validation.containers import (
     validate_containers,
     validate_ephemeral_containers,
     validate_init_containers,
+    validate_pod_resources,
     validate_resources,
 )
 from seclet.validation.hostusers import validate_host_users
@@ -341,7 +341,7 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
             )
         )
     if opts.pod_level_resources_enabled and spec.resources is not None:
-        errs.extend(validate_resources(spec.resources, path.child("resources")))
+        errs.extend(validate_pod_resources(spec, path.child("resources"), opts))
     if spec.hostNetwork:
         for i, ctr in enumerate(spec.containers):
             for j, port in enumerate(ctr.ports):
