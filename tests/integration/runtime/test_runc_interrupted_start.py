@@ -48,7 +48,7 @@ async def _created_by_conmon(env: Env, name: str) -> tuple[str, str, int]:
     record = records.load_container(config, cid)
     directory = config.container_dir(cid)
     Path(record.log_path).parent.mkdir(parents=True, exist_ok=True)
-    exec_fifo.mark_starting(directory)
+    exec_fifo.mark_starting(config, cid)
     pid = await driver.start_conmon(
         config,
         driver.ConmonRequest(
@@ -70,8 +70,8 @@ def test_a_start_cut_off_after_runc_create_is_finished_on_the_next_look(env: Env
 
     async def body() -> None:
         sandbox_id, cid, pid = await _created_by_conmon(env, "cut")
-        directory = env.runtime.config.container_dir(cid)
-        (directory / exec_fifo.STARTER).write_text(f"{dead.pid} 12345")
+        marker = env.runtime.config.starting_dir / cid
+        marker.write_text(f"{dead.pid} 12345")
         status = await env.runtime.container_status(cid)
         assert status.state == ContainerState.CONTAINER_RUNNING
         assert status.started_at > 0

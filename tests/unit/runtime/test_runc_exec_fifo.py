@@ -135,14 +135,17 @@ def test_an_init_past_its_exec_is_started_without_waiting(tmp_path: Path) -> Non
 
 
 def test_a_start_in_flight_is_told_from_one_a_dead_process_left(tmp_path: Path) -> None:
-    assert not exec_fifo.start_in_flight(tmp_path)
-    exec_fifo.mark_starting(tmp_path)
-    assert exec_fifo.start_in_flight(tmp_path)
+    config = RuntimeConfig(root=tmp_path, run_root=tmp_path / "run")
+    (tmp_path / "run").mkdir()
+    marker = config.starting_dir / CID
+    assert not exec_fifo.start_in_flight(config, CID)
+    exec_fifo.mark_starting(config, CID)
+    assert exec_fifo.start_in_flight(config, CID)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    (tmp_path / exec_fifo.STARTER).write_text(f"{dead.pid} 12345")
-    assert not exec_fifo.start_in_flight(tmp_path)
-    (tmp_path / exec_fifo.STARTER).write_text(f"{os.getpid()} 1")  # pid reused
-    assert not exec_fifo.start_in_flight(tmp_path)
-    exec_fifo.done_starting(tmp_path)
-    assert not (tmp_path / exec_fifo.STARTER).exists()
+    marker.write_text(f"{dead.pid} 12345")
+    assert not exec_fifo.start_in_flight(config, CID)
+    marker.write_text(f"{os.getpid()} 1")  # pid reused
+    assert not exec_fifo.start_in_flight(config, CID)
+    exec_fifo.done_starting(config, CID)
+    assert not marker.exists()

@@ -17,6 +17,7 @@ on-disk layout, so one place decides it::
     <run root>/exec/           each exec's pid file (and a TTY exec's process spec),
                                on tmpfs as containerd keeps them under /run: an exec
                                needs no space on the data disk
+    <run root>/starting/<id>   the seclet process starting a container (``exec_fifo``)
 
 Callers: seclet.runtime.runc.service (builds it), every verb module (reads it).
 """
@@ -79,6 +80,10 @@ class RuntimeConfig:
     @property
     def exec_dir(self) -> Path:
         return (self.run_root or self.root) / "exec"
+
+    @property
+    def starting_dir(self) -> Path:
+        return (self.run_root or self.root) / "starting"
 
     def sandbox_dir(self, sandbox_id: str) -> Path:
         return self.sandboxes_dir / sandbox_id

@@ -121,7 +121,7 @@ async def _interrupted_start(config: RuntimeConfig, record: ContainerRecord) -> 
     if (
         state is not None
         and state.get("status") == "created"
-        and not exec_fifo.start_in_flight(directory)
+        and not exec_fifo.start_in_flight(config, record.id)
     ):
         with contextlib.suppress(driver.RuncError):
             await exec_fifo.start_created(config, record.id, int(state.get("pid", 0)))

@@ -37,9 +37,7 @@ from seclet.runtime.runc.config import RuntimeConfig
 
 EXEC_FIFO = "exec.fifo"
 """runc's ``execFifoFilename`` in the container's state directory."""
-STARTER = "starter"
-"""In the container's bundle: ``<pid> <start time>`` of the seclet process whose
-StartContainer is in flight, so only a start that a dead process left is finished."""
+
 
 _DEAD = "container process is already dead"
 _RUNNING = "cannot start an already running container"
@@ -89,20 +87,23 @@ async def start_created(config: RuntimeConfig, container_id: str, init_pid: int)
         raise driver.RuncError(str(exc)) from None
 
 
-def mark_starting(bundle: Path) -> None:
-    """Say that this process is starting the container of ``bundle``."""
+def mark_starting(config: RuntimeConfig, container_id: str) -> None:
+    """Say that this process (``<pid> <start time>``, on the run root's tmpfs) is
+    starting the container, so only a start that a dead seclet left is finished."""
     me = os.getpid()
-    (bundle / STARTER).write_text(f"{me} {pause.start_time(me)}")
+    config.starting_dir.mkdir(mode=0o700, exist_ok=True)
+    (config.starting_dir / container_id).write_text(f"{me} {pause.start_time(me)}")
 
 
-def done_starting(bundle: Path) -> None:
-    (bundle / STARTER).unlink(missing_ok=True)
+def done_starting(config: RuntimeConfig, container_id: str) -> None:
+    (config.starting_dir / container_id).unlink(missing_ok=True)
 
 
-def start_in_flight(bundle: Path) -> bool:
+def start_in_flight(config: RuntimeConfig, container_id: str) -> bool:
     """Whether a live process (this one, normally) is starting the container now."""
     try:
-        pid_text, _, started = (bundle / STARTER).read_text().partition(" ")
+        text = (config.starting_dir / container_id).read_text()
+        pid_text, _, started = text.partition(" ")
         pid = int(pid_text)
     except (OSError, ValueError):
         return False

@@ -124,6 +124,7 @@ class RuncRuntime:
             directory.mkdir(parents=True, exist_ok=True, mode=0o711)
         self.config.root.chmod(0o711)
         self.config.exec_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self.config.starting_dir.mkdir(exist_ok=True, mode=0o700)
 
     async def version(self) -> VersionResponse:
         return VersionResponse(

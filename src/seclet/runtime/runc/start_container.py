@@ -49,7 +49,7 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
     if record.log_path:
         _ensure_log_dir(record.log_path)
     # 2. + 3. create (conmon) and start
-    exec_fifo.mark_starting(directory)
+    exec_fifo.mark_starting(config, container_id)
     try:
         pid = await driver.start_conmon(
             config,
@@ -80,7 +80,7 @@ async def start_container(config: RuntimeConfig, container_id: str) -> None:
         raise CRIError(message) from None
     # 4. record
     records.save(directory, dataclasses.replace(record, started_at=started_at, pid=pid))
-    exec_fifo.done_starting(directory)
+    exec_fifo.done_starting(config, container_id)
 
 
 def _ensure_log_dir(log_path: str) -> None:
