@@ -15,10 +15,17 @@ command -v git >/dev/null 2>&1 || need_apt+=(git)
 # test node's leftover conmons (minimal Debian images such as debootstrap --variant=minbase
 # or the debian:12 container image ship without procps).
 for pkg in runc:runc conmon:conmon catatonit:catatonit skopeo:skopeo \
-           docker-registry:docker-registry busybox:busybox-static ip:iproute2 pkill:procps; do
+           docker-registry:docker-registry ip:iproute2 pkill:procps; do
     cmd=${pkg%%:*}; deb=${pkg#*:}
     command -v "$cmd" >/dev/null 2>&1 || need_apt+=("$deb")
 done
+# The images carry /bin/busybox alone, without a libc: it must be busybox-static. Most
+# Debian 12 installs already have the dynamic `busybox` (initramfs-tools recommends it),
+# so a busybox on PATH is not enough; busybox-static replaces it (they conflict).
+case "$(dpkg-query -W -f '${Status}' busybox-static 2>/dev/null)" in
+    *" installed") ;;
+    *) need_apt+=(busybox-static) ;;
+esac
 # The tests build upstream's setuid "nnp" test binary (nonewprivs image) with gcc -static.
 command -v gcc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
 [ -e /usr/lib/x86_64-linux-gnu/libc.a ] || [ -e /usr/lib/aarch64-linux-gnu/libc.a ] \
