@@ -20,7 +20,9 @@ Steps of ``create_pod`` (upstream's order):
 1. decode per ``fieldValidation`` (400 ``Pod in version "v1" cannot be handled ...``);
 2. the body's namespace must match the request's (400); NamespaceLifecycle (404/403);
 3. generateName, defaults, default admission, the merge of pod (anti-)affinity
-   ``matchLabelKeys`` into label selectors (PrepareForCreate), create-time fields;
+   ``matchLabelKeys`` into label selectors (PrepareForCreate), quantities made
+   canonical (``canonical.canonical_quantities``; also on updates and status
+   writes), create-time fields;
 4. ``validate_pod_create`` (422 Invalid);
 5. Pod Security ``validate_pod`` (403 Forbidden; warnings);
 6. store (409 AlreadyExists).
@@ -38,9 +40,10 @@ from typing import Any, Final
 from seclet.api.decode import DecodeError, build, check, check_lenient, handled_as, json_kind
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.api.field import FieldError, Path, forbidden, invalid
-from seclet.api.models import ObjectMeta, Pod
+from seclet.api.models import ObjectMeta, Pod, PodStatus
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
+from seclet.apiserver.canonical import canonical_quantities
 from seclet.apiserver.qos import pod_qos
 from seclet.apiserver.selectors import (
     fields_match,
@@ -407,6 +410,7 @@ class Registry:
             meta["name"] = generated_name(meta["generateName"])
         obj = default_body(checked, self.gates, owned=True)
         merge_label_keys(obj)
+        canonical_quantities(obj, Pod)
         obj["kind"], obj["apiVersion"] = "Pod", "v1"
         meta = _meta(obj)
         self._stamp_new(meta)
@@ -556,6 +560,7 @@ class Registry:
         patched = patched_object(current, patch_type, patch_body)
         checked, warnings = decode_body(patched, Pod, "Pod", field_validation)
         obj = default_body(checked, self.gates, owned=True)
+        canonical_quantities(obj, Pod)
         meta = _meta(obj)
         old_meta = current.get("metadata") or {}
         for key in ("uid", "creationTimestamp", "generation", "namespace", "name"):
@@ -656,6 +661,7 @@ class Registry:
         old_status = current.get("status") or {}
         if "qosClass" in old_status:
             new_status["qosClass"] = old_status["qosClass"]
+        canonical_quantities(new_status, PodStatus)
         obj["status"] = new_status
         errors = validate_pod_status(
             new_status,
