@@ -32,8 +32,16 @@ command -v gcc >/dev/null 2>&1 || need_apt+=(gcc libc6-dev)
     || need_apt+=(libc6-dev)
 if ((${#need_apt[@]})); then
     export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${need_apt[@]}" >/dev/null
+    # Quiet unless it fails: a fresh minimal system has no apt-utils, and apt's debconf
+    # says so on stderr ("delaying package configuration") at every install.
+    apt_log=$(mktemp)
+    if ! { apt-get update -qq && apt-get install -y -qq "${need_apt[@]}"; } >"$apt_log" 2>&1; then
+        cat "$apt_log" >&2
+        rm -f "$apt_log"
+        echo "setup: apt-get install ${need_apt[*]} failed" >&2
+        exit 1
+    fi
+    rm -f "$apt_log"
 fi
 
 python3 - <<'PY'
