@@ -13,19 +13,22 @@ Pure. Callers: ``seclet.apiserver.registry`` (pod create, update/patch, status w
 
 from __future__ import annotations
 
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from seclet.api.models import FIELDS
 from seclet.api.quantity import canonical
-from seclet.api.schema import FieldType
+from seclet.api.schema import FieldSpec, FieldType
+
+_canonical_text = lru_cache(maxsize=4096, typed=True)(canonical)
+"""Quantity spellings repeat across pods; parsing one costs ~20 us (exact fractions)."""
 
 
 def canonical_quantities(obj: Any, cls: type) -> None:
     """Rewrite every quantity of ``obj`` (a JSON object of type ``cls``) canonically."""
-    if not isinstance(obj, dict) or not _holds_quantity(cls):
+    if not isinstance(obj, dict):
         return
-    for spec in FIELDS[cls]:
+    for spec in _quantity_fields(cls):
         value = obj.get(spec.json)
         if value is None:
             continue
@@ -37,7 +40,10 @@ def canonical_quantities(obj: Any, cls: type) -> None:
 def _canonical(value: Any, t: FieldType) -> str | None:
     """The canonical text of a quantity; containers are rewritten in place (None)."""
     if t.kind == "quantity":
-        text = canonical(value)
+        try:
+            text = _canonical_text(value)
+        except TypeError:  # unhashable: not a quantity, decoding refuses it
+            return None
         return text if text is not None and text != value else None
     if t.kind == "obj" and t.cls is not None:
         canonical_quantities(value, t.cls)
@@ -52,6 +58,12 @@ def _canonical(value: Any, t: FieldType) -> str | None:
             if new is not None:
                 value[key] = new
     return None
+
+
+@cache
+def _quantity_fields(cls: type) -> tuple[FieldSpec, ...]:
+    """The fields of ``cls`` from which a quantity is reachable."""
+    return tuple(spec for spec in FIELDS.get(cls, ()) if _type_holds_quantity(spec.type))
 
 
 def _type_holds_quantity(t: FieldType) -> bool:
