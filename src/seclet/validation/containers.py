@@ -8,8 +8,11 @@ resizePolicy, securityContext (``securitycontext.validate_security_context``);
 then the list-specific rules (duplicate names, probes and lifecycle, restartPolicy
 of init/sidecar containers, host port conflicts, ephemeral-container field
 allow-list). Unset lists and structs are skipped before their paths are built.
-Callers: ``podspec.validate_pod_spec`` (steps 2–4); ``pod`` (the image whitespace
-rule, ``validate_container_only_for_pod`` / ``image_has_outer_space``).
+Resources (``validate_resources``, also for overhead; ``validate_pod_resources`` for
+``spec.resources``) print every quantity as ``Quantity.String()``, the canonical form.
+Callers: ``podspec.validate_pod_spec`` (steps 2–4, pod-level resources, overhead);
+``pod`` (the image whitespace rule, ``validate_container_only_for_pod`` /
+``image_has_outer_space``); ``parse_quantity`` also the runtime and kubelet.
 """
 
 from __future__ import annotations
