@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
 
 from seclet.api.decode import build
@@ -30,6 +29,7 @@ from seclet.api.defaults import apply_default_admission, apply_pod_defaults, dro
 from seclet.api.featuregates import FeatureGates
 from seclet.api.field import FieldError, go_quote, invalid_message
 from seclet.api.models import Pod
+from seclet.api.record import hot_dataclass
 from seclet.validation import PodValidationOptions, validate_pod_create
 from seclet.validation.affinity import merge_label_keys
 
@@ -50,7 +50,7 @@ def generated_name(base: str, choose: Callable[[str], str] = secrets.choice) -> 
     return base[:MAX_GENERATED_NAME_BASE] + "".join(choose(GENERATE_ALPHABET) for _ in range(5))
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class Admitted:
     """A defaulted, frozen Pod and the apiserver's validation errors for it."""
 

@@ -25,6 +25,7 @@ from seclet.api.decode import DecodeError, check, handled_as, json_kind
 from seclet.api.field import go_quote
 from seclet.api.models import Pod
 from seclet.api.parse import ParseError, parse_stream
+from seclet.api.record import hot_dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +38,7 @@ class Refusal:
     name: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class PodBody:
     """A strictly checked Pod body from ``source`` (document ``index``), in normal form.
 
@@ -69,7 +70,7 @@ def _compact_json(value: object) -> str:
 
 def _name_of(doc: Mapping[str, Any]) -> str:
     meta = doc.get("metadata")
-    if isinstance(meta, Mapping):
+    if type(meta) is dict or isinstance(meta, Mapping):
         name = meta.get("name")
         if isinstance(name, str):
             return name
@@ -78,7 +79,7 @@ def _name_of(doc: Mapping[str, Any]) -> str:
 
 def _document_items(doc: object, source: str, index: int) -> Iterator[Item]:
     """Steps 2-4 for one parsed document."""
-    if not isinstance(doc, Mapping):
+    if type(doc) is not dict and not isinstance(doc, Mapping):  # dict: skip the ABC check
         yield Refusal(
             source,
             index,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Final, NamedTuple, TypeAlias
 
 from seclet.api.models import ObjectMeta, PodSpec
+from seclet.api.record import hot_dataclass
 from seclet.podsecurity.api.version import Level, Version
 from seclet.podsecurity.policy.helpers import Containers
 
@@ -65,7 +66,7 @@ class Check:
     versions: tuple[VersionedCheck, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class AggregateCheckResult:
     """``AggregateCheckResult``: the failing checks' reasons and details, in check order."""
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from seclet.api import models
+from seclet.api.record import hot_dataclass
 from seclet.api.schema import FrozenMap
 from seclet.host.facts import NodeFacts
 from seclet.securitycontext.linux_context import DEFAULT_SECCOMP_ROOT
@@ -92,7 +93,7 @@ class RuntimeContext:
     privileged_without_host_devices: bool = False
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@hot_dataclass(frozen=True, slots=True, kw_only=True)
 class ContainerSpecInputs:
     """Everything ``build_container_spec`` reads. Same inputs, same bytes."""
 

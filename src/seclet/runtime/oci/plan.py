@@ -12,10 +12,10 @@ Callers: seclet.runtime.oci.builder, seclet.runtime.oci.steps.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 
 from seclet.api import models
+from seclet.api.record import hot_dataclass
 from seclet.runtime.oci.inputs import ContainerSpecInputs
 from seclet.runtime.oci.resources import LinuxContainerResources, linux_container_resources
 from seclet.securitycontext.apparmor import apparmor_enabled_for_runtime, runtime_apparmor_profile
@@ -43,7 +43,7 @@ class SpecError(ValueError):
     """The container cannot be created; the message is what the user sees."""
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class SpecPlan:
     """Every value a step writes, decided up front."""
 
