@@ -180,13 +180,15 @@ def _has_yaml11_word(value: object) -> bool:
     is a false alarm that only costs the slower parser.
     """
     words = _YAML11_WORDS
+    # Values are fresh strings: the length test (every word has at most 3 characters)
+    # spares hashing the long ones only to look them up. Keys are hashed already.
     if type(value) is dict:
         for k, v in value.items():
             if k in words:
                 return True
             t = type(v)
             if t is str:
-                if v in words:
+                if len(v) < 4 and v in words:
                     return True
             elif (t is dict or t is list) and _has_yaml11_word(v):
                 return True
@@ -195,7 +197,7 @@ def _has_yaml11_word(value: object) -> bool:
         for v in value:
             t = type(v)
             if t is str:
-                if v in words:
+                if len(v) < 4 and v in words:
                     return True
             elif (t is dict or t is list) and _has_yaml11_word(v):
                 return True

@@ -42,6 +42,7 @@ from seclet.podsecurity.policy import (
 )
 from seclet.podsecurity.policy.checks import (
     AGGREGATE_ALLOWED,
+    ALLOWED,
     AggregateCheckResult,
     Check,
     CheckPodFn,
@@ -248,7 +249,8 @@ class Evaluator:
             if result is None:
                 result = fn(metadata, spec, containers)
                 done[fn] = result
-            if not result.allowed:
+            # Most results are the shared ALLOWED: identity skips a NamedTuple field load.
+            if result is not ALLOWED and not result.allowed:
                 failed.append(result)
         return aggregate_check_results(failed) if failed else AGGREGATE_ALLOWED
 

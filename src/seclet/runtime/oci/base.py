@@ -35,8 +35,8 @@ DEFAULT_ROOTFS_PATH = "rootfs"
 DEFAULT_PATH_ENV = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def default_mounts() -> list[dict[str, Any]]:
-    """containerd ``defaultMounts``."""
+def _mounts_without_run() -> list[dict[str, Any]]:
+    """containerd ``defaultMounts`` but the last, /run (what ``WithoutRunMount`` leaves)."""
     return [
         {
             "destination": "/proc",
@@ -74,13 +74,21 @@ def default_mounts() -> list[dict[str, Any]]:
             "source": "sysfs",
             "options": ["nosuid", "noexec", "nodev", "ro"],
         },
+    ]
+
+
+def default_mounts() -> list[dict[str, Any]]:
+    """containerd ``defaultMounts``."""
+    mounts = _mounts_without_run()
+    mounts.append(
         {
             "destination": "/run",
             "type": "tmpfs",
             "source": "tmpfs",
             "options": ["nosuid", "strictatime", "mode=755", "size=65536k"],
-        },
-    ]
+        }
+    )
+    return mounts
 
 
 def _default_linux(namespace: str, container_id: str) -> dict[str, Any]:
@@ -127,7 +135,7 @@ def cri_container_base_spec(namespace: str, container_id: str) -> dict[str, Any]
     ``process.args`` holds its place (``with_process_args`` always sets it, after
     ``capabilities`` and before ``env``), so the keys keep containerd's order.
     """
-    mounts = [m for m in default_mounts() if m["destination"] != "/run"]  # WithoutRunMount
+    mounts = _mounts_without_run()  # WithoutRunMount (/run is the last default mount)
     return {
         "ociVersion": OCI_VERSION,
         "root": {"path": DEFAULT_ROOTFS_PATH},
