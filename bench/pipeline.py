@@ -23,7 +23,6 @@ Steps:
 from __future__ import annotations
 
 import argparse
-import contextlib
 import functools
 import gc
 import multiprocessing
@@ -83,8 +82,12 @@ def _pipeline(chunk: range) -> int:
             check_pod(meta, spec, restricted)
             for ctr in (*spec.initContainers, *spec.containers):
                 inputs = ContainerSpecInputs(pod=a.pod, container=ctr, image=image, node=node)
-                with contextlib.suppress(SpecError):
+                # try/except, not contextlib.suppress: three Python calls per container
+                # that are the harness's, not the pipeline's.
+                try:  # noqa: SIM105
                     build_container_spec(inputs)
+                except SpecError:
+                    pass
             n += 1
     return n
 
@@ -145,8 +148,10 @@ def main() -> int:
             assert spec is not None
             for ctr in (*spec.initContainers, *spec.containers):
                 inputs = ContainerSpecInputs(pod=a.pod, container=ctr, image=image, node=node)
-                with contextlib.suppress(SpecError):
+                try:  # noqa: SIM105 - as in _pipeline
                     build_container_spec(inputs)
+                except SpecError:
+                    pass
                 n += 1
         return n
 
