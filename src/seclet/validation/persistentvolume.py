@@ -38,11 +38,10 @@ from seclet.api.field import (
 )
 from seclet.api.quantity import canonical
 from seclet.api.quantity import parse as parse_quantity
+from seclet.validation.affinity import validate_node_selector
 from seclet.validation.names import (
     is_dns1123_subdomain,
-    is_label_value,
     name_is_dns_subdomain,
-    qualified_name_errors,
 )
 from seclet.validation.objectmeta import validate_object_meta
 from seclet.validation.profiles import validate_path_no_backsteps
@@ -117,78 +116,6 @@ def _access_modes(modes: tuple[str, ...], path: Path, required_detail: str) -> E
     return errs
 
 
-def _requirement(req: models.NodeSelectorRequirement, path: Path) -> ErrorList:
-    """``ValidateNodeSelectorRequirement``."""
-    errs = ErrorList()
-    op = req.operator or ""
-    if op in ("In", "NotIn"):
-        if not req.values:
-            errs.append(
-                required(
-                    path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"
-                )
-            )
-    elif op in ("Exists", "DoesNotExist"):
-        if req.values:
-            errs.append(
-                forbidden(
-                    path.child("values"),
-                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                )
-            )
-    elif op in ("Gt", "Lt"):
-        if len(req.values) != 1:
-            errs.append(
-                required(
-                    path.child("values"),
-                    "must be specified single value when `operator` is 'Lt' or 'Gt'",
-                )
-            )
-    else:
-        errs.append(invalid(path.child("operator"), op, "not a valid selector operator"))
-    for msg in qualified_name_errors(req.key or ""):
-        errs.append(invalid(path.child("key"), req.key or "", msg))
-    return errs
-
-
-def validate_node_selector(selector: models.NodeSelector, path: Path) -> ErrorList:
-    """``ValidateNodeSelector`` (required node affinity of a volume)."""
-    errs = ErrorList()
-    terms = path.child("nodeSelectorTerms")
-    if not selector.nodeSelectorTerms:
-        return ErrorList([required(terms, "must have at least one node selector term")])
-    for i, term in enumerate(selector.nodeSelectorTerms):
-        tpath = terms.index(i)
-        for j, req in enumerate(term.matchExpressions):
-            rpath = tpath.child("matchExpressions").index(j)
-            errs.extend(_requirement(req, rpath))
-            if (req.operator or "") in ("In", "NotIn"):
-                for k, value in enumerate(req.values):
-                    for msg in is_label_value(value):
-                        errs.append(invalid(rpath.child("values").index(k), value, msg))
-        for j, req in enumerate(term.matchFields):
-            fpath = tpath.child("matchFields").index(j)
-            if req.key != "metadata.name":
-                errs.append(
-                    invalid(fpath.child("key"), req.key or "", "not a valid field selector key")
-                )
-            if (req.operator or "") not in ("In", "NotIn"):
-                errs.append(
-                    invalid(
-                        fpath.child("operator"), req.operator or "", "not a valid selector operator"
-                    )
-                )
-            elif len(req.values) != 1:
-                errs.append(
-                    required(
-                        fpath.child("values"),
-                        "must be only one value when `operator` is 'In' or 'NotIn' for node "
-                        "field selector",
-                    )
-                )
-    return errs
-
-
 def _local(src: models.LocalVolumeSource, path: Path) -> ErrorList:
     if not src.path:
         return ErrorList([required(path.child("path"))])
@@ -228,7 +155,7 @@ def validate_persistent_volume_spec(spec: models.PersistentVolumeSpec, path: Pat
         if spec.nodeAffinity.required is not None:
             errs.extend(
                 validate_node_selector(
-                    spec.nodeAffinity.required, path.child("nodeAffinity", "required")
+                    spec.nodeAffinity.required, False, path.child("nodeAffinity", "required")
                 )
             )
         else:

@@ -286,3 +286,29 @@ def test_persistent_volume_node_affinity_immutable() -> None:
         '[{"key":"kubernetes.io/hostname","operator":"In","values":["b"]}]}]}}: field is immutable'
     ]
     assert _texts(validate_persistent_volume_update(new, _pv(HOST))) == []
+
+
+def test_persistent_volume_node_affinity_is_validate_node_selector() -> None:
+    """``validateVolumeNodeAffinity`` calls ``ValidateNodeSelector`` with invalid label
+    values refused: a field selector's operator comes before its key, its values are
+    node names."""
+    fields = {
+        "required": {
+            "nodeSelectorTerms": [
+                {"matchFields": [{"key": "spec.x", "operator": "Exists", "values": ["A_b"]}]},
+                {"matchFields": [{"key": "metadata.name", "operator": "In", "values": ["A_b"]}]},
+            ]
+        }
+    }
+    pv = _pv({**HOST, "nodeAffinity": fields})
+    assert _texts(validate_persistent_volume(pv)) == [
+        "spec.nodeAffinity.required.nodeSelectorTerms[0].matchFields[0].operator: "
+        'Invalid value: "Exists": not a valid selector operator',
+        "spec.nodeAffinity.required.nodeSelectorTerms[0].matchFields[0].key: "
+        'Invalid value: "spec.x": not a valid field selector key',
+        "spec.nodeAffinity.required.nodeSelectorTerms[1].matchFields[0].values[0]: "
+        "Invalid value: \"A_b\": a lowercase RFC 1123 subdomain must consist of lower case "
+        "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
+        "character (e.g. 'example.com', regex used for validation is "
+        "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
+    ]
