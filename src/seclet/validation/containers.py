@@ -51,6 +51,7 @@ from seclet.validation.names import (
 )
 from seclet.validation.options import PodValidationOptions
 from seclet.validation.profiles import validate_local_descending_path, validate_path_no_backsteps
+from seclet.validation.resourcefield import validate_resource_field_selector
 from seclet.validation.securitycontext import validate_security_context
 
 parse_qty = lru_cache(maxsize=4096, typed=True)(_parse_quantity)
@@ -82,14 +83,6 @@ _ENV_DOWNWARD_FIELDS = (
     "status.podIPs",
 )
 _ENV_DOWNWARD_SORTED = tuple(sorted(_ENV_DOWNWARD_FIELDS))
-_CONTAINER_RESOURCE_FIELDS = (
-    "limits.cpu",
-    "limits.ephemeral-storage",
-    "limits.memory",
-    "requests.cpu",
-    "requests.ephemeral-storage",
-    "requests.memory",
-)
 _STANDARD_CONTAINER_RESOURCES = frozenset({"cpu", "memory", "ephemeral-storage"})
 # helper.standardResources (IsStandardResourceName adds the hugepages prefixes).
 _STANDARD_RESOURCES = frozenset(
@@ -351,16 +344,11 @@ def validate_env(
             errs.extend(_validate_object_field_selector(vf.fieldRef, vpath.child("fieldRef")))
         if vf.resourceFieldRef is not None:
             num += 1
-            rf = vf.resourceFieldRef
-            rpath = vpath.child("resourceFieldRef")
-            if not rf.resource:
-                errs.append(required(rpath.child("resource")))
-            elif rf.resource not in _CONTAINER_RESOURCE_FIELDS and not rf.resource.startswith(
-                ("limits.hugepages-", "requests.hugepages-")
-            ):
-                errs.append(
-                    not_supported(rpath.child("resource"), rf.resource, _CONTAINER_RESOURCE_FIELDS)
+            errs.extend(
+                validate_resource_field_selector(
+                    vf.resourceFieldRef, vpath.child("resourceFieldRef"), volume=False
                 )
+            )
         if vf.configMapKeyRef is not None:
             num += 1
             ref = vf.configMapKeyRef

@@ -29,6 +29,7 @@ from seclet.api.field import (
     required,
     too_long,
 )
+from seclet.api.quantity import parse as parse_quantity
 from seclet.validation.names import (
     is_dns1123_label,
     is_dns1123_subdomain,
@@ -40,6 +41,7 @@ from seclet.validation.profiles import (
     validate_local_non_reserved_path,
     validate_path_no_backsteps,
 )
+from seclet.validation.resourcefield import validate_resource_field_selector
 
 FILE_MODE_MSG = "must be a number between 0 and 0777 (octal), both inclusive"
 HOST_PATH_TYPES = (
@@ -152,10 +154,11 @@ def _downward_file(f: models.DownwardAPIVolumeFile, path: Path) -> ErrorList:
                 )
             )
     elif f.resourceFieldRef is not None:
-        if not f.resourceFieldRef.containerName:
-            errs.append(required(path.child("resourceFieldRef", "containerName")))
-        elif not f.resourceFieldRef.resource:
-            errs.append(required(path.child("resourceFieldRef", "resource")))
+        errs.extend(
+            validate_resource_field_selector(
+                f.resourceFieldRef, path.child("resourceFieldRef"), volume=True
+            )
+        )
     else:
         errs.append(required(path, "one of fieldRef and resourceFieldRef is required"))
     if _bad_mode(f.mode):
@@ -320,8 +323,15 @@ def _git_repo(src: models.GitRepoVolumeSource, path: Path) -> ErrorList:
 
 
 def _empty_dir(src: models.EmptyDirVolumeSource, path: Path) -> ErrorList:
-    del src, path  # sizeLimit sign is checked by the quantity decoder
-    return ErrorList()
+    """A negative ``sizeLimit`` (``SizeLimit.Cmp(Quantity{}) < 0``) is forbidden."""
+    if src.sizeLimit is None:
+        return ErrorList()
+    parsed = parse_quantity(src.sizeLimit)
+    if parsed is None or parsed[0] >= 0:
+        return ErrorList()
+    return ErrorList(
+        [forbidden(path.child("sizeLimit"), "SizeLimit field must be a valid resource quantity")]
+    )
 
 
 def _ephemeral(src: models.EphemeralVolumeSource, path: Path) -> ErrorList:
@@ -396,6 +406,8 @@ def validate_volume_source(
     num = 0
     if vol.emptyDir is not None:
         num += 1
+        if vol.emptyDir.sizeLimit is not None:
+            errs.extend(_empty_dir(vol.emptyDir, path.child("emptyDir")))
     for src in filter(None, _GET_SOURCES(vol)):
         attr, forbid_name, check_name, check = _BY_CLASS[type(src)]
         if num > 0:
