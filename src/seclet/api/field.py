@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+from seclet.api.record import hot_dataclass
+
 
 class ErrorType(Enum):
     """``field.ErrorType``: the value is the text upstream prints, plus the cause reason."""
@@ -197,7 +199,7 @@ def render_value(value: object) -> str:
     return go_json(value)
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class FieldError:
     """``field.Error``: a type, a path, a bad value and a detail."""
 

@@ -14,7 +14,8 @@ seclet.securitycontext.seccomp.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from seclet.api.record import hot_dataclass
 
 CAPABILITY_NAMES: tuple[str, ...] = (
     "CAP_CHOWN",
@@ -109,7 +110,7 @@ def unknown_capabilities(names: Iterable[str]) -> tuple[str, ...]:
     return tuple(n for n in names if n not in CAPABILITY_BITS)
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class CapabilitySets:
     """The five OCI capability lists, in the order containerd leaves them."""
 

@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from seclet.api import models
+from seclet.api.record import hot_dataclass
 from seclet.securitycontext.apparmor import (
     AppArmorRequest,
     container_annotation,
@@ -35,7 +36,7 @@ class KubeletConfigError(ValueError):
     """``generateContainerConfig`` failed: CreateContainerConfigError with this message."""
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class CRICapabilities:
     """CRI ``Capability``: strings passed verbatim from the manifest."""
 
@@ -53,13 +54,13 @@ class CRISELinuxOptions:
     level: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class LinuxContainerSecurityContext:
     """CRI ``LinuxContainerSecurityContext`` (the fields a Linux runtime reads)."""
 
     capabilities: CRICapabilities | None = None
     privileged: bool = False
-    namespace_options: NamespaceOptions = NamespaceOptions()  # noqa: RUF009 - frozen
+    namespace_options: NamespaceOptions = NamespaceOptions()
     selinux_options: models.SELinuxOptions | None = None
     run_as_user: int | None = None
     run_as_group: int | None = None
@@ -70,7 +71,7 @@ class LinuxContainerSecurityContext:
     no_new_privs: bool = False
     masked_paths: tuple[str, ...] = ()
     readonly_paths: tuple[str, ...] = ()
-    seccomp: SecurityProfile = SecurityProfile("Unconfined")  # noqa: RUF009 - frozen
+    seccomp: SecurityProfile = SecurityProfile("Unconfined")
     apparmor: AppArmorRequest | None = None
 
 

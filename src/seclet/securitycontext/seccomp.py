@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from seclet.api import models
+from seclet.api.record import hot_dataclass
 from seclet.securitycontext.seccomp_default import default_profile, shared_default_profile
 
 RUNTIME_DEFAULT = "RuntimeDefault"
@@ -100,7 +101,7 @@ def kubelet_seccomp_profile(
     return _PROFILE_RUNTIME_DEFAULT if seccomp_default else _PROFILE_UNCONFINED
 
 
-@dataclass(frozen=True, slots=True)
+@hot_dataclass(frozen=True, slots=True)
 class SeccompDecision:
     """What the runtime does: no filter, the default profile, or a Localhost file."""
 
