@@ -63,10 +63,11 @@ def _frozen_delattr(self: object, name: str) -> None:
 _MAKERS: dict[type, type] = {}
 
 
-def fast_maker(cls: type[T]) -> Callable[..., T]:
-    """The positional constructor of a record class's maker (``decode.build``): call it
-    with every field in order, then assign ``__class__ = cls`` to the result."""
-    maker: Callable[..., T] = _MAKERS[cls]
+def fast_maker(cls: type[T]) -> Callable[[list[Any]], T]:
+    """The record of ``cls`` from a list holding every field in order (``decode.build``):
+    a maker allocated without ``__init__``, its slots stored by one unpacking
+    assignment, then made ``cls``."""
+    maker: Callable[[list[Any]], T] = _MAKERS[cls]
     return maker
 
 
@@ -100,6 +101,11 @@ def _methods(name: str, fields: tuple[str, ...]) -> dict[str, Any]:
         "    if changes:",
         "        raise ValueError(f'Got unexpected field names: {list(changes)!r}')",
         "    obj.__class__ = self.__class__",
+        "    return obj",
+        "def _from_values(values):",
+        "    obj = _alloc(_maker)",
+        *([f"    {', '.join(f'obj.{f}' for f in fields)}{comma} = values"] if fields else []),
+        "    obj.__class__ = _public",
         "    return obj",
     ]
     return {"src": "\n".join(lines), "names": names}
@@ -145,7 +151,9 @@ def _make(cls: type) -> type:
         },
     )
     namespace["_maker"] = maker
-    _MAKERS[public] = maker
+    namespace["_public"] = public
+    namespace["_alloc"] = object.__new__
+    _MAKERS[public] = namespace["_from_values"]
     return public
 
 
