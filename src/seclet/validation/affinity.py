@@ -142,21 +142,8 @@ def validate_node_selector_requirement(
     """``ValidateNodeSelectorRequirement``: operator and value count, key, values."""
     errs = ErrorList()
     op = req.operator or ""
-    if op in ("In", "NotIn"):
-        if not req.values:
-            errs.append(
-                required(
-                    path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"
-                )
-            )
-    elif op in ("Exists", "DoesNotExist"):
-        if req.values:
-            errs.append(
-                forbidden(
-                    path.child("values"),
-                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                )
-            )
+    if op in _SET_OPERATORS:
+        errs.extend(_set_operator_values(op, req.values, path))
     elif op in ("Gt", "Lt"):
         if len(req.values) != 1:
             errs.append(
@@ -167,13 +154,7 @@ def validate_node_selector_requirement(
             )
     else:
         errs.append(invalid(path.child("operator"), JSONValue(op), "not a valid selector operator"))
-    key = req.key or ""
-    errs.extend(invalid(path.child("key"), key, m) for m in qualified_name_errors(key))
-    if not allow_invalid_label_value:
-        for k, value in enumerate(req.values):
-            errs.extend(
-                invalid(path.child("values").index(k), value, m) for m in is_label_value(value)
-            )
+    errs.extend(_key_and_values(req.key or "", req.values, allow_invalid_label_value, path))
     return errs
 
 
@@ -246,30 +227,11 @@ def _label_selector_requirement(
     """``ValidateLabelSelectorRequirement`` (unknown operators are refused)."""
     errs = ErrorList()
     op = req.operator or ""
-    if op in ("In", "NotIn"):
-        if not req.values:
-            errs.append(
-                required(
-                    path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'"
-                )
-            )
-    elif op in ("Exists", "DoesNotExist"):
-        if req.values:
-            errs.append(
-                forbidden(
-                    path.child("values"),
-                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
-                )
-            )
+    if op in _SET_OPERATORS:
+        errs.extend(_set_operator_values(op, req.values, path))
     else:
         errs.append(invalid(path.child("operator"), JSONValue(op), "not a valid selector operator"))
-    key = req.key or ""
-    errs.extend(invalid(path.child("key"), key, m) for m in qualified_name_errors(key))
-    if not allow_invalid_label_value:
-        for k, value in enumerate(req.values):
-            errs.extend(
-                invalid(path.child("values").index(k), value, m) for m in is_label_value(value)
-            )
+    errs.extend(_key_and_values(req.key or "", req.values, allow_invalid_label_value, path))
     return errs
 
 
@@ -400,3 +362,38 @@ def _merge_term(term: dict[str, Any], labels: Mapping[str, Any]) -> None:
                 exprs.append({"key": key, "operator": op, "values": [labels[key]]})
     if exprs:
         selector["matchExpressions"] = exprs
+
+
+_SET_OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+
+
+def _set_operator_values(op: str, values: tuple[str, ...], path: Path) -> ErrorList:
+    """The value count of a set operator, as node and label selector requirements
+    both word it: In/NotIn need values, Exists/DoesNotExist take none."""
+    if op in ("In", "NotIn") and not values:
+        return ErrorList(
+            [required(path.child("values"), "must be specified when `operator` is 'In' or 'NotIn'")]
+        )
+    if op in ("Exists", "DoesNotExist") and values:
+        return ErrorList(
+            [
+                forbidden(
+                    path.child("values"),
+                    "may not be specified when `operator` is 'Exists' or 'DoesNotExist'",
+                )
+            ]
+        )
+    return ErrorList()
+
+
+def _key_and_values(
+    key: str, values: tuple[str, ...], allow_invalid_label_value: bool, path: Path
+) -> ErrorList:
+    """A requirement's key (a qualified name) and, unless allowed, its label values."""
+    errs = ErrorList(invalid(path.child("key"), key, m) for m in qualified_name_errors(key))
+    if not allow_invalid_label_value:
+        for k, value in enumerate(values):
+            errs.extend(
+                invalid(path.child("values").index(k), value, m) for m in is_label_value(value)
+            )
+    return errs
