@@ -67,6 +67,15 @@ for _ in $(seq 100); do
 done
 echo
 grep "serving" "$work/server.log"
+# The kubelet registers the Node just after the API serves; on a fresh machine's first
+# (cold) start `kubectl get nodes` came before it and printed "No resources found".
+for _ in $(seq 100); do
+    [ -n "$(.venv/bin/kubectl --kubeconfig "$work/kubeconfig" get nodes -o name 2>/dev/null)" ] \
+        && break
+    sleep 0.1
+done
+.venv/bin/kubectl --kubeconfig "$work/kubeconfig" wait --for=condition=Ready nodes --all \
+    --timeout=60s >/dev/null
 kube() {
     echo
     echo "\$ kubectl $*"
