@@ -418,8 +418,8 @@ async def _watch(request: web.Request, resource: str, namespace: str | None) -> 
                 await asyncio.wait_for(pump(), timeout)
         else:
             await pump()
-    except (ConnectionResetError, asyncio.CancelledError):
-        raise
+    except ConnectionError:
+        return resp  # the client closed its watch: nothing is left to tell it
     finally:
         await events.aclose()
     return resp

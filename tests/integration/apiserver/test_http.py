@@ -9,6 +9,7 @@ subprocess with the SQLite store. Callers: pytest.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import ssl
@@ -19,6 +20,8 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from integration.apiserver.conftest import Running
 
@@ -196,3 +199,34 @@ def test_seclet_server_subprocess(tmp_path: Path) -> None:
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert f"kubeconfig: {kubeconfig}" in err
+
+
+def test_a_watch_the_client_closed_ends_quietly(
+    apiserver: Running, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A client that drops its watch (kubectl get -w interrupted) while events keep
+    coming: the stream ends without an aiohttp 'Error handling request' traceback."""
+    ctx = ssl.create_default_context(cafile=str(apiserver.ca))
+    host, port = apiserver.url.removeprefix("https://").split(":")
+    raw = socket.create_connection((host, int(port)), timeout=10)
+    conn = ctx.wrap_socket(raw, server_hostname=host)
+    conn.sendall(
+        b"GET /api/v1/namespaces/default/configmaps?watch=true HTTP/1.1\r\n"
+        + f"Host: {host}\r\nAuthorization: Bearer {apiserver.token}\r\n\r\n".encode()
+    )
+    assert conn.recv(4096).startswith(b"HTTP/1.1 200")
+    conn.close()
+    with caplog.at_level(logging.ERROR):
+        for i in range(5):
+            body = json.dumps({"metadata": {"name": f"after-{i}"}, "data": {"k": "v"}}).encode()
+            code, _, _ = _request(
+                apiserver,
+                "/api/v1/namespaces/default/configmaps",
+                method="POST",
+                body=body,
+                headers={"Content-Type": "application/json"},
+            )
+            assert code == 201
+            time.sleep(0.1)
+        time.sleep(0.5)
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR] == []
