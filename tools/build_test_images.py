@@ -28,6 +28,7 @@ import hashlib
 import io
 import json
 import platform
+import struct
 import subprocess
 import sys
 import tarfile
@@ -175,8 +176,41 @@ def _dirs(*specs: tuple[str, int, int, int]) -> list[FileEntry]:
     return [FileEntry(p, "dir", mode=m, uid=u, gid=g) for p, m, u, g in specs]
 
 
+def elf_interpreter(binary: bytes) -> str | None:
+    """The ELF program interpreter (``PT_INTERP``, e.g. ``/lib64/ld-linux-x86-64.so.2``)
+    of a dynamically linked binary; None for a static one."""
+    if binary[:4] != b"\x7fELF":
+        raise ValueError("not an ELF binary")
+    wide = binary[4] == 2
+    order = "<" if binary[5] == 1 else ">"
+    if wide:
+        phoff, phentsize, phnum = struct.unpack_from(order + "Q14xHH", binary, 0x20)
+    else:
+        phoff, phentsize, phnum = struct.unpack_from(order + "I10xHH", binary, 0x1C)
+    for i in range(phnum):
+        at = phoff + i * phentsize
+        (p_type,) = struct.unpack_from(order + "I", binary, at)
+        if p_type == 3:  # PT_INTERP
+            if wide:
+                offset, _, _, size = struct.unpack_from(order + "QQQQ", binary, at + 8)
+            else:
+                offset, _, _, size = struct.unpack_from(order + "IIII", binary, at + 4)
+            return binary[offset : offset + size].rstrip(b"\0").decode(errors="replace")
+    return None
+
+
 def busybox_layer(busybox: Path = BUSYBOX) -> tuple[FileEntry, ...]:
-    """busybox:1.28's filesystem: the binary, applet links, accounts, standard dirs."""
+    """busybox:1.28's filesystem: the binary, applet links, accounts, standard dirs.
+    The binary goes into the image alone, so it must be static (Debian's
+    ``busybox-static``; the dynamic ``busybox`` package's binary needs a libc the
+    image does not have, and every container would fail to exec)."""
+    data = busybox.read_bytes()
+    interpreter = elf_interpreter(data)
+    if interpreter is not None:
+        raise SystemExit(
+            f"{busybox} is dynamically linked (interpreter {interpreter}): the test images "
+            "hold it without a libc; install Debian's busybox-static"
+        )
     applets = subprocess.run(
         [str(busybox), "--list"], check=True, capture_output=True, text=True
     ).stdout.split()
@@ -194,7 +228,7 @@ def busybox_layer(busybox: Path = BUSYBOX) -> tuple[FileEntry, ...]:
         ("var/spool/mail", 0o755, 8, 8),
         ("var/www", 0o755, 0, 0),
     )
-    entries.append(FileEntry("bin/busybox", data=busybox.read_bytes(), mode=0o755))
+    entries.append(FileEntry("bin/busybox", data=data, mode=0o755))
     entries += [
         FileEntry(f"bin/{a}", "symlink", target="busybox")
         for a in sorted(set(applets) - {"busybox"})
