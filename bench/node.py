@@ -113,6 +113,8 @@ from typing import Any, cast
 import aiohttp
 import yaml
 
+from seclet.runtime.runc.service import default_run_root
+
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
@@ -1163,6 +1165,10 @@ def force_cleanup(tmp: Path, server: Server | None, podman: Podman | None = None
                 os.kill(pid, signal.SIGKILL)
     for point in sorted(_mounts_under(tmp), key=len, reverse=True):
         subprocess.run(["umount", "-l", point], capture_output=True, check=False)
+    if server is not None:  # the node's volatile state on /run (exec files, start markers)
+        run_root = default_run_root((server.data_dir / "runtime").absolute())
+        if run_root is not None:
+            shutil.rmtree(run_root, ignore_errors=True)
     shutil.rmtree(tmp, ignore_errors=True)
     return made
 
