@@ -238,7 +238,9 @@ class EventRecorder:
                 is not None
             )
         if written:
-            state_key = (uid, *source, *obj, field_path, type_, reason, message)
+            # UpdateState: under the written event's own key (its message may be the
+            # aggregate's, so not ``key``)
+            state_key = event_key if not aggregate else (*event_key[:-1], message)
             self._observed.add(state_key, _Observed(count, first, namespace, name))
 
     def action_event(

@@ -136,7 +136,7 @@ def test_an_init_past_its_exec_is_started_without_waiting(tmp_path: Path) -> Non
 
 def test_a_start_in_flight_is_told_from_one_a_dead_process_left(tmp_path: Path) -> None:
     config = RuntimeConfig(root=tmp_path, run_root=tmp_path / "run")
-    (tmp_path / "run").mkdir()
+    config.starting_dir.mkdir(parents=True)
     marker = config.starting_dir / CID
     assert not exec_fifo.start_in_flight(config, CID)
     exec_fifo.mark_starting(config, CID)

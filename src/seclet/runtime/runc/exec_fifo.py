@@ -64,14 +64,14 @@ async def start(config: RuntimeConfig, container_id: str, init_pid: int) -> None
         raise FifoMissingError(str(path)) from None
     try:
         # 2.-3. wait and read to end of file
-        if _alive(init_pid) and not _in_runc_init(init_pid):
+        if pause.live(init_pid) and not _in_runc_init(init_pid):
             data = b"0"
         else:
             data = await _read_to_eof(fd, init_pid)
     finally:
         os.close(fd)
     if not data:
-        raise FifoStartError(_RUNNING if _alive(init_pid) else _DEAD)
+        raise FifoStartError(_RUNNING if pause.live(init_pid) else _DEAD)
     # 4. remove
     path.unlink(missing_ok=True)
 
@@ -88,10 +88,10 @@ async def start_created(config: RuntimeConfig, container_id: str, init_pid: int)
 
 
 def mark_starting(config: RuntimeConfig, container_id: str) -> None:
-    """Say that this process (``<pid> <start time>``, on the run root's tmpfs) is
-    starting the container, so only a start that a dead seclet left is finished."""
+    """Say that this process (``<pid> <start time>``, on the run root's tmpfs, whose
+    ``starting`` directory the runtime made at start) is starting the container, so
+    only a start that a dead seclet left is finished."""
     me = os.getpid()
-    config.starting_dir.mkdir(mode=0o700, exist_ok=True)
     (config.starting_dir / container_id).write_text(f"{me} {pause.start_time(me)}")
 
 
@@ -120,15 +120,6 @@ def _in_runc_init(pid: int) -> bool:
     return len(argv) >= 2 and argv[1] == b"init" and argv[0].rsplit(b"/", 1)[-1] == b"runc"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_bytes()
-        state = stat.rpartition(b")")[2].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state not in (b"Z", b"X")
-
-
 async def _read_to_eof(fd: int, init_pid: int) -> bytes:
     """Everything written to the fifo until its writer closed it, or what was there
     when the init process exited without closing it."""
@@ -136,7 +127,7 @@ async def _read_to_eof(fd: int, init_pid: int) -> bytes:
     pidfd = -1
     with contextlib.suppress(OSError):
         pidfd = os.pidfd_open(init_pid)
-    if pidfd < 0 and not _alive(init_pid):
+    if pidfd < 0 and not pause.live(init_pid):
         return _drain(fd)[0]
     data = b""
     woken = False

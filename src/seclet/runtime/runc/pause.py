@@ -53,6 +53,12 @@ def start_time(pid: int) -> int:
     return found[1] if found is not None else 0
 
 
+def live(pid: int) -> bool:
+    """Whether process ``pid`` exists and has not exited (not a zombie or dead)."""
+    found = _stat(pid)
+    return found is not None and found[0] not in ("Z", "X")
+
+
 def _running(record: SandboxRecord) -> bool:
     found = _stat(record.pid)
     return found is not None and found[0] != "Z" and found[1] == record.pid_start_time
