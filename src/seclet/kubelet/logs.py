@@ -158,6 +158,8 @@ class _Follower:
         self.path = path
         self.offset = offset
         self.file: BinaryIO | None = None
+        self.drained = False
+        """The rotated file was found with nothing more once already."""
 
     def _open(self) -> bool:
         try:
@@ -179,7 +181,11 @@ class _Follower:
     def read(self) -> bytes:
         """What was appended since the last read: the rest of a rotated file first,
         then the new file's beginning (upstream reads on in the renamed file, then
-        opens the new one when it is recreated)."""
+        opens the new one when it is recreated). The renamed file is left only once
+        two reads after the rotation, a poll apart, find nothing more in it: conmon
+        creates the new file before it stops writing to the old one, so the last
+        lines (or the rest of a line) may land in the old file after the new one
+        appeared."""
         if self.file is None and not self._open():
             return b""
         assert self.file is not None
@@ -187,11 +193,17 @@ class _Follower:
         self.file.seek(self.offset)
         data = self.file.read()
         self.offset += len(data)
-        if rotated:
-            self.close()
-            self.offset = 0
-            if self._open():
-                data += self.read()
+        if not rotated or data:
+            self.drained = False
+            return data
+        if not self.drained:
+            self.drained = True  # empty once: look again after the next poll
+            return data
+        self.close()
+        self.offset = 0
+        self.drained = False
+        if self._open():
+            data = self.read()
         return data
 
     def close(self) -> None:
@@ -221,7 +233,7 @@ async def follow_log(
                 pending = rest
                 yield parse_log(lines + b"\n")
             if not chunk:
-                if done:
+                if done and not follower.drained:  # drained: the new file is next
                     return
                 await poll()
     finally:

@@ -38,7 +38,7 @@ from seclet.kubelet.logrotation import (
     rotated_name,
     validate,
 )
-from seclet.kubelet.logs import follow_log, parse_log, render
+from seclet.kubelet.logs import _Follower, follow_log, parse_log, render
 
 LOG = "/var/log/pods/ns_p_u/c/0.log"
 NOW = datetime.datetime(2026, 11, 28, 7, 30, 5).timestamp()
@@ -308,3 +308,21 @@ def test_a_container_removed_meanwhile_is_skipped_quietly(
     with caplog.at_level(logging.ERROR):
         asyncio.run(body())
     assert caplog.records == []
+
+
+def test_follow_keeps_reading_the_renamed_file_until_it_stops_growing(tmp_path: Path) -> None:
+    """conmon opens the new 0.log before its last write to the renamed one: the
+    follower takes that write before any of the new file."""
+    log = tmp_path / "0.log"
+    log.write_bytes(b"a\n")
+    follower = _Follower(str(log), 0)
+    assert follower.read() == b"a\n"
+    old = tmp_path / "0.log.20261128-120000"
+    log.rename(old)
+    log.write_bytes(b"c\n")  # the new file appears ...
+    with old.open("ab") as f:
+        f.write(b"b\n")  # ... while the old one still gets the last line
+    assert follower.read() == b"b\n"
+    assert follower.read() == b""  # nothing more once: wait a poll
+    assert follower.read() == b"c\n"  # still nothing: the new file
+    follower.close()
