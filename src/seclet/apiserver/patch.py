@@ -1,19 +1,40 @@
-"""Patches of stored objects: JSON merge patch, JSON patch and strategic merge patch.
+"""Patches of stored objects and the field manager of every write.
 
 Role: ``application/merge-patch+json`` (RFC 7386), ``application/json-patch+json``
 (RFC 6902: add, remove, replace, test, copy, move), ``application/strategic-merge-patch+json``
 (upstream's merge by ``patchMergeKey`` for the Pod and Namespace lists that have one,
 the union for ``finalizers`` (a merge list of scalars),
 with the ``$patch`` directive and ``$setElementOrder``/``$retainKeys`` accepted), and
-``application/apply-patch+yaml`` approximated as a merge of the applied configuration.
+``application/apply-patch+yaml``: server-side apply by ``seclet.api.managedfields``
+(``applied``: 400 for a wrong kind, 409 Conflict with ``FieldManagerConflict``
+causes). ``Writer`` is who writes (``?fieldManager=``, else the User-Agent's
+prefix, as upstream's ``managerOrUserAgent``; ``?force=``); ``check_options`` is
+``ValidatePatchOptions``/``ValidateFieldManager`` (422 ``PatchOptions.meta.k8s.io "" is
+invalid: ...``); ``track`` sets ``metadata.managedFields`` for a non-apply write.
 Pure; ``PatchError`` carries the text the HTTP layer answers with (400/422).
-Callers: ``seclet.apiserver.registry``.
+Callers: ``seclet.apiserver.registry``, ``seclet.apiserver.objects``, ``seclet.apiserver.http``.
 """
 
 from __future__ import annotations
 
 import copy
+import datetime
+import unicodedata
+from dataclasses import dataclass
 from typing import Any, Final
+
+from seclet.api import managedfields
+from seclet.api.field import (
+    FieldError,
+    Path,
+    forbidden,
+    invalid,
+    invalid_message,
+    required,
+    status_causes,
+    too_long,
+)
+from seclet.apiserver import status as st
 
 MERGE = "application/merge-patch+json"
 JSON_PATCH = "application/json-patch+json"
@@ -228,3 +249,145 @@ def apply_patch(patch_type: str, target: Any, patch: Any) -> Any:
     if patch_type == MERGE:
         return merge_patch(target, patch)
     return strategic_merge(target, patch)
+
+
+# -- field management ---------------------------------------------------------------------
+
+
+def _printable(ch: str) -> bool:
+    """Go's ``unicode.IsPrint``: letters, marks, numbers, punctuation, symbols and the
+    ASCII space."""
+    return ch == " " or unicodedata.category(ch)[0] in "LMNPS"
+
+
+def user_agent_prefix(user_agent: str) -> str:
+    """``prefixFromUserAgent``: up to the first ``/``, printable runes, at most 128 bytes."""
+    out = ""
+    size = 0
+    for ch in user_agent.split("/", maxsplit=1)[0]:
+        if not _printable(ch):
+            continue
+        n = len(ch.encode())
+        if size + n > managedfields.FIELD_MANAGER_MAX_LENGTH:
+            break
+        out += ch
+        size += n
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Writer:
+    """Who writes: the request's ``fieldManager``, its User-Agent and ``force``."""
+
+    field_manager: str = ""
+    user_agent: str = ""
+    force: bool | None = None
+
+    @property
+    def manager(self) -> str:
+        """``managerOrUserAgent`` (the field manager turns "" into ``unknown``)."""
+        return self.field_manager or user_agent_prefix(self.user_agent)
+
+
+DEFAULT_WRITER: Final = Writer()
+
+
+def _field_manager_errors(name: str) -> list[FieldError]:
+    errors: list[FieldError] = []
+    if len(name.encode()) > managedfields.FIELD_MANAGER_MAX_LENGTH:
+        errors.append(too_long(Path.root("fieldManager"), managedfields.FIELD_MANAGER_MAX_LENGTH))
+    position = 0
+    for ch in name:
+        if not _printable(ch):
+            errors.append(
+                invalid(
+                    Path.root("fieldManager"),
+                    name,
+                    f"invalid character {_go_unicode(ch)} (at position {position})",
+                )
+            )
+        position += len(ch.encode())
+    return errors
+
+
+def _go_unicode(ch: str) -> str:
+    """Go's ``%#U``: ``U+0007`` (with ``'c'`` for printable runes)."""
+    code = f"U+{ord(ch):04X}"
+    return f"{code} '{ch}'" if _printable(ch) else code
+
+
+def check_options(kind: str, writer: Writer, patch_type: str | None = None) -> None:
+    """``Validate{Create,Update,Patch}Options`` for the field-manager part: 422 with
+    ``<kind>.meta.k8s.io "" is invalid``; ``kind`` is CreateOptions, UpdateOptions or
+    PatchOptions."""
+    errors: list[FieldError] = []
+    if patch_type == APPLY:
+        if not writer.field_manager:
+            errors.append(required(Path.root("fieldManager"), "is required for apply patch"))
+    elif patch_type is not None and writer.force is not None:
+        errors.append(forbidden(Path.root("force"), "may not be specified for non-apply patch"))
+    errors.extend(_field_manager_errors(writer.field_manager))
+    if errors:
+        details = {"group": "meta.k8s.io", "kind": kind, "causes": status_causes(errors)}
+        raise st.APIError(
+            st.status(422, "Invalid", invalid_message(f"{kind}.meta.k8s.io", "", errors), details)
+        )
+
+
+def track(
+    live: dict[str, Any] | None,
+    new: dict[str, Any],
+    writer: Writer,
+    now: datetime.datetime,
+    subresource: str = "",
+) -> None:
+    """Set ``new``'s ``metadata.managedFields`` for a non-apply write (create when
+    ``live`` is ``None``)."""
+    entries = managedfields.track_update(
+        live, new, manager=writer.manager, now=now, subresource=subresource
+    )
+    meta = new.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
+        new["metadata"] = meta
+    if entries is None:
+        meta.pop("managedFields", None)
+    else:
+        meta["managedFields"] = entries
+
+
+def applied(
+    live: dict[str, Any] | None,
+    config: Any,
+    *,
+    api_version: str,
+    kind: str,
+    writer: Writer,
+    now: datetime.datetime,
+    subresource: str = "",
+) -> dict[str, Any]:
+    """The object after a server-side apply of ``config`` (with its managedFields)."""
+    if not isinstance(config, dict):
+        raise st.bad_request(
+            "error decoding patch: json: cannot unmarshal array into Go value of type "
+            "map[string]interface {}"
+        )
+    try:
+        return managedfields.apply(
+            live,
+            config,
+            api_version=api_version,
+            kind=kind,
+            manager=writer.field_manager,
+            force=bool(writer.force),
+            now=now,
+            subresource=subresource,
+        )
+    except managedfields.ApplyError as exc:
+        raise st.bad_request(str(exc)) from None
+    except managedfields.ConflictError as exc:
+        raise st.APIError(st.status(409, "Conflict", exc.message, {"causes": exc.causes})) from None
+    except managedfields.TypedError as exc:
+        raise st.APIError(
+            st.status(500, "InternalError", f"failed to create typed patch object: {exc}")
+        ) from None
