@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from typing import Any, Final
 
 from seclet.api.decode import DecodeError, build, check, check_lenient, handled_as, json_kind
+from seclet.api.defaults import apply_default_admission, apply_pod_defaults, drop_disabled_fields
 from seclet.api.featuregates import DEFAULT_GATES, FeatureGates
 from seclet.api.field import FieldError, Path, forbidden, invalid
 from seclet.api.models import ObjectMeta, Pod, PodStatus
@@ -396,9 +397,18 @@ class Registry:
     # -- pods ---------------------------------------------------------------------
 
     def create_pod(
-        self, namespace: str, body: Any, *, field_validation: str = "Warn", dry_run: bool = False
+        self,
+        namespace: str,
+        body: Any,
+        *,
+        field_validation: str = "Warn",
+        dry_run: bool = False,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+        applied: bool = False,
     ) -> Result:
-        """``POST /api/v1/namespaces/{ns}/pods`` (see the module's steps)."""
+        """``POST /api/v1/namespaces/{ns}/pods`` (see the module's steps). The field
+        manager sees the defaulted pod before admission (create.go); ``applied``: the
+        body comes from a server-side apply and carries its managedFields."""
         _check_kind(body, "Pod")
         checked, warnings = decode_body(body, Pod, "Pod", field_validation)
         meta = _meta(checked)
@@ -408,12 +418,20 @@ class Registry:
         request_name = meta.get("name") or ""
         if not request_name and meta.get("generateName"):
             meta["name"] = generated_name(meta["generateName"])
-        obj = default_body(checked, self.gates, owned=True)
+        obj = checked
+        apply_pod_defaults(obj, self.gates)
+        drop_disabled_fields(obj, self.gates)
+        obj["kind"], obj["apiVersion"] = "Pod", "v1"
+        if not applied:
+            patching.track(None, obj, writer, self.clock())
+        managed_fields = _meta(obj).get("managedFields")
+        apply_default_admission(obj)
         merge_label_keys(obj)
         canonical_quantities(obj, Pod)
-        obj["kind"], obj["apiVersion"] = "Pod", "v1"
         meta = _meta(obj)
         self._stamp_new(meta)
+        if managed_fields is not None:
+            meta["managedFields"] = managed_fields
         meta["generation"] = 1
         obj.pop("status", None)
         pod = build(obj, Pod)
@@ -549,18 +567,38 @@ class Registry:
         patch_body: Any,
         *,
         field_validation: str = "Warn",
+        writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
-        """``PATCH``: the patched pod, strictly decoded, validated as an update."""
+        """``PATCH``: the patched pod, strictly decoded, validated as an update; an
+        apply is server-side apply (on a missing pod: applied to an empty one, created)."""
         try:
             current = self.store.get("pods", namespace, name)
         except NotFoundError:
             if patch_type == patching.APPLY:
-                return self.create_pod(namespace, patch_body, field_validation=field_validation)
+                created = patching.applied(
+                    None,
+                    patch_body,
+                    api_version="v1",
+                    kind="Pod",
+                    writer=writer,
+                    now=self.clock(),
+                )
+                _meta(created).setdefault("name", name)
+                return self.create_pod(
+                    namespace, created, field_validation=field_validation, applied=True
+                )
             raise st.not_found("pods", name) from None
-        patched = patched_object(current, patch_type, patch_body)
+        if patch_type == patching.APPLY:
+            patched = patching.applied(
+                current, patch_body, api_version="v1", kind="Pod", writer=writer, now=self.clock()
+            )
+        else:
+            patched = patched_object(current, patch_type, patch_body)
         checked, warnings = decode_body(patched, Pod, "Pod", field_validation)
         obj = default_body(checked, self.gates, owned=True)
         canonical_quantities(obj, Pod)
+        if patch_type != patching.APPLY:
+            patching.track(current, obj, writer, self.clock())
         meta = _meta(obj)
         old_meta = current.get("metadata") or {}
         for key in ("uid", "creationTimestamp", "generation", "namespace", "name"):
@@ -601,7 +639,14 @@ class Registry:
 
     # -- pods/status ----------------------------------------------------------------
 
-    def update_pod_status(self, namespace: str, name: str, body: Any) -> Result:
+    def update_pod_status(
+        self,
+        namespace: str,
+        name: str,
+        body: Any,
+        *,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+    ) -> Result:
         """``PUT pods/{name}/status``: the body's status (and labels, annotations) over
         the stored pod; spec and the rest of metadata stay (``podStatusStrategy``)."""
         _check_kind(body, "Pod")
@@ -617,10 +662,16 @@ class Registry:
         meta = body.get("metadata") or {}
         check_name(meta, name)
         rv = meta.get("resourceVersion")
-        return self._store_status(namespace, name, current, body, rv or None)
+        return self._store_status(namespace, name, current, body, rv or None, writer)
 
     def patch_pod_status(
-        self, namespace: str, name: str, patch_type: str, patch_body: Any
+        self,
+        namespace: str,
+        name: str,
+        patch_type: str,
+        patch_body: Any,
+        *,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         """``PATCH pods/{name}/status``: the patch applied to the whole pod, then only its
         status (and labels, annotations) kept, as ``podStatusStrategy`` does."""
@@ -628,9 +679,20 @@ class Registry:
             current = self.store.get("pods", namespace, name)
         except NotFoundError:
             raise st.not_found("pods", name) from None
-        patched = patched_object(current, patch_type, patch_body)
+        if patch_type == patching.APPLY:
+            patched = patching.applied(
+                current,
+                patch_body,
+                api_version="v1",
+                kind="Pod",
+                writer=writer,
+                now=self.clock(),
+                subresource="status",
+            )
+        else:
+            patched = patched_object(current, patch_type, patch_body)
         rv = (current.get("metadata") or {}).get("resourceVersion")
-        return self._store_status(namespace, name, current, patched, rv)
+        return self._store_status(namespace, name, current, patched, rv, writer, patch_type)
 
     def _store_status(
         self,
@@ -639,6 +701,8 @@ class Registry:
         current: JSONObject,
         new: JSONObject,
         expected_rv: str | None,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+        patch_type: str = "",
     ) -> Result:
         status = new.get("status")
         if status is not None and not isinstance(status, dict):
@@ -678,6 +742,12 @@ class Registry:
         )
         if expected_rv and expected_rv != meta.get("resourceVersion"):
             raise conflict
+        if patch_type == patching.APPLY:
+            meta["managedFields"] = (new.get("metadata") or {}).get("managedFields")
+            if meta["managedFields"] is None:
+                del meta["managedFields"]
+        else:
+            patching.track(current, obj, writer, self.clock(), "status")
         if obj == current:
             return Result(current)
         try:
@@ -705,7 +775,13 @@ class Registry:
         return st.success_status({"name": name, "kind": resource, "uid": meta.get("uid", "")})
 
     def create_event(
-        self, namespace: str, body: Any, *, field_validation: str = "Warn", dry_run: bool = False
+        self,
+        namespace: str,
+        body: Any,
+        *,
+        field_validation: str = "Warn",
+        dry_run: bool = False,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         """``POST /api/v1/namespaces/{ns}/events`` (core/v1 Event; the kubelet writes
         its events straight into the store)."""
@@ -730,9 +806,13 @@ class Registry:
         self._namespace_ready(namespace)
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = generated_name(meta["generateName"])
+        sent_managed_fields = meta.get("managedFields")
         self._stamp_new(meta)
         obj = {k: v for k, v in body.items() if k not in ("metadata", "kind", "apiVersion")}
         obj = {"kind": "Event", "apiVersion": "v1", "metadata": meta, **obj}
+        if sent_managed_fields is not None:
+            meta["managedFields"] = sent_managed_fields
+        patching.track(None, obj, writer, self.clock())
         errors = list(validate_object_meta(build(meta, ObjectMeta), Path.root("metadata")))
         involved = obj.get("involvedObject") or {}
         if not obj.get("eventTime"):
@@ -796,13 +876,27 @@ class Registry:
         if errors:
             raise st.invalid("Namespace", meta.name or "", errors)
 
-    def create_namespace(self, body: Any, *, field_validation: str = "Warn") -> Result:
+    def create_namespace(
+        self,
+        body: Any,
+        *,
+        field_validation: str = "Warn",
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+        applied: bool = False,
+    ) -> Result:
         checked, warnings = self._decode_namespace(body, field_validation)
         meta = _meta(checked)
         name = meta.get("name") or ""
         if not name and meta.get("generateName"):
             name = generated_name(meta["generateName"])
         obj = self._new_namespace(name, meta)
+        # The field manager sees the defaulted body (the name label), not the
+        # strategy's spec.finalizers and status.
+        decoded = {**obj, "spec": checked.get("spec") or {}, "status": {}}
+        if not applied:
+            patching.track(None, decoded, writer, self.clock())
+        if "managedFields" in decoded["metadata"]:
+            obj["metadata"]["managedFields"] = decoded["metadata"]["managedFields"]
         self._validate_namespace_meta(obj)
         labels = obj["metadata"]["labels"]
         warnings += self._admitted(validate_namespace(name, labels, config=self.pod_security))
@@ -812,15 +906,42 @@ class Registry:
             raise st.already_exists("namespaces", name) from None
 
     def patch_namespace(
-        self, name: str, patch_type: str, patch_body: Any, *, field_validation: str = "Warn"
+        self,
+        name: str,
+        patch_type: str,
+        patch_body: Any,
+        *,
+        field_validation: str = "Warn",
+        writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         try:
             current = self.store.get("namespaces", "", name)
         except NotFoundError:
             if patch_type == patching.APPLY:
-                return self.create_namespace(patch_body, field_validation=field_validation)
+                created = patching.applied(
+                    None,
+                    patch_body,
+                    api_version="v1",
+                    kind="Namespace",
+                    writer=writer,
+                    now=self.clock(),
+                )
+                _meta(created).setdefault("name", name)
+                return self.create_namespace(
+                    created, field_validation=field_validation, applied=True
+                )
             raise st.not_found("namespaces", name) from None
-        patched = patched_object(current, patch_type, patch_body)
+        if patch_type == patching.APPLY:
+            patched = patching.applied(
+                current,
+                patch_body,
+                api_version="v1",
+                kind="Namespace",
+                writer=writer,
+                now=self.clock(),
+            )
+        else:
+            patched = patched_object(current, patch_type, patch_body)
         checked, warnings = self._decode_namespace(patched, field_validation)
         old_meta = current.get("metadata") or {}
         meta = _meta(checked)
@@ -846,6 +967,8 @@ class Registry:
             "spec": current.get("spec") or {},
             "status": current.get("status") or {},
         }
+        if patch_type != patching.APPLY:
+            patching.track(current, obj, writer, self.clock())
         self._validate_namespace_meta(obj)
         pods = [build(p, Pod) for p in self.store.list("pods", name).items]
         warnings += self._admitted(

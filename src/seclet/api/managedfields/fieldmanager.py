@@ -405,7 +405,7 @@ def apply(
     if isinstance(meta, dict) and meta.get("managedFields") is not None:
         raise ApplyError("metadata.managedFields must be nil")
     ident = identifier(manager, "Apply", api_version, subresource)
-    current = go_round_trip(_without_managed_fields(base))
+    current = _without_managed_fields(base)
     new, fields = updater.apply(
         current,
         config,
