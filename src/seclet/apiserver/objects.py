@@ -388,8 +388,12 @@ class Objects:
         *,
         field_validation: str = "Warn",
         dry_run: bool = False,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+        applied: bool = False,
     ) -> Result:
-        """``POST`` (see the module's steps)."""
+        """``POST`` (see the module's steps); the field manager sees the defaulted
+        object before admission; ``applied``: the body comes from a server-side apply
+        and carries its managedFields."""
         obj, warnings = self._decode(kind, body, field_validation)
         meta = _meta(obj)
         if kind.namespaced:
@@ -401,8 +405,13 @@ class Objects:
             namespace = ""
         if not meta.get("name") and meta.get("generateName"):
             meta["name"] = generated_name(meta["generateName"])
+        sent_managed_fields = meta.get("managedFields")
         self.registry._stamp_new(meta)
         self._defaults(kind, obj)
+        if sent_managed_fields is not None:
+            meta["managedFields"] = sent_managed_fields
+        if not applied:
+            patching.track(None, obj, writer, self.registry.clock())
         self._admit_create(kind, obj)
         self._prepare_create(kind, obj)
         self._validated(kind, obj, kind.validate(build(obj, kind.model)))
@@ -429,6 +438,7 @@ class Objects:
         *,
         field_validation: str = "Warn",
         dry_run: bool = False,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         """``PUT``: the whole object; a stale ``resourceVersion`` is a 409."""
         obj, warnings = self._decode(kind, body, field_validation)
@@ -437,7 +447,9 @@ class Objects:
         if kind.namespaced:
             check_namespace(meta, namespace)
         current = self.get(kind, namespace, name)
-        return self._store_update(kind, namespace, name, obj, current, warnings, dry_run)
+        return self._store_update(
+            kind, namespace, name, obj, current, warnings, dry_run, writer=writer
+        )
 
     def patch(
         self,
@@ -449,25 +461,58 @@ class Objects:
         *,
         field_validation: str = "Warn",
         dry_run: bool = False,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
-        """``PATCH``: the patched object, decoded and validated as an update."""
+        """``PATCH``: the patched object, decoded and validated as an update; an apply
+        is server-side apply (on a missing object: applied to an empty one, created)."""
         try:
             current = self.store.get(kind.resource, namespace if kind.namespaced else "", name)
         except NotFoundError:
             if patch_type == patching.APPLY:
-                body = copy.deepcopy(patch_body) if isinstance(patch_body, dict) else patch_body
-                if isinstance(body, dict):
-                    body.setdefault("metadata", {}).setdefault("name", name)
+                body = patching.applied(
+                    None,
+                    patch_body,
+                    api_version=kind.api_version,
+                    kind=kind.kind,
+                    writer=writer,
+                    now=self.registry.clock(),
+                )
+                _meta(body).setdefault("name", name)
                 return self.create(
-                    kind, namespace, body, field_validation=field_validation, dry_run=dry_run
+                    kind,
+                    namespace,
+                    body,
+                    field_validation=field_validation,
+                    dry_run=dry_run,
+                    applied=True,
                 )
             raise st.not_found(kind.resource, name, kind.group) from None
-        patched = patched_object(current, patch_type, patch_body)
+        if patch_type == patching.APPLY:
+            patched = patching.applied(
+                current,
+                patch_body,
+                api_version=kind.api_version,
+                kind=kind.kind,
+                writer=writer,
+                now=self.registry.clock(),
+            )
+        else:
+            patched = patched_object(current, patch_type, patch_body)
         obj, warnings = self._decode(kind, patched, field_validation)
         meta = _meta(obj)
         if meta.get("name") != name:
             raise name_mismatch(meta.get("name"), name)
-        return self._store_update(kind, namespace, name, obj, current, warnings, dry_run)
+        return self._store_update(
+            kind,
+            namespace,
+            name,
+            obj,
+            current,
+            warnings,
+            dry_run,
+            writer=writer,
+            applied=patch_type == patching.APPLY,
+        )
 
     def _store_update(
         self,
@@ -478,6 +523,9 @@ class Objects:
         current: JSONObject,
         warnings: tuple[str, ...],
         dry_run: bool,
+        *,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+        applied: bool = False,
     ) -> Result:
         ns = namespace if kind.namespaced else ""
         meta = _meta(obj)
@@ -505,6 +553,8 @@ class Objects:
         self._defaults(kind, obj)
         if kind.has_status:
             obj["status"] = copy.deepcopy(current.get("status") or {})
+        if not applied:
+            patching.track(current, obj, writer, self.registry.clock())
         errors = ErrorList()
         if old_meta.get("deletionTimestamp"):
             added = [
@@ -549,7 +599,15 @@ class Objects:
 
     # -- status ---------------------------------------------------------------------
 
-    def update_status(self, kind: Kind, namespace: str, name: str, body: Any) -> Result:
+    def update_status(
+        self,
+        kind: Kind,
+        namespace: str,
+        name: str,
+        body: Any,
+        *,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+    ) -> Result:
         """``PUT .../status``: the body's status over the stored object (the status
         strategy keeps spec and metadata)."""
         obj, _ = self._decode(kind, body, "Ignore")
@@ -558,18 +616,40 @@ class Objects:
         current = self.get(kind, namespace, name)
         if not meta.get("resourceVersion"):
             raise st.invalid(kind.kind, name, [required(Path.root("resourceVersion"))], kind.group)
-        return self._store_status(kind, namespace, name, obj, current, meta["resourceVersion"])
+        return self._store_status(
+            kind, namespace, name, obj, current, meta["resourceVersion"], writer
+        )
 
     def patch_status(
-        self, kind: Kind, namespace: str, name: str, patch_type: str, patch_body: Any
+        self,
+        kind: Kind,
+        namespace: str,
+        name: str,
+        patch_type: str,
+        patch_body: Any,
+        *,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         current = self.get(kind, namespace, name)
-        patched = patched_object(current, patch_type, patch_body)
+        if patch_type == patching.APPLY:
+            patched = patching.applied(
+                current,
+                patch_body,
+                api_version=kind.api_version,
+                kind=kind.kind,
+                writer=writer,
+                now=self.registry.clock(),
+                subresource="status",
+            )
+        else:
+            patched = patched_object(current, patch_type, patch_body)
         obj, _ = self._decode(kind, patched, "Ignore")
         rv = (obj.get("metadata") or {}).get("resourceVersion") or (
             current.get("metadata") or {}
         ).get("resourceVersion")
-        return self._store_status(kind, namespace, name, obj, current, str(rv))
+        return self._store_status(
+            kind, namespace, name, obj, current, str(rv), writer, patch_type == patching.APPLY
+        )
 
     def _store_status(
         self,
@@ -579,6 +659,8 @@ class Objects:
         new: JSONObject,
         current: JSONObject,
         expected_rv: str,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+        applied: bool = False,
     ) -> Result:
         ns = namespace if kind.namespaced else ""
         if expected_rv != (current.get("metadata") or {}).get("resourceVersion"):
@@ -593,6 +675,15 @@ class Objects:
         for key in ("capacity", "allocatedResources"):
             _canonical_map(status.get(key))
         obj["status"] = status
+        if applied:
+            managed_fields = (new.get("metadata") or {}).get("managedFields")
+            obj["metadata"] = {
+                k: v for k, v in (obj.get("metadata") or {}).items() if k != "managedFields"
+            }
+            if managed_fields is not None:
+                obj["metadata"]["managedFields"] = managed_fields
+        else:
+            patching.track(current, obj, writer, self.registry.clock(), "status")
         if obj == current:
             return Result(current)
         try:
