@@ -31,9 +31,11 @@ Steps:
    the API (raw HTTPS with the kubeconfig's token) until a watch sees it Running with
    its container started, then deleted until the watch sees it gone and its runc
    containers are gone; in each round's pod, exec ``true`` through the API websocket
-   (``v5.channel.k8s.io``, request to exit Status) interleaved with ``runc exec`` of
-   the same container, ``kubectl exec`` (kubectl's own start-up included, for
-   information) and ``runc exec`` into the raw container; with podman, in the same
+   (``v5.channel.k8s.io``, connect to exit Status) with a plain blocking TLS
+   websocket client (as kubectl's Go client: the target's row) and with aiohttp's
+   client (for information), interleaved with ``runc exec`` of the same container,
+   ``kubectl exec`` (kubectl's own start-up included, for information) and ``runc
+   exec`` into the raw container; with podman, in the same
    rounds, ``podman kube play --network none`` of the same manifest (checked running
    with ``podman ps``), ``podman exec <ctr> true`` beside each exec pair and ``podman
    pod rm -f -t 0``; each round rotates the order of runc, seclet and podman, the
@@ -97,6 +99,7 @@ import resource
 import shlex
 import shutil
 import signal
+import socket
 import ssl
 import statistics
 import subprocess
@@ -659,6 +662,70 @@ class Client:
             self.created.discard(name)
 
 
+def exec_blocking(server: Server, name: str) -> float:
+    """Seconds from connecting to the exec's exit Status (``true``), with a plain
+    blocking client: a TLS socket speaking RFC 6455 itself (upgrade request, then
+    frames read until the error channel's Status; a masked close frame to end), as
+    kubectl's Go client (net/http, gorilla/websocket) does with no event loop in
+    between. ``exec_ws`` is the same request through aiohttp's client, whose own
+    asyncio TLS and websocket layers add their cost to its figure."""
+    query = urllib.parse.urlencode([("command", "true"), ("stdout", "true"), ("stderr", "true")])
+    path = f"/api/v1/namespaces/{NAMESPACE}/pods/{name}/exec?{query}"
+    host = "127.0.0.1"
+    key = base64.b64encode(os.urandom(16)).decode()
+    request = (
+        f"GET {path} HTTP/1.1\r\nHost: {host}:{server.port}\r\n"
+        f"Authorization: Bearer {server.token}\r\nUpgrade: websocket\r\n"
+        f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+        "Sec-WebSocket-Protocol: v5.channel.k8s.io, v4.channel.k8s.io\r\n\r\n"
+    ).encode()
+    context = server.ssl_context()
+    t0 = time.perf_counter()
+    raw = socket.create_connection((host, server.port))
+    raw.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    with raw, context.wrap_socket(raw, server_hostname=host) as tls:
+        tls.sendall(request)
+        buffer = b""
+
+        def need(n: int) -> None:
+            nonlocal buffer
+            while len(buffer) < n:
+                chunk = tls.recv(65536)
+                if not chunk:
+                    raise BenchError(f"exec in {name}: connection closed")
+                buffer += chunk
+
+        while b"\r\n\r\n" not in buffer:
+            need(len(buffer) + 1)
+        head, _, buffer = buffer.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise BenchError(f"exec in {name}: {head.decode(errors='replace')}")
+        while True:
+            need(2)
+            opcode, length, offset = buffer[0] & 0x0F, buffer[1] & 0x7F, 2
+            if length == 126:
+                need(4)
+                length, offset = int.from_bytes(buffer[2:4], "big"), 4
+            elif length == 127:
+                need(10)
+                length, offset = int.from_bytes(buffer[2:10], "big"), 10
+            need(offset + length)
+            payload, buffer = buffer[offset : offset + length], buffer[offset + length :]
+            if opcode == 0x8:
+                raise BenchError(f"exec in {name}: closed before the Status")
+            if opcode == 0x2 and payload[:1] == b"\x03":
+                elapsed = time.perf_counter() - t0
+                status = json.loads(payload[1:])
+                if status.get("status") != "Success":
+                    raise BenchError(f"exec in {name}: {status}")
+                mask = os.urandom(4)
+                code = (1000).to_bytes(2, "big")
+                tls.sendall(
+                    bytes((0x88, 0x82)) + mask + bytes(c ^ mask[i] for i, c in enumerate(code))
+                )
+                return elapsed
+
+
 def kubectl_exec(server: Server, name: str) -> float:
     env = {**os.environ, "KUBECTL_REMOTE_COMMAND_WEBSOCKETS": "true"}
     t0 = time.perf_counter()
@@ -691,9 +758,7 @@ PODMAN_CONTAINER = "main"
 """The container's name in the manifest; podman names it ``<pod>-main``."""
 
 
-def podman_ulimits(
-    nofile: tuple[int, int], nproc: tuple[int, int], pid_max: int
-) -> list[str]:
+def podman_ulimits(nofile: tuple[int, int], nproc: tuple[int, int], pid_max: int) -> list[str]:
     """containers.conf ``default_ulimits``: podman's 1048576 for root, lowered to the
     hard limit this process has (``setrlimit`` refuses more without CAP_SYS_RESOURCE)
     and RLIMIT_NPROC to the kernel's ``pid_max`` too (podman runs with its own
@@ -1045,6 +1110,7 @@ async def _pod_rounds(
     samples.add("first_pod_running_with_pull", t)
     seclet_root = ["runc", "--root", str(client.runc_root)]
     await client.exec_ws("bench-warmup")
+    exec_blocking(server, "bench-warmup")
     timed_run([*seclet_root, "exec", cid, "true"])
     await client.delete("bench-warmup", ids)
     raw.run("bench-raw-warmup")
@@ -1086,8 +1152,9 @@ async def _pod_rounds(
                     samples.add("podman_exec", podman.exec(podman_pod))
                 else:
                     cpu0 = cpu_s(server.pid)
-                    samples.add("exec_ws", await client.exec_ws(name))
+                    samples.add("exec_api", exec_blocking(server, name))
                     samples.add("exec_cpu", cpu_s(server.pid) - cpu0)
+                    samples.add("exec_ws", await client.exec_ws(name))
             samples.add("runc_exec_raw", raw.exec(raw_exec_id))
         samples.add("https_get_fresh", await client.get_fresh(name))
         samples.add("kubectl_exec", kubectl_exec(server, name))
@@ -1191,11 +1258,12 @@ class Row:
 
 ROWS = (
     Row("create → Running", "create_running", "runc_run", "runc run -d", CREATE_RATIO_TARGET),
-    Row("exec true, API websocket", "exec_ws", "runc_exec_same", "runc exec", EXEC_RATIO_TARGET),
+    Row("exec true, API websocket", "exec_api", "runc_exec_same", "runc exec", EXEC_RATIO_TARGET),
     Row("  create → Running vs podman (info)", "create_running", "podman_play", "podman kube play"),
     Row("  server CPU per create (info)", "create_cpu"),
-    Row("  exec true vs podman exec (info)", "exec_ws", "podman_exec", "podman exec"),
+    Row("  exec true vs podman exec (info)", "exec_api", "podman_exec", "podman exec"),
     Row("  server CPU per exec (info)", "exec_cpu"),
+    Row("  exec true, aiohttp client (info)", "exec_ws", "runc_exec_same", "runc exec"),
     Row("  kubectl exec (info)", "kubectl_exec", "runc_exec_same", "runc exec"),
     Row("  fresh TLS GET pod (info)", "https_get_fresh"),
     Row("  runc exec, raw bundle (info)", "runc_exec_raw"),
@@ -1446,12 +1514,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--restarts", type=int, default=2, help="warm restarts timed")
     parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
     parser.add_argument("--keep-log", type=Path, help="copy the server's log here")
-    parser.add_argument("--idle", type=float, default=IDLE_SETTLE_S,
-                        help=f"seconds idle before memory is read ({IDLE_SETTLE_S:g})")
-    parser.add_argument("--no-bytecode-cache", dest="bytecode_cache", action="store_false",
-                        help="compile seclet's sources at every start (see the docstring)")
-    parser.add_argument("--no-podman", dest="podman", action="store_false",
-                        help="skip the podman rows even when podman is on PATH")
+    parser.add_argument(
+        "--idle",
+        type=float,
+        default=IDLE_SETTLE_S,
+        help=f"seconds idle before memory is read ({IDLE_SETTLE_S:g})",
+    )
+    parser.add_argument(
+        "--no-bytecode-cache",
+        dest="bytecode_cache",
+        action="store_false",
+        help="compile seclet's sources at every start (see the docstring)",
+    )
+    parser.add_argument(
+        "--no-podman",
+        dest="podman",
+        action="store_false",
+        help="skip the podman rows even when podman is on PATH",
+    )
     args = parser.parse_args(argv)
     missing = _missing()
     if missing:

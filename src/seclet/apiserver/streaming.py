@@ -6,7 +6,8 @@ read from the registry (404 ``pods "x" not found``), the query decided by
 (flushed as they come, for ``follow``) and ``exec`` (``attach``: the node client's
 ``attach``, the container's own process) upgrades to a websocket speaking the
 channel protocol of ``channels`` (``v5.channel.k8s.io``) and pumps an
-``ExecSession``: stdin and resize in, stdout and stderr out, then the exit Status on
+``ExecSession`` (started before the 101 is written, so runc runs while the
+upgrade goes out): stdin and resize in, stdout and stderr out, then the exit Status on
 the error channel (an attach that ends is a Success, as the kubelet's
 ``ServeAttach`` writes it; the client going away detaches it). A ``NodeError``
 before the first log chunk is the response's Status; after the exec upgrade it is
@@ -188,6 +189,32 @@ async def _client(
             continue
 
 
+async def _start(
+    node: NodeClient | None,
+    namespace: str,
+    name: str,
+    container: str,
+    opts: connect.ExecOptions,
+    *,
+    attach: bool,
+) -> ExecSession:
+    """The node's exec (or attach) session; ``NodeError`` when refused or no node."""
+    if node is None:
+        raise NodeError(500, "InternalError", NO_NODE_MESSAGE)
+    if attach:
+        return await node.attach(namespace, name, container, stdin=opts.stdin, tty=opts.tty)
+    return await node.exec(namespace, name, container, opts.command, stdin=opts.stdin, tty=opts.tty)
+
+
+async def _abandon(starting: asyncio.Future[ExecSession]) -> None:
+    """A start whose upgrade failed: its process (if it began) is killed."""
+    try:
+        session = await starting
+    except Exception:  # refused: nothing runs
+        return
+    await session.kill()
+
+
 async def pod_exec(request: web.Request) -> web.StreamResponse:
     """``GET``/``POST /api/v1/namespaces/{ns}/pods/{name}/exec`` (websocket upgrade)."""
     return await _stream(request, attach=False)
@@ -209,20 +236,20 @@ async def _stream(request: web.Request, *, attach: bool) -> web.StreamResponse:
             f"Upgrade request required: seclet serves pods/{'attach' if attach else 'exec'} "
             f"over websockets ({', '.join(channels.PROTOCOLS)})"
         )
-    await ws.prepare(request)
-    conn = _Channels(ws)
     node = request.app[NODE_KEY]()
-    if node is None:
-        await conn.finish(channels.failure(500, "InternalError", NO_NODE_MESSAGE))
-        return ws
+    # The process starts while the 101 goes out: the exec's start (runc) and the
+    # client's handling of the upgrade overlap; a refusal still arrives after the
+    # upgrade, on the error channel, as upstream's stream translator sends it.
+    starting = asyncio.ensure_future(_start(node, namespace, name, container, opts, attach=attach))
+    await asyncio.sleep(0)  # let the start run up to runc's spawn
     try:
-        session: ExecSession
-        if attach:
-            session = await node.attach(namespace, name, container, stdin=opts.stdin, tty=opts.tty)
-        else:
-            session = await node.exec(
-                namespace, name, container, opts.command, stdin=opts.stdin, tty=opts.tty
-            )
+        await ws.prepare(request)
+    except BaseException:
+        await _abandon(starting)
+        raise
+    conn = _Channels(ws)
+    try:
+        session = await starting
     except NodeError as err:
         await conn.finish(channels.failure(err.code, err.reason, err.message))
         return ws
