@@ -5,9 +5,11 @@ Status ``Unauthorized``; ``/healthz``, ``/livez``, ``/readyz`` and their checks 
 ``/metrics`` authenticated, counting ``apiserver_request_total``), the body limit
 (413 over 3 MiB), JSON/YAML request bodies, query parameters (``fieldValidation``,
 ``dryRun``, ``labelSelector``, ``fieldSelector``, ``watch``, ``resourceVersion``,
-``timeoutSeconds``), ``Accept`` negotiation (aggregated discovery, server-side
-Tables), ``Warning`` headers, chunked watch streams (with watch-list:
-``sendInitialEvents`` ends its initial events with a BOOKMARK), and every
+``timeoutSeconds``; ``fieldManager``, ``force`` and the User-Agent name the writer
+for ``metadata.managedFields`` and server-side apply), ``Accept`` negotiation
+(aggregated discovery, server-side Tables), ``Warning`` headers, chunked watch
+streams (with watch-list: ``sendInitialEvents`` ends its initial events with a
+BOOKMARK), and every
 ``APIError`` as its metav1.Status. Resources: namespaces, pods (+ ``status``; ``log``,
 ``exec``, ``attach`` in ``streaming``), nodes, events, coordination.k8s.io leases, and
 the simple kinds of ``objects`` (configmaps, secrets, persistentvolumes and claims with
@@ -193,6 +195,20 @@ def _dry_run(request: web.Request) -> bool:
         if v != "All":
             raise st.bad_request(f'Invalid dry run value "{v}"; dry run values must be "All"')
     return bool(values)
+
+
+def _writer(request: web.Request, options: str, patch_type: str | None = None) -> patching.Writer:
+    """Who writes (``fieldManager``, User-Agent, ``force``), validated as upstream's
+    ``options`` (CreateOptions, UpdateOptions, PatchOptions; 422)."""
+    forces = request.query.getall("force", [])
+    force = None if not forces else not (forces[0] == "0" or forces[0].lower() == "false")
+    writer = patching.Writer(
+        field_manager=request.query.get("fieldManager", ""),
+        user_agent=request.headers.get("User-Agent", ""),
+        force=force,
+    )
+    patching.check_options(options, writer, patch_type)
+    return writer
 
 
 def _list_item(obj: dict[str, Any]) -> dict[str, Any]:
@@ -428,7 +444,9 @@ async def _watch(request: web.Request, resource: str, namespace: str | None) -> 
 async def namespaces_collection(request: web.Request) -> web.StreamResponse:
     if request.method == "POST":
         result = _registry(request).create_namespace(
-            await _body(request), field_validation=_field_validation(request)
+            await _body(request),
+            field_validation=_field_validation(request),
+            writer=_writer(request, "CreateOptions"),
         )
         return _object_response(request, "namespaces", result, 201)
     return await _list_or_watch(request, "namespaces", None)
@@ -444,11 +462,13 @@ async def namespace_item(request: web.Request) -> web.StreamResponse:
         return _object_response(
             request, "namespaces", registry.delete_namespace(name, _dict(options))
         )
+    patch_type = _patch_type(request)
     result = registry.patch_namespace(
         name,
-        _patch_type(request),
+        patch_type,
         await _body(request),
         field_validation=_field_validation(request),
+        writer=_writer(request, "PatchOptions", patch_type),
     )
     return _object_response(request, "namespaces", result)
 
@@ -472,6 +492,7 @@ async def pods_collection(request: web.Request) -> web.StreamResponse:
             await _body(request),
             field_validation=_field_validation(request),
             dry_run=_dry_run(request),
+            writer=_writer(request, "CreateOptions"),
         )
         return _object_response(request, "pods", result, 201)
     return await _list_or_watch(request, "pods", namespace)
@@ -490,12 +511,14 @@ async def pod_item(request: web.Request) -> web.StreamResponse:
         options = await _delete_options(request)
         # Pods return the object, graceful or not (200, as upstream's pod registry).
         return _object_response(request, "pods", registry.delete_pod(namespace, name, options))
+    patch_type = _patch_type(request)
     result = registry.patch_pod(
         namespace,
         name,
-        _patch_type(request),
+        patch_type,
         await _body(request),
         field_validation=_field_validation(request),
+        writer=_writer(request, "PatchOptions", patch_type),
     )
     return _object_response(request, "pods", result)
 
@@ -521,10 +544,17 @@ async def pod_status(request: web.Request) -> web.StreamResponse:
     if request.method == "GET":
         return _object_response(request, "pods", Result(registry.get("pods", namespace, name)))
     if request.method == "PUT":
-        result = registry.update_pod_status(namespace, name, await _body(request))
+        result = registry.update_pod_status(
+            namespace, name, await _body(request), writer=_writer(request, "UpdateOptions")
+        )
     else:
+        patch_type = _patch_type(request)
         result = registry.patch_pod_status(
-            namespace, name, _patch_type(request), await _body(request)
+            namespace,
+            name,
+            patch_type,
+            await _body(request),
+            writer=_writer(request, "PatchOptions", patch_type),
         )
     return _object_response(request, "pods", result)
 
@@ -551,6 +581,7 @@ async def events_collection(request: web.Request) -> web.StreamResponse:
             await _body(request),
             field_validation=_field_validation(request),
             dry_run=_dry_run(request),
+            writer=_writer(request, "CreateOptions"),
         )
         return _object_response(request, "events", result, 201)
     return await _list_or_watch(request, "events", namespace)
@@ -631,6 +662,7 @@ def kind_handlers(kind: Kind) -> tuple[Handler, Handler, Handler]:
                 await _body(request),
                 field_validation=_field_validation(request),
                 dry_run=_dry_run(request),
+                writer=_writer(request, "CreateOptions"),
             )
             return _object_response(request, kind.resource, result, 201)
         return await _list_or_watch(request, kind.resource, namespace)
@@ -657,16 +689,19 @@ def kind_handlers(kind: Kind) -> tuple[Handler, Handler, Handler]:
                 await _body(request),
                 field_validation=_field_validation(request),
                 dry_run=_dry_run(request),
+                writer=_writer(request, "UpdateOptions"),
             )
         else:
+            patch_type = _patch_type(request)
             result = objects.patch(
                 kind,
                 namespace,
                 name,
-                _patch_type(request),
+                patch_type,
                 await _body(request),
                 field_validation=_field_validation(request),
                 dry_run=_dry_run(request),
+                writer=_writer(request, "PatchOptions", patch_type),
             )
         return _object_response(request, kind.resource, result)
 
@@ -679,10 +714,22 @@ def kind_handlers(kind: Kind) -> tuple[Handler, Handler, Handler]:
                 request, kind.resource, Result(objects.get(kind, namespace, name))
             )
         if request.method == "PUT":
-            result = objects.update_status(kind, namespace, name, await _body(request))
+            result = objects.update_status(
+                kind,
+                namespace,
+                name,
+                await _body(request),
+                writer=_writer(request, "UpdateOptions"),
+            )
         else:
+            patch_type = _patch_type(request)
             result = objects.patch_status(
-                kind, namespace, name, _patch_type(request), await _body(request)
+                kind,
+                namespace,
+                name,
+                patch_type,
+                await _body(request),
+                writer=_writer(request, "PatchOptions", patch_type),
             )
         return _object_response(request, kind.resource, result)
 
