@@ -28,7 +28,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from seclet.api.managedfields import updater
+from seclet.api.managedfields import lastapplied, updater
+from seclet.api.managedfields.conflict import ConflictError
 from seclet.api.managedfields.fieldset import (
     EMPTY,
     FieldsError,
@@ -404,23 +405,44 @@ def apply(
     meta = config.get("metadata")
     if isinstance(meta, dict) and meta.get("managedFields") is not None:
         raise ApplyError("metadata.managedFields must be nil")
-    ident = identifier(manager, "Apply", api_version, subresource)
+    ref = root_ref(api_version, kind)
     current = _without_managed_fields(base)
-    new, fields = updater.apply(
-        current,
-        config,
-        root_ref(api_version, kind),
-        api_version,
-        dict(managed.fields),
-        ident,
-        force=force,
-        ignored=RESET_FIELDS.get((kind, subresource), EMPTY),
-    )
+    ident = identifier(manager, "Apply", api_version, subresource)
+    ignored = RESET_FIELDS.get((kind, subresource), EMPTY)
+
+    def run(force: bool) -> tuple[Any, updater.Managers]:
+        return updater.apply(
+            current,
+            config,
+            ref,
+            api_version,
+            dict(managed.fields),
+            ident,
+            force=force,
+            ignored=ignored,
+        )
+
+    try:
+        new, fields = run(force)
+    except ConflictError as exc:
+        allowed = (
+            lastapplied.allowed_conflicts(current, api_version, ref)
+            if manager == lastapplied.KUBECTL
+            else None
+        )
+        if allowed is None:
+            raise
+        left = [c for c in exc.conflicts if c.path not in allowed]
+        if left:
+            raise ConflictError(left) from None
+        new, fields = run(True)
     _strip(fields, ident)
     times = {k: v for k, v in managed.times.items() if k in fields}
     if new is not None:
         times[ident] = stamp
     out = dict(current) if new is None else _drop_nulls(new)
+    if manager == lastapplied.KUBECTL:
+        out = lastapplied.with_last_applied(out, config)
     out_meta = dict(out.get("metadata") or {})
     entries = encode(Managed(fields, times))
     if entries is None:
