@@ -18,6 +18,7 @@ from seclet.api.managedfields.fieldmanager import (
     FIELD_MANAGER_MAX_LENGTH,
     ApplyError,
     apply,
+    record_update,
     track_update,
 )
 from seclet.api.managedfields.typed import TypedError
@@ -28,5 +29,6 @@ __all__ = [
     "ConflictError",
     "TypedError",
     "apply",
+    "record_update",
     "track_update",
 ]

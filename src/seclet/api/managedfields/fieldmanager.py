@@ -373,6 +373,33 @@ def track_update(
     return encode(out)
 
 
+def record_update(
+    live: JSONObject | None,
+    new: JSONObject,
+    *,
+    manager: str,
+    now: datetime.datetime | float,
+    subresource: str = "",
+) -> JSONObject:
+    """``track_update`` for in-process writers: ``new`` (changed in place) with its
+    ``metadata.managedFields``; ``now`` may be a POSIX timestamp."""
+    when = (
+        now
+        if isinstance(now, datetime.datetime)
+        else datetime.datetime.fromtimestamp(now, datetime.UTC)
+    )
+    entries = track_update(live, new, manager=manager, now=when, subresource=subresource)
+    meta = new.get("metadata")
+    if not isinstance(meta, dict):
+        meta = {}
+        new["metadata"] = meta
+    if entries is None:
+        meta.pop("managedFields", None)
+    else:
+        meta["managedFields"] = entries
+    return new
+
+
 def apply(
     live: JSONObject | None,
     config: Any,

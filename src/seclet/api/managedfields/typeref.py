@@ -67,6 +67,7 @@ class TypeRef:
     keys: tuple[str, ...] = ()
     atomic: bool = False
     typed_metadata: bool = False
+    root_kind: str = ""
 
     def is_leaf_kind(self) -> bool:
         return (
@@ -111,11 +112,24 @@ def _fields(cls: type) -> dict[str, TypeRef]:
     return {s.json: _from_field_type(s.type, cls.__name__, s.json) for s in specs}
 
 
+ROOT_FIELDS: Final = {
+    "Event": {"involvedObject": "ObjectReference", "related": "ObjectReference"},
+}
+"""Typed fields of deduced roots (an Event's object references are atomic)."""
+
+
+def _root_field(ref: TypeRef, name: str) -> type | None:
+    if name == "metadata":
+        return models.ObjectMeta
+    cls = getattr(models, ROOT_FIELDS.get(ref.root_kind, {}).get(name, ""), None)
+    return cls if isinstance(cls, type) else None
+
+
 def declared(ref: TypeRef, name: str) -> bool:
     """Whether ``name`` is a declared field of struct ``ref`` (``Map.FindField``)."""
     if ref.kind == STRUCT and ref.cls is not None:
         return name in _fields(ref.cls)
-    return ref.kind == DEDUCED and ref.typed_metadata and name == "metadata"
+    return ref.kind == DEDUCED and ref.typed_metadata and _root_field(ref, name) is not None
 
 
 def field_ref(ref: TypeRef, name: str) -> TypeRef:
@@ -124,8 +138,10 @@ def field_ref(ref: TypeRef, name: str) -> TypeRef:
         return _fields(ref.cls).get(name, DEDUCED_REF)
     if ref.kind == MAP and ref.elem is not None:
         return ref.elem
-    if ref.kind == DEDUCED and ref.typed_metadata and name == "metadata":
-        return struct_ref(models.ObjectMeta)
+    if ref.kind == DEDUCED and ref.typed_metadata:
+        cls = _root_field(ref, name)
+        if cls is not None:
+            return struct_ref(cls)
     return DEDUCED_REF
 
 
@@ -153,4 +169,4 @@ def root_ref(api_version: str, kind: str) -> TypeRef:
     cls = getattr(models, name, None) if name else None
     if isinstance(cls, type) and cls in models.FIELDS:
         return struct_ref(cls)
-    return TypeRef(DEDUCED, typed_metadata=True)
+    return TypeRef(DEDUCED, typed_metadata=True, root_kind=kind)
