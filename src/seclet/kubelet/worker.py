@@ -52,6 +52,7 @@ from typing import Any
 
 from seclet.api import models
 from seclet.api.decode import build
+from seclet.api.managedfields import record_update
 from seclet.cri.errors import CRIError
 from seclet.cri.services import ImageService, RuntimeService
 from seclet.cri.types import (
@@ -813,7 +814,12 @@ class PodWorker:
             status: JSONObject = make(old)
             if status == old:
                 return status
+            live = {**current, "metadata": dict(meta)}
             current["status"] = status
+            # As the kubelet's PATCH of pods/status: its entry in managedFields.
+            record_update(
+                live, current, manager="kubelet", now=self.deps.clock.now(), subresource="status"
+            )
             try:
                 stored = store.update(
                     "pods",
