@@ -13,9 +13,11 @@ Callers: seclet.kubelet.kubelet, tests.
 
 from __future__ import annotations
 
+import copy
 import uuid
 from typing import Any
 
+from seclet.api.managedfields import record_update
 from seclet.cri.types import VersionResponse
 from seclet.host.facts import NodeFacts
 from seclet.kubelet.clock import Clock, rfc3339
@@ -191,6 +193,7 @@ class NodeStatusAgent:
             current = self.store.get("nodes", "", name)
         except NotFoundError:
             obj = new_node(self.config, self.facts, self.host, self.runtime, self.clock.now())
+            record_update(None, obj, manager="kubelet", now=self.clock.now())
             return self.store.create("nodes", "", name, obj)
         return self._refresh(current, labels=True)
 
@@ -210,9 +213,12 @@ class NodeStatusAgent:
     def _refresh(self, current: JSONObject, *, labels: bool) -> JSONObject:
         meta: dict[str, Any] = current.setdefault("metadata", {})
         if labels:
+            before = copy.deepcopy(current)
             merged = dict(meta.get("labels") or {})
             merged.update(node_labels(self.config, self.facts))
             meta["labels"] = merged
+            record_update(before, current, manager="kubelet", now=self.clock.now())
+        before_status = copy.deepcopy(current)
         current["status"] = node_status(
             self.config,
             self.facts,
@@ -220,6 +226,10 @@ class NodeStatusAgent:
             self.runtime,
             self.clock.now(),
             current.get("status"),
+        )
+        # The kubelet's PATCH of nodes/status: its status entry in managedFields.
+        record_update(
+            before_status, current, manager="kubelet", now=self.clock.now(), subresource="status"
         )
         return self.store.update(
             "nodes",
