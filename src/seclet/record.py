@@ -25,6 +25,8 @@ other, so it sits below both, over the store.
   by ``series`` (the caller decides when, as the scheduler does).
 Writes go straight to the store (the kubelet and controllers are embedded, as in
 k3s); a failed write drops the event, as the broadcaster does after its retries.
+Core v1 events carry the managedFields entry their POST/PATCH would get upstream
+(manager ``kubelet``, ``kube-scheduler`` or ``kube-controller-manager``).
 Callers: seclet.kubelet.events, seclet.controllers.events, seclet.kubelet.binder.
 """
 
@@ -36,6 +38,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
+from seclet.api.managedfields import record_update
 from seclet.clock import Clock, rfc3339, rfc3339_micro
 from seclet.store.api import JSONObject, NotFoundError, Store, StoreError
 
@@ -53,6 +56,9 @@ SPAM_BURST = 25
 """``defaultSpamBurst``: events a source may record about one object at once."""
 SPAM_QPS = 1.0 / 300.0
 """``defaultSpamQPS``: then one more every 5 minutes."""
+FIELD_MANAGERS = {"kubelet": "kubelet", "default-scheduler": "kube-scheduler"}
+"""The field manager (the writing binary's User-Agent prefix) of a component's core
+v1 events; the other components are kube-controller-manager's controllers."""
 
 _K = TypeVar("_K", bound=tuple[str, ...])
 _V = TypeVar("_V")
@@ -153,6 +159,7 @@ class EventRecorder:
         self.clock = clock
         self.component = component
         self.host = host
+        self.manager = FIELD_MANAGERS.get(component, "kube-controller-manager")
         self._observed: _LRU[tuple[str, ...], _Observed] = _LRU(cache_entries)
         """``eventLogger``: event key (or aggregate key) -> the last observation."""
         self._similar: _LRU[tuple[str, ...], _Similar] = _LRU(cache_entries)
@@ -316,6 +323,9 @@ class EventRecorder:
             "source": source,
             **rest,
         }
+        if "action" not in rest:
+            # A core v1 Event POSTed by the component (events.k8s.io ones are left out).
+            record_update(None, obj, manager=self.manager, now=now)
         try:
             self.store.create("events", namespace, name, obj)
         except StoreError:
@@ -329,9 +339,11 @@ class EventRecorder:
             current = self.store.get("events", namespace, name)
         except NotFoundError:
             return False
+        live = {**current, "metadata": dict(current.get("metadata") or {})}
         current["count"] = count
         current["lastTimestamp"] = rfc3339(now)
         current["message"] = message
+        record_update(live, current, manager=self.manager, now=now)
         try:
             self.store.update("events", namespace, name, current)
         except StoreError:
