@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from seclet.api import storagehelpers as sh
+from seclet.api.managedfields import record_update
 from seclet.kubelet.clock import Clock, rfc3339
 from seclet.kubelet.events import NORMAL, WARNING, EventRecorder, pod_reference
 from seclet.store.api import (
@@ -496,6 +497,11 @@ class Binder:
         new = unschedulable(pod, message, self.clock.now(), reason)
         if new is None:
             return
+        # The scheduler's PATCH of pods/status: its managedFields entry.
+        new["metadata"] = dict(new.get("metadata") or {})
+        record_update(
+            pod, new, manager="kube-scheduler", now=self.clock.now(), subresource="status"
+        )
         with contextlib.suppress(StoreError):
             self.store.update(
                 "pods", str(meta.get("namespace", "")), str(meta.get("name", "")), new,
