@@ -388,6 +388,12 @@ def applied(
     except managedfields.ConflictError as exc:
         raise st.APIError(st.status(409, "Conflict", exc.message, {"causes": exc.causes})) from None
     except managedfields.TypedError as exc:
-        raise st.APIError(
-            st.status(500, "InternalError", f"failed to create typed patch object: {exc}")
-        ) from None
+        # A plain error upstream: 500 with no reason (StatusReasonUnknown).
+        meta = config.get("metadata")
+        if not isinstance(meta, dict):
+            meta = {}
+        where = f"{meta.get('namespace', '')}/{meta.get('name', '')}"
+        gvk = f"{api_version.rpartition('/')[0]}/{api_version.rpartition('/')[2]}, Kind={kind}"
+        body = st.status(500, "", f"failed to create typed patch object ({where}; {gvk}): {exc}")
+        del body["reason"]
+        raise st.APIError(body) from None

@@ -72,3 +72,21 @@ def test_merge_keeps_live_order_and_appends_new_items() -> None:
         {"name": "a", "image": "2"},
         {"name": "b", "image": "1"},
     ]
+
+
+def test_validate_names_undeclared_fields_and_unkeyed_items() -> None:
+    import pytest
+
+    from seclet.api.managedfields.typed import TypedError, validate
+
+    with pytest.raises(TypedError) as one:
+        validate({"spec": {"foo": 1}}, POD)
+    assert str(one.value) == ".spec.foo: field not declared in schema"
+    with pytest.raises(TypedError) as two:
+        validate({"spec": {"containers": [{"image": "x"}], "bar": 2}}, POD)
+    assert sorted(str(two.value).splitlines()) == [
+        "  .spec.bar: field not declared in schema",
+        "  .spec.containers: element 0: associative list with keys has an element that omits "
+        'all key fields ["name"] (and doesn\'t have default values for any key fields)',
+        "errors:",
+    ]

@@ -38,7 +38,7 @@ from seclet.api.managedfields.fieldset import (
     to_fields_v1,
 )
 from seclet.api.managedfields.path import field_path
-from seclet.api.managedfields.typed import TypedError
+from seclet.api.managedfields.typed import TypedError, validate
 from seclet.api.managedfields.typeref import root_ref
 
 JSONObject = dict[str, Any]
@@ -433,6 +433,7 @@ def apply(
     if isinstance(meta, dict) and meta.get("managedFields") is not None:
         raise ApplyError("metadata.managedFields must be nil")
     ref = root_ref(api_version, kind)
+    validate(config, ref)
     current = _without_managed_fields(base)
     ident = identifier(manager, "Apply", api_version, subresource)
     ignored = RESET_FIELDS.get((kind, subresource), EMPTY)

@@ -11,7 +11,9 @@ Role: for a JSON value and its ``TypeRef``:
   upstream's order rules, atomic values replaced, maps unioned);
 - ``remove_items`` (``remove.go``): the value without the given paths (a map or
   list emptied by the removal becomes null, as upstream);
-- ``ensure_named_fields`` (``EnsureNamedFieldsAreMembers``).
+- ``ensure_named_fields`` (``EnsureNamedFieldsAreMembers``);
+- ``validate`` (``ObjectToTyped``'s errors for an applied configuration: a field not
+  declared in the schema, an associative-list item the schema cannot key).
 Pure. Callers: ``updater``, ``fieldmanager``, tests.
 """
 
@@ -381,3 +383,40 @@ def ensure_named_fields(paths: FieldSet, ref: TypeRef) -> FieldSet:
                 break
             current = child_ref(current, pe)
     return frozenset(out)
+
+
+# -- validate ------------------------------------------------------------------------------
+
+
+def validate(value: Any, ref: TypeRef) -> None:
+    """``TypedValue.Validate``: ``TypedError`` with upstream's ``ValidationErrors``
+    text (``.spec.foo: field not declared in schema``; several: ``errors:`` and one
+    indented line each)."""
+    errors: list[str] = []
+    _validate(value, ref, "", errors)
+    if len(errors) == 1:
+        raise TypedError(errors[0])
+    if errors:
+        raise TypedError("\n".join(["errors:", *("  " + e for e in errors)]))
+
+
+def _validate(value: Any, ref: TypeRef, path: str, errors: list[str]) -> None:
+    shape = _shape(ref, value)
+    if shape == "leaf" or value is None:
+        return
+    if shape == "list":
+        assert ref.elem is not None
+        for i, item in enumerate(value):
+            try:
+                pe = item_element(ref, item)
+            except TypedError as exc:
+                errors.append(f"{path}: element {i}: {exc}")
+                continue
+            _validate(item, ref.elem, f"{path}{pe}", errors)
+        return
+    for key, val in value.items():
+        sub = f"{path}.{key}"
+        if ref.kind == STRUCT and not declared(ref, key):
+            errors.append(f"{sub}: field not declared in schema")
+            continue
+        _validate(val, field_ref(ref, key), sub, errors)
