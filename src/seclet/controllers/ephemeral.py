@@ -32,6 +32,7 @@ from typing import Any
 
 from seclet.api import storagehelpers as sh
 from seclet.api.field import Path, invalid, invalid_message
+from seclet.api.managedfields import record_update
 from seclet.controllers import writes
 from seclet.controllers.clock import Clock
 from seclet.controllers.events import WARNING, EventRecorder, object_reference
@@ -134,6 +135,8 @@ def admit_claim(
     writes.stamp_new(claim, now)
     spec: JSONObject = claim.setdefault("spec", {})
     spec.setdefault("volumeMode", "Filesystem")
+    # The field manager sees the defaulted claim, before admission.
+    record_update(None, claim, manager="kube-controller-manager", now=now)
     annotations = claim["metadata"].get("annotations") or {}
     if spec.get("storageClassName") is None and sh.ANN_BETA_STORAGE_CLASS not in annotations:
         chosen = sh.default_class(classes)

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from seclet.api import storagehelpers as sh
+from seclet.api.managedfields import record_update
 from seclet.controllers import writes
 from seclet.controllers.clock import Clock, rfc3339
 from seclet.controllers.events import NORMAL, WARNING, EventRecorder, object_reference
@@ -332,6 +333,8 @@ class LocalPathProvisioner:
         await asyncio.to_thread(setup_volume_dir, self.root, folder)
         now = self.clock.now()
         volume = writes.stamp_new(volume, now)
+        # The provisioner's create, seen by the field manager before admission.
+        record_update(None, volume, manager="local-path-provisioner", now=now)
         volume["metadata"]["finalizers"] = [sh.PV_PROTECTION_FINALIZER]
         volume["status"] = {"phase": "Pending", "lastPhaseTransitionTime": rfc3339(now)}
         return volume

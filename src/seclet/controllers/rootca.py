@@ -24,6 +24,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from seclet.api import storagehelpers as sh
+from seclet.api.managedfields import record_update
 from seclet.controllers import writes
 from seclet.controllers.clock import Clock
 from seclet.controllers.manager import WorkQueue
@@ -119,6 +120,7 @@ class RootCACertPublisher:
             if not namespace_accepts_content(ns):
                 return
             created = writes.stamp_new(new_config_map(namespace, self.root_ca), self.clock.now())
+            record_update(None, created, manager="kube-controller-manager", now=self.clock.now())
             try:
                 self.store.create("configmaps", namespace, ROOT_CA_CONFIG_MAP, created)
             except AlreadyExistsError:
