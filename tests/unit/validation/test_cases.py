@@ -1420,4 +1420,7 @@ def test_13_image_only_update_is_valid() -> None:
     old["spec"]["containers"][0]["image"] = "busybox:1.36"
     new = raw_pod()
     new["spec"]["containers"][0]["image"] = "busybox:1.37"
+    # upstream's TestValidatePodUpdate sets resourceVersion "1" on both pods: an update
+    # without one is "metadata.resourceVersion: Invalid value: ...must be specified".
+    old["metadata"]["resourceVersion"] = new["metadata"]["resourceVersion"] = "1"
     assert texts(validate_pod_update(build(new), build(old), OPTS)) == []
