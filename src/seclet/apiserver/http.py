@@ -511,6 +511,16 @@ async def pod_item(request: web.Request) -> web.StreamResponse:
         options = await _delete_options(request)
         # Pods return the object, graceful or not (200, as upstream's pod registry).
         return _object_response(request, "pods", registry.delete_pod(namespace, name, options))
+    if request.method == "PUT":  # kubectl replace: an update, not a patch
+        result = registry.update_pod(
+            namespace,
+            name,
+            await _body(request),
+            field_validation=_field_validation(request),
+            dry_run=_dry_run(request),
+            writer=_writer(request, "UpdateOptions"),
+        )
+        return _object_response(request, "pods", result)
     patch_type = _patch_type(request)
     result = registry.patch_pod(
         namespace,

@@ -73,6 +73,7 @@ from seclet.validation.affinity import merge_label_keys
 from seclet.validation.names import name_is_dns_label
 from seclet.validation.objectmeta import validate_object_meta
 from seclet.validation.pod import validate_pod_create
+from seclet.validation.update_options import options_for_update
 
 JSONObject = dict[str, Any]
 
@@ -607,7 +608,7 @@ class Registry:
         obj["status"] = current.get("status") or {}
         old = build(current, Pod)
         new = build(obj, Pod)
-        errors = validate_pod_update(new, old, options_for_create(self.gates))
+        errors = validate_pod_update(new, old, options_for_update(new, old, self.gates))
         if errors:
             raise st.invalid("Pod", name, errors)
         ns = self._namespace_ready(namespace)
@@ -635,6 +636,105 @@ class Registry:
                 "the object has been modified; please apply your changes to the latest "
                 "version and try again",
             ) from None
+        return Result(stored, warnings)
+
+    def update_pod(
+        self,
+        namespace: str,
+        name: str,
+        body: Any,
+        *,
+        field_validation: str = "Warn",
+        dry_run: bool = False,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+    ) -> Result:
+        """``PUT /api/v1/namespaces/{ns}/pods/{name}`` (``kubectl replace``): the update
+        handler, then the generic store's ``Update`` with the pod strategy.
+
+        1. decode per ``fieldValidation`` (400); the body's namespace and name must be the
+           request's (400, ``EnsureObjectNamespaceMatchesRequestNamespace``, ``checkName``);
+        2. the stored pod, else 404 (pods do not ``AllowCreateOnUpdate``);
+        3. defaults and the field manager (operation Update), as ``patch_pod``;
+        4. resourceVersion: none in the body is an unconditional update (the pod strategy
+           ``AllowUnconditionalUpdate``s), a stale one is 409 (``OptimisticLockErrorMsg``);
+        5. ``BeforeUpdate``: generation, uid, creationTimestamp and deletion fields kept
+           from the stored pod, ``PrepareForUpdate`` (status kept, generation bumped when
+           the spec changes), ``ValidatePodUpdate`` with the update options (422);
+        6. Pod Security admission on update (403, warnings); dryRun stops here;
+        7. store (an unchanged pod is not written).
+        """
+        _check_kind(body, "Pod")
+        checked, warnings = decode_body(body, Pod, "Pod", field_validation)
+        meta = _meta(checked)
+        check_namespace(meta, namespace)
+        check_name(meta, name)
+        try:
+            current = self.store.get("pods", namespace, name)
+        except NotFoundError:
+            raise st.not_found("pods", name) from None
+        obj = default_body(checked, self.gates, owned=True)
+        canonical_quantities(obj, Pod)
+        patching.track(current, obj, writer, self.clock())
+        meta = _meta(obj)
+        old_meta = current.get("metadata") or {}
+        meta["namespace"] = namespace
+        meta["name"] = name
+        conflict = st.conflict(
+            "pods",
+            name,
+            "the object has been modified; please apply your changes to the latest "
+            "version and try again",
+        )
+        if not meta.get("resourceVersion"):
+            meta["resourceVersion"] = old_meta.get("resourceVersion")
+        elif meta["resourceVersion"] != old_meta.get("resourceVersion"):
+            raise conflict
+        if "generation" in old_meta:
+            meta["generation"] = old_meta["generation"]
+        if not meta.get("uid") and "uid" in old_meta:
+            meta["uid"] = old_meta["uid"]
+        for key in ("creationTimestamp", "deletionTimestamp"):
+            if old_meta.get(key):
+                meta[key] = old_meta[key]
+        if meta.get("deletionGracePeriodSeconds") is None and (
+            old_meta.get("deletionGracePeriodSeconds") is not None
+        ):
+            meta["deletionGracePeriodSeconds"] = old_meta["deletionGracePeriodSeconds"]
+        obj["status"] = current.get("status") or {}
+        if obj.get("spec") != current.get("spec"):
+            meta["generation"] = int(old_meta.get("generation") or 0) + 1
+        old = build(current, Pod)
+        new = build(obj, Pod)
+        errors = validate_pod_update(new, old, options_for_update(new, old, self.gates))
+        if errors:
+            raise st.invalid("Pod", name, errors)
+        try:  # NamespaceLifecycle refuses creates only: a terminating namespace is fine
+            ns_labels = (self.store.get("namespaces", "", namespace).get("metadata") or {}).get(
+                "labels"
+            ) or {}
+        except NotFoundError:
+            ns_labels = {}
+        warnings += self._admitted(
+            validate_pod(
+                new,
+                namespace=namespace,
+                namespace_labels=ns_labels,
+                old_pod=old,
+                config=self.pod_security,
+            )
+        )
+        if dry_run:
+            return Result(obj, warnings)
+        if obj == current:
+            return Result(current, warnings)
+        try:
+            stored = self.store.update(
+                "pods", namespace, name, obj, old_meta.get("resourceVersion")
+            )
+        except NotFoundError:
+            raise st.not_found("pods", name) from None
+        except ConflictError:
+            raise conflict from None
         return Result(stored, warnings)
 
     # -- pods/status ----------------------------------------------------------------
