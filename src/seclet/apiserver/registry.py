@@ -290,7 +290,11 @@ class Registry:
         }
         for name in SYSTEM_NAMESPACES:
             if name not in existing:
-                self.store.create("namespaces", "", name, self._new_namespace(name, {}))
+                obj = self._new_namespace(name, {})
+                # kube-apiserver's own create: its entry owns the name label.
+                view = {**obj, "spec": {}, "status": {}}
+                patching.track(None, view, patching.Writer("kube-apiserver"), self.clock())
+                self.store.create("namespaces", "", name, obj)
 
     def _new_namespace(self, name: str, meta: JSONObject) -> JSONObject:
         labels = dict(meta.get("labels") or {})
