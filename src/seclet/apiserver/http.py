@@ -827,6 +827,7 @@ def make_app(
     for method in ("GET", "DELETE", "PATCH"):
         r.add_route(method, "/api/v1/namespaces/{name}", namespace_item)
         r.add_route(method, "/api/v1/namespaces/{namespace}/pods/{name}", pod_item)
+    r.add_route("PUT", "/api/v1/namespaces/{namespace}/pods/{name}", pod_item)  # replace
     r.add_route("GET", "/api/v1/namespaces/{namespace}/pods", pods_collection)
     r.add_route("POST", "/api/v1/namespaces/{namespace}/pods", pods_collection)
     pod_path = "/api/v1/namespaces/{namespace}/pods/{name}"
