@@ -117,3 +117,28 @@ def test_recursive_difference_removes_what_is_below() -> None:
     assert recursive_difference(s, frozenset({field_path("a", "b")})) == frozenset(
         {field_path("a", "d"), field_path("e")}
     )
+
+
+def test_sort_key_agrees_with_compare() -> None:
+    import functools
+
+    from seclet.api.managedfields.path import sort_key
+
+    elements = [
+        PathElement.field("b"),
+        PathElement.field("a"),
+        PathElement.key({"name": "x"}),
+        PathElement.key({"port": 443, "protocol": "udp"}),
+        PathElement.key({"port": 443}),
+        PathElement.of_value(True),
+        PathElement.of_value("aa"),
+        PathElement.of_value(2),
+        PathElement.of_value(1.5),
+        PathElement.of_value(None),
+        PathElement.of_value([1, 2]),
+        PathElement.at(3),
+        PathElement.at(1),
+    ]
+    assert sorted(elements, key=sort_key) == sorted(
+        elements, key=functools.cmp_to_key(PathElement.compare)
+    )

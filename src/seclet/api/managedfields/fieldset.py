@@ -13,7 +13,6 @@ Pure. Callers: ``typed``, ``updater``, ``fieldmanager``, tests.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Iterable, Iterator
 from typing import Any
 
@@ -23,12 +22,13 @@ from seclet.api.managedfields.path import (
     PathElementError,
     UnknownPathElementError,
     deserialize,
+    sort_key,
 )
 
 FieldSet = frozenset[Path]
 EMPTY: FieldSet = frozenset()
 
-_pe_key = functools.cmp_to_key(PathElement.compare)
+_pe_key = sort_key
 
 
 class FieldsError(ValueError):
