@@ -285,3 +285,26 @@ def test_pod_status_writes_record_the_subresource(apiserver: Running) -> None:
         },
         "subresource": "status",
     }
+
+
+def test_namespaces_created_by_kubectl_and_by_the_server(kubectl: Kubectl) -> None:
+    label_only = {"f:metadata": {"f:labels": {".": {}, "f:kubernetes.io/metadata.name": {}}}}
+    assert kubectl("create", "namespace", "n1").returncode == 0
+    assert _managed(kubectl, "namespace", "n1") == [
+        {
+            "apiVersion": "v1",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": label_only,
+            "manager": "kubectl-create",
+            "operation": "Update",
+        }
+    ]
+    assert _managed(kubectl, "namespace", "default") == [
+        {
+            "apiVersion": "v1",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": label_only,
+            "manager": "kube-apiserver",
+            "operation": "Update",
+        }
+    ]
