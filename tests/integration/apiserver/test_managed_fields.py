@@ -288,7 +288,7 @@ def test_pod_status_writes_record_the_subresource(apiserver: Running) -> None:
 
 
 def test_namespaces_created_by_kubectl_and_by_the_server(kubectl: Kubectl) -> None:
-    label_only = {"f:metadata": {"f:labels": {".": {}, "f:kubernetes.io/metadata.name": {}}}}
+    label_only: dict[str, Any] = {"f:metadata": {"f:labels": {".": {}, "f:kubernetes.io/metadata.name": {}}}}
     assert kubectl("create", "namespace", "n1").returncode == 0
     assert _managed(kubectl, "namespace", "n1") == [
         {
