@@ -11,7 +11,8 @@ no node, terminal pods and grace 0; a later DELETE may only shorten the grace),
 ``pods/status`` updates and patches (status, labels and annotations only), event
 creation (core/v1, ``involvedObject.namespace`` checked), deletes of nodes and events
 (Success Status), namespace deletion with its content, patches (merge, JSON,
-strategic, apply) followed by update validation, and list/watch with label and field
+strategic, apply) and pod updates (PUT, ``update_pod``) followed by update validation
+(``ValidatePodUpdate`` with the update options), and list/watch with label and field
 selectors (nodes, events and leases are written by the kubelet into the store). Every refusal is a
 ``seclet.apiserver.status.APIError``; successes are ``Result`` (object + warnings).
 The clock and uid source are injected. Callers: ``seclet.apiserver.http``, tests.
