@@ -141,3 +141,22 @@ def test_patch_adding_a_scheduling_gate(kubectl: Kubectl, tmp_path: Path) -> Non
         'The Pod "p" is invalid: spec.schedulingGates[0].name: Forbidden: only deletion is '
         "allowed, but found new scheduling gate 'foo'\n"
     )
+
+
+def test_replace_raw_with_another_name_or_namespace(kubectl: Kubectl, tmp_path: Path) -> None:
+    _created(kubectl, tmp_path)
+    url = "/api/v1/namespaces/default/pods/p"
+    other_name = _write(tmp_path, POD.replace("name: p", "name: q"), "q.yaml")
+    out = kubectl("replace", "--raw", url, "-f", str(other_name))
+    assert out.returncode == 1
+    assert out.stderr == (
+        "Error from server (BadRequest): the name of the object (q) does not match the name "
+        "on the URL (p)\n"
+    )
+    other_ns = _write(tmp_path, POD.replace("name: p", "name: p\n  namespace: kube-system"))
+    out = kubectl("replace", "--raw", url, "-f", str(other_ns))
+    assert out.returncode == 1
+    assert out.stderr == (
+        "Error from server (BadRequest): the namespace of the provided object does not match "
+        "the namespace sent on the request\n"
+    )
