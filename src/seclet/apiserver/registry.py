@@ -658,7 +658,8 @@ class Registry:
 
         1. decode per ``fieldValidation`` (400); the body's namespace and name must be the
            request's (400, ``EnsureObjectNamespaceMatchesRequestNamespace``, ``checkName``);
-        2. the stored pod, else 404 (pods do not ``AllowCreateOnUpdate``);
+        2. a uid in the body is a storage precondition (409 ``Precondition failed: UID
+           in precondition: ...``); the stored pod, else 404 (no ``AllowCreateOnUpdate``);
         3. defaults and the field manager (operation Update), as ``patch_pod``;
         4. resourceVersion: none in the body is an unconditional update (the pod strategy
            ``AllowUnconditionalUpdate``s), a stale one is 409 (``OptimisticLockErrorMsg``);
@@ -674,9 +675,21 @@ class Registry:
         check_namespace(meta, namespace)
         check_name(meta, name)
         try:
-            current = self.store.get("pods", namespace, name)
+            current: JSONObject | None = self.store.get("pods", namespace, name)
         except NotFoundError:
-            raise st.not_found("pods", name) from None
+            current = None
+        uid = meta.get("uid")
+        if uid:  # DefaultUpdatedObjectInfo.Preconditions: the body's uid, checked by storage
+            stored_uid = ((current or {}).get("metadata") or {}).get("uid") or ""
+            if uid != stored_uid:
+                raise st.conflict(
+                    "pods",
+                    name,
+                    f"Precondition failed: UID in precondition: {uid}, "
+                    f"UID in object meta: {stored_uid}",
+                )
+        if current is None:
+            raise st.not_found("pods", name)
         obj = default_body(checked, self.gates, owned=True)
         canonical_quantities(obj, Pod)
         patching.track(current, obj, writer, self.clock())

@@ -160,3 +160,20 @@ def test_replace_raw_with_another_name_or_namespace(kubectl: Kubectl, tmp_path: 
         "Error from server (BadRequest): the namespace of the provided object does not match "
         "the namespace sent on the request\n"
     )
+
+
+def test_replace_with_the_uid_of_a_deleted_pod(kubectl: Kubectl, tmp_path: Path) -> None:
+    old = _created(kubectl, tmp_path)
+    gone = kubectl("delete", "pod", "p")
+    assert gone.returncode == 0, gone.stderr
+    new = _created(kubectl, tmp_path)
+    old_meta, new_meta = old["metadata"], new["metadata"]
+    assert isinstance(old_meta, dict) and isinstance(new_meta, dict)
+    path = _write(tmp_path, yaml.safe_dump(old))
+    out = kubectl("replace", "-f", str(path))
+    assert out.returncode == 1
+    assert out.stderr == (
+        f'Error from server (Conflict): error when replacing "{path}": Operation cannot be '
+        f'fulfilled on pods "p": Precondition failed: UID in precondition: {old_meta["uid"]}, '
+        f"UID in object meta: {new_meta['uid']}\n"
+    )
