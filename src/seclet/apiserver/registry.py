@@ -610,6 +610,15 @@ class Registry:
         for key in ("uid", "creationTimestamp", "generation", "namespace", "name"):
             if key in old_meta:
                 meta[key] = old_meta[key]
+        if not meta.get("resourceVersion"):  # a patch removing it: an unconditional update
+            meta["resourceVersion"] = old_meta.get("resourceVersion")
+        elif meta["resourceVersion"] != old_meta.get("resourceVersion"):
+            raise st.conflict(
+                "pods",
+                name,
+                "the object has been modified; please apply your changes to the latest "
+                "version and try again",
+            )
         obj["status"] = current.get("status") or {}
         old = build(current, Pod)
         new = build(obj, Pod)

@@ -177,3 +177,17 @@ def test_replace_with_the_uid_of_a_deleted_pod(kubectl: Kubectl, tmp_path: Path)
         f'fulfilled on pods "p": Precondition failed: UID in precondition: {old_meta["uid"]}, '
         f"UID in object meta: {new_meta['uid']}\n"
     )
+
+
+def test_patch_with_a_stale_or_removed_resource_version(kubectl: Kubectl, tmp_path: Path) -> None:
+    _created(kubectl, tmp_path)
+    stale = '{"metadata":{"resourceVersion":"1"},"spec":{"activeDeadlineSeconds":30}}'
+    out = kubectl("patch", "pod", "p", "-p", stale)
+    assert out.returncode == 1
+    assert out.stderr == (
+        'Error from server (Conflict): Operation cannot be fulfilled on pods "p": the object '
+        "has been modified; please apply your changes to the latest version and try again\n"
+    )
+    removed = '[{"op":"remove","path":"/metadata/resourceVersion"}]'
+    out = kubectl("patch", "pod", "p", "--type=json", "-p", removed)
+    assert (out.returncode, out.stdout) == (0, "pod/p patched (no change)\n"), out.stderr
