@@ -45,6 +45,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any
 
 from seclet.api import storagehelpers as sh
+from seclet.api.managedfields import record_update
 from seclet.controllers import writes
 from seclet.controllers.clock import Clock, rfc3339
 from seclet.controllers.events import NORMAL, WARNING, EventRecorder, object_reference
@@ -66,6 +67,15 @@ def claim_ref(obj: Mapping[str, Any]) -> JSONObject:
 
 def volume_ref(obj: Mapping[str, Any]) -> JSONObject:
     return object_reference(obj, "PersistentVolume")
+
+
+def _tracked(live: JSONObject, out: JSONObject, now: float, subresource: str = "") -> JSONObject:
+    """``out`` with kube-controller-manager's managedFields entry for this write (its
+    status writes go to the ``status`` subresource)."""
+    out["metadata"] = dict(out.get("metadata") or {})
+    return record_update(
+        live, out, manager="kube-controller-manager", now=now, subresource=subresource
+    )
 
 
 def _set_status(obj: JSONObject, **fields: Any) -> JSONObject:
@@ -267,7 +277,7 @@ class PersistentVolumeController:
             return False
         out = copy.deepcopy(claim)
         out.setdefault("spec", {})["storageClassName"] = sh.meta(default).get("name", "")
-        writes.update(self.store, "persistentvolumeclaims", out)
+        writes.update(self.store, "persistentvolumeclaims", _tracked(claim, out, self.clock.now()))
         return True
 
     def _emit_delay_binding_event(self, claim: JSONObject) -> None:
@@ -312,6 +322,7 @@ class PersistentVolumeController:
             out = copy.deepcopy(claim)
             sh.set_annotation(out, sh.ANN_BETA_STORAGE_PROVISIONER, provisioner)
             sh.set_annotation(out, sh.ANN_STORAGE_PROVISIONER, provisioner)
+            _tracked(claim, out, self.clock.now())
             stored = writes.update(self.store, "persistentvolumeclaims", out)
             if stored is not None:
                 claim = stored
@@ -356,6 +367,7 @@ class PersistentVolumeController:
             return claim
         out = copy.deepcopy(claim)
         out["status"] = new
+        _tracked(claim, out, self.clock.now(), "status")
         stored = writes.update(self.store, "persistentvolumeclaims", out)
         return stored if stored is not None else out
 
@@ -379,6 +391,7 @@ class PersistentVolumeController:
             message=message or None,
             lastPhaseTransitionTime=rfc3339(self.clock.now()),
         )
+        _tracked(volume, out, self.clock.now(), "status")
         stored = writes.update(self.store, "persistentvolumes", out)
         return stored if stored is not None else out
 
@@ -449,6 +462,7 @@ class PersistentVolumeController:
         else:
             out["spec"]["claimRef"] = dict(out["spec"]["claimRef"])
             out["spec"]["claimRef"].pop("uid", None)
+        _tracked(volume, out, self.clock.now())
         stored = writes.update(self.store, "persistentvolumes", out)
         if stored is not None:
             self._update_volume_phase(stored, "Available")
@@ -525,6 +539,7 @@ class PersistentVolumeController:
         (volumeName + annotations, then phase Bound with capacity/accessModes)."""
         new_volume, dirty = sh.bind_volume_to_claim(volume, claim)
         if dirty:
+            _tracked(volume, new_volume, self.clock.now())
             stored = writes.update(self.store, "persistentvolumes", new_volume)
             volume = stored if stored is not None else new_volume
         volume = self._update_volume_phase(volume, "Bound")
@@ -546,5 +561,6 @@ class PersistentVolumeController:
             dirty = True
         if not dirty:
             return claim
+        _tracked(claim, out, self.clock.now())
         stored = writes.update(self.store, "persistentvolumeclaims", out)
         return stored if stored is not None else out
