@@ -472,6 +472,7 @@ class Binder:
         for pv, claim in decision.static:
             new, dirty = sh.bind_volume_to_claim(pv, claim)
             if dirty:
+                record_update(pv, new, manager="kube-scheduler", now=self.clock.now())
                 with contextlib.suppress(StoreError):
                     self.store.update(
                         "persistentvolumes", "", str(sh.meta(pv).get("name", "")), new,
@@ -480,6 +481,7 @@ class Binder:
         for claim in decision.provision:
             new = copy.deepcopy(claim)
             sh.set_annotation(new, sh.ANN_SELECTED_NODE, self.node_name)
+            record_update(claim, new, manager="kube-scheduler", now=self.clock.now())
             m = sh.meta(claim)
             with contextlib.suppress(StoreError):
                 self.store.update(
