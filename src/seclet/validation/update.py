@@ -6,7 +6,8 @@ error order of the 422 follows them):
 
 1. ``ValidateObjectMetaUpdate``: no new finalizers on an object being deleted, a
    resourceVersion, no generation decrement, name/namespace/uid/creationTimestamp/
-   deletionTimestamp/deletionGracePeriodSeconds immutable ("field is immutable");
+   deletionTimestamp/deletionGracePeriodSeconds immutable ("field is immutable"),
+   labels, annotations, owner references (managedFields are not re-validated here);
 2. ``validatePodMetadataAndSpec`` of the new pod (as on create);
 3. ``ValidatePodSpecificAnnotationUpdates``: AppArmor beta and mirror-pod annotations
    may not be added, changed or removed; then the pod-specific annotation checks;
@@ -57,6 +58,11 @@ from seclet.validation.annotations import (
 )
 from seclet.validation.containers import image_has_outer_space
 from seclet.validation.names import inclusive_range_error
+from seclet.validation.objectmeta import (
+    _validate_owner_references,
+    validate_annotations,
+    validate_labels,
+)
 from seclet.validation.options import PodValidationOptions
 from seclet.validation.pod import validate_pod_metadata_and_spec
 from seclet.validation.podspec import _validate_tolerations
@@ -116,6 +122,11 @@ def validate_object_meta_update(
         value = getattr(new, name)
         if value != getattr(old, name):
             errs.append(invalid(path.child(name), value, FIELD_IMMUTABLE))
+    # labels, annotations and owner references again (ValidateObjectMeta repeats them)
+    errs.extend(validate_labels(new.labels, path.child("labels")))
+    errs.extend(validate_annotations(new.annotations, path.child("annotations")))
+    if new.ownerReferences:
+        errs.extend(_validate_owner_references(new.ownerReferences, path.child("ownerReferences")))
     return errs
 
 

@@ -394,6 +394,18 @@ CASES: list[tuple[str, dict[str, Any], dict[str, Any], list[str]]] = [
         ],
     ),
     (
+        "invalid label value: ValidateObjectMetaUpdate, then ValidateObjectMeta",
+        BASE,
+        _with(BASE, "metadata.labels", {"a": "-bad-"}),
+        [
+            'metadata.labels: Invalid value: "-bad-": a valid label must be an empty string or '
+            "consist of alphanumeric characters, '-', '_' or '.', and must start and end with an "
+            "alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for "
+            "validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')"
+        ]
+        * 2,
+    ),
+    (
         "deletionTimestamp set by an update",
         BASE,
         _with(BASE, "metadata.deletionTimestamp", "2026-01-01T00:00:00Z"),
