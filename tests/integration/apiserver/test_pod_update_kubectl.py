@@ -191,3 +191,17 @@ def test_patch_with_a_stale_or_removed_resource_version(kubectl: Kubectl, tmp_pa
     removed = '[{"op":"remove","path":"/metadata/resourceVersion"}]'
     out = kubectl("patch", "pod", "p", "--type=json", "-p", removed)
     assert (out.returncode, out.stdout) == (0, "pod/p patched (no change)\n"), out.stderr
+
+
+def test_replace_with_an_unknown_field(kubectl: Kubectl, tmp_path: Path) -> None:
+    _created(kubectl, tmp_path)
+    path = _write(tmp_path, POD.replace("spec:\n", "spec:\n  foo: 1\n"))
+    out = kubectl("replace", "-f", str(path))
+    assert out.returncode == 1
+    assert out.stderr == (
+        f'Error from server (BadRequest): error when replacing "{path}": Pod in version "v1" '
+        'cannot be handled as a Pod: strict decoding error: unknown field "spec.foo"\n'
+    )
+    lenient = kubectl("replace", "--validate=warn", "-f", str(path))
+    assert (lenient.returncode, lenient.stdout) == (0, "pod/p replaced\n"), lenient.stderr
+    assert lenient.stderr == 'Warning: unknown field "spec.foo"\n'
