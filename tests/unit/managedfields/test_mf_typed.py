@@ -90,3 +90,26 @@ def test_validate_names_undeclared_fields_and_unkeyed_items() -> None:
         'all key fields ["name"] (and doesn\'t have default values for any key fields)',
         "errors:",
     ]
+
+
+def test_node_conditions_are_keyed_by_type() -> None:
+    node = root_ref("v1", "Node")
+    value = {
+        "metadata": {"name": "n"},
+        "status": {
+            "conditions": [{"type": "Ready", "status": "True"}],
+            "images": [{"names": ["a"]}],
+        },
+    }
+    assert to_fields_v1(to_field_set(value, node)) == {
+        "f:metadata": {"f:name": {}},
+        "f:status": {
+            ".": {},
+            # Deduced maps declare no fields: every key is a member too.
+            "f:conditions": {
+                ".": {},
+                'k:{"type":"Ready"}': {".": {}, "f:status": {}, "f:type": {}},
+            },
+            "f:images": {},
+        },
+    }

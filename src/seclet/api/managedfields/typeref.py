@@ -8,7 +8,9 @@ maps and structs are one leaf. ``TypeRef`` says which, built from the models'
 k8s.io/api core/v1 and apimachinery meta/v1 and ``PodSpec.nodeSelector``
 (``+mapType=atomic``) are listed here since the models do not carry the marker.
 Kinds without a model (Namespace, Node, Event, Lease) walk as upstream's *deduced*
-type (maps granular, lists atomic) with ``metadata`` typed as ObjectMeta.
+type (maps granular, lists atomic) with ``metadata`` typed as ObjectMeta, an Event's
+object references atomic and the conditions/addresses of Node and Namespace status
+keyed by ``type``.
 Pure. Callers: ``typed``, ``fieldmanager``.
 """
 
@@ -68,6 +70,7 @@ class TypeRef:
     atomic: bool = False
     typed_metadata: bool = False
     root_kind: str = ""
+    where: tuple[str, ...] = ()
 
     def is_leaf_kind(self) -> bool:
         return (
@@ -116,6 +119,14 @@ ROOT_FIELDS: Final = {
     "Event": {"involvedObject": "ObjectReference", "related": "ObjectReference"},
 }
 """Typed fields of deduced roots (an Event's object references are atomic)."""
+KEYED_LISTS: Final[dict[tuple[str, tuple[str, ...]], tuple[str, ...]]] = {
+    ("Node", ("status", "conditions")): ("type",),
+    ("Node", ("status", "addresses")): ("type",),
+    ("Namespace", ("status", "conditions")): ("type",),
+}
+"""Lists of deduced kinds that upstream's schema keys (``+listType=map``); the
+deduced type would make them atomic."""
+_KEYED_KINDS: Final = frozenset(kind for kind, _ in KEYED_LISTS)
 
 
 def _root_field(ref: TypeRef, name: str) -> type | None:
@@ -142,6 +153,13 @@ def field_ref(ref: TypeRef, name: str) -> TypeRef:
         cls = _root_field(ref, name)
         if cls is not None:
             return struct_ref(cls)
+    if ref.kind == DEDUCED and ref.root_kind in _KEYED_KINDS:
+        where = (*ref.where, name)
+        below = TypeRef(DEDUCED, root_kind=ref.root_kind, where=where)
+        keys = KEYED_LISTS.get((ref.root_kind, where))
+        if keys:
+            return TypeRef(LIST, elem=below, list_type="map", keys=keys)
+        return below
     return DEDUCED_REF
 
 
