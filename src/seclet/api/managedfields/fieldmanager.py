@@ -101,6 +101,7 @@ _ZERO: Final[Mapping[str, JSONObject]] = {
     "PersistentVolume": {"spec": {}, "status": {}},
     "PersistentVolumeClaim": {"spec": {}, "status": {}},
     "Event": {"involvedObject": {}, "source": {}},
+    "Lease": {"spec": {}},
 }
 """What Go's zero value of each kind serialises to besides ``metadata`` (the live
 object of a create: fields present there are not "added" as maps)."""
