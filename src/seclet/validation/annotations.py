@@ -1,6 +1,8 @@
 """Pod-specific annotations and their agreement with the security fields.
 
-Role: ``ValidatePodSpecificAnnotations`` (mirror-pod annotation, pod-deletion-cost,
+Role: ``ValidatePodSpecificAnnotations`` (mirror-pod annotation, the tolerations
+annotation ``scheduler.alpha.kubernetes.io/tolerations`` decoded as Go's
+``encoding/json`` decodes it (``gojson``), pod-deletion-cost,
 seccomp annotation format ``ValidateSeccompPodAnnotations``, AppArmor annotation
 format and container existence ``ValidateAppArmorPodAnnotations``) and the
 create-time consistency checks ``validateSeccompAnnotationsAndFields`` and
@@ -16,6 +18,8 @@ from collections.abc import Mapping
 
 from seclet.api import models
 from seclet.api.field import ErrorList, FieldError, Path, forbidden, go_quote, invalid
+from seclet.validation import gojson
+from seclet.validation.podspec import validate_tolerations
 from seclet.validation.profiles import validate_local_descending_path
 from seclet.validation.windows import container_lists
 
@@ -24,6 +28,7 @@ SECCOMP_CONTAINER_PREFIX = "container.seccomp.security.alpha.kubernetes.io/"
 APPARMOR_CONTAINER_PREFIX = "container.apparmor.security.beta.kubernetes.io/"
 MIRROR_POD_KEY = "kubernetes.io/config.mirror"
 POD_DELETION_COST_KEY = "controller.kubernetes.io/pod-deletion-cost"
+TOLERATIONS_KEY = "scheduler.alpha.kubernetes.io/tolerations"
 
 
 def validate_seccomp_profile_annotation(value: str, path: Path) -> ErrorList:
@@ -80,6 +85,20 @@ def validate_apparmor_pod_annotations(
     return errs
 
 
+def validate_tolerations_in_pod_annotations(
+    annotations: Mapping[str, str], path: Path
+) -> ErrorList:
+    """``ValidateTolerationsInPodAnnotations``: the annotation decoded as Go's
+    ``encoding/json`` decodes ``[]core.Toleration`` (its error: Invalid at ``path``
+    with the annotation's key as the value), then ``ValidateTolerations`` at
+    ``path.<key>``."""
+    decoded, problem = gojson.tolerations(annotations[TOLERATIONS_KEY])
+    if problem is not None:
+        return ErrorList([invalid(path, TOLERATIONS_KEY, problem)])
+    tolerations = tuple(models.Toleration(**t) for t in decoded)
+    return validate_tolerations(tolerations, path.child(TOLERATIONS_KEY))
+
+
 def _is_int32(text: str) -> bool:
     """``strconv.ParseInt(text, 10, 32)`` succeeds."""
     body = text[1:] if text[:1] in ("+", "-") else text
@@ -94,7 +113,7 @@ def validate_pod_specific_annotations(
     path: Path,
     allow_invalid_pod_deletion_cost: bool,
 ) -> ErrorList:
-    """``ValidatePodSpecificAnnotations`` (tolerations annotation: not supported here)."""
+    """``ValidatePodSpecificAnnotations``."""
     errs = ErrorList()
     if not annotations:
         return errs
@@ -106,6 +125,8 @@ def validate_pod_specific_annotations(
                 "must set spec.nodeName if mirror pod annotation is set",
             )
         )
+    if annotations.get(TOLERATIONS_KEY):
+        errs.extend(validate_tolerations_in_pod_annotations(annotations, path))
     if not allow_invalid_pod_deletion_cost and POD_DELETION_COST_KEY in annotations:
         cost = annotations[POD_DELETION_COST_KEY]
         if not _is_int32(cost):

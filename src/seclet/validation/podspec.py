@@ -115,15 +115,15 @@ def _comparison_value_errors(value: str, path: Path) -> ErrorList:
     return errs
 
 
-def _validate_tolerations(
-    tolerations: tuple[models.Toleration, ...], spec_path: Path, allow_comparison: bool = False
+def validate_tolerations(
+    tolerations: tuple[models.Toleration, ...], path: Path, allow_comparison: bool = False
 ) -> ErrorList:
-    """``ValidateTolerations``; a valid toleration builds no path."""
+    """``ValidateTolerations`` of the list at ``path``; a valid toleration builds no path."""
     errs = ErrorList()
     for i, t in enumerate(tolerations):
         if _toleration_ok(t):
             continue
-        ipath = spec_path.child("tolerations").index(i)
+        ipath = path.index(i)
         key = t.key or ""
         op = t.operator or ""
         effect = t.effect or ""
@@ -172,9 +172,9 @@ def _validate_tolerations(
 
 
 def _toleration_ok(t: models.Toleration) -> bool:
-    """No rule of ``_validate_tolerations`` fires for ``t`` (so no path is built).
+    """No rule of ``validate_tolerations`` fires for ``t`` (so no path is built).
 
-    Mirrors the rules of ``_validate_tolerations`` one for one; keep the two in step."""
+    Mirrors the rules of ``validate_tolerations`` one for one; keep the two in step."""
     key = t.key or ""
     op = t.operator or ""
     effect = t.effect or ""
@@ -417,8 +417,10 @@ def validate_pod_spec(spec: models.PodSpec, path: Path, opts: PodValidationOptio
         )
     if spec.tolerations:
         errs.extend(
-            _validate_tolerations(
-                spec.tolerations, path, opts.allow_taint_toleration_comparison_operators
+            validate_tolerations(
+                spec.tolerations,
+                path.child("tolerations"),
+                opts.allow_taint_toleration_comparison_operators,
             )
         )
     for i, alias in enumerate(spec.hostAliases):

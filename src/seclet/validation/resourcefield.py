@@ -59,9 +59,7 @@ def validate_resource_field_selector(
         errs.append(required(path.child("containerName")))
     elif not resource:
         errs.append(required(path.child("resource")))
-    elif resource not in CONTAINER_RESOURCE_FIELDS and not resource.startswith(
-        _HUGEPAGES_PREFIXES
-    ):
+    elif resource not in CONTAINER_RESOURCE_FIELDS and not resource.startswith(_HUGEPAGES_PREFIXES):
         errs.append(not_supported(path.child("resource"), resource, CONTAINER_RESOURCE_FIELDS))
     errs.extend(_divisor(resource, selector.divisor, path))
     return errs

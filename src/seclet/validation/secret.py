@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 
 from seclet.api import models
 from seclet.api.field import ErrorList, Path, forbidden, invalid, required, too_long
+from seclet.validation import gojson
 from seclet.validation.configmap import IMMUTABLE_MSG, MAX_SECRET_SIZE
 from seclet.validation.names import is_config_map_key
 from seclet.validation.objectmeta import validate_object_meta
@@ -43,40 +43,6 @@ def _bytes(value: str) -> bytes:
         return base64.b64decode(value, validate=False)
     except (binascii.Error, ValueError):
         return value.encode()
-
-
-def go_json_object_error(raw: bytes) -> str | None:
-    """``json.Unmarshal(raw, &map[string]interface{}{})``'s error text, or None."""
-    try:
-        text = raw.decode()
-        value = json.loads(text)
-    except UnicodeDecodeError:
-        return "invalid character looking for beginning of value"
-    except json.JSONDecodeError as exc:
-        if not text.strip():
-            return "unexpected end of JSON input"
-        if exc.msg.startswith("Expecting value") and exc.pos >= len(text.rstrip()):
-            return "unexpected end of JSON input"
-        bad = text[exc.pos : exc.pos + 1] if exc.pos < len(text) else ""
-        if not bad:
-            return "unexpected end of JSON input"
-        if exc.msg.startswith("Extra data"):
-            return f"invalid character {_go_char(bad)} after top-level value"
-        return f"invalid character {_go_char(bad)} looking for beginning of value"
-    if not isinstance(value, dict):
-        kind = {list: "array", str: "string", bool: "bool"}.get(type(value), "number")
-        if value is None:
-            return None
-        return f"json: cannot unmarshal {kind} into Go value of type map[string]interface {{}}"
-    return None
-
-
-def _go_char(c: str) -> str:
-    if c == "'":
-        return "'\\''"
-    if c == '"':
-        return "'\"'"
-    return f"'{c}'"
 
 
 def validate_secret(secret: models.Secret) -> ErrorList:
@@ -103,7 +69,7 @@ def validate_secret(secret: models.Secret) -> ErrorList:
         if key not in secret.data:
             errs.append(required(data_path.key(key)))
         else:
-            problem = go_json_object_error(_bytes(secret.data[key]))
+            problem = gojson.object_error(_bytes(secret.data[key]))
             if problem is not None:
                 errs.append(invalid(data_path.key(key), REDACTED, problem))
     elif kind == BASIC_AUTH:

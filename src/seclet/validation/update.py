@@ -65,7 +65,7 @@ from seclet.validation.objectmeta import (
 )
 from seclet.validation.options import PodValidationOptions
 from seclet.validation.pod import validate_pod_metadata_and_spec
-from seclet.validation.podspec import _validate_tolerations
+from seclet.validation.podspec import validate_tolerations
 
 FIELD_IMMUTABLE = "field is immutable"
 MAX_INT32 = 2**31 - 1
@@ -212,7 +212,9 @@ def validate_only_added_tolerations(
                 )
             )
             return errs
-    errs.extend(_validate_tolerations(tuple(new), spec_path, allow_comparison_operators))
+    errs.extend(
+        validate_tolerations(tuple(new), spec_path.child("tolerations"), allow_comparison_operators)
+    )
     return errs
 
 

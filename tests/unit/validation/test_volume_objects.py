@@ -307,7 +307,7 @@ def test_persistent_volume_node_affinity_is_validate_node_selector() -> None:
         "spec.nodeAffinity.required.nodeSelectorTerms[0].matchFields[0].key: "
         'Invalid value: "spec.x": not a valid field selector key',
         "spec.nodeAffinity.required.nodeSelectorTerms[1].matchFields[0].values[0]: "
-        "Invalid value: \"A_b\": a lowercase RFC 1123 subdomain must consist of lower case "
+        'Invalid value: "A_b": a lowercase RFC 1123 subdomain must consist of lower case '
         "alphanumeric characters, '-' or '.', and must start and end with an alphanumeric "
         "character (e.g. 'example.com', regex used for validation is "
         "'[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')",
