@@ -210,8 +210,10 @@ class Number:
 
 
 def _load(data: bytes) -> Any:
-    """Valid JSON (``syntax_error`` said so) with numbers kept as ``Number``."""
-    return json.loads(data, parse_int=Number, parse_float=Number)
+    """Valid JSON (``syntax_error`` said so) with numbers kept as ``Number``; invalid
+    UTF-8 inside strings becomes U+FFFD, as Go's decoder replaces it."""
+    text = data.decode("utf-8", errors="replace")
+    return json.loads(text, parse_int=Number, parse_float=Number)
 
 
 def _kind(value: Any) -> str:

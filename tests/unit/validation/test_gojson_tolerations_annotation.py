@@ -129,6 +129,8 @@ def test_tolerations_decode_as_go(
         (b"[]", "json: cannot unmarshal array into Go value of type map[string]interface {}"),
         (b"1", "json: cannot unmarshal number into Go value of type map[string]interface {}"),
         (b"{", "unexpected end of JSON input"),
+        (b'{"a": "\xff\xfe"}', None),
+        (b"\xff", "invalid character '\u00ff' looking for beginning of value"),
     ],
 )
 def test_object_errors(data: bytes, text: str | None) -> None:
