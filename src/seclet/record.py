@@ -24,7 +24,10 @@ other, so it sits below both, over the store.
   ``reportingInstance`` ``<component>-<host>``; a series is marked on the stored event
   by ``series`` (the caller decides when, as the scheduler does).
 Writes go straight to the store (the kubelet and controllers are embedded, as in
-k3s); a failed write drops the event, as the broadcaster does after its retries.
+k3s); a failed write drops the event, as the broadcaster does after its retries. As
+client-go's broadcaster records from its own goroutine, a core v1 event observed
+inside the event loop is correlated and written once the caller yields (in order),
+so recording never lengthens the caller's path (a pod start, a status write).
 Core v1 events carry the managedFields entry their POST/PATCH would get upstream
 (manager ``kubelet``, ``kube-scheduler`` or ``kube-controller-manager``).
 Callers: seclet.kubelet.events, seclet.controllers.events, seclet.kubelet.binder.
@@ -32,8 +35,9 @@ Callers: seclet.kubelet.events, seclet.controllers.events, seclet.kubelet.binder
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -166,8 +170,36 @@ class EventRecorder:
         """``EventAggregator``: aggregate key -> the messages seen in the interval."""
         self._spam: _LRU[tuple[str, ...], _TokenBucket] = _LRU(cache_entries)
         """``EventSourceObjectSpamFilter``: source + object -> its token bucket."""
+        self._pending: deque[tuple[JSONObject, str, str, str, float]] = deque()
+        """Events observed inside the loop, not recorded yet (``event``)."""
 
     def event(self, involved: JSONObject, type_: str, reason: str, message: str) -> None:
+        """Record one core v1 event observed now: inside an event loop, queued and
+        recorded once the caller yields (as client-go's broadcaster records from its
+        own goroutine, off the caller's path), in the order they came; elsewhere at
+        once."""
+        now = self.clock.now()
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            self._record(dict(involved), type_, reason, message, now)
+            return
+        self._pending.append((dict(involved), type_, reason, message, now))
+        if len(self._pending) == 1:
+            loop.call_soon(self._drain)
+
+    def _drain(self) -> None:
+        while self._pending:
+            self._record(*self._pending[0])
+            self._pending.popleft()
+
+    def flush(self) -> None:
+        """Record the queued events now (before a shutdown, or a test's look)."""
+        self._drain()
+
+    def _record(
+        self, involved: JSONObject, type_: str, reason: str, message: str, now: float
+    ) -> None:
         """Record one core v1 event, as ``recordToSink`` does with ``EventCorrelate``.
 
         Steps:
@@ -184,7 +216,6 @@ class EventRecorder:
            one's count, lastTimestamp and message (created again if it is gone);
            the written event's own key then remembers it (``UpdateState``).
         """
-        now = self.clock.now()
         uid = str(involved.get("uid", ""))
         obj = (
             str(involved.get("kind", "")),
