@@ -193,10 +193,6 @@ class EventRecorder:
             self._record(*self._pending[0])
             self._pending.popleft()
 
-    def flush(self) -> None:
-        """Record the queued events now (before a shutdown, or a test's look)."""
-        self._drain()
-
     def _record(
         self, involved: JSONObject, type_: str, reason: str, message: str, now: float
     ) -> None:
