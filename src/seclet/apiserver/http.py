@@ -446,6 +446,7 @@ async def namespaces_collection(request: web.Request) -> web.StreamResponse:
         result = _registry(request).create_namespace(
             await _body(request),
             field_validation=_field_validation(request),
+            dry_run=_dry_run(request),
             writer=_writer(request, "CreateOptions"),
         )
         return _object_response(request, "namespaces", result, 201)
@@ -462,12 +463,22 @@ async def namespace_item(request: web.Request) -> web.StreamResponse:
         return _object_response(
             request, "namespaces", registry.delete_namespace(name, _dict(options))
         )
+    if request.method == "PUT":  # kubectl replace: an update, not a patch
+        result = registry.update_namespace(
+            name,
+            await _body(request),
+            field_validation=_field_validation(request),
+            dry_run=_dry_run(request),
+            writer=_writer(request, "UpdateOptions"),
+        )
+        return _object_response(request, "namespaces", result)
     patch_type = _patch_type(request)
     result = registry.patch_namespace(
         name,
         patch_type,
         await _body(request),
         field_validation=_field_validation(request),
+        dry_run=_dry_run(request),
         writer=_writer(request, "PatchOptions", patch_type),
     )
     return _object_response(request, "namespaces", result)
@@ -528,6 +539,7 @@ async def pod_item(request: web.Request) -> web.StreamResponse:
         patch_type,
         await _body(request),
         field_validation=_field_validation(request),
+        dry_run=_dry_run(request),
         writer=_writer(request, "PatchOptions", patch_type),
     )
     return _object_response(request, "pods", result)
@@ -828,6 +840,7 @@ def make_app(
         r.add_route(method, "/api/v1/namespaces/{name}", namespace_item)
         r.add_route(method, "/api/v1/namespaces/{namespace}/pods/{name}", pod_item)
     r.add_route("PUT", "/api/v1/namespaces/{namespace}/pods/{name}", pod_item)  # replace
+    r.add_route("PUT", "/api/v1/namespaces/{name}", namespace_item)
     r.add_route("GET", "/api/v1/namespaces/{namespace}/pods", pods_collection)
     r.add_route("POST", "/api/v1/namespaces/{namespace}/pods", pods_collection)
     pod_path = "/api/v1/namespaces/{namespace}/pods/{name}"

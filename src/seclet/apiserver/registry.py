@@ -573,10 +573,12 @@ class Registry:
         patch_body: Any,
         *,
         field_validation: str = "Warn",
+        dry_run: bool = False,
         writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         """``PATCH``: the patched pod, strictly decoded, validated as an update; an
-        apply is server-side apply (on a missing pod: applied to an empty one, created)."""
+        apply is server-side apply (on a missing pod: applied to an empty one, created).
+        ``dry_run``: everything but the write (the answer is the pod as it would be)."""
         try:
             current = self.store.get("pods", namespace, name)
         except NotFoundError:
@@ -591,7 +593,11 @@ class Registry:
                 )
                 _meta(created).setdefault("name", name)
                 return self.create_pod(
-                    namespace, created, field_validation=field_validation, applied=True
+                    namespace,
+                    created,
+                    field_validation=field_validation,
+                    dry_run=dry_run,
+                    applied=True,
                 )
             raise st.not_found("pods", name) from None
         if patch_type == patching.APPLY:
@@ -637,6 +643,8 @@ class Registry:
         )
         if obj.get("spec") != current.get("spec"):
             meta["generation"] = int(old_meta.get("generation") or 1) + 1
+        if dry_run:
+            return Result(obj, warnings)
         if obj == current:
             return Result(current, warnings)
         try:
@@ -1008,6 +1016,7 @@ class Registry:
         body: Any,
         *,
         field_validation: str = "Warn",
+        dry_run: bool = False,
         writer: patching.Writer = patching.DEFAULT_WRITER,
         applied: bool = False,
     ) -> Result:
@@ -1027,6 +1036,12 @@ class Registry:
         self._validate_namespace_meta(obj)
         labels = obj["metadata"]["labels"]
         warnings += self._admitted(validate_namespace(name, labels, config=self.pod_security))
+        if dry_run:  # the store's dry-run create still refuses a taken name
+            try:
+                self.store.get("namespaces", "", name)
+            except NotFoundError:
+                return Result(obj, warnings)
+            raise st.already_exists("namespaces", name)
         try:
             return Result(self.store.create("namespaces", "", name, obj), warnings)
         except AlreadyExistsError:
@@ -1039,6 +1054,7 @@ class Registry:
         patch_body: Any,
         *,
         field_validation: str = "Warn",
+        dry_run: bool = False,
         writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         try:
@@ -1055,7 +1071,7 @@ class Registry:
                 )
                 _meta(created).setdefault("name", name)
                 return self.create_namespace(
-                    created, field_validation=field_validation, applied=True
+                    created, field_validation=field_validation, dry_run=dry_run, applied=True
                 )
             raise st.not_found("namespaces", name) from None
         if patch_type == patching.APPLY:
@@ -1069,6 +1085,76 @@ class Registry:
             )
         else:
             patched = patched_object(current, patch_type, patch_body)
+        return self._store_namespace(
+            name,
+            current,
+            patched,
+            field_validation=field_validation,
+            dry_run=dry_run,
+            writer=writer,
+            track=patch_type != patching.APPLY,
+        )
+
+    def update_namespace(
+        self,
+        name: str,
+        body: Any,
+        *,
+        field_validation: str = "Warn",
+        dry_run: bool = False,
+        writer: patching.Writer = patching.DEFAULT_WRITER,
+    ) -> Result:
+        """``PUT /api/v1/namespaces/{name}`` (``kubectl replace``): the body's metadata
+        over the stored namespace, whose spec and status stay (the namespace strategy's
+        PrepareForUpdate); 404 when missing (no create on update), 409 for a stale
+        resourceVersion, the body's name must be the URL's."""
+        _check_kind(body, "Namespace")
+        if not isinstance(body, dict):
+            raise st.bad_request(
+                handled_as(
+                    "Namespace",
+                    "v1",
+                    f"json: cannot unmarshal {json_kind(body)} into Go value of type "
+                    "core.Namespace",
+                )
+            )
+        current = self.get("namespaces", "", name)
+        raw_meta = body.get("metadata")
+        meta: JSONObject = raw_meta if isinstance(raw_meta, dict) else {}
+        check_name(meta, name)
+        rv = meta.get("resourceVersion")
+        if rv and rv != (current.get("metadata") or {}).get("resourceVersion"):
+            raise st.conflict(
+                "namespaces",
+                name,
+                "the object has been modified; please apply your changes to the latest "
+                "version and try again",
+            )
+        replaced = {**body, "metadata": {**meta, "name": name}}
+        return self._store_namespace(
+            name,
+            current,
+            replaced,
+            field_validation=field_validation,
+            dry_run=dry_run,
+            writer=writer,
+            track=True,
+        )
+
+    def _store_namespace(
+        self,
+        name: str,
+        current: JSONObject,
+        patched: Any,
+        *,
+        field_validation: str,
+        dry_run: bool,
+        writer: patching.Writer,
+        track: bool,
+    ) -> Result:
+        """The update steps shared by PATCH and PUT: decode, immutable name, server
+        metadata kept, the name label, spec and status kept, field manager, metadata
+        validation, Pod Security on the labels (warnings for the pods, 403), write."""
         checked, warnings = self._decode_namespace(patched, field_validation)
         old_meta = current.get("metadata") or {}
         meta = _meta(checked)
@@ -1094,7 +1180,7 @@ class Registry:
             "spec": current.get("spec") or {},
             "status": current.get("status") or {},
         }
-        if patch_type != patching.APPLY:
+        if track:
             patching.track(current, obj, writer, self.clock())
         self._validate_namespace_meta(obj)
         pods = [build(p, Pod) for p in self.store.list("pods", name).items]
@@ -1107,6 +1193,8 @@ class Registry:
                 config=self.pod_security,
             )
         )
+        if dry_run:
+            return Result(obj, warnings)
         if obj == current:
             return Result(current, warnings)
         return Result(self.store.update("namespaces", "", name, obj), warnings)
