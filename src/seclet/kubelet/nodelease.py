@@ -21,6 +21,7 @@ import logging
 import uuid
 from typing import Any
 
+from seclet.api.managedfields import record_update
 from seclet.kubelet.clock import Clock, rfc3339, rfc3339_micro
 from seclet.store.api import AlreadyExistsError, ConflictError, JSONObject, NotFoundError, Store
 
@@ -111,6 +112,8 @@ class NodeLeaseController:
                 current,
                 self.duration_seconds,
             )
+            # the kubelet's Update entry, as its lease client's writes get upstream
+            record_update(current, lease, manager="kubelet", now=self.clock.now())
             try:
                 if current is None:
                     return self.store.create("leases", NODE_LEASE_NAMESPACE, self.node_name, lease)

@@ -97,3 +97,18 @@ def test_controller_creates_then_renews() -> None:
     assert renewed["spec"]["renewTime"] == "2026-11-18T11:06:50.250000Z"
     assert renewed["metadata"]["uid"] == stored["metadata"]["uid"]
     assert int(renewed["metadata"]["resourceVersion"]) > int(stored["metadata"]["resourceVersion"])
+    # the kubelet's managedFields entry, renewed with each write (as on a real node)
+    fields_v1 = {
+        "f:metadata": {"f:ownerReferences": {".": {}, 'k:{"uid":"n-uid"}': {}}},
+        "f:spec": {"f:holderIdentity": {}, "f:leaseDurationSeconds": {}, "f:renewTime": {}},
+    }
+    assert renewed["metadata"]["managedFields"] == [
+        {
+            "manager": "kubelet",
+            "operation": "Update",
+            "apiVersion": "coordination.k8s.io/v1",
+            "time": "2026-11-18T11:06:50Z",
+            "fieldsType": "FieldsV1",
+            "fieldsV1": fields_v1,
+        }
+    ]
