@@ -62,7 +62,7 @@ from seclet.apiserver.registry import (
     check_namespace,
     decode_body,
     name_mismatch,
-    patched_object,
+    patched_or_applied,
     rfc3339,
 )
 from seclet.review import generated_name
@@ -469,15 +469,16 @@ class Objects:
             current = self.store.get(kind.resource, namespace if kind.namespaced else "", name)
         except NotFoundError:
             if patch_type == patching.APPLY:
-                body = patching.applied(
+                body = patched_or_applied(
                     None,
+                    patch_type,
                     patch_body,
                     api_version=kind.api_version,
                     kind=kind.kind,
                     writer=writer,
                     now=self.registry.clock(),
+                    name=name,
                 )
-                _meta(body).setdefault("name", name)
                 return self.create(
                     kind,
                     namespace,
@@ -487,17 +488,15 @@ class Objects:
                     applied=True,
                 )
             raise st.not_found(kind.resource, name, kind.group) from None
-        if patch_type == patching.APPLY:
-            patched = patching.applied(
-                current,
-                patch_body,
-                api_version=kind.api_version,
-                kind=kind.kind,
-                writer=writer,
-                now=self.registry.clock(),
-            )
-        else:
-            patched = patched_object(current, patch_type, patch_body)
+        patched = patched_or_applied(
+            current,
+            patch_type,
+            patch_body,
+            api_version=kind.api_version,
+            kind=kind.kind,
+            writer=writer,
+            now=self.registry.clock(),
+        )
         obj, warnings = self._decode(kind, patched, field_validation)
         meta = _meta(obj)
         if meta.get("name") != name:
@@ -631,18 +630,16 @@ class Objects:
         writer: patching.Writer = patching.DEFAULT_WRITER,
     ) -> Result:
         current = self.get(kind, namespace, name)
-        if patch_type == patching.APPLY:
-            patched = patching.applied(
-                current,
-                patch_body,
-                api_version=kind.api_version,
-                kind=kind.kind,
-                writer=writer,
-                now=self.registry.clock(),
-                subresource="status",
-            )
-        else:
-            patched = patched_object(current, patch_type, patch_body)
+        patched = patched_or_applied(
+            current,
+            patch_type,
+            patch_body,
+            api_version=kind.api_version,
+            kind=kind.kind,
+            writer=writer,
+            now=self.registry.clock(),
+            subresource="status",
+        )
         obj, _ = self._decode(kind, patched, "Ignore")
         rv = (obj.get("metadata") or {}).get("resourceVersion") or (
             current.get("metadata") or {}

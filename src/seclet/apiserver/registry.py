@@ -245,6 +245,39 @@ def patched_object(current: JSONObject, patch_type: str, patch_body: Any) -> JSO
     return patched
 
 
+def patched_or_applied(
+    current: JSONObject | None,
+    patch_type: str,
+    patch_body: Any,
+    *,
+    api_version: str,
+    kind: str,
+    writer: patching.Writer,
+    now: datetime.datetime,
+    name: str = "",
+    subresource: str = "",
+) -> JSONObject:
+    """What a PATCH leaves: a server-side apply onto ``current`` (onto nothing when
+    it is None: the new object, named ``name`` unless the body names it), or the
+    patch applied to ``current``."""
+    if patch_type == patching.APPLY:
+        out = patching.applied(
+            current,
+            patch_body,
+            api_version=api_version,
+            kind=kind,
+            writer=writer,
+            now=now,
+            subresource=subresource,
+        )
+        if current is None:
+            _meta(out).setdefault("name", name)
+        return out
+    if current is None:
+        raise ValueError("only an apply patches a missing object")
+    return patched_object(current, patch_type, patch_body)
+
+
 def _check_kind(obj: Any, kind: str) -> None:
     if not isinstance(obj, dict):
         return
@@ -583,15 +616,16 @@ class Registry:
             current = self.store.get("pods", namespace, name)
         except NotFoundError:
             if patch_type == patching.APPLY:
-                created = patching.applied(
+                created = patched_or_applied(
                     None,
+                    patch_type,
                     patch_body,
                     api_version="v1",
                     kind="Pod",
                     writer=writer,
                     now=self.clock(),
+                    name=name,
                 )
-                _meta(created).setdefault("name", name)
                 return self.create_pod(
                     namespace,
                     created,
@@ -600,12 +634,15 @@ class Registry:
                     applied=True,
                 )
             raise st.not_found("pods", name) from None
-        if patch_type == patching.APPLY:
-            patched = patching.applied(
-                current, patch_body, api_version="v1", kind="Pod", writer=writer, now=self.clock()
-            )
-        else:
-            patched = patched_object(current, patch_type, patch_body)
+        patched = patched_or_applied(
+            current,
+            patch_type,
+            patch_body,
+            api_version="v1",
+            kind="Pod",
+            writer=writer,
+            now=self.clock(),
+        )
         checked, warnings = decode_body(patched, Pod, "Pod", field_validation)
         obj = default_body(checked, self.gates, owned=True)
         canonical_quantities(obj, Pod)
@@ -814,18 +851,16 @@ class Registry:
             current = self.store.get("pods", namespace, name)
         except NotFoundError:
             raise st.not_found("pods", name) from None
-        if patch_type == patching.APPLY:
-            patched = patching.applied(
-                current,
-                patch_body,
-                api_version="v1",
-                kind="Pod",
-                writer=writer,
-                now=self.clock(),
-                subresource="status",
-            )
-        else:
-            patched = patched_object(current, patch_type, patch_body)
+        patched = patched_or_applied(
+            current,
+            patch_type,
+            patch_body,
+            api_version="v1",
+            kind="Pod",
+            writer=writer,
+            now=self.clock(),
+            subresource="status",
+        )
         rv = (current.get("metadata") or {}).get("resourceVersion")
         return self._store_status(namespace, name, current, patched, rv, writer, patch_type)
 
@@ -1061,30 +1096,29 @@ class Registry:
             current = self.store.get("namespaces", "", name)
         except NotFoundError:
             if patch_type == patching.APPLY:
-                created = patching.applied(
+                created = patched_or_applied(
                     None,
+                    patch_type,
                     patch_body,
                     api_version="v1",
                     kind="Namespace",
                     writer=writer,
                     now=self.clock(),
+                    name=name,
                 )
-                _meta(created).setdefault("name", name)
                 return self.create_namespace(
                     created, field_validation=field_validation, dry_run=dry_run, applied=True
                 )
             raise st.not_found("namespaces", name) from None
-        if patch_type == patching.APPLY:
-            patched = patching.applied(
-                current,
-                patch_body,
-                api_version="v1",
-                kind="Namespace",
-                writer=writer,
-                now=self.clock(),
-            )
-        else:
-            patched = patched_object(current, patch_type, patch_body)
+        patched = patched_or_applied(
+            current,
+            patch_type,
+            patch_body,
+            api_version="v1",
+            kind="Namespace",
+            writer=writer,
+            now=self.clock(),
+        )
         return self._store_namespace(
             name,
             current,
