@@ -35,6 +35,7 @@ from seclet.apiserver import discovery, protobuf, streaming, tables
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
 from seclet.apiserver.metrics import RequestCounter, new_registry, request_labels
+from seclet.apiserver.nodes import Nodes
 from seclet.apiserver.objects import KINDS, Kind, Objects
 from seclet.apiserver.registry import Registry, Result
 from seclet.apiserver.streaming import NODE_KEY, REGISTRY_KEY
@@ -592,6 +593,26 @@ async def node_item(request: web.Request) -> web.StreamResponse:
         return _json_response(
             registry.delete_object("nodes", "", name, await _delete_options(request))
         )
+    if request.method == "PUT":  # kubectl replace
+        result = Nodes(registry).update(
+            name,
+            await _body(request),
+            field_validation=_field_validation(request),
+            dry_run=_dry_run(request),
+            writer=_writer(request, "UpdateOptions"),
+        )
+        return _object_response(request, "nodes", result)
+    if request.method == "PATCH":  # kubectl cordon, label, annotate, taint
+        patch_type = _patch_type(request)
+        result = Nodes(registry).patch(
+            name,
+            patch_type,
+            await _body(request),
+            field_validation=_field_validation(request),
+            dry_run=_dry_run(request),
+            writer=_writer(request, "PatchOptions", patch_type),
+        )
+        return _object_response(request, "nodes", result)
     return _object_response(request, "nodes", Result(registry.get("nodes", "", name)))
 
 
@@ -856,6 +877,8 @@ def make_app(
     for method in ("GET", "DELETE"):
         r.add_route(method, "/api/v1/nodes/{name}", node_item)
         r.add_route(method, "/api/v1/namespaces/{namespace}/events/{name}", event_item)
+    for method in ("PUT", "PATCH"):
+        r.add_route(method, "/api/v1/nodes/{name}", node_item)
     r.add_get("/api/v1/events", events_all)
     coordination = f"/apis/{discovery.COORDINATION}/v1"
     r.add_get(coordination, coordination_v1)
