@@ -22,11 +22,15 @@ order):
 3. Reserve/PreBind: matching volumes get the claim's ``claimRef``, claims to
    provision get ``volume.kubernetes.io/selected-node: <node>``; the pod waits
    until every claim is bound (the PV controller and the provisioner finish it).
+Before and between these run the node plugins (``seclet.kubelet.nodefilters``:
+NodeAffinity's PreFilter, then the Filters NodeUnschedulable, TaintToleration,
+NodeAffinity), merged by ``decide_with_node`` in the profile's order.
 An unschedulable pod gets ``PodScheduled=False`` (reason ``Unschedulable``) and a
 ``FailedScheduling`` warning whose text is the scheduler's FitError: ``0/1 nodes are
 available: <reason>. preemption: 0/1 nodes are available: 1 <preemption
 verdict>.``; a repeat of the same message is counted as an event series.
-Pods left waiting are retried when claims, volumes, classes or pods change (the
+Pods left waiting are retried when claims, volumes, classes or pods change, or the
+Node's labels or spec (cordon, taints; not its status heartbeats) (the
 scheduling queue's cluster events): the first waiting pod starts ``run``, a watch
 of those resources that ends with the store. A pod whose claims are not bound
 within ``bindTimeoutSeconds`` (600 s) fails its binding cycle (``running PreBind
@@ -53,6 +57,7 @@ from typing import Any
 
 from seclet.api import storagehelpers as sh
 from seclet.api.managedfields import record_update
+from seclet.kubelet import nodefilters as nf
 from seclet.kubelet.clock import Clock, rfc3339
 from seclet.kubelet.events import NORMAL, WARNING, EventRecorder, pod_reference
 from seclet.store.api import (
@@ -81,7 +86,7 @@ BIND_TIMEOUT = 600.0
 PREBIND_TIMEOUT = (
     'running PreBind plugin "VolumeBinding": binding volumes: context deadline exceeded'
 )
-WATCHED = ("persistentvolumeclaims", "persistentvolumes", "storageclasses", "pods")
+WATCHED = ("persistentvolumeclaims", "persistentvolumes", "storageclasses", "pods", "nodes")
 
 
 def needs_binding(pod: JSONObject) -> bool:
@@ -317,6 +322,23 @@ def decide_volumes(pod: JSONObject, world: World) -> Decision:
                     wait=waiting and not static and not provision)
 
 
+PREFILTER = "prefilter:"
+
+
+def decide_with_node(node_message: str, volumes: Decision) -> Decision:
+    """The node plugins' verdict (``Binder._node_fit``) merged with the volume
+    plugins' in the profile's order: NodeAffinity's PreFilter, then the volume
+    PreFilters (a FitError whose text has no per-node count), then the node Filters
+    (NodeUnschedulable, TaintToleration, NodeAffinity), then the volume Filters."""
+    if node_message.startswith(PREFILTER):
+        return Decision(fit_error(node_message.removeprefix(PREFILTER)))
+    if volumes.message and not volumes.message.startswith("0/1 nodes are available: 1 "):
+        return volumes
+    if node_message:
+        return Decision(fit_error(filter_reasons=(node_message,)))
+    return volumes
+
+
 def _allowed_topologies_match(
     sc: Mapping[str, Any], node_name: str, labels: Mapping[str, str]
 ) -> bool:
@@ -373,6 +395,8 @@ class Binder:
         self._generation = 0
         """Bumped by every watched change: a waiting pod is tried again."""
         self._task: asyncio.Task[None] | None = None
+        self._node_seen = ""
+        """The node's labels and spec last seen by the Node watch (its fingerprint)."""
 
     # -- the scheduling cycle -----------------------------------------------------
 
@@ -407,16 +431,22 @@ class Binder:
         if not needs_binding(pod):
             self._waiting.pop(uid, None)
             return None
-        if sh.pod_claim_names(pod):
-            waiting = self._waiting.get(uid)
-            fingerprint = _fingerprint(pod)
-            if (
-                waiting is not None
-                and waiting.fingerprint == fingerprint
-                and waiting.generation == self._generation
-            ):
-                return None
-            decision = decide_volumes(pod, self._world(namespace))
+        waiting = self._waiting.get(uid)
+        fingerprint = _fingerprint(pod)
+        if (
+            waiting is not None
+            and waiting.fingerprint == fingerprint
+            and waiting.generation == self._generation
+        ):
+            return None
+        node_message = self._node_fit(pod)
+        if sh.pod_claim_names(pod) or node_message:
+            decision = decide_with_node(
+                node_message,
+                decide_volumes(pod, self._world(namespace))
+                if sh.pod_claim_names(pod)
+                else Decision(),
+            )
             if not decision.bind:
                 state = waiting or _Waiting(namespace, name, fingerprint, self._generation)
                 state.fingerprint, state.generation = fingerprint, self._generation
@@ -465,6 +495,20 @@ class Binder:
             )
             return stored
         return None
+
+    def _node_fit(self, pod: JSONObject) -> str:
+        """The node plugins' verdict (``seclet.kubelet.nodefilters``): a PreFilter
+        text prefixed ``prefilter:``, a Filter reason, or '' when the node fits."""
+        text, absent = nf.node_affinity_prefilter(pod, self.node_name)
+        if text:
+            return PREFILTER + text
+        if absent:
+            return absent
+        try:
+            node = self.store.get("nodes", "", self.node_name)
+        except NotFoundError:
+            return ""
+        return nf.node_filter(pod, self.node_name, node)
 
     def _prebind(self, decision: Decision) -> None:
         """``BindPodVolumes``' API updates: claimRef on chosen volumes, the selected
@@ -536,6 +580,12 @@ class Binder:
         except RuntimeError:
             return
         since = self.store.current_resource_version()
+        try:
+            self._node_seen = nf.scheduling_fingerprint(
+                self.store.get("nodes", "", self.node_name)
+            )
+        except NotFoundError:
+            self._node_seen = ""
         self._task = loop.create_task(self.run(since), name="scheduler-volume-events")
 
     async def run(self, since: int) -> None:
@@ -569,6 +619,11 @@ class Binder:
                         event.type == "DELETED" or sh.is_pod_terminated(event.object)
                     ):
                         continue  # pod updates concern that pod only (kubelet calls bind)
+                    if resource == "nodes":
+                        seen = nf.scheduling_fingerprint(event.object)
+                        if seen == self._node_seen:
+                            continue  # a status heartbeat: no plugin's verdict changes
+                        self._node_seen = seen
                     self._generation += 1
                     self.retry()
                 return
