@@ -25,6 +25,7 @@ PVC_PROTECTION = "persistentvolumeclaim-protection-controller"
 EPHEMERAL_VOLUME = "ephemeral-volume-controller"
 GARBAGE_COLLECTOR = "garbage-collector-controller"
 ROOT_CA_PUBLISHER = "root-ca-certificate-publisher-controller"
+NODE_LIFECYCLE = "node-lifecycle-controller"
 KNOWN_CONTROLLERS: frozenset[str] = frozenset(
     {
         SELINUX_WARNING,
@@ -34,6 +35,7 @@ KNOWN_CONTROLLERS: frozenset[str] = frozenset(
         EPHEMERAL_VOLUME,
         GARBAGE_COLLECTOR,
         ROOT_CA_PUBLISHER,
+        NODE_LIFECYCLE,
     }
 )
 """The names ``--controllers`` governs in seclet (upstream's canonical names,
@@ -45,6 +47,7 @@ ALIASES: dict[str, str] = {
     "ephemeral-volume": EPHEMERAL_VOLUME,
     "garbagecollector": GARBAGE_COLLECTOR,
     "root-ca-cert-publisher": ROOT_CA_PUBLISHER,
+    "nodelifecycle": NODE_LIFECYCLE,
 }
 """Upstream's aliases of those controllers (their descriptors' ``aliases``)."""
 DISABLED_BY_DEFAULT: frozenset[str] = frozenset({SELINUX_WARNING})

@@ -21,6 +21,7 @@ def test_known_names_are_upstreams() -> None:
     assert sorted(KNOWN_CONTROLLERS) == [
         "ephemeral-volume-controller",
         "garbage-collector-controller",
+        "node-lifecycle-controller",
         "persistentvolume-binder-controller",
         "persistentvolume-protection-controller",
         "persistentvolumeclaim-protection-controller",
@@ -34,6 +35,7 @@ def test_known_names_are_upstreams() -> None:
     [
         "ephemeral-volume-controller",
         "garbage-collector-controller",
+        "node-lifecycle-controller",
         "root-ca-certificate-publisher-controller",
     ],
 )
