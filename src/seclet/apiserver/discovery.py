@@ -7,11 +7,12 @@ aggregated discovery (``apidiscovery.k8s.io/v2`` APIGroupDiscoveryList, which ku
 asks for first), and the OpenAPI v3 index and one document per group-version (core
 ``v1``, ``storage.k8s.io/v1``, ``coordination.k8s.io/v1``). Core resources:
 configmaps (cm), events, namespaces, nodes, persistentvolumeclaims (pvc, status),
-persistentvolumes (pv, status), pods, secrets; named groups: storageclasses (sc),
-leases. The OpenAPI documents are deliberately small: they carry what
-kubectl's field-validation probe (``QueryParamVerifierV3``) reads — a PATCH operation
-per kind with ``x-kubernetes-group-version-kind`` and a ``fieldValidation`` query
-parameter — so ``kubectl apply``/``create`` (default ``--validate=strict``) send
+persistentvolumes (pv, status), pods (attach, eviction (a policy/v1 Eviction), exec,
+log, status), secrets; named groups: storageclasses (sc), leases. The OpenAPI
+documents are deliberately small: they carry what kubectl's field-validation probe
+(``QueryParamVerifierV3``) reads — a PATCH operation per kind with
+``x-kubernetes-group-version-kind`` and a ``fieldValidation`` query parameter — so
+``kubectl apply``/``create`` (default ``--validate=strict``) send
 ``fieldValidation=Strict`` and the server's strict decoding answers.
 Pure. Callers: ``seclet.apiserver.http``.
 """
@@ -116,6 +117,7 @@ RESOURCES: Final = (
         ("all",),
         subresources=(
             ("attach", "PodAttachOptions", ("create", "get")),
+            ("eviction", "Eviction", ("create",)),
             ("exec", "PodExecOptions", ("create", "get")),
             ("log", "Pod", ("get",)),
             ("status", "Pod", ("get", "patch", "update")),
@@ -125,6 +127,10 @@ RESOURCES: Final = (
 )
 
 BY_NAME: Final = {r.name: r for r in RESOURCES}
+
+SUBRESOURCE_GROUPS: Final = {("pods", "eviction"): "policy"}
+"""Subresources whose kind lives in a named group (``pods/eviction`` is a policy/v1
+Eviction: the group and version kubectl drain's ``CheckEvictionSupport`` looks for)."""
 
 COORDINATION: Final = "coordination.k8s.io"
 COORDINATION_RESOURCES: Final = (Resource("leases", "lease", "Lease", True, _RW),)
@@ -201,15 +207,18 @@ def api_resource_list(
         entry["storageVersionHash"] = _storage_hash(r.name)
         entries.append(entry)
         for sub, kind, verbs in r.subresources:
-            entries.append(
-                {
-                    "name": f"{r.name}/{sub}",
-                    "singularName": "",
-                    "namespaced": r.namespaced,
-                    "kind": kind,
-                    "verbs": list(verbs),
-                }
-            )
+            sub_entry: JSONObject = {
+                "name": f"{r.name}/{sub}",
+                "singularName": "",
+                "namespaced": r.namespaced,
+            }
+            sub_group = SUBRESOURCE_GROUPS.get((r.name, sub))
+            if sub_group is not None:
+                sub_entry["group"] = sub_group
+                sub_entry["version"] = "v1"
+            sub_entry["kind"] = kind
+            sub_entry["verbs"] = list(verbs)
+            entries.append(sub_entry)
     return {"kind": "APIResourceList", "groupVersion": group_version, "resources": entries}
 
 
@@ -231,7 +240,11 @@ def _aggregated_resources(resources: tuple[Resource, ...], group: str) -> list[J
             entry["subresources"] = [
                 {
                     "subresource": sub,
-                    "responseKind": {"group": group, "version": "v1", "kind": kind},
+                    "responseKind": {
+                        "group": SUBRESOURCE_GROUPS.get((r.name, sub), group),
+                        "version": "v1",
+                        "kind": kind,
+                    },
                     "verbs": list(verbs),
                 }
                 for sub, kind, verbs in r.subresources

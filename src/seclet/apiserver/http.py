@@ -34,6 +34,7 @@ from seclet.api.parse import ParseError, parse_stream
 from seclet.apiserver import discovery, protobuf, streaming, tables
 from seclet.apiserver import patch as patching
 from seclet.apiserver import status as st
+from seclet.apiserver.eviction import evict
 from seclet.apiserver.metrics import RequestCounter, new_registry, request_labels
 from seclet.apiserver.nodes import Nodes
 from seclet.apiserver.objects import KINDS, Kind, Objects
@@ -582,6 +583,15 @@ async def pod_status(request: web.Request) -> web.StreamResponse:
     return _object_response(request, "pods", result)
 
 
+async def pod_eviction(request: web.Request) -> web.StreamResponse:
+    """``pods/{name}/eviction`` (kubectl drain): 201 with a Success Status."""
+    namespace, name = request.match_info["namespace"], request.match_info["name"]
+    body = evict(
+        _registry(request), namespace, name, await _body(request), dry_run=_dry_run(request)
+    )
+    return _json_response(body, 201)
+
+
 async def nodes_collection(request: web.Request) -> web.StreamResponse:
     return await _list_or_watch(request, "nodes", None)
 
@@ -868,6 +878,7 @@ def make_app(
     for method in ("GET", "PUT", "PATCH"):
         r.add_route(method, pod_path + "/status", pod_status)
     r.add_get(pod_path + "/log", streaming.pod_log)
+    r.add_post(pod_path + "/eviction", pod_eviction)
     r.add_route("GET", pod_path + "/exec", streaming.pod_exec)
     r.add_route("POST", pod_path + "/exec", streaming.pod_exec)
     r.add_route("GET", pod_path + "/attach", streaming.pod_attach)

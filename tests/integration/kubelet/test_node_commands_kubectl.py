@@ -1,6 +1,6 @@
 """The real kubectl's node commands against the API server, this kubelet and the scheduler.
 
-Role: ``kubectl cordon``/``uncordon``, ``label``, ``taint`` (and ``drain`` when served)
+Role: ``kubectl cordon``/``uncordon``, ``label``, ``taint`` and ``drain`` (evictions)
 as a 1.35 cluster answers them, with the kubelet on the fake runtime, its scheduler
 (``seclet.kubelet.binder`` + ``nodefilters``) and the node lifecycle controller: a
 new pod stays Pending with the exact FailedScheduling text in ``kubectl describe
@@ -151,3 +151,23 @@ def test_taint_and_toleration(node_cluster: Cluster) -> None:
     out = c.kubectl("taint", "node", NODE, "dedicated-")
     assert (out.returncode, out.stdout) == (0, f"node/{NODE} untainted\n")
     c.wait("get", "pod", "plain", want="Running")
+
+
+def test_drain_evicts_the_pods(node_cluster: Cluster) -> None:
+    c = node_cluster
+    _run(c, "first")
+    _run(c, "second")
+    c.wait("get", "pod", "first", want="Running")
+    c.wait("get", "pod", "second", want="Running")
+    out = c.kubectl("drain", NODE, "--ignore-daemonsets", "--force", "--timeout=60s")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    # kubectl evicts concurrently: the per-pod lines come in any order
+    assert lines[0] == f"node/{NODE} cordoned"
+    assert sorted(lines[1:3]) == ["evicting pod default/first", "evicting pod default/second"]
+    assert sorted(lines[3:5]) == ["pod/first evicted", "pod/second evicted"]
+    assert lines[5:] == [f"node/{NODE} drained"]
+    assert out.stderr == (
+        "Warning: deleting Pods that declare no controller: default/first, default/second\n"
+    )
+    assert c.kubectl("get", "pods").stderr == "No resources found in default namespace.\n"
