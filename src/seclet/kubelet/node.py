@@ -7,7 +7,13 @@ labels (``kubernetes.io/hostname``, ``/os``, ``/arch`` and their ``beta.`` twins
 default hard eviction thresholds), the four conditions with upstream's reasons and
 messages, ``features.supplementalGroupsPolicy``, ``runtimeHandlers`` and
 ``daemonEndpoints``. ``NodeStatusAgent`` registers (create, or adopt an existing
-object) and then updates ``lastHeartbeatTime`` every ``node_status_update_frequency``.
+object) and then updates ``lastHeartbeatTime`` every ``node_status_update_frequency``:
+a fresh read, only the status replaced, retried on a conflict, so the labels,
+annotations and spec users write (``kubectl cordon``, ``label``, ``taint``) stay. Each
+update also runs ``recordNodeSchedulableEvent``: when ``spec.unschedulable`` differs
+from the last one seen (false at start), the Normal event ``NodeNotSchedulable`` /
+``NodeSchedulable`` (``Node <name> status is now: <reason>``) on the node's reference
+(kind Node, uid = the node name).
 Callers: seclet.kubelet.kubelet, tests.
 """
 
@@ -22,6 +28,7 @@ from seclet.cri.types import VersionResponse
 from seclet.host.facts import NodeFacts
 from seclet.kubelet.clock import Clock, rfc3339
 from seclet.kubelet.config import KubeletConfig
+from seclet.kubelet.events import EventRecorder
 from seclet.kubelet.hostinfo import HostInfo
 from seclet.store.api import ConflictError, JSONObject, NotFoundError, Store
 
@@ -185,6 +192,8 @@ class NodeStatusAgent:
         self.facts = facts
         self.host = host
         self.runtime = runtime
+        self.recorder = EventRecorder(store, clock, "kubelet", config.node_name)
+        self._last_unschedulable = False
 
     def register(self) -> JSONObject:
         """Create the node, or refresh the existing one's labels and status."""
@@ -231,10 +240,23 @@ class NodeStatusAgent:
         record_update(
             before_status, current, manager="kubelet", now=self.clock.now(), subresource="status"
         )
-        return self.store.update(
+        stored = self.store.update(
             "nodes",
             "",
             self.config.node_name,
             current,
             expected_resource_version=meta.get("resourceVersion"),
         )
+        self._schedulable_event(stored)
+        return stored
+
+    def _schedulable_event(self, node: JSONObject) -> None:
+        """``recordNodeSchedulableEvent`` (module doc)."""
+        unschedulable = bool((node.get("spec") or {}).get("unschedulable"))
+        if unschedulable == self._last_unschedulable:
+            return
+        self._last_unschedulable = unschedulable
+        reason = "NodeNotSchedulable" if unschedulable else "NodeSchedulable"
+        name = self.config.node_name
+        ref = {"kind": "Node", "name": name, "uid": name}
+        self.recorder.event(ref, "Normal", reason, f"Node {name} status is now: {reason}")

@@ -52,6 +52,7 @@ def node_cluster(tmp_path: Path) -> Iterator[Cluster]:
         root_dir=str(tmp_path / "kubelet"),
         pod_logs_dir=str(tmp_path / "logs"),
         sync_period=0.2,
+        node_status_update_frequency=0.2,
     )
     kubelet = Kubelet(
         store, runtime, runtime, config, NodeFacts.reference(), clock=SystemClock(), host=HOST
@@ -116,6 +117,12 @@ def test_cordon_keeps_new_pods_pending_until_uncordon(node_cluster: Cluster) -> 
         want="Taints:             node.kubernetes.io/unschedulable:NoSchedule\n",
     )
     assert "Unschedulable:      true\n" in described
+    c.wait(
+        "describe", "node", NODE,
+        want="  Normal  NodeNotSchedulable  ",
+    )
+    described = c.kubectl("describe", "node", NODE).stdout
+    assert f"kubelet  Node {NODE} status is now: NodeNotSchedulable\n" in described
     row = c.kubectl("get", "node", NODE).stdout.splitlines()[1].split()
     assert row[1] == "Ready,SchedulingDisabled"
     _run(c, "waiter")

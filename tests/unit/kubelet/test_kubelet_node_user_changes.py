@@ -82,3 +82,28 @@ def test_heartbeat_racing_a_user_write_retries(tmp_path: Path) -> None:
     assert stored["metadata"]["labels"]["disk"] == "nvme"
     assert stored["spec"] == USER_SPEC
     assert beat["metadata"]["resourceVersion"] == stored["metadata"]["resourceVersion"]
+
+
+def test_schedulable_events_on_cordon_and_uncordon(tmp_path: Path) -> None:
+    store = MemoryStore()
+    agent = _agent(tmp_path, store)
+    agent.register()
+    agent.heartbeat()
+    assert store.list("events", "default").items == []  # schedulable at start: no event
+    node = store.get("nodes", "", "vm")
+    node["spec"] = {"unschedulable": True}
+    store.update("nodes", "", "vm", node)
+    agent.heartbeat()
+    agent.heartbeat()
+    (event,) = store.list("events", "default").items
+    assert (event["type"], event["reason"], event["message"]) == (
+        "Normal", "NodeNotSchedulable", "Node vm status is now: NodeNotSchedulable"
+    )
+    assert event["involvedObject"] == {"kind": "Node", "name": "vm", "uid": "vm"}
+    assert event["source"] == {"component": "kubelet", "host": "vm"}
+    node = store.get("nodes", "", "vm")
+    node["spec"] = {}
+    store.update("nodes", "", "vm", node)
+    agent.heartbeat()
+    reasons = sorted(e["reason"] for e in store.list("events", "default").items)
+    assert reasons == ["NodeNotSchedulable", "NodeSchedulable"]
