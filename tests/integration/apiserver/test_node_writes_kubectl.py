@@ -139,3 +139,19 @@ def test_replace_conflict_dry_run(apiserver: Running, kubectl: Kubectl) -> None:
         'The Node "n1" is invalid: spec.podCIDRs: Forbidden: node updates may not change '
         'podCIDR except from "" to valid\n'
     )
+
+
+def test_server_side_apply_of_node_labels(apiserver: Running, kubectl: Kubectl) -> None:
+    _create(apiserver)
+    manifest = json.dumps(
+        {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "n1", "labels": {"zone": "a"}},
+         "spec": {"taints": [{"key": "k", "effect": "NoSchedule"}]}}
+    )
+    out = kubectl("apply", "--server-side", "-f", "-", stdin=manifest)
+    assert (out.returncode, out.stdout) == (0, "node/n1 serverside-applied\n"), out.stderr
+    node = _node(apiserver)
+    assert node["metadata"]["labels"]["zone"] == "a"
+    assert node["spec"]["taints"] == [{"key": "k", "effect": "NoSchedule"}]
+    assert node["status"] == NODE["status"]
+    entries = {(m["manager"], m["operation"]) for m in node["metadata"]["managedFields"]}
+    assert ("kubectl", "Apply") in entries
