@@ -4,8 +4,9 @@ Role: what kube-controller-manager runs besides the storage controllers for a
 single node's objects: ``ephemeral-volume-controller`` (claims of generic ephemeral
 volumes), ``garbage-collector-controller`` (dependents of deleted owners) and
 ``root-ca-certificate-publisher-controller`` (``kube-root-ca.crt`` in every
-namespace) and ``node-lifecycle-controller`` (cordon and conditions as NoSchedule
-taints), all on by default upstream. Steps of ``start_core``: 1. build the enabled
+namespace), ``node-lifecycle-controller`` (cordon and conditions as NoSchedule
+taints) and ``taint-eviction-controller`` (pods off a node's NoExecute taints), all on
+by default upstream. Steps of ``start_core``: 1. build the enabled
 ones (``enabled(name)`` answers ``--controllers``), the publisher with the API
 server's CA certificate (PEM text, passed in); 2. start their manager (list, watch;
 the resync re-queues only what failed). ``ControllerManager.stop`` ends them; None
@@ -23,16 +24,18 @@ from seclet.controllers.enabled import (
     GARBAGE_COLLECTOR,
     NODE_LIFECYCLE,
     ROOT_CA_PUBLISHER,
+    TAINT_EVICTION,
 )
 from seclet.controllers.ephemeral import EphemeralVolumeController
 from seclet.controllers.garbagecollector import GarbageCollector
 from seclet.controllers.manager import Controller, ControllerManager
 from seclet.controllers.nodelifecycle import NodeLifecycleController
 from seclet.controllers.rootca import RootCACertPublisher
+from seclet.controllers.tainteviction import TaintEvictionController
 from seclet.store.api import Store
 
 CORE_CONTROLLERS: frozenset[str] = frozenset(
-    {EPHEMERAL_VOLUME, GARBAGE_COLLECTOR, ROOT_CA_PUBLISHER, NODE_LIFECYCLE}
+    {EPHEMERAL_VOLUME, GARBAGE_COLLECTOR, ROOT_CA_PUBLISHER, NODE_LIFECYCLE, TAINT_EVICTION}
 )
 """Upstream's names for ``--controllers`` (all on by default)."""
 
@@ -54,6 +57,8 @@ async def start_core(
         controllers.append(RootCACertPublisher(store, clock, root_ca))
     if enabled(NODE_LIFECYCLE):
         controllers.append(NodeLifecycleController(store, clock))
+    if enabled(TAINT_EVICTION):
+        controllers.append(TaintEvictionController(store, clock))
     if not controllers:
         return None
     manager = ControllerManager(store, clock, controllers)

@@ -26,6 +26,7 @@ EPHEMERAL_VOLUME = "ephemeral-volume-controller"
 GARBAGE_COLLECTOR = "garbage-collector-controller"
 ROOT_CA_PUBLISHER = "root-ca-certificate-publisher-controller"
 NODE_LIFECYCLE = "node-lifecycle-controller"
+TAINT_EVICTION = "taint-eviction-controller"
 KNOWN_CONTROLLERS: frozenset[str] = frozenset(
     {
         SELINUX_WARNING,
@@ -36,6 +37,7 @@ KNOWN_CONTROLLERS: frozenset[str] = frozenset(
         GARBAGE_COLLECTOR,
         ROOT_CA_PUBLISHER,
         NODE_LIFECYCLE,
+        TAINT_EVICTION,
     }
 )
 """The names ``--controllers`` governs in seclet (upstream's canonical names,

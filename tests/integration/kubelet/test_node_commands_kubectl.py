@@ -2,9 +2,10 @@
 
 Role: ``kubectl cordon``/``uncordon``, ``label``, ``taint`` and ``drain`` (evictions)
 as a 1.35 cluster answers them, with the kubelet on the fake runtime, its scheduler
-(``seclet.kubelet.binder`` + ``nodefilters``) and the node lifecycle controller: a
-new pod stays Pending with the exact FailedScheduling text in ``kubectl describe
-pod`` while the node is cordoned, tainted or unlabeled, and runs once that changes.
+(``seclet.kubelet.binder`` + ``nodefilters``), the node lifecycle and taint eviction
+controllers: a new pod stays Pending with the exact FailedScheduling text in
+``kubectl describe pod`` while the node is cordoned, tainted or unlabeled, and runs
+once that changes; a NoExecute taint evicts running pods; drain evicts them all.
 Skips without ``.venv/bin/kubectl``.
 Callers: pytest.
 """
@@ -15,6 +16,7 @@ import asyncio
 import json
 import os
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,7 +26,7 @@ from integration.kubelet.harness import HOST, NODE
 from integration.kubelet.test_kubelet_kubectl import KUBECTL, Cluster
 from seclet.apiserver.server import Server, ServerConfig
 from seclet.controllers.core import start_core
-from seclet.controllers.enabled import NODE_LIFECYCLE
+from seclet.controllers.enabled import NODE_LIFECYCLE, TAINT_EVICTION
 from seclet.cri.fake import FakeRuntime
 from seclet.host.facts import NodeFacts
 from seclet.kubelet.clock import SystemClock
@@ -68,7 +70,7 @@ def node_cluster(tmp_path: Path) -> Iterator[Cluster]:
     async def start() -> None:
         await server.start()
         await kubelet.start()
-        managers.append(await start_core(store, "", lambda name: name == NODE_LIFECYCLE))
+        managers.append(await start_core(store, "", lambda name: name in (NODE_LIFECYCLE, TAINT_EVICTION)))
 
     async def stop() -> None:
         for manager in managers:
@@ -178,3 +180,18 @@ def test_drain_evicts_the_pods(node_cluster: Cluster) -> None:
         "Warning: deleting Pods that declare no controller: default/first, default/second\n"
     )
     assert c.kubectl("get", "pods").stderr == "No resources found in default namespace.\n"
+
+
+def test_no_execute_taint_evicts_running_pods(node_cluster: Cluster) -> None:
+    c = node_cluster
+    _run(c, "victim")
+    c.wait("get", "pod", "victim", want="Running")
+    out = c.kubectl("taint", "node", NODE, "maintenance=now:NoExecute")
+    assert (out.returncode, out.stdout) == (0, f"node/{NODE} tainted\n")
+    c.wait("get", "events", want="Marking for deletion Pod default/victim")
+    end = time.monotonic() + 20
+    while time.monotonic() < end and "NotFound" not in c.kubectl("get", "pod", "victim").stderr:
+        time.sleep(0.1)
+    assert c.kubectl("get", "pod", "victim").stderr == (
+        'Error from server (NotFound): pods "victim" not found\n'
+    )

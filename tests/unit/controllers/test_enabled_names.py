@@ -27,6 +27,7 @@ def test_known_names_are_upstreams() -> None:
         "persistentvolumeclaim-protection-controller",
         "root-ca-certificate-publisher-controller",
         "selinux-warning-controller",
+        "taint-eviction-controller",
     ]
 
 
@@ -37,6 +38,7 @@ def test_known_names_are_upstreams() -> None:
         "garbage-collector-controller",
         "node-lifecycle-controller",
         "root-ca-certificate-publisher-controller",
+        "taint-eviction-controller",
     ],
 )
 def test_new_controllers_are_on_by_default(name: str) -> None:
