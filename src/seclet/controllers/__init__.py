@@ -8,8 +8,9 @@ Storage: ``pv_binder`` (persistentvolume-binder), ``local_path`` (k3s's local-pa
 provisioner and default class), ``protection`` (pv/pvc-protection), run by
 ``manager`` (watches, work queues, resync) as ``storage.start_storage`` wires them.
 Objects: ``ephemeral`` (claims of generic ephemeral volumes), ``garbagecollector``
-(dependents of deleted owners), ``rootca`` (``kube-root-ca.crt``), wired by
-``core.start_core``; ``selinux_warning`` (off by default, as upstream).
+(dependents of deleted owners), ``rootca`` (``kube-root-ca.crt``),
+``nodelifecycle`` (cordon and conditions as NoSchedule taints), ``tainteviction``
+(pods off NoExecute taints), wired by ``core.start_core``; ``selinux_warning`` (off by default, as upstream).
 ``enabled`` reads ``--controllers`` with upstream's names and aliases; ``events``,
 ``writes`` and ``clock`` are what they share (the API server's side effects and
 client-go's event recorder, for writes that go to the store).
