@@ -10,7 +10,8 @@ provisioner and default class), ``protection`` (pv/pvc-protection), run by
 Objects: ``ephemeral`` (claims of generic ephemeral volumes), ``garbagecollector``
 (dependents of deleted owners), ``rootca`` (``kube-root-ca.crt``),
 ``nodelifecycle`` (cordon and conditions as NoSchedule taints), ``tainteviction``
-(pods off NoExecute taints), wired by ``core.start_core``; ``selinux_warning`` (off by default, as upstream).
+(pods off NoExecute taints), wired by ``core.start_core``; ``selinux_warning`` (off
+by default, as upstream).
 ``enabled`` reads ``--controllers`` with upstream's names and aliases; ``events``,
 ``writes`` and ``clock`` are what they share (the API server's side effects and
 client-go's event recorder, for writes that go to the store).
