@@ -162,6 +162,7 @@ class Kubelet:
                 await task
         self._tasks.clear()
         self.workers.clear()
+        await self.binder.close()  # its watch of claims, volumes and the Node
 
     async def _heartbeat(self) -> None:
         while True:
