@@ -26,6 +26,7 @@ from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Final
 
 from seclet.api import storagehelpers as sh
+from seclet.api.taints import tolerates
 from seclet.controllers import writes
 from seclet.controllers.clock import Clock, rfc3339
 from seclet.controllers.garbagecollector import pod_deletion
@@ -36,23 +37,10 @@ from seclet.store.api import JSONObject, NotFoundError, Store
 COMPONENT: Final = "taint-eviction-controller"
 
 
-def _tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
-    """``Toleration.ToleratesTaint`` (Lt/Gt: the alpha gate is off)."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != (taint.get("effect") or ""):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != (taint.get("key") or ""):
-        return False
-    operator = toleration.get("operator") or ""
-    if operator in ("", "Equal"):
-        return (toleration.get("value") or "") == (taint.get("value") or "")
-    return operator == "Exists"
-
-
 def no_execute_taints(node: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return [
-        t for t in sh.spec(node).get("taints") or ()
+        t
+        for t in sh.spec(node).get("taints") or ()
         if isinstance(t, Mapping) and t.get("effect") == "NoExecute"
     ]
 
@@ -65,7 +53,7 @@ def eviction_delay(pod: Mapping[str, Any], taints: Sequence[Mapping[str, Any]]) 
     tolerations = [t for t in sh.spec(pod).get("tolerations") or () if isinstance(t, Mapping)]
     used: list[Mapping[str, Any]] = []
     for taint in taints:
-        match = next((t for t in tolerations if _tolerates(t, taint)), None)
+        match = next((t for t in tolerations if tolerates(t, taint)), None)
         if match is None:
             return 0.0
         used.append(match)
@@ -187,8 +175,13 @@ class TaintEvictionController:
         meta = sh.meta(pod)
         namespace, name = str(meta.get("namespace", "")), str(meta.get("name", ""))
         self.recorder.event(
-            {"kind": "Pod", "namespace": namespace, "name": name, "uid": meta.get("uid", ""),
-             "apiVersion": "v1"},
+            {
+                "kind": "Pod",
+                "namespace": namespace,
+                "name": name,
+                "uid": meta.get("uid", ""),
+                "apiVersion": "v1",
+            },
             "Normal",
             "TaintManagerEviction",
             f"Marking for deletion Pod {namespace}/{name}",
@@ -201,7 +194,10 @@ class TaintEvictionController:
             self.store.delete("pods", namespace, name)
         else:  # graceful: the kubelet stops the pod and deletes it
             self.store.update(
-                "pods", namespace, name, deleting,
+                "pods",
+                namespace,
+                name,
+                deleting,
                 expected_resource_version=sh.meta(marked).get("resourceVersion"),
             )
 

@@ -32,6 +32,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, Final
 
 from seclet.api import storagehelpers as sh
+from seclet.api.taints import tolerates
 
 TAINT_UNSCHEDULABLE: Final = "node.kubernetes.io/unschedulable"
 ERR_UNSCHEDULABLE: Final = "node(s) were unschedulable"
@@ -40,20 +41,6 @@ ERR_AFFINITY: Final = "node(s) didn't match Pod's node affinity/selector"
 ERR_AFFINITY_CONFLICT: Final = "pod affinity terms conflict"
 ERR_AFFINITY_ABSENT: Final = "node(s) didn't satisfy plugin(s) [NodeAffinity]"
 DO_NOT_SCHEDULE: Final = ("NoSchedule", "NoExecute")
-
-
-def tolerates(toleration: Mapping[str, Any], taint: Mapping[str, Any]) -> bool:
-    """``Toleration.ToleratesTaint``."""
-    effect = toleration.get("effect") or ""
-    if effect and effect != (taint.get("effect") or ""):
-        return False
-    key = toleration.get("key") or ""
-    if key and key != (taint.get("key") or ""):
-        return False
-    operator = toleration.get("operator") or ""
-    if operator in ("", "Equal"):
-        return (toleration.get("value") or "") == (taint.get("value") or "")
-    return operator == "Exists"
 
 
 def _tolerated(tolerations: Sequence[Mapping[str, Any]], taint: Mapping[str, Any]) -> bool:
