@@ -184,14 +184,13 @@ class EventRecorder:
         except RuntimeError:
             self._record(dict(involved), type_, reason, message, now)
             return
-        self._pending.append((dict(involved), type_, reason, message, now))
-        if len(self._pending) == 1:
+        if not self._pending:
             loop.call_soon(self._drain)
+        self._pending.append((dict(involved), type_, reason, message, now))
 
     def _drain(self) -> None:
         while self._pending:
-            self._record(*self._pending[0])
-            self._pending.popleft()
+            self._record(*self._pending.popleft())
 
     def _record(
         self, involved: JSONObject, type_: str, reason: str, message: str, now: float

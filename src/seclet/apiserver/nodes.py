@@ -60,10 +60,6 @@ _SPEC_FIELDS: Final[dict[str, str]] = {
 }
 _TAINT_FIELDS: Final = ("key", "value", "effect", "timeAdded")
 _GO_KINDS: Final = {"string": str, "bool": bool}
-_MODIFIED: Final = (
-    "the object has been modified; please apply your changes to the latest version and "
-    "try again"
-)
 
 
 def _type_error(value: Any, where: str, go_type: str) -> st.APIError:
@@ -168,12 +164,6 @@ class Nodes:
         self.registry = registry
         self.store = registry.store
 
-    def _current(self, name: str) -> JSONObject:
-        try:
-            return self.store.get("nodes", "", name)
-        except NotFoundError:
-            raise st.not_found("nodes", name) from None
-
     def update(
         self,
         name: str,
@@ -213,8 +203,8 @@ class Nodes:
             except _RacedError:
                 if meta.get("resourceVersion"):
                     break  # the client's version is stale now: its conflict
-                current = self._current(name)
-        raise st.conflict("nodes", name, _MODIFIED)
+                current = self.registry.get("nodes", "", name)
+        raise st.conflict("nodes", name, st.OBJECT_MODIFIED)
 
     def patch(
         self,
@@ -238,7 +228,7 @@ class Nodes:
         try:
             return self._patch_once(name, patch_type, patch_body, field_validation, dry_run, writer)
         except _RacedError:
-            raise st.conflict("nodes", name, _MODIFIED) from None
+            raise st.conflict("nodes", name, st.OBJECT_MODIFIED) from None
 
     def _patch_once(
         self,
@@ -249,7 +239,7 @@ class Nodes:
         dry_run: bool,
         writer: patching.Writer,
     ) -> Result:
-        current = self._current(name)
+        current = self.registry.get("nodes", "", name)
         patched = patched_or_applied(
             current,
             patch_type,
@@ -287,7 +277,7 @@ class Nodes:
         if not rv:
             meta["resourceVersion"] = old_meta.get("resourceVersion")
         elif rv != old_meta.get("resourceVersion"):
-            raise st.conflict("nodes", name, _MODIFIED)
+            raise st.conflict("nodes", name, st.OBJECT_MODIFIED)
         if not meta.get("uid") and "uid" in old_meta:
             meta["uid"] = old_meta["uid"]
         for key in ("creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds"):

@@ -83,9 +83,6 @@ STORAGE_GROUP: Final = "storage.k8s.io"
 BETA_CLASS_ANNOTATION: Final = "volume.beta.kubernetes.io/storage-class"
 PVC_PROTECTION: Final = "kubernetes.io/pvc-protection"
 PV_PROTECTION: Final = "kubernetes.io/pv-protection"
-MODIFIED: Final = (
-    "the object has been modified; please apply your changes to the latest version and try again"
-)
 
 
 @dataclass(frozen=True, slots=True)
@@ -531,7 +528,7 @@ class Objects:
         old_meta = current.get("metadata") or {}
         rv = meta.get("resourceVersion")
         if rv and rv != old_meta.get("resourceVersion"):
-            raise st.conflict(kind.resource, name, MODIFIED, kind.group)
+            raise st.conflict(kind.resource, name, st.OBJECT_MODIFIED, kind.group)
         for key in (
             "uid",
             "creationTimestamp",
@@ -585,7 +582,7 @@ class Objects:
             except NotFoundError:
                 raise st.not_found(kind.resource, name, kind.group) from None
             except ConflictError:
-                raise st.conflict(kind.resource, name, MODIFIED, kind.group) from None
+                raise st.conflict(kind.resource, name, st.OBJECT_MODIFIED, kind.group) from None
         try:
             stored = self.store.update(
                 kind.resource, ns, name, obj, old_meta.get("resourceVersion")
@@ -593,7 +590,7 @@ class Objects:
         except NotFoundError:
             raise st.not_found(kind.resource, name, kind.group) from None
         except ConflictError:
-            raise st.conflict(kind.resource, name, MODIFIED, kind.group) from None
+            raise st.conflict(kind.resource, name, st.OBJECT_MODIFIED, kind.group) from None
         return Result(stored, warnings)
 
     # -- status ---------------------------------------------------------------------
@@ -661,7 +658,7 @@ class Objects:
     ) -> Result:
         ns = namespace if kind.namespaced else ""
         if expected_rv != (current.get("metadata") or {}).get("resourceVersion"):
-            raise st.conflict(kind.resource, name, MODIFIED, kind.group)
+            raise st.conflict(kind.resource, name, st.OBJECT_MODIFIED, kind.group)
         obj = copy.deepcopy(current)
         status = copy.deepcopy(new.get("status") or {})
         old_status = current.get("status") or {}
@@ -688,7 +685,7 @@ class Objects:
         except NotFoundError:
             raise st.not_found(kind.resource, name, kind.group) from None
         except ConflictError:
-            raise st.conflict(kind.resource, name, MODIFIED, kind.group) from None
+            raise st.conflict(kind.resource, name, st.OBJECT_MODIFIED, kind.group) from None
 
     # -- delete ---------------------------------------------------------------------
 

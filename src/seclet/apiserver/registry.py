@@ -659,8 +659,7 @@ class Registry:
             raise st.conflict(
                 "pods",
                 name,
-                "the object has been modified; please apply your changes to the latest "
-                "version and try again",
+                st.OBJECT_MODIFIED,
             )
         obj["status"] = current.get("status") or {}
         old = build(current, Pod)
@@ -692,8 +691,7 @@ class Registry:
             raise st.conflict(
                 "pods",
                 name,
-                "the object has been modified; please apply your changes to the latest "
-                "version and try again",
+                st.OBJECT_MODIFIED,
             ) from None
         return Result(stored, warnings)
 
@@ -754,8 +752,7 @@ class Registry:
         conflict = st.conflict(
             "pods",
             name,
-            "the object has been modified; please apply your changes to the latest "
-            "version and try again",
+            st.OBJECT_MODIFIED,
         )
         if not meta.get("resourceVersion"):
             meta["resourceVersion"] = old_meta.get("resourceVersion")
@@ -907,8 +904,7 @@ class Registry:
         conflict = st.conflict(
             "pods",
             name,
-            "the object has been modified; please apply your changes to the latest "
-            "version and try again",
+            st.OBJECT_MODIFIED,
         )
         if expected_rv and expected_rv != meta.get("resourceVersion"):
             raise conflict
@@ -1161,8 +1157,7 @@ class Registry:
             raise st.conflict(
                 "namespaces",
                 name,
-                "the object has been modified; please apply your changes to the latest "
-                "version and try again",
+                st.OBJECT_MODIFIED,
             )
         replaced = {**body, "metadata": {**meta, "name": name}}
         return self._store_namespace(

@@ -11,7 +11,7 @@ Callers: ``seclet.apiserver.registry``, ``seclet.apiserver.http``.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Final
 
 from seclet.api.field import FieldError, go_quote, invalid_message, status_causes
 
@@ -89,6 +89,13 @@ def already_exists(resource: str, name: str, group: str = "") -> APIError:
             _details(name, group, resource),
         )
     )
+
+
+OBJECT_MODIFIED: Final = (
+    "the object has been modified; please apply your changes to the latest version and try again"
+)
+"""The generic registry's ``OptimisticLockErrorMsg``: a write against a stale
+resourceVersion (the ``err`` of its ``conflict``)."""
 
 
 def conflict(resource: str, name: str, err: str, group: str = "") -> APIError:
