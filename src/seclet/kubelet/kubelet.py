@@ -154,6 +154,7 @@ class Kubelet:
     async def stop(self) -> None:
         for worker in self.workers.values():
             worker.stop_prober()
+            worker.cancel_later()
         tasks = [*self._tasks, *(w.task for w in self.workers.values() if w.task is not None)]
         for task in tasks:
             task.cancel()

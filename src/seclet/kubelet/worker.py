@@ -14,7 +14,8 @@ Steps of ``_sync``:
 4. volumes (``seclet.kubelet.volumes``): plan and set up once (a refused volume ->
    Warning ``FailedMount``), then every ``volume_resync_period`` set up again the
    configMap/secret/downwardAPI/projected ones (their ``..data`` swap);
-5. read the runtime state (a first status while there is no sandbox yet);
+5. read the runtime state (a first status while there is no sandbox yet, written
+   ``FIRST_STATUS_DELAY`` later unless a later write supersedes it);
    ``compute_pod_actions``;
 6. kill the pod (stop its sandbox) / create the sandbox (userns ids for
    ``hostUsers: false``) / kill containers whose definition changed / start the next
@@ -139,6 +140,11 @@ DEADLINE_EXCEEDED = "DeadlineExceeded"
 DEADLINE_MESSAGE = "Pod was active on the node longer than the specified deadline"
 WORKER_BACKOFF = 10.0
 """Seconds before a pod whose sync failed is synced again (upstream's backOffPeriod)."""
+FIRST_STATUS_DELAY = 0.02
+"""Seconds the status of a sync about to create the pod's sandbox waits before it is
+written (``_write_status_later``): upstream's status manager writes from its own
+goroutine while the sync goes on, so the pod's first Pending status lands while the
+runtime works (the sandbox, the container's ``runc create``) rather than before it."""
 
 
 def _fingerprint(state: PodRuntimeState) -> tuple[tuple[str, int], ...]:
@@ -219,6 +225,8 @@ class PodWorker:
         self._wake = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
         self._own_rv: str | None = None
+        self._later: asyncio.TimerHandle | None = None
+        """The status ``_write_status_later`` will write, until a write supersedes it."""
         self._retry_at = 0.0
         self._fingerprint: tuple[tuple[str, int], ...] = ()
         self.prober: PodProber | None = None
@@ -262,6 +270,7 @@ class PodWorker:
                     await self._terminate(self.obj, remove_object=not self.deleted)
                 except Exception:
                     log.exception("terminating pod %s/%s", self.namespace, self.name)
+                self.cancel_later()
                 self.done = True
                 return
             self._retry_at = self.deps.clock.now() + self.deps.config.resync_interval
@@ -354,7 +363,7 @@ class PodWorker:
         # containers started below, or their exits) wakes the next sync, as PLEG does.
         self._fingerprint = _fingerprint(state)
         if state.sandbox is None:
-            self._write_status(pod, state)
+            self._write_status_later(pod, state)
         actions = compute_pod_actions(pod, state)
         if actions.kill_pod:
             grace = (pod.spec or models.PodSpec()).terminationGracePeriodSeconds
@@ -798,9 +807,36 @@ class PodWorker:
         inputs = self._status_inputs(terminal)
         return self._write(lambda old: generate_pod_status(pod, state, old, inputs))
 
+    def _write_status_later(self, pod: models.Pod, state: PodRuntimeState) -> None:
+        """The status as of now, written ``FIRST_STATUS_DELAY`` later unless a write of
+        this worker's comes first (it carries newer news): upstream's status manager
+        keeps only the latest status of a pod and writes it from its own goroutine."""
+        inputs = self._status_inputs()
+        self.cancel_later()
+        self._later = asyncio.get_running_loop().call_later(
+            FIRST_STATUS_DELAY,
+            self._write_later,
+            lambda old: generate_pod_status(pod, state, old, inputs),
+        )
+
+    def _write_later(self, make: Any) -> None:
+        self._later = None
+        try:
+            self._write(make)
+        except Exception:
+            log.exception("writing the status of pod %s/%s", self.namespace, self.name)
+
+    def cancel_later(self) -> None:
+        """Drop the status ``_write_status_later`` has not written yet."""
+        if self._later is not None:
+            self._later.cancel()
+            self._later = None
+
     def _write(self, make: Any) -> JSONObject | None:
         """Replace the stored status (fresh read, retry on conflict); spec and metadata
-        changes made meanwhile are kept. Returns the status written (or unchanged)."""
+        changes made meanwhile are kept. Returns the status written (or unchanged).
+        A status still waiting in ``_write_status_later`` is superseded."""
+        self.cancel_later()
         store = self.deps.store
         for _ in range(10):
             try:
