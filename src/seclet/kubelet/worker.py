@@ -546,7 +546,7 @@ class PodWorker:
                 host_id = self.deps.userns.allocate(self.uid)
                 await asyncio.to_thread(write_mapping, self.pod_dir, host_id)
             config = self._sandbox_config(obj, pod, host_id)
-            await asyncio.to_thread(Path(self.log_dir).mkdir, 0o755, True, True)
+            self._make_log_dir()
             await self.deps.runtime.run_pod_sandbox(config)
         except (CRIError, UsernsExhaustedError, OSError) as e:
             message = grpc_error(e) if isinstance(e, CRIError) else str(e)
@@ -634,9 +634,7 @@ class PodWorker:
         if latest is not None:
             restart_count = latest.metadata.attempt + 1
         else:
-            restart_count = await asyncio.to_thread(
-                restart_count_from_logs, Path(self.log_dir) / name
-            )
+            restart_count = restart_count_from_logs(Path(self.log_dir) / name)
         img = image.image
         image_user = kubelet_image_user(
             ImageUser(img.uid if img else None, img.username if img else "")
@@ -650,8 +648,12 @@ class PodWorker:
                 pod, container, self._lookup, host_ip=deps.config.node_ip, pod_ip=pod_ip
             )
             # makeMounts (subPaths bind-mounted safely) before verifyRunAsNonRoot
-            subpaths = await asyncio.to_thread(
-                prepare_subpaths, container, self.volumes or (), str(self.pod_dir), env
+            subpaths = (
+                await asyncio.to_thread(
+                    prepare_subpaths, container, self.volumes or (), str(self.pod_dir), env
+                )
+                if any(vm.subPath or vm.subPathExpr for vm in container.volumeMounts)
+                else {}
             )
             mounts = container_mounts(
                 container, self.volumes or (), subpaths, self._selinux_relabel
@@ -665,7 +667,7 @@ class PodWorker:
         if sandbox is None:
             return
         try:
-            termination_log = await asyncio.to_thread(self._termination_log, container)
+            termination_log = self._termination_log(container)
         except OSError as e:
             deps.recorder.event(ref, WARNING, "Failed", f"Error: {e}")
             self.reasons[name] = (CREATE_CONTAINER_CONFIG_ERROR, str(e))
@@ -675,7 +677,7 @@ class PodWorker:
         )
         sandbox_config = self._sandbox_config(obj, pod, None)
         try:
-            await asyncio.to_thread((Path(self.log_dir) / name).mkdir, 0o755, True, True)
+            self._make_log_dir(name)
             cid = await deps.runtime.create_container(sandbox.id, config, sandbox_config)
         except (CRIError, OSError) as e:
             message = e.message if isinstance(e, CRIError) else str(e)
@@ -711,6 +713,14 @@ class PodWorker:
                 "attempting to pull the image may not succeed.",
             )
         return found
+
+    def _make_log_dir(self, container: str = "") -> None:
+        """The pod's log directory (``/var/log/pods/<ns>_<name>_<uid>``), or a
+        container's in it. Like ``restart_count_from_logs`` and ``_termination_log``,
+        a small local filesystem step of the start path run inline: on this kind of
+        machine a hand-off to a thread and back costs more than the step."""
+        directory = Path(self.log_dir) / container if container else Path(self.log_dir)
+        directory.mkdir(0o755, parents=True, exist_ok=True)
 
     def _termination_log(self, container: models.Container) -> str:
         """The file bound at terminationMessagePath: ``<podDir>/containers/<c>/<8 hex>``,
