@@ -6,13 +6,14 @@ own, nothing for hostNetwork + hostIPC); what a pinned namespace holds as the pa
 container would (the pod's hostname, loopback up, containerd 2's unprivileged port /
 ICMP sysctls, the pod's sysctls); a sandbox whose pins are gone is not ready; a
 failing sysctl fails RunPodSandbox with the pause path's exact text and leaves
-nothing behind.
+nothing behind; the thread that pinned is back in its own namespaces, failure or not.
 Callers: pytest.
 """
 
 from __future__ import annotations
 
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -41,6 +42,14 @@ def _ns_link(kind: str, path: Path) -> str:
     return f"{kind}:[{path.stat().st_ino}]"
 
 
+def _own_namespaces() -> tuple[str, ...]:
+    """The calling thread's network, IPC and UTS namespaces and its hostname."""
+    links = tuple(
+        str(Path(f"/proc/thread-self/ns/{kind}").readlink()) for kind in ("net", "ipc", "uts")
+    )
+    return (*links, socket.gethostname())
+
+
 def _mounts_under(root: Path) -> list[str]:
     text = Path("/proc/self/mountinfo").read_text()
     return [line for line in text.splitlines() if f" {root}/" in line]
@@ -67,7 +76,9 @@ def test_which_pods_keep_a_pause_process(
 ) -> None:
     async def body() -> None:
         pod = simple_pod(name, f"uid-pin-{name}", container, **spec)
+        own = _own_namespaces()
         sandbox_id, cid = await _start(env, pod)
+        assert _own_namespaces() == own
         status = await env.runtime.pod_sandbox_status(sandbox_id)
         assert status.state == PodSandboxState.SANDBOX_READY
         assert (status.pid > 0) is pause
@@ -158,8 +169,10 @@ def test_failing_sysctl_reads_as_the_pause_path_and_leaves_nothing(
                 securityContext={"sysctls": [{"name": sysctl, "value": value}]},
             )
             before = {p.name for p in (env.root / "sandboxes").iterdir()}
+            own = _own_namespaces()
             with pytest.raises(CRIError) as caught:
                 await runtime_env.runtime.run_pod_sandbox(sandbox_config(pod, env.logs))
+            assert _own_namespaces() == own
             assert {p.name for p in (env.root / "sandboxes").iterdir()} == before
             texts.append(re.sub(r'sandbox "[0-9a-f]{64}"', 'sandbox "ID"', str(caught.value)))
         assert (

@@ -8,38 +8,46 @@ can create) — gets its network, IPC and UTS namespaces from ``pinns``: created
 configured, and kept alive by bind-mounting ``/proc/<tid>/ns/<kind>`` onto a file,
 which containers then join by path in their OCI spec. That saves the pause
 container's ``runc run`` (≈ 45 ms) before the pod's first container can start.
-Here the same is done in-process, in a thread of its own started for the purpose
-and ended after (namespaces are per thread; a pooled thread must never carry them):
+Here the same is done in-process, by the calling thread, which then goes back to
+its own namespaces (as vishvananda/netns callers do with ``netns.Set(origns)``):
+namespaces are per thread, so nothing else of the process moves, and no thread is
+started: on this kind of machine a hand-off to another thread costs more (waking an
+idle CPU) than the namespaces themselves (≈ 1 ms);
+0. the thread's own network/IPC/UTS namespaces are held open (``/proc/thread-self/ns``);
 1. ``unshare(CLONE_NEWNET|CLONE_NEWIPC|CLONE_NEWUTS)`` for the kinds the pod owns;
 2. the hostname (UTS), loopback up (runc does it for a new network namespace of a
    container, the ``loopback`` network ``specconv`` adds), then the sandbox's
    sysctls written under ``/proc/sys`` (``.`` → ``/``, as runc's
    ``writeSystemProperty``; its error text too), in runc's order;
 3. each namespace bind-mounted onto ``<sandbox>/ns/<kind>`` (an empty file made
-   first; ``/proc/thread-self/ns/<kind>``).
+   first; ``/proc/thread-self/ns/<kind>``);
+4. whatever happened, ``setns`` back into step 0's namespaces; a thread that cannot
+   go back would open every later socket in the pod's network namespace, so the
+   process ends there (it never happens to a root process holding the fds).
 ``unpin`` lazily unmounts the files (stop and removal; "not mounted" is done).
 ``pinned`` tells whether every pin is still a mount point (a sandbox whose pins are
 gone, e.g. after a reboot, is not ready). ``join_pinned`` points a container's spec
 at the pins.
-Callers: run_pod_sandbox (``start_pin``), stop_pod_sandbox / remove_pod_sandbox (``unpin``),
+Callers: run_pod_sandbox (``pin``), stop_pod_sandbox / remove_pod_sandbox (``unpin``),
 pod_sandbox_status and pause (``pinned``), create_container (``join_pinned``).
 """
 
 from __future__ import annotations
 
-import asyncio
 import ctypes
 import fcntl
+import logging
 import os
 import socket
 import struct
-import threading
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from seclet.runtime.runc import mounts
+
+log = logging.getLogger(__name__)
 
 CLONE_NEWUTS = 0x04000000
 CLONE_NEWIPC = 0x08000000
@@ -113,8 +121,43 @@ def _write_sysctl(key: str, value: str) -> None:
         os.close(fd)
 
 
+def pin(pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]) -> None:
+    """Make, configure and pin the namespaces named in ``pins`` (kind -> file), in the
+    calling thread (steps in the module docstring); ``PinError`` when a step fails.
+    What was pinned before a failure stays for ``unpin``."""
+    if not pins:
+        return
+    own: dict[str, int] = {}
+    try:
+        for kind in pins:
+            own[kind] = os.open(
+                f"/proc/thread-self/ns/{_PROC_NAME[kind]}", os.O_RDONLY | os.O_CLOEXEC
+            )
+    except OSError as exc:
+        for fd in own.values():
+            os.close(fd)
+        raise PinError(exc.errno or 0, f"open namespace: {_go_errno(exc.errno or 0)}") from None
+    try:
+        _pin_here(pins, hostname, sysctls)
+    finally:
+        _go_back(own)
+
+
+def _go_back(own: Mapping[str, int]) -> None:
+    """Step 4: back into the thread's own namespaces, or the process ends."""
+    try:
+        for kind, fd in own.items():
+            _check(_libc().setns(ctypes.c_int(fd), ctypes.c_int(_FLAGS[kind])), "setns")
+    except PinError as exc:
+        log.critical("cannot return to the node's %s namespaces: %s", ", ".join(own), exc)
+        os._exit(70)
+    finally:
+        for fd in own.values():
+            os.close(fd)
+
+
 def _pin_here(pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]) -> None:
-    """Steps 1-3 in the calling thread (which must not be used for anything after)."""
+    """Steps 1-3 in the calling thread (left in the new namespaces: ``pin`` goes back)."""
     flags = 0
     for kind in pins:
         flags |= _FLAGS[kind]
@@ -130,50 +173,13 @@ def _pin_here(pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]
             raise PinError(err, f"unable to bring up loopback: {_go_errno(err)}") from None
     for key, value in sysctls.items():
         _write_sysctl(key, value)
-    tid = threading.get_native_id()
     for kind, target in pins.items():
         path = Path(target)
         path.parent.mkdir(mode=0o700, exist_ok=True)
         path.touch(mode=0o400)
-        source = f"/proc/{os.getpid()}/task/{tid}/ns/{_PROC_NAME[kind]}"
+        source = f"/proc/thread-self/ns/{_PROC_NAME[kind]}"
         rc = _libc().mount(source.encode(), os.fsencode(path), None, ctypes.c_ulong(MS_BIND), None)
         _check(rc, f"bind {source} on {path}")
-
-
-def start_pin(
-    pins: Mapping[str, str], hostname: str, sysctls: Mapping[str, str]
-) -> asyncio.Future[None]:
-    """Start creating the namespaces named in ``pins`` (kind -> file), configuring and
-    pinning them, in a thread started at once (the kernel works while the caller
-    goes on); the future settles when it is done or raises ``PinError``. What was
-    pinned before a failure stays for ``unpin``. Callers that stop waiting must still
-    let the future settle (``asyncio.wait``) before unpinning, and await it through
-    ``asyncio.shield`` so a cancellation cannot settle it before the thread ends."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-    if not pins:
-        done.set_result(None)
-        return done
-
-    def settle(exc: BaseException | None) -> None:
-        if done.done():
-            return
-        if exc is None:
-            done.set_result(None)
-        else:
-            done.set_exception(exc)
-
-    def body() -> None:
-        failure: BaseException | None = None
-        try:
-            _pin_here(pins, hostname, sysctls)
-        except BaseException as exc:  # handed to the awaiting coroutine
-            failure = exc
-        loop.call_soon_threadsafe(settle, failure)
-
-    # a thread of its own, ended after: it leaves with the pod's namespaces
-    threading.Thread(target=body, name="seclet-pinns", daemon=True).start()
-    return done
 
 
 def unpin(pins: Mapping[str, str]) -> None:

@@ -18,9 +18,9 @@ Steps:
 2. lay out ``<root>/sandboxes/<id>``: ``hostname``, ``hosts`` and ``resolv.conf``
    (copies of the host's, as containerd's ``setupSandboxFiles``), the pod's
    ``/dev/shm`` tmpfs (host ``/dev/shm`` for hostIPC), an empty ``rootfs/``;
-3. without a pause process: the record (naming its pins), then ``pinns.start_pin``
-   with the hostname and the sandbox's sysctls (``sandbox_spec.sandbox_sysctl_values``),
-   started before step 2's files are written and awaited after them; done.
+3. without a pause process: the record (naming its pins), then ``pinns.pin`` with
+   the hostname and the sandbox's sysctls (``sandbox_spec.sandbox_sysctl_values``)
+   after step 2's files are written; done.
    Otherwise: write config.json (``sandbox_spec.build_sandbox_spec``) and the record;
 4. start it: ``runc run --detach`` (no conmon: the pause process has no stdio, log
    or exit code to keep; module ``pause``);
@@ -34,7 +34,6 @@ Callers: seclet.runtime.runc.service.
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import secrets
 import time
@@ -165,71 +164,58 @@ async def run_pod_sandbox(
     finally:
         # saved, the record holds the pair; unsaved, nothing does
         reservations.settle(level)
-    # without a pause process the kernel makes the pod's namespaces (in a thread of
-    # their own) while the sandbox files are written
-    pinning = (
-        pinns.start_pin(pins, hostname, sandbox_sysctl_values(sysctls, ns)) if drop_infra else None
-    )
     try:
-        try:
-            (directory / "hostname").write_text(hostname + "\n")
-            (directory / "hostname").chmod(0o644)
-            _copy_host_file(Path("/etc/hosts"), directory / "hosts")
-            _copy_host_file(Path("/etc/resolv.conf"), directory / "resolv.conf")
-            if ns.ipc == NODE:
-                shm_source = _HOST_SHM
-            else:
-                shm = directory / "shm"
-                shm.mkdir(mode=0o755)
-                mounts.mount_shm(shm)
-                shm_source = str(shm)
-            if pinning is not None:
-                # 3. the pinned namespaces are the sandbox
-                await asyncio.shield(pinning)
-                return sandbox_id
-            rootfs = directory / "rootfs"
-            rootfs.mkdir(mode=0o755)
-            (rootfs / PAUSE_PATH.lstrip("/")).touch(mode=0o755)
-            # 3. config.json
-            oci = build_sandbox_spec(
-                SandboxSpecInputs(
-                    sandbox_id=sandbox_id,
-                    name=req.metadata.name,
-                    namespace=req.metadata.namespace,
-                    uid=req.metadata.uid,
-                    hostname=hostname,
-                    namespaces=ns,
-                    catatonit=config.catatonit,
-                    shm_source=shm_source,
-                    log_directory=req.log_directory,
-                    cgroup_parent=cgroup_parent,
-                    userns_host_id=req.userns_host_id if req.userns_host_id is not None else 65536,
-                    run_as_user=psc.runAsUser if psc is not None else None,
-                    run_as_group=psc.runAsGroup if psc is not None else None,
-                    sysctls=sysctls,
-                    runtime_default_seccomp=seccomp.profile_type == RUNTIME_DEFAULT,
-                    privileged=privileged,
-                    node=node,
-                    selinux_process_label=process_label,
-                    selinux_mount_label=mount_label,
-                )
+        (directory / "hostname").write_text(hostname + "\n")
+        (directory / "hostname").chmod(0o644)
+        _copy_host_file(Path("/etc/hosts"), directory / "hosts")
+        _copy_host_file(Path("/etc/resolv.conf"), directory / "resolv.conf")
+        if ns.ipc == NODE:
+            shm_source = _HOST_SHM
+        else:
+            shm = directory / "shm"
+            shm.mkdir(mode=0o755)
+            mounts.mount_shm(shm)
+            shm_source = str(shm)
+        if drop_infra:
+            # 3. the pinned namespaces are the sandbox
+            pinns.pin(pins, hostname, sandbox_sysctl_values(sysctls, ns))
+            return sandbox_id
+        rootfs = directory / "rootfs"
+        rootfs.mkdir(mode=0o755)
+        (rootfs / PAUSE_PATH.lstrip("/")).touch(mode=0o755)
+        # 3. config.json
+        oci = build_sandbox_spec(
+            SandboxSpecInputs(
+                sandbox_id=sandbox_id,
+                name=req.metadata.name,
+                namespace=req.metadata.namespace,
+                uid=req.metadata.uid,
+                hostname=hostname,
+                namespaces=ns,
+                catatonit=config.catatonit,
+                shm_source=shm_source,
+                log_directory=req.log_directory,
+                cgroup_parent=cgroup_parent,
+                userns_host_id=req.userns_host_id if req.userns_host_id is not None else 65536,
+                run_as_user=psc.runAsUser if psc is not None else None,
+                run_as_group=psc.runAsGroup if psc is not None else None,
+                sysctls=sysctls,
+                runtime_default_seccomp=seccomp.profile_type == RUNTIME_DEFAULT,
+                privileged=privileged,
+                node=node,
+                selinux_process_label=process_label,
+                selinux_mount_label=mount_label,
             )
-            if has_user_namespace(oci):
-                prepare_mountpoints(rootfs, oci)
-            records.write_json_atomic(directory / "config.json", oci)
-            # 4. start
-            pid = await driver.runc_run_detached(config, sandbox_id, directory)
-            started = pause.start_time(pid)
-            # 5. the pod's pids limit
-            if req.pod_pids_limit > 0:
-                set_pids_limit(cgroup_parent, req.pod_pids_limit)
-        except BaseException:
-            if pinning is not None:
-                # the pins land (or fail) before any undo unmounts them
-                await asyncio.wait([pinning])
-                if not pinning.cancelled():
-                    pinning.exception()
-            raise
+        )
+        if has_user_namespace(oci):
+            prepare_mountpoints(rootfs, oci)
+        records.write_json_atomic(directory / "config.json", oci)
+        # 4. start
+        pid = await driver.runc_run_detached(config, sandbox_id, directory)
+        started = pause.start_time(pid)
+        # 5. the pod's pids limit
+        if req.pod_pids_limit > 0:
+            set_pids_limit(cgroup_parent, req.pod_pids_limit)
     except pinns.PinError as exc:
         await discard_sandbox_dir(config, sandbox_id, runc_deleted=True)
         raise CRIError(
