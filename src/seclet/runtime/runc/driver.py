@@ -176,20 +176,37 @@ def conmon_stdio_args(request: ConmonRequest) -> list[str]:
 
 
 _CONMON_ANSWER_SECONDS = 60.0
-"""How long ``runc create`` under conmon may take before StartContainer gives up (the
-reading thread then ends when conmon closes the pipe)."""
+"""How long ``runc create`` under conmon may take before StartContainer gives up."""
 
 
-def _read_sync_pipe(fd: int) -> bytes:
-    """Blocking read of conmon's sync pipe up to the first newline (or EOF)."""
-    data = b""
-    with os.fdopen(fd, "rb", buffering=0) as fh:
-        while not data.endswith(b"\n"):
-            chunk = fh.read(4096)
-            if not chunk:
-                break
-            data += chunk
-    return data
+async def _read_sync_pipe(fd: int) -> bytes:
+    """Conmon's sync pipe up to the first newline (or EOF), read by the event loop when
+    it becomes readable (a reading thread would add a hand-off between threads to the
+    moment the container is created); ``fd`` is closed after, also when cancelled."""
+    loop = asyncio.get_running_loop()
+    answer: asyncio.Future[bytes] = loop.create_future()
+    data = bytearray()
+
+    def readable() -> None:
+        try:
+            chunk = os.read(fd, 4096)
+        except BlockingIOError:
+            return
+        except OSError:
+            chunk = b""
+        data.extend(chunk)
+        if (not chunk or b"\n" in data) and not answer.done():
+            answer.set_result(bytes(data))
+
+    try:
+        os.set_blocking(fd, False)
+        loop.add_reader(fd, readable)
+        try:
+            return await answer
+        finally:
+            loop.remove_reader(fd)
+    finally:
+        os.close(fd)
 
 
 async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
@@ -201,7 +218,7 @@ async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
     2. spawn conmon in the bundle directory (it writes its ``oom`` file relative to
        its working directory as well as in the persist dir) — it forks into the
        background and its first process exits at once;
-    3. read the answer (in a thread: conmon writes it after ``runc create`` returns);
+    3. read the answer (conmon writes it after ``runc create`` returns);
     4. a pid > 0 is the answer; else raise ``RuncError`` with runc's text.
     """
     read_fd, write_fd = os.pipe()
@@ -254,13 +271,18 @@ async def start_conmon(config: RuntimeConfig, request: ConmonRequest) -> int:
                 env=env,
                 cwd=bundle,
             )
+    except BaseException:
+        os.close(read_fd)
+        raise
     finally:
         os.close(write_fd)
-    rc = await proc.wait()
     try:
-        answer = await asyncio.wait_for(
-            asyncio.to_thread(_read_sync_pipe, read_fd), _CONMON_ANSWER_SECONDS
-        )
+        rc = await proc.wait()
+    except BaseException:
+        os.close(read_fd)
+        raise
+    try:
+        answer = await asyncio.wait_for(_read_sync_pipe(read_fd), _CONMON_ANSWER_SECONDS)
     except TimeoutError:
         raise RuncError(
             f"conmon gave no answer within {_CONMON_ANSWER_SECONDS:g}s "
