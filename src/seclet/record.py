@@ -27,7 +27,9 @@ Writes go straight to the store (the kubelet and controllers are embedded, as in
 k3s); a failed write drops the event, as the broadcaster does after its retries. As
 client-go's broadcaster records from its own goroutine, a core v1 event observed
 inside the event loop is correlated and written once the caller yields (in order),
-so recording never lengthens the caller's path (a pod start, a status write).
+after what the caller's step set going (a watcher of the pod status it wrote hears
+of that first), so recording never lengthens the caller's path (a pod start, a
+status write).
 Core v1 events carry the managedFields entry their POST/PATCH would get upstream
 (manager ``kubelet``, ``kube-scheduler`` or ``kube-controller-manager``).
 Callers: seclet.kubelet.events, seclet.controllers.events, seclet.kubelet.binder.
@@ -185,7 +187,9 @@ class EventRecorder:
             self._record(dict(involved), type_, reason, message, now)
             return
         if not self._pending:
-            loop.call_soon(self._drain)
+            # two hops: the drain runs after the callbacks the caller's step scheduled
+            # (a watcher woken by the caller's next write hears of it first)
+            loop.call_soon(loop.call_soon, self._drain)
         self._pending.append((dict(involved), type_, reason, message, now))
 
     def _drain(self) -> None:
