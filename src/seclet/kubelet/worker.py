@@ -371,11 +371,18 @@ class PodWorker:
                 obj, pod, state, grace=30 if grace is None else grace, events=True, remove=False
             )
         if actions.create_sandbox:
-            if not await self._create_sandbox(obj, pod):
+            sandbox_id = await self._create_sandbox(obj, pod)
+            if sandbox_id is None:
                 self._retry_within(WORKER_BACKOFF)
                 self._write_status(pod, await read_pod_state(self.deps.runtime, self.uid))
                 return
-            state = await read_pod_state(self.deps.runtime, self.uid)
+            # as SyncPod: the new sandbox's status (its IP), not a relist of the pod
+            try:
+                state = replace(
+                    state, sandbox=await self.deps.runtime.pod_sandbox_status(sandbox_id)
+                )
+            except CRIError:
+                state = await read_pod_state(self.deps.runtime, self.uid)
         for cid, name, message in actions.containers_to_kill:
             ref = pod_reference(obj, container_field_path(obj, name))
             self.deps.recorder.event(ref, NORMAL, "Killing", message)
@@ -538,7 +545,8 @@ class PodWorker:
         self._volume_meta = seen
         return True
 
-    async def _create_sandbox(self, obj: JSONObject, pod: models.Pod) -> bool:
+    async def _create_sandbox(self, obj: JSONObject, pod: models.Pod) -> str | None:
+        """RunPodSandbox: the new sandbox's id, or None (Warning FailedCreatePodSandBox)."""
         spec = pod.spec or models.PodSpec()
         host_id = None
         try:
@@ -547,7 +555,7 @@ class PodWorker:
                 await asyncio.to_thread(write_mapping, self.pod_dir, host_id)
             config = self._sandbox_config(obj, pod, host_id)
             self._make_log_dir()
-            await self.deps.runtime.run_pod_sandbox(config)
+            return await self.deps.runtime.run_pod_sandbox(config)
         except (CRIError, UsernsExhaustedError, OSError) as e:
             message = grpc_error(e) if isinstance(e, CRIError) else str(e)
             self.deps.recorder.event(
@@ -556,8 +564,7 @@ class PodWorker:
                 "FailedCreatePodSandBox",
                 f"Failed to create pod sandbox: {message}",
             )
-            return False
-        return True
+            return None
 
     def _cri_pod(self, pod: models.Pod) -> models.Pod:
         return _with_seccomp_default(pod) if self.deps.config.seccomp_default else pod
