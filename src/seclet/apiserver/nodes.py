@@ -41,6 +41,7 @@ from seclet.apiserver.registry import (
     Result,
     _check_kind,
     _meta,
+    check_body_uid,
     check_name,
     decode_body,
     patched_or_applied,
@@ -181,16 +182,7 @@ class Nodes:
             current: JSONObject | None = self.store.get("nodes", "", name)
         except NotFoundError:
             current = None
-        uid = meta.get("uid")
-        if uid:
-            stored_uid = ((current or {}).get("metadata") or {}).get("uid") or ""
-            if uid != stored_uid:
-                raise st.conflict(
-                    "nodes",
-                    name,
-                    f"Precondition failed: UID in precondition: {uid}, "
-                    f"UID in object meta: {stored_uid}",
-                )
+        check_body_uid("nodes", name, meta, current)
         if current is None:
             raise st.not_found("nodes", name)
         meta["name"] = name

@@ -233,6 +233,16 @@ def check_name(meta: JSONObject, name: str) -> None:
         raise name_mismatch(meta.get("name"), name)
 
 
+def check_body_uid(resource: str, name: str, meta: JSONObject, current: JSONObject | None) -> None:
+    """A PUT body's uid is a precondition (``DefaultUpdatedObjectInfo.Preconditions``,
+    checked by storage): it must be the stored object's."""
+    uid = meta.get("uid")
+    if uid:
+        stored_uid = ((current or {}).get("metadata") or {}).get("uid") or ""
+        if uid != stored_uid:
+            raise st.uid_precondition_failed(resource, name, uid, stored_uid)
+
+
 def patched_object(current: JSONObject, patch_type: str, patch_body: Any) -> JSONObject:
     """``current`` with the patch applied; a patch that does not apply is a 422, one
     that leaves no JSON object a 400."""
@@ -583,12 +593,7 @@ class Registry:
         meta = current.get("metadata") or {}
         uid = pre.get("uid")
         if uid and uid != meta.get("uid"):
-            raise st.conflict(
-                resource,
-                name,
-                f"Precondition failed: UID in precondition: {uid}, UID in object meta: "
-                f"{meta.get('uid')}",
-            )
+            raise st.uid_precondition_failed(resource, name, uid, meta.get("uid"))
         rv = pre.get("resourceVersion")
         if rv and rv != meta.get("resourceVersion"):
             raise st.conflict(
@@ -730,16 +735,7 @@ class Registry:
             current: JSONObject | None = self.store.get("pods", namespace, name)
         except NotFoundError:
             current = None
-        uid = meta.get("uid")
-        if uid:  # DefaultUpdatedObjectInfo.Preconditions: the body's uid, checked by storage
-            stored_uid = ((current or {}).get("metadata") or {}).get("uid") or ""
-            if uid != stored_uid:
-                raise st.conflict(
-                    "pods",
-                    name,
-                    f"Precondition failed: UID in precondition: {uid}, "
-                    f"UID in object meta: {stored_uid}",
-                )
+        check_body_uid("pods", name, meta, current)
         if current is None:
             raise st.not_found("pods", name)
         obj = default_body(checked, self.gates, owned=True)

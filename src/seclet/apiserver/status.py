@@ -111,6 +111,15 @@ def conflict(resource: str, name: str, err: str, group: str = "") -> APIError:
     )
 
 
+def uid_precondition_failed(resource: str, name: str, uid: object, stored: object) -> APIError:
+    """Storage's ``Preconditions.Check`` failing on the uid (409)."""
+    return conflict(
+        resource,
+        name,
+        f"Precondition failed: UID in precondition: {uid}, UID in object meta: {stored}",
+    )
+
+
 def invalid(kind: str, name: str, errors: Sequence[FieldError], group: str = "") -> APIError:
     """``NewInvalid``: 422 ``Pod "x" is invalid: ...`` with one cause per error."""
     details = _details(name, group, kind)
