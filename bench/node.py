@@ -11,7 +11,7 @@ Callers: developers and reviewers by hand (root, with runc, conmon, catatonit, s
 and docker-registry installed, as for the e2e tests; podman optional). Not part of the
 test command.
 Run: ``.venv/bin/python -m bench.node [--rounds N] [--execs N] [--json] [--no-podman]
-[--workdir DIR]`` (the run's files under ``/var/tmp`` by default: see ``WORKDIR``).
+[--workdir DIR] [--settle-ms MS]`` (the run's files under ``/var/tmp`` by default: see ``WORKDIR``).
 
 Steps:
 1. start a local docker-registry with the stand-in test images
@@ -40,7 +40,8 @@ Steps:
    rounds, ``podman kube play --network none`` of the same manifest (checked running
    with ``podman ps``), ``podman exec <ctr> true`` beside each exec pair and ``podman
    pod rm -f -t 0``; each round rotates the order of runc, seclet and podman, the
-   creates, the execs and the deletes alike, so noise hits every column;
+   creates, the execs and the deletes alike, so noise hits every column, and every
+   measured step starts after 50 ms of quiet (``SETTLE_S``, ``--settle-ms``);
 4. the server's and conmon's RSS/PSS with 1 and 10 idle pods, then the 10 deleted;
 5. two warm restarts of the server (same data directory): ready times again;
 6. print medians, min–max, ratios and the targets (``--json``: the same as JSON, each
@@ -139,6 +140,14 @@ EXEC_RATIO_TARGET = 1.5
 RSS_TARGET_MB = 60.0
 READY_TARGET_S = 1.0
 IDLE_SETTLE_S = 2.0
+SETTLE_S = 0.05
+"""Quiet before each measured step of the pod rounds (a create, an exec, a delete, of
+any engine): each step starts from the same resting node, as a command typed at a
+prompt does. Back to back, a step ran on CPUs the previous step had just woken and
+beside that step's trailing work (the kubelet's events and follow-up sync after a
+start, a websocket's close), so which engine went second changed its figure: on this
+2-core VM ``runc exec`` took 25-30 ms right after seclet's exec and 33-35 ms after
+50 ms of quiet (an idle vCPU wakes slowly). ``--settle-ms 0`` measures back to back."""
 """Seconds the node is left alone before its memory is read (``--idle``)."""
 POLL_S = 0.002
 
@@ -1082,6 +1091,7 @@ async def pod_phase(
     rounds: int,
     execs: int,
     idle_s: float,
+    settle_s: float,
 ) -> None:
     headers = {"Authorization": f"Bearer {server.token}"}
     connector = aiohttp.TCPConnector(ssl=server.ssl_context())
@@ -1095,7 +1105,7 @@ async def pod_phase(
         await watch.start(session, server.url)
         client = Client(server, session, watch, runc_root, exec_session)
         try:
-            await _pod_rounds(client, server, raw, podman, samples, rounds, execs, idle_s)
+            await _pod_rounds(client, server, raw, podman, samples, rounds, execs, idle_s, settle_s)
         finally:
             await client.delete_all()
             await watch.stop()
@@ -1111,7 +1121,14 @@ async def _pod_rounds(
     rounds: int,
     execs: int,
     idle_s: float,
+    settle_s: float,
 ) -> None:
+    """Step 3 (and 4): every measured step starts after ``settle_s`` of quiet (see
+    ``SETTLE_S``)."""
+
+    async def settle() -> None:
+        await asyncio.sleep(settle_s)
+
     # warm-up: the image pull, the first sandbox, the first exec, and runc's own caches
     t, cid, ids = await client.create("bench-warmup", limit_s=120)
     samples.add("first_pod_running_with_pull", t)
@@ -1140,6 +1157,7 @@ async def _pod_rounds(
         order = rotation(engines, i)
         cid, ids = "", set[str]()
         for engine in order:
+            await settle()
             if engine == "runc":
                 samples.add("runc_run", raw.run(raw_id))
             elif engine == "podman":
@@ -1152,6 +1170,7 @@ async def _pod_rounds(
                 samples.add("create_cpu", cpu_s(server.pid) - cpu0)
         for j in range(execs):
             for engine in rotation(engines, i + j):
+                await settle()
                 if engine == "runc":
                     samples.add("runc_exec_same", timed_run([*seclet_root, "exec", cid, "true"]))
                 elif engine == "podman":
@@ -1161,11 +1180,16 @@ async def _pod_rounds(
                     cpu0 = cpu_s(server.pid)
                     samples.add("exec_api", exec_blocking(server, name))
                     samples.add("exec_cpu", cpu_s(server.pid) - cpu0)
+                    await settle()
                     samples.add("exec_ws", await client.exec_ws(name))
+            await settle()
             samples.add("runc_exec_raw", raw.exec(raw_exec_id))
+        await settle()
         samples.add("https_get_fresh", await client.get_fresh(name))
+        await settle()
         samples.add("kubectl_exec", kubectl_exec(server, name))
         for engine in order:
+            await settle()
             if engine == "runc":
                 samples.add("runc_delete", raw.delete(raw_id))
             elif engine == "podman":
@@ -1484,7 +1508,18 @@ def run(args: argparse.Namespace, samples: Samples) -> str:
         samples.add("ready_node_cold", ready.node)
         time.sleep(args.idle)
         record_memory(samples, "start", server)
-        asyncio.run(pod_phase(server, raw, podman, samples, args.rounds, args.execs, args.idle))
+        asyncio.run(
+            pod_phase(
+                server,
+                raw,
+                podman,
+                samples,
+                args.rounds,
+                args.execs,
+                args.idle,
+                args.settle_ms / 1000,
+            )
+        )
         for _ in range(args.restarts):
             samples.add("stop", server.stop())
             import_floor(samples, env)
@@ -1532,6 +1567,12 @@ def main(argv: list[str] | None = None) -> int:
         type=float,
         default=IDLE_SETTLE_S,
         help=f"seconds idle before memory is read ({IDLE_SETTLE_S:g})",
+    )
+    parser.add_argument(
+        "--settle-ms",
+        type=float,
+        default=SETTLE_S * 1000,
+        help=f"quiet before each measured pod step, ms ({SETTLE_S * 1000:g}; see SETTLE_S)",
     )
     parser.add_argument(
         "--no-bytecode-cache",
