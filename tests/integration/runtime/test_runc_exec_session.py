@@ -9,6 +9,8 @@ Callers: pytest.
 from __future__ import annotations
 
 import asyncio
+import os
+from pathlib import Path
 
 import pytest
 
@@ -17,6 +19,7 @@ from integration.runtime.podkit import container_config, load_example, run, sand
 from seclet.cri.errors import CRIError
 from seclet.cri.streaming import ExecSession
 from seclet.cri.types import ExecRequest
+from seclet.runtime.runc.exec import PipeExecSession
 
 
 async def _page_pod(env: Env, uid: str) -> str:
@@ -114,5 +117,49 @@ def test_exec_kill(env: Env) -> None:
             await session.kill()
             assert await session.wait() == 137
         assert list((env.root / "sockets").glob("*.sock")) == []
+
+    run(body())
+
+
+def _zombie_children() -> list[int]:
+    """This process's children that have exited and not been reaped."""
+    me = str(os.getpid())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] == "Z" and fields[1] == me:
+            found.append(int(entry.name))
+    return found
+
+
+def _open_fds() -> set[str]:
+    return {p.name for p in Path("/proc/self/fd").iterdir()}
+
+
+def test_pipe_exec_is_reaped_without_a_wait_and_leaves_no_fd(env: Env) -> None:
+    """A non-TTY exec nobody waits for: runc is reaped once it exits (its pidfd is
+    watched from the start), and reading to the end closes the pipes."""
+
+    async def body() -> None:
+        cid = await _page_pod(env, "uid-exec-reap")
+        await (await env.runtime.exec(ExecRequest(container_id=cid, cmd=("true",)))).wait()
+        before = _open_fds()
+        session = await env.runtime.exec(
+            ExecRequest(container_id=cid, cmd=("sh", "-c", "echo out; echo err >&2"))
+        )
+        assert await _drain(session) == b"out\n"
+        assert await session.read_stderr() == b"err\n"
+        assert await session.read_stderr() == b""
+        assert isinstance(session, PipeExecSession)
+        await asyncio.wait_for(asyncio.shield(session.exited), 5)
+        assert _zombie_children() == []
+        assert await session.wait() == 0
+        assert _open_fds() == before
 
     run(body())

@@ -363,6 +363,79 @@ async def spawn_exec(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class ExecProcess:
+    """A foreground ``runc exec`` from ``spawn_exec_pipes``: its pid, a pidfd that
+    becomes readable when it exits, and this side of its pipes (non-blocking, close on
+    exec; ``stdin``/``stdout`` None where the process has /dev/null)."""
+
+    pid: int
+    pidfd: int
+    stdin: int | None
+    stdout: int | None
+    stderr: int
+
+
+def spawn_exec_pipes(
+    config: RuntimeConfig,
+    container_id: str,
+    pid_file: Path,
+    *,
+    stdin: bool,
+    stdout: bool,
+    cmd: tuple[str, ...],
+) -> ExecProcess:
+    """``runc exec <id> <cmd>`` (no spec file: a non-TTY exec) by ``posix_spawn``, for
+    an exec session: the caller reads and writes the pipes and waits on the pidfd
+    itself. asyncio's subprocess transport (``spawn_exec``) costs about a millisecond
+    more per exec on this path: a ``Popen``, three pipe transports and protocols, and
+    the child watcher's hop before the exit is seen. stderr is always a pipe: runc's
+    own errors arrive there before the process runs.
+
+    Steps: the pipes (close on exec on both ends: ``dup2`` onto 0/1/2 clears the
+    flag on the child's copies only), /dev/null for what is not piped; spawn; close
+    the child's ends; a pidfd for the exit. Any failure closes what was opened."""
+    argv = _process_argv(config, container_id, None, pid_file, tty=False, cmd=cmd)
+    ours: list[int] = []
+    theirs: list[int] = []
+    try:
+        ends: list[int | None] = []
+        actions = []
+        for target, piped in ((0, stdin), (1, stdout), (2, True)):
+            if piped:
+                read_end, write_end = os.pipe2(os.O_CLOEXEC)
+                mine, child = (write_end, read_end) if target == 0 else (read_end, write_end)
+                ours.append(mine)
+                ends.append(mine)
+            else:
+                child = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
+                ends.append(None)
+            theirs.append(child)
+            actions.append((os.POSIX_SPAWN_DUP2, child, target))
+        pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+    except BaseException:
+        for fd in ours:
+            os.close(fd)
+        raise
+    finally:
+        for fd in theirs:
+            os.close(fd)
+    for fd in ours:
+        os.set_blocking(fd, False)
+    try:
+        pidfd = os.pidfd_open(pid)
+    except OSError:
+        # a kernel without pidfds (< 5.3): stop runc before it starts anything
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        for fd in ours:
+            os.close(fd)
+        raise
+    stdin_fd, stdout_fd, stderr_fd = ends
+    assert stderr_fd is not None  # always a pipe
+    return ExecProcess(pid, pidfd, stdin_fd, stdout_fd, stderr_fd)
+
+
 _EXEC_REAPER = """
 import ctypes, os, sys
 ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)

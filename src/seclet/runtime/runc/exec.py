@@ -1,7 +1,9 @@
 """Exec: a command in a running container as an ``ExecSession`` (kubectl exec).
 
 Role: the CRI verb, in process. Without a TTY, ``runc exec`` runs in the foreground
-with pipes for stdin/stdout/stderr (runc hands its stdio to the process). With a TTY,
+with pipes for stdin/stdout/stderr (runc hands its stdio to the process), spawned by
+``posix_spawn`` and served by the event loop directly: the pipes' ends through
+readers and writers, runc's exit through a pidfd (``driver.spawn_exec_pipes``). With a TTY,
 as containerd: ``runc exec --detach --tty --console-socket`` allocates the
 container's pty and sends its master side over a Unix socket (``socket.recv_fds``);
 the session reads and writes that master and resizes it with TIOCSWINSZ. runc runs
@@ -45,61 +47,163 @@ from seclet.runtime.runc.exec_process import (
 _CHUNK = 32768
 
 
+class _Pipe:
+    """One non-blocking pipe end read or written by the event loop; ``close`` also
+    wakes a read or write waiting on it (which then sees end of file)."""
+
+    def __init__(self, fd: int | None) -> None:
+        self.fd = -1 if fd is None else fd
+        self._waiter: asyncio.Future[None] | None = None
+
+    async def _ready(self, writing: bool) -> None:
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+
+        def wake() -> None:
+            if not waiter.done():
+                waiter.set_result(None)
+
+        (loop.add_writer if writing else loop.add_reader)(self.fd, wake)
+        self._waiter = waiter
+        try:
+            await waiter
+        finally:
+            self._waiter = None
+            if self.fd >= 0:
+                (loop.remove_writer if writing else loop.remove_reader)(self.fd)
+
+    async def read(self) -> bytes:
+        """The next chunk; b"" at end of file (the end is then closed)."""
+        while self.fd >= 0:
+            try:
+                data = os.read(self.fd, _CHUNK)
+            except BlockingIOError:
+                await self._ready(writing=False)
+                continue
+            if not data:
+                self.close()
+            return data
+        return b""
+
+    async def write(self, data: bytes) -> None:
+        """All of ``data``, unless the reader has gone (then the rest is dropped)."""
+        view = memoryview(data)
+        while view and self.fd >= 0:
+            try:
+                view = view[os.write(self.fd, view) :]
+            except BlockingIOError:
+                await self._ready(writing=True)
+            except (BrokenPipeError, ConnectionResetError):
+                return
+
+    def close(self) -> None:
+        if self.fd < 0:
+            return
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(self.fd)
+        loop.remove_writer(self.fd)
+        os.close(self.fd)
+        self.fd = -1
+        if self._waiter is not None and not self._waiter.done():
+            self._waiter.set_result(None)
+
+
 class PipeExecSession:
-    """A non-TTY exec: separate stdout and stderr pipes."""
+    """A non-TTY exec: separate stdout and stderr pipes of a ``runc exec`` spawned by
+    ``driver.spawn_exec_pipes``; its exit is reaped as soon as its pidfd is readable,
+    whether or not anyone waits."""
 
     def __init__(
-        self, proc: asyncio.subprocess.Process, prepared: PreparedExec, *, stderr: bool = True
+        self, proc: driver.ExecProcess, prepared: PreparedExec, *, stderr: bool = True
     ) -> None:
         self._proc = proc
         self._prepared = prepared
         self._stderr = stderr
+        self._stdin = _Pipe(proc.stdin)
+        self._stdout = _Pipe(proc.stdout)
+        self._stderr_pipe = _Pipe(proc.stderr)
+        loop = asyncio.get_running_loop()
+        self._exit: asyncio.Future[int] = loop.create_future()
+        loop.add_reader(proc.pidfd, self._reap)
+
+    def _reap(self) -> None:
+        """The pidfd is readable: runc has exited; its status is the exec's (asyncio's
+        convention: -N when runc itself was killed by signal N)."""
+        try:
+            pid, status = os.waitpid(self._proc.pid, os.WNOHANG)
+        except ChildProcessError:
+            pid, status = self._proc.pid, 255 << 8
+        if pid == 0:
+            return
+        loop = asyncio.get_running_loop()
+        loop.remove_reader(self._proc.pidfd)
+        os.close(self._proc.pidfd)
+        if not self._exit.done():
+            self._exit.set_result(os.waitstatus_to_exitcode(status))
+
+    @property
+    def exited(self) -> asyncio.Future[int]:
+        """Done with the exit status once runc has exited."""
+        return self._exit
 
     @property
     def tty(self) -> bool:
         return False
 
     async def write_stdin(self, data: bytes) -> None:
-        stdin = self._proc.stdin
-        if stdin is None or stdin.is_closing():
-            return
-        stdin.write(data)
-        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-            await stdin.drain()
+        await self._stdin.write(data)
 
     async def close_stdin(self) -> None:
-        stdin = self._proc.stdin
-        if stdin is not None and not stdin.is_closing():
-            stdin.close()
+        self._stdin.close()
 
     async def read_stdout(self) -> bytes:
-        out = self._proc.stdout
-        return await out.read(_CHUNK) if out is not None else b""
+        return await self._stdout.read()
 
     async def read_stderr(self) -> bytes:
         """Next stderr chunk; without ``stderr`` asked for, the stream is read and
         dropped so the process never blocks on a full pipe."""
-        err = self._proc.stderr
-        if err is None:
-            return b""
-        chunk = await err.read(_CHUNK)
+        chunk = await self._stderr_pipe.read()
         while chunk and not self._stderr:
-            chunk = await err.read(_CHUNK)
+            chunk = await self._stderr_pipe.read()
         return chunk
+
+    async def read_all_stderr(self) -> bytes:
+        """stderr to its end (runc's own error text when it could not start)."""
+        out = b""
+        while chunk := await self._stderr_pipe.read():
+            out += chunk
+        return out
 
     def resize(self, width: int, height: int) -> None:
         return None
 
     async def wait(self) -> int:
-        code = await self._proc.wait()
+        code = await asyncio.shield(self._exit)
+        self._stdin.close()
         self._prepared.cleanup()
         return code
 
     async def kill(self) -> None:
+        self._signal_all()
+        await self.wait()
+        self._stdout.close()
+        self._stderr_pipe.close()
+
+    def abandon(self) -> None:
+        """``kill`` for a start cut short (cancelled): nothing awaited; the pidfd's
+        reader still reaps runc when it has gone."""
+        self._signal_all()
+        for pipe in (self._stdin, self._stdout, self._stderr_pipe):
+            pipe.close()
+
+    def _signal_all(self) -> None:
+        """SIGKILL to the exec'd process, whose exit runc then reports (128+9); to runc
+        itself while it has started none (no pid file yet)."""
         pid = exec_pid(self._prepared)
         if pid:
             driver.signal_pid(pid, signal.SIGKILL)
-        await self.wait()
+        elif not self._exit.done():
+            driver.signal_pid(self._proc.pid, signal.SIGKILL)
 
 
 def set_window_size(fd: int, width: int, height: int) -> None:
@@ -200,25 +304,32 @@ class TtyExecSession:
 async def exec(config: RuntimeConfig, request: ExecRequest) -> ExecSession:
     # 1. spec
     prepared = await prepare_exec(config, request.container_id, request.cmd, tty=request.tty)
+    session: PipeExecSession | None = None
     try:
         if request.tty:
             return await _start_tty(config, request, prepared)
         # 2. + 3. pipes
-        proc = await driver.spawn_exec(
-            config,
-            request.container_id,
-            prepared.process_json,
-            prepared.pid_file,
-            stdin=request.stdin,
-            stdout=request.stdout,
-            cmd=prepared.cmd,
+        session = PipeExecSession(
+            driver.spawn_exec_pipes(
+                config,
+                request.container_id,
+                prepared.pid_file,
+                stdin=request.stdin,
+                stdout=request.stdout,
+                cmd=prepared.cmd,
+            ),
+            prepared,
+            stderr=request.stderr,
         )
-        if not await wait_started(proc, prepared):
-            _, err = await proc.communicate()
+        if not await wait_started(session.exited, prepared):
+            err = await session.read_all_stderr()
+            await session.kill()
             raise exec_failed(prepared, driver.runc_error_text(err))
         # 4. session
-        return PipeExecSession(proc, prepared, stderr=request.stderr)
+        return session
     except BaseException:
+        if session is not None:
+            session.abandon()
         prepared.cleanup()
         raise
 
@@ -266,7 +377,7 @@ async def _start_tty(
     master = fds[0]
     os.set_blocking(master, False)
     # 3. started? (runc --detach returns once the process runs; its pid file is there)
-    if not await wait_started(proc, prepared):
+    if not await wait_started(proc.wait(), prepared):
         os.close(master)
         err = await proc.stderr.read() if proc.stderr is not None else b""
         raise exec_failed(prepared, driver.runc_error_text(err))

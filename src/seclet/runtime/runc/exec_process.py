@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -116,9 +117,11 @@ def exec_failed(prepared: PreparedExec, runc_text: str) -> CRIError:
     )
 
 
-async def wait_started(proc: asyncio.subprocess.Process, prepared: PreparedExec) -> bool:
-    """True once runc wrote the pid file; False if runc exited without starting it."""
-    waiter = asyncio.ensure_future(proc.wait())
+async def wait_started(exited: Awaitable[int], prepared: PreparedExec) -> bool:
+    """True once runc wrote the pid file; False if runc exited (``exited`` done)
+    without starting it. A future passed as ``exited`` is the caller's and is never
+    cancelled here; a coroutine is run as a task and cancelled if left unfinished."""
+    waiter = asyncio.ensure_future(exited)
     try:
         while True:
             if prepared.pid_file.exists():
@@ -127,7 +130,7 @@ async def wait_started(proc: asyncio.subprocess.Process, prepared: PreparedExec)
             if done:
                 return prepared.pid_file.exists()
     finally:
-        if not waiter.done():
+        if not waiter.done() and not isinstance(exited, asyncio.Future):
             waiter.cancel()
 
 
