@@ -6,7 +6,7 @@ runc failure surfaces from StartContainer and a spec failure from here.
 Steps:
 1. the sandbox must exist and not be stopped;
 2. the image (``ImageLookup``) — absent: ``ImageNotFoundError``; its ``/etc/passwd``
-   and ``/etc/group`` (``image.rootfs.read_image_file``);
+   and ``/etc/group`` (``image.rootfs.read_image_file``, once per layer stack);
 3. mounts: the kubelet's (CRI ``Mount`` -> ``CRIMount``) then containerd's own
    ``/etc/hostname``, ``/etc/hosts``, ``/etc/resolv.conf`` (read-only with a
    read-only rootfs) and the pod's ``/dev/shm``, each unless the kubelet supplied
@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import os
 import posixpath
 import pwd
@@ -138,6 +139,15 @@ def _relabel_all(sources: tuple[str, ...], mount_label: str) -> None:
             raise RelabelError(relabel_error(source, mount_label, str(exc))) from None
 
 
+@functools.lru_cache(maxsize=64)
+def _image_account_file(layers: tuple[Path, ...], path: str) -> str | None:
+    """``read_image_file`` of an image's account file, once per layer stack: layers
+    live under their chain id (``<images>/layers/<chain hex>``) and never change, and
+    every container of an image reads the same two files (``ImageFileError`` is
+    raised each time, not cached)."""
+    return read_image_file(layers, path)
+
+
 def _localhost_profiles(config: RuntimeConfig, req: ContainerConfig) -> dict[str, str]:
     profile = kubelet_seccomp_profile(
         req.pod,
@@ -197,8 +207,8 @@ async def _create_container(
     if stored is None:
         raise ImageNotFoundError(f'failed to resolve image "{ref}": not found')
     try:
-        passwd = read_image_file(stored.layers, "/etc/passwd")
-        group = read_image_file(stored.layers, "/etc/group")
+        passwd = _image_account_file(stored.layers, "/etc/passwd")
+        group = _image_account_file(stored.layers, "/etc/group")
     except ImageFileError as exc:
         raise CRIError(str(exc)) from None
     # 3. + 4. mounts, seccomp profile text
