@@ -3,7 +3,8 @@
 Role: unit tests of ``container_status.status_image``: the stored image's first
 repo tag and first repo digest; the config's image and the image id when the image
 is gone or has neither. And ``observe`` of a StartContainer that seclet's death
-interrupted (a fake ``runc state``).
+interrupted (a fake ``runc state``), and one it interrupted before the start
+handshake undone (a fake runc, conmon and ``runc init``).
 Callers: pytest.
 """
 
@@ -11,6 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +23,7 @@ import pytest
 from seclet.cri.types import ContainerState, Image
 from seclet.runtime.image.stored import StoredImage
 from seclet.runtime.oci.inputs import ImageConfig
-from seclet.runtime.runc import records
+from seclet.runtime.runc import exec_fifo, records
 from seclet.runtime.runc.config import RuntimeConfig
 from seclet.runtime.runc.container_status import StatusImage, observe, status_image
 from seclet.runtime.runc.records import ContainerRecord
@@ -123,3 +128,68 @@ def test_a_start_interrupted_by_seclets_death(
         assert seen.pid == 4242
     else:
         assert saved.started_at == 0
+
+
+def _stateful_runc(tmp_path: Path, init_pid: int) -> tuple[str, Path]:
+    """A ``runc`` that says ``created`` (init ``init_pid``) until ``delete``; each call
+    is logged (its subcommand) in the second path."""
+    calls = tmp_path / "runc-calls"
+    deleted = tmp_path / "runc-deleted"
+    script = tmp_path / "runc"
+    script.write_text(
+        "#!/bin/sh\n"
+        'while [ "${1#-}" != "$1" ]; do shift 2; done\n'  # --root X --log-format json
+        f'echo "$1" >> {calls}\n'
+        'case "$1" in\n'
+        f"  state) [ -e {deleted} ] && exit 1\n"
+        f'         echo \'{{"status": "created", "pid": {init_pid}}}\' ;;\n'
+        f"  delete) touch {deleted} ;;\n"
+        "  *) exit 1 ;;\n"
+        "esac\n"
+    )
+    script.chmod(0o755)
+    return str(script), calls
+
+
+def test_a_start_interrupted_before_the_handshake_is_undone(tmp_path: Path) -> None:
+    """seclet died in StartContainer after conmon's ``runc create``, before the exec
+    fifo handshake: the init still waits in ``runc init`` and nothing ran. That conmon
+    answers a seclet that is gone (conmon < 2.1.10 exits then: containers/conmon#438),
+    so the start is not finished with it — the container would run with no one
+    logging its output. The conmon is killed, the runc container deleted, and the
+    container stays created (the kubelet starts a new attempt)."""
+    record = _record()
+    (tmp_path / "init").write_text("read line\n")  # waits on its stdin, no child
+    # a process whose command line is `runc init`, as runc's waiting init's is
+    init = subprocess.Popen(
+        ["runc", "init"], executable="/bin/sh", cwd=tmp_path, stdin=subprocess.PIPE
+    )
+    conmon = subprocess.Popen(
+        ["conmon", "-c", "import time; time.sleep(60)", "-c", record.id],
+        executable=sys.executable,
+    )
+    try:
+        runc, calls = _stateful_runc(tmp_path, init.pid)
+        config = RuntimeConfig(root=tmp_path / "root", runc=runc)
+        directory = config.container_dir(record.id)
+        directory.mkdir(parents=True)
+        records.save(directory, record)
+        (directory / "conmon.pid").write_text(f"{conmon.pid}\n")
+        deadline = time.monotonic() + 10
+        while not exec_fifo.in_runc_init(init.pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        seen = asyncio.run(observe(config, record))
+        assert seen.state == ContainerState.CONTAINER_CREATED
+        assert conmon.wait(10) == -signal.SIGKILL
+        assert calls.read_text().split() == ["state", "delete"]
+        assert not (directory / "conmon.pid").exists()
+        assert records.load_container(config, record.id).started_at == 0
+        # undone once: later looks see a container that was never started
+        seen = asyncio.run(observe(config, record))
+        assert seen.state == ContainerState.CONTAINER_CREATED
+        assert calls.read_text().split() == ["state", "delete"]
+    finally:
+        for proc in (init, conmon):
+            if proc.poll() is None:
+                proc.kill()
+            proc.wait()

@@ -4,7 +4,8 @@ Role: the CRI verbs. The state is derived each time, never cached, so it is righ
 after a seclet restart: a start error recorded by StartContainer (``StartError``,
 exit code 128); not started (``CONTAINER_CREATED``; but a start that seclet's death
 interrupted after runc started the container counts as started, and the record is
-completed from runc's state); conmon's exit file (exited:
+completed from runc's state; one it interrupted before is undone, the container
+staying created); conmon's exit file (exited:
 code, finish time = the file's mtime, reason ``OOMKilled`` when conmon left its
 ``oom`` file or the memory cgroup counted a kill (module ``oom``), else
 ``Completed`` for 0 and ``Error``); conmon alive (running); else runc's own state
@@ -112,8 +113,11 @@ async def _interrupted_start(config: RuntimeConfig, record: ContainerRecord) -> 
     is in the bundle) before seclet died: when runc ran the container (running or
     stopped), it was started — record that (runc's create time, its pid), so the
     container is adopted rather than created and started a second time. One runc
-    still holds as created (seclet died after ``runc create``, before or during the
-    start handshake) is started now, finishing that StartContainer."""
+    still holds as created whose init has passed the start handshake (seclet died
+    between the handshake and removing the fifo) runs the container's process: that
+    StartContainer is finished. One whose init still waits in ``runc init`` never ran
+    anything: it is discarded (``_discard_unstarted``) and the container stays
+    created, as it is when seclet died before conmon."""
     directory = config.container_dir(record.id)
     if not (directory / exits.CONMON_PID_FILE).exists():
         return record
@@ -123,8 +127,12 @@ async def _interrupted_start(config: RuntimeConfig, record: ContainerRecord) -> 
         and state.get("status") == "created"
         and not exec_fifo.start_in_flight(config, record.id)
     ):
+        init_pid = int(state.get("pid", 0))
+        if exec_fifo.in_runc_init(init_pid):
+            await _discard_unstarted(config, record)
+            return record
         with contextlib.suppress(driver.RuncError):
-            await exec_fifo.start_created(config, record.id, int(state.get("pid", 0)))
+            await exec_fifo.start_created(config, record.id, init_pid)
         state = await driver.runc_state(config, record.id)
     if state is None or state.get("status") not in ("running", "stopped"):
         return record
@@ -132,6 +140,32 @@ async def _interrupted_start(config: RuntimeConfig, record: ContainerRecord) -> 
     repaired = dataclasses.replace(record, started_at=started, pid=int(state.get("pid", 0)))
     records.save(directory, repaired)
     return repaired
+
+
+_CONMON_KILL_SECONDS = 5.0
+
+
+async def _discard_unstarted(config: RuntimeConfig, record: ContainerRecord) -> None:
+    """Undo what a StartContainer cut short by seclet's death did before the start
+    handshake: its conmon cannot be trusted — it answers the dead seclet on a pipe
+    nobody reads any more, and conmon before 2.1.10 exits when that write fails
+    (containers/conmon#438), leaving a container whose output nobody logs and whose
+    exit nobody records — so conmon is killed, the runc container deleted (its init
+    never left ``runc init``) and the files of that start removed: the record is
+    created and never started again, and the kubelet starts a new attempt (as upstream
+    does for a container left created). ``conmon.pid`` goes last: while it is there,
+    the next look tries again."""
+    directory = config.container_dir(record.id)
+    if not await exits.kill_conmon(directory, record.id, _CONMON_KILL_SECONDS):
+        return
+    try:
+        await driver.runc_delete(config, record.id)
+    except driver.RuncError:
+        return
+    config.exit_file(record.id).unlink(missing_ok=True)
+    (directory / "pidfile").unlink(missing_ok=True)
+    exec_fifo.done_starting(config, record.id)
+    (directory / exits.CONMON_PID_FILE).unlink(missing_ok=True)
 
 
 @dataclass(frozen=True, slots=True)

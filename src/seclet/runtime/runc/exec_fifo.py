@@ -21,7 +21,8 @@ Steps of ``start``:
    before: ``cannot start an already running container``);
 4. remove the fifo.
 Callers: seclet.runtime.runc.start_container; container_status (a start that seclet's
-death interrupted after ``runc create`` is finished when the container is next seen).
+death interrupted after the handshake is finished when the container is next seen;
+``in_runc_init`` tells one interrupted before it, which is undone).
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ async def start(config: RuntimeConfig, container_id: str, init_pid: int) -> None
         raise FifoMissingError(str(path)) from None
     try:
         # 2.-3. wait and read to end of file
-        if pause.live(init_pid) and not _in_runc_init(init_pid):
+        if pause.live(init_pid) and not in_runc_init(init_pid):
             data = b"0"
         else:
             data = await _read_to_eof(fd, init_pid)
@@ -110,7 +111,7 @@ def start_in_flight(config: RuntimeConfig, container_id: str) -> bool:
     return pause.start_time(pid) == int(started or 0) != 0
 
 
-def _in_runc_init(pid: int) -> bool:
+def in_runc_init(pid: int) -> bool:
     """Whether ``pid`` still runs runc's init (``<runc> init``, re-executed by runc
     create), i.e. has not yet exec'd the container's process."""
     try:

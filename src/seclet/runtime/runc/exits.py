@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import os
 import select
+import signal
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,6 +69,41 @@ def alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+async def kill_conmon(bundle: Path, object_id: str, within: float) -> bool:
+    """SIGKILL the conmon of ``bundle`` (its ``conmon.pid``) if it still runs, through a
+    pidfd opened before its command line is checked to name ``object_id`` (so the
+    signal cannot reach a process that reused the pid), and wait up to ``within``
+    seconds for it to exit; True once no such conmon runs."""
+    pid = conmon_pid(bundle)
+    pidfd = _pidfd(pid)
+    if pidfd is None:
+        return not alive(pid) or not _runs_conmon_of(pid, object_id)
+    try:
+        if not _runs_conmon_of(pid, object_id):
+            return True
+        with contextlib.suppress(ProcessLookupError):
+            signal.pidfd_send_signal(pidfd, signal.SIGKILL)
+        deadline = time.monotonic() + within
+        while not _exited(pidfd):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            await _readable(pidfd, left)
+        return True
+    finally:
+        os.close(pidfd)
+
+
+def _runs_conmon_of(pid: int, object_id: str) -> bool:
+    """Whether ``pid`` is a conmon started for ``object_id`` (``-c <id>``)."""
+    try:
+        argv = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+    except OSError:
+        return False
+    wanted = object_id.encode()
+    return any(a == b"-c" and b == wanted for a, b in itertools.pairwise(argv))
 
 
 def _pidfd(pid: int) -> int | None:
