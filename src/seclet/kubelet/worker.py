@@ -394,10 +394,14 @@ class PodWorker:
         for name in actions.containers_to_start:
             await self._start_container(obj, pod, state, name)
         state = await read_pod_state(self.deps.runtime, self.uid)
-        await self._collect_garbage(state)
         if self.reasons:
             self._retry_within(WORKER_BACKOFF)
         status = self._write_status(pod, state)
+        # Only then the dead containers beyond the newest: until the status naming the
+        # newest as lastState is stored, the stored one names an older container, whose
+        # log `kubectl logs --previous` would find removed (upstream's container GC runs
+        # apart, a minute later at most, long after the status manager's write).
+        await self._collect_garbage(state)
         if status is not None and status.get("phase") in ("Succeeded", "Failed"):
             self.terminal = True
             self.stop_prober()
