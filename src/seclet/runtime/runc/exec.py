@@ -48,12 +48,14 @@ _CHUNK = 32768
 
 
 class _Pipe:
-    """One non-blocking pipe end read or written by the event loop; ``close`` also
-    wakes a read or write waiting on it (which then sees end of file)."""
+    """One non-blocking end — of a pipe, or a pty's master side, read and written at
+    once — served by the event loop; ``close`` also wakes a read or write waiting on
+    it (which then sees end of file)."""
 
     def __init__(self, fd: int | None) -> None:
         self.fd = -1 if fd is None else fd
-        self._waiter: asyncio.Future[None] | None = None
+        self._waiters: dict[bool, asyncio.Future[None]] = {}
+        """writing -> the wait for the fd to be ready that way."""
 
     async def _ready(self, writing: bool) -> None:
         loop = asyncio.get_running_loop()
@@ -64,22 +66,27 @@ class _Pipe:
                 waiter.set_result(None)
 
         (loop.add_writer if writing else loop.add_reader)(self.fd, wake)
-        self._waiter = waiter
+        self._waiters[writing] = waiter
         try:
             await waiter
         finally:
-            self._waiter = None
+            del self._waiters[writing]
             if self.fd >= 0:
                 (loop.remove_writer if writing else loop.remove_reader)(self.fd)
 
     async def read(self) -> bytes:
-        """The next chunk; b"" at end of file (the end is then closed)."""
+        """The next chunk; b"" at end of file (the end is then closed). EIO is the end
+        of a pty's master side: every slave fd closed, runc has exited."""
         while self.fd >= 0:
             try:
                 data = os.read(self.fd, _CHUNK)
             except BlockingIOError:
                 await self._ready(writing=False)
                 continue
+            except OSError as exc:
+                if exc.errno != errno.EIO:
+                    raise
+                data = b""
             if not data:
                 self.close()
             return data
@@ -93,7 +100,7 @@ class _Pipe:
                 view = view[os.write(self.fd, view) :]
             except BlockingIOError:
                 await self._ready(writing=True)
-            except (BrokenPipeError, ConnectionResetError):
+            except OSError:
                 return
 
     def close(self) -> None:
@@ -104,8 +111,9 @@ class _Pipe:
         loop.remove_writer(self.fd)
         os.close(self.fd)
         self.fd = -1
-        if self._waiter is not None and not self._waiter.done():
-            self._waiter.set_result(None)
+        for waiter in self._waiters.values():
+            if not waiter.done():
+                waiter.set_result(None)
 
 
 class PipeExecSession:
@@ -218,61 +226,23 @@ class TtyExecSession:
     ) -> None:
         self._proc = proc
         self._prepared = prepared
-        self._master = master
+        self._master = _Pipe(master)
         self._stdin = stdin
-        self._closed = False
 
     @property
     def tty(self) -> bool:
         return True
 
     async def write_stdin(self, data: bytes) -> None:
-        if not self._stdin or self._closed:
-            return
-        loop = asyncio.get_running_loop()
-        view = memoryview(data)
-        while view:
-            try:
-                n = os.write(self._master, view)
-            except BlockingIOError:
-                ready = loop.create_future()
-                loop.add_writer(self._master, ready.set_result, None)
-                try:
-                    await ready
-                finally:
-                    loop.remove_writer(self._master)
-                continue
-            except OSError:
-                return
-            view = view[n:]
+        if self._stdin:
+            await self._master.write(data)
 
     async def close_stdin(self) -> None:
         """End of input on a terminal: send EOF (^D), as a terminal's user does."""
         await self.write_stdin(b"\x04")
 
     async def read_stdout(self) -> bytes:
-        if self._closed:
-            return b""
-        loop = asyncio.get_running_loop()
-        while True:
-            try:
-                return os.read(self._master, _CHUNK) or self._eof()
-            except BlockingIOError:
-                pass
-            except OSError as exc:
-                if exc.errno == errno.EIO:  # every slave fd closed: runc has exited
-                    return self._eof()
-                raise
-            ready = loop.create_future()
-            loop.add_reader(self._master, ready.set_result, None)
-            try:
-                await ready
-            finally:
-                loop.remove_reader(self._master)
-
-    def _eof(self) -> bytes:
-        self._close()
-        return b""
+        return await self._master.read()
 
     async def read_stderr(self) -> bytes:
         return b""
@@ -280,8 +250,8 @@ class TtyExecSession:
     def resize(self, width: int, height: int) -> None:
         """TIOCSWINSZ on the master; the kernel sends SIGWINCH to the terminal's
         foreground process group."""
-        if not self._closed:
-            set_window_size(self._master, width, height)
+        if self._master.fd >= 0:
+            set_window_size(self._master.fd, width, height)
 
     async def wait(self) -> int:
         code = await self._proc.wait()
@@ -293,12 +263,7 @@ class TtyExecSession:
         if pid:
             driver.signal_pid(pid, signal.SIGKILL)
         await self.wait()
-        self._close()
-
-    def _close(self) -> None:
-        if not self._closed:
-            self._closed = True
-            os.close(self._master)
+        self._master.close()
 
 
 async def exec(config: RuntimeConfig, request: ExecRequest) -> ExecSession:
